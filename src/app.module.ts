@@ -1,0 +1,31 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ClientsModule } from './clients/clients.module';
+import { type Clock, SystemClock } from './common/clock';
+import { JsonErrorFilter } from './common/http/json-error.filter';
+import { createValidationPipe } from './common/http/validation.pipe';
+import type { ClusterConfig } from './config/cluster-config';
+import { ClusterConfigModule } from './config/config.module';
+import { ElectionModule } from './election/election.module';
+import { HealthModule } from './health/health.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ClusterConfig, clock: Clock = new SystemClock()): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ClusterConfigModule.forRoot(config, clock),
+        ScheduleModule.forRoot(),
+        ElectionModule,
+        ClientsModule,
+        HealthModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: JsonErrorFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

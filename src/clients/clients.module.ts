@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { ElectionModule } from '../election/election.module';
+import { StorageModule } from '../storage/storage.module';
+import { ClientsController } from './clients.controller';
+import { ClientsService } from './clients.service';
+import { LeaderGuard } from './leader.guard';
+import { PresenceService } from './presence.service';
+import { RegistryService } from './registry.service';
+
+@Module({
+  imports: [StorageModule, ElectionModule],
+  controllers: [ClientsController],
+  providers: [ClientsService, RegistryService, PresenceService, LeaderGuard],
+  exports: [RegistryService, PresenceService],
+})
+export class ClientsModule {}

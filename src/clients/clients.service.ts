@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { UnknownUserError } from './client-errors';
+import { PresenceService } from './presence.service';
+import { RegistryService } from './registry.service';
+
+/** The leader's client roll: registration, heartbeats and discovery, in the seed's shapes. */
+@Injectable()
+export class ClientsService {
+  constructor(
+    private readonly registry: RegistryService,
+    private readonly presence: PresenceService,
+  ) {}
+
+  async register(username: string, addr: string) {
+    const user = await this.registry.register(username, addr);
+    return {
+      success: true as const,
+      message: `User '${username}' registered successfully at ${addr}`,
+      user_id: user.user_id,
+    };
+  }
+
+  heartbeat(username: string, addr: string | undefined) {
+    const user = this.registry.find(username);
+    if (!user) throw new UnknownUserError(username);
+    // A different addr means the client moved: presence follows it, the registration stays.
+    const at = addr ?? user.addr;
+    this.presence.heartbeat(username, at);
+    return { success: true as const, message: `Heartbeat accepted for '${username}' at ${at}` };
+  }
+
+  users() {
+    const users = this.registry.all();
+    return { users, count: users.length };
+  }
+
+  discover() {
+    const online = this.presence.list();
+    return { online_clients: online, count: online.length, is_leader: true as const };
+  }
+}

@@ -1,0 +1,16 @@
+import { type CanActivate, Injectable } from '@nestjs/common';
+import { LeadershipState } from '../election/leadership-state';
+import { NoLeaderError, NotLeaderError } from '../common/http/leadership-errors';
+
+/** Lets a request through only on a leader that holds its lease. */
+@Injectable()
+export class LeaderGuard implements CanActivate {
+  constructor(private readonly leadership: LeadershipState) {}
+
+  canActivate(): boolean {
+    if (this.leadership.canServeAsLeader()) return true;
+    const { leader, leaderApi } = this.leadership.current;
+    if (leader) throw new NotLeaderError(leader, leaderApi);
+    throw new NoLeaderError();
+  }
+}

@@ -1,0 +1,37 @@
+import type { LogFormat, LogLevel } from '../common/logging/log-level';
+
+/** The one typed, validated configuration of a node, read once at start. */
+export interface ClusterConfig {
+  /** The file the settings were read from, for messages. */
+  configFile: string;
+  /** This node's election address, `host:port`. */
+  thisNode: string;
+  /** Every member's election address, this node included. */
+  peers: string[];
+  heartbeatIntervalMs: number;
+  electionTimeoutMinMs: number;
+  electionTimeoutMaxMs: number;
+  leaderTermMs: number;
+  netTimeoutMs: number;
+  cpuRefreshMs: number;
+  electionRetryMs: number;
+  /** A client is online while its last heartbeat is younger than this. */
+  clientTimeoutMs: number;
+  /** Interface the HTTP API binds to. */
+  apiHost: string;
+  apiPort: number;
+  /** Base URL under which other nodes and clients reach this node's HTTP API. */
+  apiUrl: string;
+  dataDir: string;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  drive: DriveSettings;
+}
+
+export interface DriveSettings {
+  sharedDriveId: string | null;
+  registeredUsersFolderId: string | null;
+  credentialsPath: string;
+}
+
+export const CLUSTER_CONFIG = Symbol('CLUSTER_CONFIG');

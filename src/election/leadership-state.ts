@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+
+export type Role = 'leader' | 'follower' | 'candidate';
+
+export interface LeadershipView {
+  role: Role;
+  term: number;
+  /** The leader's election address, or null while none is known. */
+  leader: string | null;
+  /** The leader's HTTP base URL, or null while none is known. */
+  leaderApi: string | null;
+}
+
+/**
+ * What the rest of the node may know about leadership. The election fills it in; the
+ * LeaderGuard and the health route read it. Nothing else decides who leads.
+ */
+@Injectable()
+export class LeadershipState {
+  private view: LeadershipView = { role: 'follower', term: 0, leader: null, leaderApi: null };
+  private leaseCheck: () => boolean = () => false;
+
+  get current(): Readonly<LeadershipView> {
+    return this.view;
+  }
+
+  /** True only while this node leads and still holds its lease: the one test for leader-only work. */
+  canServeAsLeader(): boolean {
+    return this.view.role === 'leader' && this.leaseCheck();
+  }
+
+  update(view: LeadershipView, leaseCheck: () => boolean = () => view.role === 'leader'): void {
+    this.view = { ...view };
+    this.leaseCheck = leaseCheck;
+  }
+}
