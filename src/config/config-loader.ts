@@ -237,6 +237,8 @@ function typeOf(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (v === null) return 'null';
   if (typeof v === 'string') return `the string "${v}"`;
-  if (typeof v === 'object') return 'a table';
-  return `${typeof v} ${String(v as number | boolean | bigint)}`;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
+    return `${typeof v} ${v}`;
+  }
+  return typeof v === 'object' ? 'a table' : typeof v;
 }
