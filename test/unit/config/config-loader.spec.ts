@@ -1,0 +1,226 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadClusterConfig } from '../../../src/config/config-loader';
+import { ConfigError } from '../../../src/config/config-error';
+import { makeTempDir } from '../../support/temp-dir';
+
+const SEED = `this_node = "127.0.0.1:8080"
+peers = ["127.0.0.1:8080", "127.0.0.1:8081", "127.0.0.1:8082"]
+heartbeat_interval_ms = 1000
+election_timeout_min_ms = 3000
+election_timeout_max_ms = 5000
+leader_term_ms = 10000
+net_timeout_ms = 2000
+cpu_refresh_ms = 500
+election_retry_ms = 100
+`;
+
+describe('loadClusterConfig', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  beforeEach(() => (tmp = makeTempDir()));
+  afterEach(() => tmp.cleanup());
+
+  const write = (text: string): string => {
+    const file = join(tmp.dir, 'config.toml');
+    writeFileSync(file, text);
+    return file;
+  };
+  const load = (text: string, env: NodeJS.ProcessEnv = {}, thisNode?: string) =>
+    loadClusterConfig({ configPath: write(text), env, thisNode });
+  /** Asserts a ConfigError naming the key, with the problem in its one-line message. */
+  const expectError = (fn: () => unknown, key: string, problem: RegExp) => {
+    let caught: unknown;
+    try {
+      fn();
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const e = caught as ConfigError;
+    expect(e.key).toBe(key);
+    expect(e.problem).toMatch(problem);
+    expect(e.message).toContain(e.file);
+    expect(e.message).not.toContain('\n');
+  };
+
+  it("reads the seed's file as it is, with defaults for every new key", () => {
+    const c = load(SEED);
+    expect(c).toMatchObject({
+      thisNode: '127.0.0.1:8080',
+      peers: ['127.0.0.1:8080', '127.0.0.1:8081', '127.0.0.1:8082'],
+      heartbeatIntervalMs: 1000,
+      electionTimeoutMinMs: 3000,
+      electionTimeoutMaxMs: 5000,
+      leaderTermMs: 10000,
+      netTimeoutMs: 2000,
+      cpuRefreshMs: 500,
+      electionRetryMs: 100,
+      clientTimeoutMs: 30000,
+      apiPort: 3000,
+      apiHost: '0.0.0.0',
+      apiUrl: 'http://127.0.0.1:3000',
+      dataDir: join('data', '127.0.0.1-8080'),
+      logLevel: 'info',
+      logFormat: 'text',
+      drive: {
+        sharedDriveId: null,
+        registeredUsersFolderId: null,
+        credentialsPath: 'credentials/service-account.json',
+      },
+    });
+  });
+
+  it('lets --this-node win over env and file, and env win over the file', () => {
+    expect(load(SEED, { THIS_NODE: '127.0.0.1:8081' }).thisNode).toBe('127.0.0.1:8081');
+    expect(load(SEED, { THIS_NODE: '127.0.0.1:8081' }, '127.0.0.1:8082').thisNode).toBe(
+      '127.0.0.1:8082',
+    );
+    const c = load(SEED, {
+      PEERS: '127.0.0.1:9000, 127.0.0.1:9001',
+      THIS_NODE: '127.0.0.1:9001',
+      HEARTBEAT_INTERVAL_MS: '50',
+      CLIENT_TIMEOUT_MS: '700',
+      API_PORT: '4001',
+      DATA_DIR: '/tmp/x',
+      RUST_LOG: 'debug',
+      LOG_FORMAT: 'json',
+      SHARED_DRIVE_ID: 'd',
+      REGISTERED_USERS_FOLDER_ID: 'f',
+      GOOGLE_CREDENTIALS: '/c.json',
+    });
+    expect(c).toMatchObject({
+      peers: ['127.0.0.1:9000', '127.0.0.1:9001'],
+      thisNode: '127.0.0.1:9001',
+      heartbeatIntervalMs: 50,
+      clientTimeoutMs: 700,
+      apiPort: 4001,
+      apiUrl: 'http://127.0.0.1:4001',
+      dataDir: '/tmp/x',
+      logLevel: 'debug',
+      logFormat: 'json',
+      drive: { sharedDriveId: 'd', registeredUsersFolderId: 'f', credentialsPath: '/c.json' },
+    });
+  });
+
+  it('prefers LOG_LEVEL to RUST_LOG and reads RUST_LOG directive lists', () => {
+    expect(load(SEED, { LOG_LEVEL: 'warn', RUST_LOG: 'debug' }).logLevel).toBe('warn');
+    expect(load(SEED, { RUST_LOG: 'rollcall=trace,hyper=info' }).logLevel).toBe('trace');
+  });
+
+  it('refuses a missing file', () => {
+    expect(() => loadClusterConfig({ configPath: join(tmp.dir, 'nope.toml'), env: {} })).toThrow(
+      /nope\.toml: \(file\): file not found/,
+    );
+  });
+
+  it('refuses a file that is not TOML', () => {
+    expectError(() => load('this_node = = 3\n[[['), '(file)', /not valid TOML/);
+  });
+
+  it('refuses a missing key', () => {
+    expectError(() => load(SEED.replace(/^leader_term_ms.*$/m, '')), 'leader_term_ms', /missing/);
+    expectError(() => load(SEED.replace(/^peers.*$/m, '')), 'peers', /missing/);
+  });
+
+  it('refuses a key of the wrong type', () => {
+    expectError(
+      () => load(SEED.replace('heartbeat_interval_ms = 1000', 'heartbeat_interval_ms = "1s"')),
+      'heartbeat_interval_ms',
+      /must be an integer, got the string "1s"/,
+    );
+    expectError(
+      () => load(SEED.replace('net_timeout_ms = 2000', 'net_timeout_ms = 2.5')),
+      'net_timeout_ms',
+      /must be an integer/,
+    );
+    expectError(
+      () => load(SEED.replace(/^peers.*$/m, 'peers = "127.0.0.1:8080"')),
+      'peers',
+      /must be an array/,
+    );
+    expectError(
+      () => load(SEED.replace('this_node = "127.0.0.1:8080"', 'this_node = 8080')),
+      'this_node',
+      /must be a string/,
+    );
+    expectError(
+      () => load(SEED, { CPU_REFRESH_MS: 'fast' }),
+      'cpu_refresh_ms (from env CPU_REFRESH_MS)',
+      /must be an integer/,
+    );
+  });
+
+  it('refuses an unknown key, so a typo is not silently ignored', () => {
+    expectError(
+      () => load(SEED + 'heartbeat_intervall_ms = 5\n'),
+      'heartbeat_intervall_ms',
+      /unknown key/,
+    );
+  });
+
+  it('refuses this_node not among peers', () => {
+    expectError(
+      () => load(SEED, {}, '127.0.0.1:9999'),
+      'this_node (from --this-node)',
+      /not among peers/,
+    );
+  });
+
+  it('refuses duplicate peers', () => {
+    expectError(
+      () =>
+        load(
+          SEED.replace(
+            /^peers.*$/m,
+            'peers = ["127.0.0.1:8080", "127.0.0.1:8081", "127.0.0.1:8080"]',
+          ),
+        ),
+      'peers',
+      /duplicate peer "127.0.0.1:8080"/,
+    );
+  });
+
+  it.each([
+    ['127.0.0.1', /not host:port/],
+    ['127.0.0.1:0', /outside 1-65535/],
+    ['127.0.0.1:70000', /outside 1-65535/],
+    ['bad host:80', /neither an IPv4 address nor a DNS name/],
+    ['::1:80', /must be in brackets/],
+    ['999.1.1.1:80', /neither an IPv4 address nor a DNS name/],
+  ])('refuses the address %s', (addr, problem) => {
+    expectError(
+      () => load(SEED.replace(/^peers.*$/m, `peers = ["127.0.0.1:8080", "${addr}"]`)),
+      'peers[1]',
+      problem,
+    );
+  });
+
+  it('accepts IPv6 and DNS peers', () => {
+    const c = load(
+      SEED.replace(/^peers.*$/m, 'peers = ["127.0.0.1:8080", "[::1]:8081", "node-3.local:8082"]'),
+    );
+    expect(c.peers).toEqual(['127.0.0.1:8080', '[::1]:8081', 'node-3.local:8082']);
+  });
+
+  it('refuses a min election timeout above the max', () => {
+    expectError(
+      () => load(SEED.replace('election_timeout_min_ms = 3000', 'election_timeout_min_ms = 6000')),
+      'election_timeout_min_ms',
+      /6000 is above election_timeout_max_ms 5000/,
+    );
+  });
+
+  it.each(['0', '-5'])('refuses a non-positive interval (%s)', (v) => {
+    expectError(
+      () => load(SEED.replace('election_retry_ms = 100', `election_retry_ms = ${v}`)),
+      'election_retry_ms',
+      /must be positive/,
+    );
+  });
+
+  it('refuses a bad API_PORT, LOG_LEVEL and LOG_FORMAT', () => {
+    expectError(() => load(SEED, { API_PORT: '99999' }), 'API_PORT', /not a port/);
+    expectError(() => load(SEED, { LOG_LEVEL: 'loud' }), 'LOG_LEVEL', /not one of/);
+    expectError(() => load(SEED, { LOG_FORMAT: 'xml' }), 'LOG_FORMAT', /not one of text, json/);
+  });
+});
