@@ -1,0 +1,248 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import type { App } from 'supertest/types';
+import { loadClusterConfig } from '../../src/config/config-loader';
+import { LeadershipState } from '../../src/election/leadership-state';
+import { createApp } from '../../src/platform/create-app';
+import { FakeClock } from '../support/fake-clock';
+import { writeClusterConfig } from '../support/node-process';
+import { makeTempDir } from '../support/temp-dir';
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('HTTP API on a single-node cluster', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let app: INestApplication;
+  let http: App;
+  let clock: FakeClock;
+
+  beforeEach(async () => {
+    tmp = makeTempDir();
+    const configPath = writeClusterConfig(tmp.dir, { peers: ['127.0.0.1:8080'] });
+    const config = loadClusterConfig({
+      configPath,
+      env: { DATA_DIR: `${tmp.dir}/data`, API_PORT: '3100', CLIENT_TIMEOUT_MS: '30000' },
+    });
+    clock = new FakeClock();
+    app = await createApp(config, false, clock);
+    await app.init();
+    http = app.getHttpServer() as App;
+  });
+
+  afterEach(async () => {
+    await app.close();
+    tmp.cleanup();
+  });
+
+  const register = (username: string, addr = '192.168.1.10:9000') =>
+    request(http).post('/register').send({ username, addr });
+
+  it('reports health with the leader, term and leader API', async () => {
+    const res = await request(http).get('/').expect(200);
+    expect(res.body).toEqual({
+      status: 'ok',
+      is_leader: true,
+      online_clients_count: 0,
+      current_leader: '127.0.0.1:8080',
+      term: 1,
+      node: '127.0.0.1:8080',
+      leader_api: 'http://127.0.0.1:3100',
+    });
+  });
+
+  it('registers a client once and answers 409 for a taken name', async () => {
+    const res = await register('alice').expect(200);
+    expect(res.body).toEqual({
+      success: true,
+      message: "User 'alice' registered successfully at 192.168.1.10:9000",
+      user_id: expect.stringMatching(UUID_V4),
+    });
+    const again = await register('alice', '10.0.0.1:1').expect(409);
+    expect(again.body).toEqual({
+      success: false,
+      message: "Username 'alice' is already registered",
+    });
+    const users = await request(http).get('/users').expect(200);
+    expect(users.body.count).toBe(1);
+    expect(users.body.users[0]).toEqual({
+      user_id: res.body.user_id,
+      username: 'alice',
+      addr: '192.168.1.10:9000',
+      registered_at: new Date(clock.wallMs()).toISOString(),
+    });
+  });
+
+  it('lets exactly one of two racing registrations of a name through', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => register('racer')));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
+    expect((await request(http).get('/users')).body.count).toBe(1);
+  });
+
+  it('accepts heartbeats, lists who is online, and follows a client that moved', async () => {
+    await register('alice');
+    await register('bob', '192.168.1.11:9001');
+    const hb = await request(http).post('/heartbeat').send({ username: 'alice' }).expect(200);
+    expect(hb.body).toEqual({
+      success: true,
+      message: "Heartbeat accepted for 'alice' at 192.168.1.10:9000",
+    });
+    clock.advance(250);
+    await request(http)
+      .post('/heartbeat')
+      .send({ username: 'bob', addr: '10.9.9.9:7000' })
+      .expect(200);
+    clock.advance(50);
+
+    const res = await request(http).get('/discover').expect(200);
+    expect(res.body).toEqual({
+      online_clients: [
+        {
+          username: 'alice',
+          addr: '192.168.1.10:9000',
+          last_seen: new Date(clock.wallMs() - 300).toISOString(),
+          last_seen_ms_ago: 300,
+        },
+        {
+          username: 'bob',
+          addr: '10.9.9.9:7000',
+          last_seen: new Date(clock.wallMs() - 50).toISOString(),
+          last_seen_ms_ago: 50,
+        },
+      ],
+      count: 2,
+      is_leader: true,
+    });
+    // The registration keeps its own address.
+    const users = await request(http).get('/users');
+    expect(users.body.users.find((u: { username: string }) => u.username === 'bob').addr).toBe(
+      '192.168.1.11:9001',
+    );
+    expect((await request(http).get('/')).body.online_clients_count).toBe(2);
+  });
+
+  it('drops a client from /discover once its heartbeat is 30 s old', async () => {
+    await register('alice');
+    await request(http).post('/heartbeat').send({ username: 'alice' }).expect(200);
+    clock.advance(29_999);
+    expect((await request(http).get('/discover')).body.count).toBe(1);
+    clock.advance(1);
+    expect((await request(http).get('/discover')).body).toEqual({
+      online_clients: [],
+      count: 0,
+      is_leader: true,
+    });
+  });
+
+  it('answers 404 to a heartbeat from an unknown user', async () => {
+    const res = await request(http).post('/heartbeat').send({ username: 'charlie' }).expect(404);
+    expect(res.body).toEqual({ success: false, message: "User 'charlie' is not registered" });
+  });
+
+  it('accepts JSON sent with curl -d, whatever the content type', async () => {
+    await request(http)
+      .post('/register')
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send('{"username":"curl","addr":"127.0.0.1:9000"}')
+      .expect(200);
+  });
+
+  describe('bad input: a clear JSON error, and nothing written', () => {
+    afterEach(async () => {
+      expect((await request(http).get('/users')).body).toEqual({ users: [], count: 0 });
+    });
+
+    it.each([
+      ['{"username": "alice", ', 400, /^Malformed JSON in request body: /],
+      ['[1,2,3]', 400, /^Request body must be a JSON object$/],
+      ['"alice"', 400, /^Malformed JSON in request body/],
+      ['{"username":"alice"}', 400, /^addr is required$/],
+      ['{"username":"al ice","addr":"1.2.3.4:5"}', 400, /username may only contain/],
+      ['{"username":"alice","addr":"1.2.3.4:99999"}', 400, /port 99999 is outside 1-65535/],
+      [
+        '{"username":"alice","addr":"1.2.3.4:5","role":"admin"}',
+        400,
+        /property role should not exist/,
+      ],
+      ['{"username":["alice"],"addr":"1.2.3.4:5"}', 400, /username must be a string/],
+    ])('POST /register %s → %i', async (body, status, message) => {
+      const res = await request(http)
+        .post('/register')
+        .set('Content-Type', 'application/json')
+        .send(body)
+        .expect(status)
+        .expect('Content-Type', /json/);
+      expect(res.body.success).toBe(false);
+      expect(res.body.message).toMatch(message);
+    });
+
+    it('refuses a body over 64 KiB with 413', async () => {
+      const res = await request(http)
+        .post('/register')
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ username: 'big', addr: '1.2.3.4:5', pad: 'x'.repeat(65 * 1024) }))
+        .expect(413);
+      expect(res.body).toEqual({
+        success: false,
+        message: 'Request body is larger than the 64 KiB limit',
+      });
+    });
+
+    it('answers 404 with JSON for an unknown route or method', async () => {
+      expect((await request(http).get('/nope').expect(404)).body).toEqual({
+        success: false,
+        message: 'Cannot GET /nope',
+      });
+      expect((await request(http).delete('/users').expect(404)).body.success).toBe(false);
+    });
+  });
+
+  describe('on a follower', () => {
+    const routes = [
+      () => request(http).post('/register').send({ username: 'alice', addr: '1.2.3.4:5' }),
+      () => request(http).post('/heartbeat').send({ username: 'alice' }),
+      () => request(http).get('/users'),
+      () => request(http).get('/discover'),
+    ];
+
+    it('answers the leader-only routes with 403 and where the leader is', async () => {
+      app.get(LeadershipState).update({
+        role: 'follower',
+        term: 4,
+        leader: '127.0.0.1:8081',
+        leaderApi: 'http://127.0.0.1:3001',
+      });
+      for (const call of routes) {
+        const res = await call().expect(403);
+        expect(res.body).toEqual({
+          success: false,
+          message: 'This node is not the leader. Current leader: 127.0.0.1:8081',
+          current_leader: '127.0.0.1:8081',
+          leader_api: 'http://127.0.0.1:3001',
+        });
+      }
+      const health = (await request(http).get('/').expect(200)).body;
+      expect(health).toMatchObject({
+        is_leader: false,
+        term: 4,
+        current_leader: '127.0.0.1:8081',
+        leader_api: 'http://127.0.0.1:3001',
+      });
+    });
+
+    it('answers 503 with Retry-After while no leader is known', async () => {
+      app
+        .get(LeadershipState)
+        .update({ role: 'candidate', term: 5, leader: null, leaderApi: null });
+      for (const call of routes) {
+        const res = await call().expect(503).expect('Retry-After', '1');
+        expect(res.body.success).toBe(false);
+        expect(res.body.message).toMatch(/no leader is known yet: an election is under way/);
+      }
+    });
+
+    it('checks the guard before the body, so a follower never validates or writes', async () => {
+      app.get(LeadershipState).update({ role: 'follower', term: 2, leader: null, leaderApi: null });
+      await request(http).post('/register').send({ username: 'bad name' }).expect(503);
+    });
+  });
+});

@@ -1,0 +1,113 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor } from './poll';
+
+export const MAIN_JS = join(__dirname, '..', '..', 'dist', 'main.js');
+
+export interface ClusterFile {
+  peers: string[];
+  heartbeatIntervalMs?: number;
+  electionTimeoutMinMs?: number;
+  electionTimeoutMaxMs?: number;
+  leaderTermMs?: number;
+  extra?: string;
+}
+
+/** Writes a config.toml with fast timings suited to tests; returns its path. */
+export function writeClusterConfig(dir: string, c: ClusterFile): string {
+  const file = join(dir, 'config.toml');
+  writeFileSync(
+    file,
+    [
+      `this_node = "${c.peers[0]}"`,
+      `peers = [${c.peers.map((p) => `"${p}"`).join(', ')}]`,
+      `heartbeat_interval_ms = ${c.heartbeatIntervalMs ?? 50}`,
+      `election_timeout_min_ms = ${c.electionTimeoutMinMs ?? 300}`,
+      `election_timeout_max_ms = ${c.electionTimeoutMaxMs ?? 600}`,
+      `leader_term_ms = ${c.leaderTermMs ?? 5000}`,
+      'net_timeout_ms = 200',
+      'cpu_refresh_ms = 100',
+      'election_retry_ms = 50',
+      c.extra ?? '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+export interface NodeOptions {
+  config: string;
+  thisNode?: string;
+  apiPort: number;
+  dataDir: string;
+  env?: Record<string, string>;
+  extraArgs?: string[];
+}
+
+/** A rollcall node run as a real process from dist/main.js. */
+export class NodeProcess {
+  readonly lines: string[] = [];
+  readonly url: string;
+  private readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(readonly opts: NodeOptions) {
+    this.url = `http://127.0.0.1:${opts.apiPort}`;
+    const args = [MAIN_JS, '--config', opts.config];
+    if (opts.thisNode) args.push('--this-node', opts.thisNode);
+    if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run \`npm run build\` first`);
+    args.push(...(opts.extraArgs ?? []));
+    this.child = spawn(process.execPath, args, {
+      env: {
+        PATH: process.env.PATH,
+        API_PORT: String(opts.apiPort),
+        API_HOST: '127.0.0.1',
+        DATA_DIR: opts.dataDir,
+        LOG_LEVEL: 'info',
+        ...opts.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const collect = (chunk: Buffer) =>
+      this.lines.push(...chunk.toString().split('\n').filter(Boolean));
+    this.child.stdout?.on('data', collect);
+    this.child.stderr?.on('data', collect);
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (this.running) this.child.kill(sig);
+  }
+
+  async health(): Promise<Record<string, unknown>> {
+    const res = await fetch(`${this.url}/`, { signal: AbortSignal.timeout(2000) });
+    return (await res.json()) as Record<string, unknown>;
+  }
+
+  async waitUntilServing(timeoutMs = 15_000): Promise<void> {
+    await waitFor(
+      `${this.url} to answer`,
+      async () => {
+        if (!this.running) throw new Error(`process exited: ${this.lines.slice(-5).join(' | ')}`);
+        return (await this.health()).status === 'ok';
+      },
+      timeoutMs,
+    );
+  }
+
+  /** SIGKILL and wait for the process to be gone. */
+  async kill(): Promise<void> {
+    this.signal('SIGKILL');
+    await this.exited;
+  }
+}
