@@ -17,6 +17,10 @@ export interface ClusterConfig {
   electionRetryMs: number;
   /** A client is online while its last heartbeat is younger than this. */
   clientTimeoutMs: number;
+  /** A leader hands over only to a follower less loaded by more than this many CPU points. */
+  cpuHysteresisPct: number;
+  /** A file whose number, when present, replaces this node's measured CPU load. */
+  cpuLoadFile: string | null;
   /** Interface the HTTP API binds to. */
   apiHost: string;
   apiPort: number;

@@ -30,9 +30,11 @@ const SEED_TIMINGS = [
   'election_retry_ms',
 ] as const;
 const NEW_TIMINGS = { client_timeout_ms: 30000 } as const;
+const CPU_HYSTERESIS_DEFAULT = 10;
 const KNOWN_KEYS = new Set<string>([
   'this_node',
   'peers',
+  'cpu_hysteresis_pct',
   ...SEED_TIMINGS,
   ...Object.keys(NEW_TIMINGS),
 ]);
@@ -103,7 +105,12 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
   }
 
   const timings: Record<string, number> = {};
-  const readInt = (key: string, fallback?: number): number => {
+  const readInt = (
+    key: string,
+    fallback?: number,
+    min = 1,
+    max = Number.MAX_SAFE_INTEGER,
+  ): number => {
     const fromEnv = envValue(key);
     let v: unknown = raw[key];
     if (fromEnv !== undefined) v = /^-?\d+$/.test(fromEnv.trim()) ? Number(fromEnv) : fromEnv;
@@ -115,11 +122,19 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
     if (typeof v === 'bigint') v = Number(v);
     if (typeof v !== 'number' || !Number.isInteger(v))
       fail(name, `must be an integer, got ${typeOf(v)}`);
-    if ((v as number) <= 0) fail(name, `must be positive, got ${v as number}`);
+    if ((v as number) < min)
+      fail(
+        name,
+        min === 1
+          ? `must be positive, got ${v as number}`
+          : `must be at least ${min}, got ${v as number}`,
+      );
+    if ((v as number) > max) fail(name, `must be at most ${max}, got ${v as number}`);
     return v as number;
   };
   for (const key of SEED_TIMINGS) timings[key] = readInt(key);
   for (const [key, def] of Object.entries(NEW_TIMINGS)) timings[key] = readInt(key, def);
+  const cpuHysteresisPct = readInt('cpu_hysteresis_pct', CPU_HYSTERESIS_DEFAULT, 0, 100);
   if (timings.election_timeout_min_ms > timings.election_timeout_max_ms) {
     fail(
       'election_timeout_min_ms',
@@ -148,6 +163,8 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
     cpuRefreshMs: timings.cpu_refresh_ms,
     electionRetryMs: timings.election_retry_ms,
     clientTimeoutMs: timings.client_timeout_ms,
+    cpuHysteresisPct,
+    cpuLoadFile: src.env.CPU_LOAD_FILE?.trim() || null,
     apiHost,
     apiPort,
     apiUrl,

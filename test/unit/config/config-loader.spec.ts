@@ -224,3 +224,29 @@ describe('loadClusterConfig', () => {
     expectError(() => load(SEED, { LOG_FORMAT: 'xml' }), 'LOG_FORMAT', /not one of text, json/);
   });
 });
+
+describe('cpu_hysteresis_pct', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  beforeEach(() => (tmp = makeTempDir()));
+  afterEach(() => tmp.cleanup());
+  const load = (extra: string) => {
+    const file = join(tmp.dir, 'config.toml');
+    writeFileSync(file, SEED + extra);
+    return loadClusterConfig({ configPath: file, env: {} });
+  };
+
+  it('defaults to 10 points and accepts 0-100', () => {
+    expect(load('').cpuHysteresisPct).toBe(10);
+    expect(load('cpu_hysteresis_pct = 0\n').cpuHysteresisPct).toBe(0);
+    expect(load('cpu_hysteresis_pct = 100\n').cpuHysteresisPct).toBe(100);
+  });
+
+  it('refuses values outside 0-100', () => {
+    expect(() => load('cpu_hysteresis_pct = 101\n')).toThrow(
+      /cpu_hysteresis_pct: must be at most 100, got 101/,
+    );
+    expect(() => load('cpu_hysteresis_pct = -1\n')).toThrow(
+      /cpu_hysteresis_pct: must be at least 0, got -1/,
+    );
+  });
+});

@@ -1,0 +1,62 @@
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+
+export interface PersistedHardState {
+  term: number;
+  votedFor: string | null;
+}
+
+/**
+ * The election's durable state (term and vote) in DATA_DIR. Written synchronously and fsynced,
+ * then renamed over the old copy, so a vote is on disk before it is sent and a crash mid-write
+ * leaves the previous state intact.
+ */
+export class HardStateFile {
+  private readonly file: string;
+
+  constructor(private readonly dir: string) {
+    this.file = join(dir, 'election-state.json');
+  }
+
+  load(): PersistedHardState {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { term: 0, votedFor: null };
+      throw err;
+    }
+    const v = JSON.parse(text) as Partial<PersistedHardState>;
+    if (typeof v.term !== 'number' || !(typeof v.votedFor === 'string' || v.votedFor === null)) {
+      throw new Error(`${this.file}: not an election state: ${text.slice(0, 100)}`);
+    }
+    return { term: v.term, votedFor: v.votedFor };
+  }
+
+  save(state: PersistedHardState): void {
+    mkdirSync(this.dir, { recursive: true });
+    const tmp = `${this.file}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, JSON.stringify(state));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.file);
+    const dirFd = openSync(this.dir, 'r');
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+import { Logger } from '@nestjs/common';
+import { connect, type Socket } from 'node:net';
+import type { HostPort } from '../../common/address';
+import { encodeFrame } from './frame-codec';
+
+export interface PeerLinkOptions {
+  peer: string;
+  address: HostPort;
+  netTimeoutMs: number;
+  retryMs: number;
+  keepaliveMs: number;
+  random: () => number;
+  ping: () => unknown;
+  /** A connection attempt failed; `refused` means nothing listens there: the process is gone. */
+  onUnreachable: (peer: string, refused: boolean) => void;
+}
+
+/** Bytes we let pile up for a peer before dropping messages to it: Raft tolerates loss. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The outbound half of a peer connection: this node dials each peer and sends on that socket;
+ * the peer's replies arrive on the connection it dialled to us. Reconnects on its own.
+ */
+export class PeerLink {
+  private readonly logger = new Logger('Transport');
+  private socket: Socket | null = null;
+  private connected = false;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private keepaliveTimer: NodeJS.Timeout | null = null;
+  private drainTimer: NodeJS.Timeout | null = null;
+  private lastSendAt = 0;
+  private failures = 0;
+  dropped = 0;
+
+  constructor(private readonly o: PeerLinkOptions) {}
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  start(): void {
+    this.dial();
+    this.keepaliveTimer = setInterval(() => {
+      if (this.connected && Date.now() - this.lastSendAt >= this.o.keepaliveMs)
+        this.write(this.o.ping());
+    }, this.o.keepaliveMs);
+    this.keepaliveTimer.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of [this.retryTimer, this.drainTimer]) if (t) clearTimeout(t);
+    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
+    this.socket?.destroy();
+  }
+
+  /** Sends if connected; otherwise the message is lost, as on any lossy network. */
+  send(message: unknown): boolean {
+    if (!this.connected || !this.socket) return false;
+    if (this.socket.writableLength > MAX_BUFFERED_BYTES) {
+      this.dropped++;
+      return false;
+    }
+    this.write(message);
+    return true;
+  }
+
+  private write(message: unknown): void {
+    const socket = this.socket;
+    if (!socket) return;
+    this.lastSendAt = Date.now();
+    if (!socket.write(encodeFrame(message)) && !this.drainTimer) {
+      // A peer that stops reading for net_timeout_ms is treated as gone.
+      this.drainTimer = setTimeout(() => {
+        this.drainTimer = null;
+        this.logger.warn(
+          `peer ${this.o.peer} stopped reading for ${this.o.netTimeoutMs} ms; reconnecting`,
+        );
+        socket.destroy();
+      }, this.o.netTimeoutMs);
+      socket.once('drain', () => {
+        if (this.drainTimer) clearTimeout(this.drainTimer);
+        this.drainTimer = null;
+      });
+    }
+  }
+
+  private dial(): void {
+    if (this.stopped) return;
+    const socket = connect({ host: this.o.address.host, port: this.o.address.port, noDelay: true });
+    this.socket = socket;
+    socket.setTimeout(this.o.netTimeoutMs);
+    let failure: NodeJS.ErrnoException | null = null;
+    socket.once('connect', () => {
+      socket.setTimeout(0);
+      socket.setKeepAlive(true, this.o.keepaliveMs);
+      this.connected = true;
+      if (this.failures > 0)
+        this.logger.log(`connected to peer ${this.o.peer} after ${this.failures} failed attempts`);
+      this.failures = 0;
+    });
+    socket.on('timeout', () => {
+      failure = Object.assign(new Error(`connect timed out after ${this.o.netTimeoutMs} ms`), {
+        code: 'ETIMEDOUT',
+      });
+      socket.destroy();
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => (failure = err));
+    socket.on('data', () => undefined); // nothing is expected back on this half
+    socket.once('close', () => {
+      if (this.drainTimer) clearTimeout(this.drainTimer);
+      this.drainTimer = null;
+      const wasConnected = this.connected;
+      this.connected = false;
+      this.socket = null;
+      if (this.stopped) return;
+      if (wasConnected) {
+        // Redial at once: if the peer's process died, the refusal tells us so right away.
+        this.logger.debug(
+          `connection to peer ${this.o.peer} closed${failure ? `: ${failure.message}` : ''}`,
+        );
+        this.dial();
+        return;
+      }
+      this.failures++;
+      const refused = failure?.code === 'ECONNREFUSED';
+      if (this.failures === 1) {
+        this.logger.warn(
+          `peer ${this.o.peer} unreachable: ${failure?.code ?? failure?.message ?? 'closed'}; retrying`,
+        );
+      }
+      this.o.onUnreachable(this.o.peer, refused);
+      const delay = this.o.retryMs * (1 + this.o.random());
+      this.retryTimer = setTimeout(() => this.dial(), delay);
+    });
+  }
+}

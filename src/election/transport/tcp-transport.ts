@@ -1,0 +1,144 @@
+import { Logger } from '@nestjs/common';
+import { createServer, type Server, type Socket } from 'node:net';
+import { isHostPortError, parseHostPort } from '../../common/address';
+import { checkEnvelope, type Envelope, PING } from './envelope';
+import { FrameDecoder, FrameError } from './frame-codec';
+import { PeerLink } from './peer-link';
+
+export interface TransportOptions {
+  self: string;
+  peers: string[];
+  /** This node's HTTP base URL, stamped on every frame. */
+  api: string;
+  netTimeoutMs: number;
+  retryMs: number;
+  /** How often an otherwise silent link sends a ping; an inbound link silent 3x as long is dropped. */
+  keepaliveMs: number;
+  random: () => number;
+}
+
+export interface TransportHandlers {
+  message: (envelope: Envelope) => void;
+  unreachable: (peer: string, refused: boolean) => void;
+}
+
+/** Inbound connections beyond this are refused: a cluster has a handful of peers. */
+const MAX_INBOUND = 64;
+
+/**
+ * Persistent TCP between peers. Each node dials every other node and sends on that connection;
+ * it receives on the connections the others dialled. Bad input costs only its connection.
+ */
+export class TcpTransport {
+  private readonly logger = new Logger('Transport');
+  private readonly links = new Map<string, PeerLink>();
+  private readonly inbound = new Set<Socket>();
+  private readonly peers: Set<string>;
+  private server: Server | null = null;
+  private handlers: TransportHandlers | null = null;
+
+  constructor(private readonly o: TransportOptions) {
+    this.peers = new Set(o.peers);
+  }
+
+  /** Binds the election port and starts dialling peers. */
+  async start(handlers: TransportHandlers): Promise<void> {
+    this.handlers = handlers;
+    const me = parseHostPort(this.o.self);
+    if (isHostPortError(me)) throw new Error(`bad election address ${this.o.self}`);
+    const server = createServer((socket) => this.accept(socket));
+    server.maxConnections = MAX_INBOUND;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: me.host, port: me.port, exclusive: true }, () => resolve());
+    });
+    this.server = server;
+    for (const peer of this.o.peers) {
+      if (peer === this.o.self) continue;
+      const address = parseHostPort(peer);
+      if (isHostPortError(address)) throw new Error(`bad peer address ${peer}`);
+      const link = new PeerLink({
+        peer,
+        address,
+        netTimeoutMs: this.o.netTimeoutMs,
+        retryMs: this.o.retryMs,
+        keepaliveMs: this.o.keepaliveMs,
+        random: this.o.random,
+        ping: () => this.stamp({ type: PING, from: this.o.self, to: peer, term: 0, cpu: 0 }),
+        onUnreachable: (p, refused) => this.handlers?.unreachable(p, refused),
+      });
+      this.links.set(peer, link);
+      link.start();
+    }
+  }
+
+  send(message: { to: string; [k: string]: unknown }): boolean {
+    return this.links.get(message.to)?.send(this.stamp(message)) ?? false;
+  }
+
+  isConnected(peer: string): boolean {
+    return this.links.get(peer)?.isConnected ?? false;
+  }
+
+  async stop(): Promise<void> {
+    for (const link of this.links.values()) link.stop();
+    for (const socket of this.inbound) socket.destroy();
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private stamp(message: object): object {
+    return { ...message, api: this.o.api };
+  }
+
+  private accept(socket: Socket): void {
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.inbound.add(socket);
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, this.o.keepaliveMs);
+    // Half-open or silent connections are dropped; live peers ping well inside this window.
+    socket.setTimeout(this.o.keepaliveMs * 3 + this.o.netTimeoutMs);
+    const decoder = new FrameDecoder();
+    let claimed: string | null = null;
+    const reject = (why: string) => {
+      this.logger.warn(
+        `closing election connection from ${remote}${claimed ? ` (${claimed})` : ''}: ${why}`,
+      );
+      socket.destroy();
+    };
+    socket.on('timeout', () => {
+      this.logger.debug(`closing idle election connection from ${remote}`);
+      socket.destroy();
+    });
+    socket.on('error', () => undefined); // the close handler does the cleanup
+    socket.once('close', () => this.inbound.delete(socket));
+    socket.on('data', (chunk: Buffer) => {
+      let frames: unknown[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        reject(err instanceof FrameError ? err.message : String(err));
+        return;
+      }
+      for (const frame of frames) {
+        const envelope = checkEnvelope(frame);
+        if (typeof envelope === 'string') return reject(envelope);
+        if (envelope.to !== this.o.self)
+          return reject(`frame addressed to ${envelope.to}, not to this node`);
+        if (!this.peers.has(envelope.from) || envelope.from === this.o.self) {
+          return reject(`sender ${envelope.from} is not a peer`);
+        }
+        if (claimed !== null && claimed !== envelope.from)
+          return reject('sender changed mid-connection');
+        claimed = envelope.from;
+        if (envelope.type === PING) continue;
+        try {
+          this.handlers?.message(envelope);
+        } catch (err) {
+          return reject(`message refused: ${(err as Error).message}`);
+        }
+      }
+    });
+  }
+}
