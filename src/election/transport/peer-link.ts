@@ -33,6 +33,7 @@ export class PeerLink {
   private lastSendAt = 0;
   private failures = 0;
   dropped = 0;
+  connections = 0;
 
   constructor(private readonly o: PeerLinkOptions) {}
 
@@ -97,6 +98,7 @@ export class PeerLink {
       socket.setTimeout(0);
       socket.setKeepAlive(true, this.o.keepaliveMs);
       this.connected = true;
+      this.connections++;
       if (this.failures > 0)
         this.logger.log(`connected to peer ${this.o.peer} after ${this.failures} failed attempts`);
       this.failures = 0;

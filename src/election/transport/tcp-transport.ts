@@ -36,6 +36,9 @@ export class TcpTransport {
   private readonly peers: Set<string>;
   private server: Server | null = null;
   private handlers: TransportHandlers | null = null;
+  private stopping = false;
+  /** Counters for health views and tests. */
+  readonly stats = { framesIn: 0, pingsIn: 0, rejected: 0 };
 
   constructor(private readonly o: TransportOptions) {
     this.peers = new Set(o.peers);
@@ -80,12 +83,20 @@ export class TcpTransport {
     return this.links.get(peer)?.isConnected ?? false;
   }
 
+  /** How many times the link to `peer` has connected: more than once means it was re-established. */
+  connections(peer: string): number {
+    return this.links.get(peer)?.connections ?? 0;
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const link of this.links.values()) link.stop();
-    for (const socket of this.inbound) socket.destroy();
     const server = this.server;
     this.server = null;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Stop listening before dropping connections, so a peer's redial is refused, not accepted.
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : null;
+    for (const socket of this.inbound) socket.destroy();
+    await closed;
   }
 
   private stamp(message: object): object {
@@ -93,6 +104,10 @@ export class TcpTransport {
   }
 
   private accept(socket: Socket): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.inbound.add(socket);
     socket.setNoDelay(true);
@@ -102,6 +117,7 @@ export class TcpTransport {
     const decoder = new FrameDecoder();
     let claimed: string | null = null;
     const reject = (why: string) => {
+      this.stats.rejected++;
       this.logger.warn(
         `closing election connection from ${remote}${claimed ? ` (${claimed})` : ''}: ${why}`,
       );
@@ -132,7 +148,11 @@ export class TcpTransport {
         if (claimed !== null && claimed !== envelope.from)
           return reject('sender changed mid-connection');
         claimed = envelope.from;
-        if (envelope.type === PING) continue;
+        this.stats.framesIn++;
+        if (envelope.type === PING) {
+          this.stats.pingsIn++;
+          continue;
+        }
         try {
           this.handlers?.message(envelope);
         } catch (err) {

@@ -1,0 +1,104 @@
+import { connect } from 'node:net';
+import type { Envelope } from '../../../src/election/transport/envelope';
+import { encodeFrame } from '../../../src/election/transport/frame-codec';
+import { TcpTransport } from '../../../src/election/transport/tcp-transport';
+import { freePorts } from '../../support/free-port';
+import { waitFor } from '../../support/poll';
+
+describe('TcpTransport on loopback', () => {
+  let a: TcpTransport;
+  let b: TcpTransport;
+  let addrA: string;
+  let addrB: string;
+  const gotA: Envelope[] = [];
+  const gotB: Envelope[] = [];
+  const unreachableFromA: { peer: string; refused: boolean }[] = [];
+
+  const make = (self: string, peers: string[]) =>
+    new TcpTransport({
+      self,
+      peers,
+      api: `http://api-of-${self}`,
+      netTimeoutMs: 200,
+      retryMs: 20,
+      keepaliveMs: 50,
+      random: () => 0.5,
+    });
+  const msg = (from: string, to: string, n: number) => ({
+    type: 'Heartbeat',
+    from,
+    to,
+    term: n,
+    cpu: 7,
+  });
+
+  beforeEach(async () => {
+    gotA.length = gotB.length = unreachableFromA.length = 0;
+    const [pa, pb] = await freePorts(2);
+    addrA = `127.0.0.1:${pa}`;
+    addrB = `127.0.0.1:${pb}`;
+    a = make(addrA, [addrA, addrB]);
+    b = make(addrB, [addrA, addrB]);
+    await a.start({
+      message: (m) => gotA.push(m),
+      unreachable: (peer, refused) => unreachableFromA.push({ peer, refused }),
+    });
+    await b.start({ message: (m) => gotB.push(m), unreachable: () => undefined });
+    await waitFor('links up', () => a.isConnected(addrB) && b.isConnected(addrA));
+    // A dialled B before B listened: that refusal belongs to start-up, not to the tests.
+    unreachableFromA.length = 0;
+  });
+
+  afterEach(async () => {
+    await a.stop();
+    await b.stop();
+  });
+
+  it('delivers messages both ways, in order, stamped with the sender API', async () => {
+    for (let i = 1; i <= 100; i++) a.send(msg(addrA, addrB, i));
+    b.send(msg(addrB, addrA, 1));
+    await waitFor('100 messages at b', () => gotB.length === 100);
+    await waitFor('1 message at a', () => gotA.length === 1);
+    expect(gotB.map((m) => m.term)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(gotB[0]).toEqual({ ...msg(addrA, addrB, 1), api: `http://api-of-${addrA}` });
+  });
+
+  it.each([
+    ['garbage bytes', Buffer.from('GET / HTTP/1.1\r\n\r\n')],
+    ['an oversized frame', Buffer.from([0x7f, 0xff, 0xff, 0xff, 1])],
+    ['a frame from a stranger', encodeFrame({ ...msg('10.9.9.9:1', 'x', 1), api: 'x' })],
+    [
+      'a frame without a term',
+      encodeFrame({ type: 'Heartbeat', from: 'x', to: 'y', cpu: 1, api: 'z' }),
+    ],
+  ])('closes a connection that sends %s, and only that one', async (_what, bytes) => {
+    const [host, port] = addrB.split(':');
+    const closed = await new Promise<boolean>((resolve) => {
+      const s = connect({ host, port: Number(port) }, () => s.write(bytes));
+      s.on('error', () => undefined);
+      s.on('close', () => resolve(true));
+    });
+    expect(closed).toBe(true);
+    expect(gotB).toEqual([]);
+    a.send(msg(addrA, addrB, 42));
+    await waitFor('the real peer still gets through', () => gotB.some((m) => m.term === 42));
+  });
+
+  it('reports a refused redial when the peer process is gone', async () => {
+    await b.stop();
+    await waitFor('refused redial reported', () =>
+      unreachableFromA.find((u) => u.peer === addrB && u.refused),
+    );
+    expect(a.isConnected(addrB)).toBe(false);
+    expect(a.send(msg(addrA, addrB, 1))).toBe(false);
+  });
+
+  it('keeps an idle link open with pings that never reach the core', async () => {
+    // 10 pings at 50 ms span more than the 350 ms after which a silent inbound link is dropped.
+    await waitFor('ten keepalive pings at b', () => b.stats.pingsIn >= 10);
+    expect(a.isConnected(addrB)).toBe(true);
+    expect(a.connections(addrB)).toBe(1);
+    expect(gotA).toEqual([]);
+    expect(gotB).toEqual([]);
+  });
+});
