@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { parseCli, USAGE, UsageError } from './cli';
-import { isHostPortError, parseHostPort } from './common/address';
 import { NodeLogger } from './common/logging/node-logger';
 import type { ClusterConfig } from './config/cluster-config';
 import { ConfigError } from './config/config-error';
@@ -36,8 +35,7 @@ function readConfig(): ClusterConfig {
 
 /** Refuses to start when a port is taken, before anything is bound or opened. */
 async function checkPorts(config: ClusterConfig): Promise<void> {
-  const election = parseHostPort(config.thisNode);
-  if (isHostPortError(election)) throw new Error('unreachable: this_node was validated');
+  const election = config.electionBind;
   const apiBusy = await probePort(config.apiHost, config.apiPort);
   if (apiBusy) {
     die(
@@ -49,7 +47,7 @@ async function checkPorts(config: ClusterConfig): Promise<void> {
   if (electionBusy) {
     die(
       EXIT_CONFIG,
-      `config error: ${config.configFile}: this_node: cannot bind ${config.thisNode} (${electionBusy})`,
+      `config error: ${config.configFile}: this_node: cannot bind ${election.host}:${election.port} (${electionBusy})`,
     );
   }
 }

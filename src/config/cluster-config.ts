@@ -1,3 +1,4 @@
+import type { HostPort } from '../common/address';
 import type { LogFormat, LogLevel } from '../common/logging/log-level';
 
 /** The one typed, validated configuration of a node, read once at start. */
@@ -21,6 +22,8 @@ export interface ClusterConfig {
   cpuHysteresisPct: number;
   /** A file whose number, when present, replaces this node's measured CPU load. */
   cpuLoadFile: string | null;
+  /** Where the election port listens: this_node's address unless ELECTION_BIND says otherwise. */
+  electionBind: HostPort;
   /** Interface the HTTP API binds to. */
   apiHost: string;
   apiPort: number;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { formatHost, isHostPortError, parseHostPort } from '../common/address';
+import { formatHost, type HostPort, isHostPortError, parseHostPort } from '../common/address';
 import {
   isLogLevel,
   LOG_FORMATS,
@@ -144,6 +144,10 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
 
   const apiPort = readPort(file, src.env.API_PORT);
   const apiHost = src.env.API_HOST?.trim() || '0.0.0.0';
+  // The election port binds this_node unless told otherwise, e.g. behind a proxy or NAT.
+  const electionBind = src.env.ELECTION_BIND?.trim() || (thisNode as string);
+  const bind = parseHostPort(electionBind);
+  if (isHostPortError(bind)) fail('ELECTION_BIND', bind.error);
   const apiUrl =
     src.env.API_URL?.trim().replace(/\/+$/, '') ||
     `http://${formatHost((thisAddr as { host: string }).host)}:${apiPort}`;
@@ -166,6 +170,7 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
     cpuHysteresisPct,
     cpuLoadFile: src.env.CPU_LOAD_FILE?.trim() || null,
     apiHost,
+    electionBind: bind as HostPort,
     apiPort,
     apiUrl,
     dataDir:

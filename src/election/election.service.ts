@@ -1,33 +1,221 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
-import { LeadershipState } from './leadership-state';
+import { ElectionCore } from './consensus/election-core';
+import type { Role } from './consensus/core-output';
+import { CpuSampler } from './cpu-sampler';
+import { HardStateFile } from './hard-state-file';
+import { LeadershipState, type Role as PublicRole } from './leadership-state';
+import type { Envelope } from './transport/envelope';
+import { TcpTransport } from './transport/tcp-transport';
+import { toMessage } from './wire-message';
+
+/** The log arrives with replication; until then every node's log is empty and equally recent. */
+const EMPTY_LOG = { lastIndex: () => 0, lastTerm: () => 0 };
+/** Longest a timer sleeps, so a clock oddity can never park the election. */
+const MAX_SLEEP_MS = 1000;
 
 /**
- * Decides leadership. Until the TCP election lands, a cluster of one is its own leader in
- * term 1 and a node with other peers stays a follower that knows no leader.
+ * Drives the deterministic election core: feeds it time, messages and load; persists its vote
+ * before sending; sends what it asks; publishes who leads. Owns the TCP server and the timers,
+ * and starts and stops them with the application.
  */
 @Injectable()
-export class ElectionService implements OnApplicationBootstrap {
+export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Election');
+  private readonly stateFile: HardStateFile;
+  private readonly transport: TcpTransport;
+  private readonly cpu: CpuSampler;
+  private readonly peerApis = new Map<string, string>();
+  private core!: ElectionCore;
+  private timer: NodeJS.Timeout | null = null;
+  private cpuTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
 
   constructor(
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
     private readonly leadership: LeadershipState,
-  ) {}
+  ) {
+    this.stateFile = new HardStateFile(config.dataDir);
+    this.cpu = new CpuSampler(config.cpuLoadFile);
+    this.transport = new TcpTransport({
+      self: config.thisNode,
+      bind: config.electionBind,
+      peers: config.peers,
+      api: config.apiUrl,
+      netTimeoutMs: config.netTimeoutMs,
+      retryMs: config.electionRetryMs,
+      keepaliveMs: Math.max(10, Math.min(config.heartbeatIntervalMs, config.netTimeoutMs)),
+      random: Math.random,
+    });
+  }
 
-  onApplicationBootstrap(): void {
-    if (this.config.peers.length === 1) {
-      this.leadership.update({
-        role: 'leader',
-        term: 1,
-        leader: this.config.thisNode,
-        leaderApi: this.config.apiUrl,
-      });
-      this.logger.log(`became leader in term 1 (reason: startup, single-node cluster)`);
-    } else {
-      this.logger.log(
-        `follower with no known leader (reason: startup; ${this.config.peers.length} peers, election not enabled yet)`,
+  async onApplicationBootstrap(): Promise<void> {
+    const initial = this.stateFile.load();
+    const c = this.config;
+    this.core = new ElectionCore({
+      id: c.thisNode,
+      peers: c.peers,
+      heartbeatIntervalMs: c.heartbeatIntervalMs,
+      electionTimeoutMinMs: c.electionTimeoutMinMs,
+      electionTimeoutMaxMs: c.electionTimeoutMaxMs,
+      leaderTermMs: c.leaderTermMs,
+      electionRetryMs: c.electionRetryMs,
+      cpuHysteresisPct: c.cpuHysteresisPct,
+      leaseSafetyMarginMs: leaseSafetyMargin(c),
+      random: Math.random,
+      log: EMPTY_LOG,
+      initial,
+      now: this.clock.monotonicMs(),
+    });
+    this.core.setLoad(this.cpu.sample());
+    this.logger.log(
+      `starting in term ${initial.term}${initial.votedFor ? `, voted for ${initial.votedFor}` : ''}`,
+    );
+    await this.transport.start({
+      message: (e) => this.onEnvelope(e),
+      unreachable: (peer, refused) => {
+        if (this.stopped) return;
+        // Only a refusal proves the process is gone; a timeout may be a slow network.
+        this.core.peerUnreachable(peer, this.clock.monotonicMs(), refused);
+        this.flush();
+      },
+    });
+    this.logger.log(
+      `Leader election TCP listener bound to ${c.electionBind.host}:${c.electionBind.port} as ${c.thisNode}`,
+    );
+    this.cpuTimer = setInterval(() => this.core.setLoad(this.cpu.sample()), c.cpuRefreshMs);
+    this.flush();
+  }
+
+  /** A leader hands over before it goes, so clients see no gap; then the port closes. */
+  async onModuleDestroy(): Promise<void> {
+    if (!this.core || this.stopped) return;
+    const started = this.clock.monotonicMs();
+    const target = this.core.transferLeadership(started, 'shutdown');
+    this.flush();
+    if (target) {
+      const limit = Math.min(this.config.electionTimeoutMinMs, 1500);
+      const handedOver = await this.until(() => {
+        const s = this.core.status(this.clock.monotonicMs());
+        return s.role !== 'leader' && s.leader !== null;
+      }, limit);
+      const took = Math.round(this.clock.monotonicMs() - started);
+      if (handedOver)
+        this.logger.log(`handed leadership to ${this.core.status(started).leader} in ${took} ms`);
+      else this.logger.warn(`no successor took over within ${limit} ms; stopping anyway`);
+    }
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.cpuTimer) clearInterval(this.cpuTimer);
+    await this.transport.stop();
+  }
+
+  private onEnvelope(e: Envelope): void {
+    const msg = toMessage(e);
+    if (typeof msg === 'string') throw new Error(msg); // the transport drops the connection
+    this.peerApis.set(e.from, e.api);
+    if (this.stopped) return;
+    this.core.step(msg, this.clock.monotonicMs());
+    this.flush();
+  }
+
+  private tick(): void {
+    this.timer = null;
+    if (this.stopped) return;
+    this.core.tick(this.clock.monotonicMs());
+    this.flush();
+  }
+
+  /** Persist, then send, then publish: a vote must be on disk before anyone can count it. */
+  private flush(): void {
+    const ready = this.core.ready();
+    if (ready.hardState) this.stateFile.save(ready.hardState);
+    let preVotes = 0;
+    for (const m of ready.messages) {
+      if (m.type === 'PreVote') preVotes++;
+      this.transport.send(m);
+    }
+    if (preVotes > 0) {
+      this.logger.debug(
+        `pre-vote round: asking ${preVotes} peers whether term ${this.core.status(0).term + 1} could win`,
       );
     }
+    for (const change of ready.roleChanges) {
+      const leader = change.leader ? `, leader ${change.leader}` : '';
+      this.logger.log(
+        `${describeRole(change.role)} in term ${change.term}${leader} (reason: ${change.reason})`,
+      );
+    }
+    this.publish();
+    this.arm();
+  }
+
+  private publish(): void {
+    const s = this.core.status(this.clock.monotonicMs());
+    const leaderApi =
+      s.leader === null
+        ? null
+        : s.leader === this.config.thisNode
+          ? this.config.apiUrl
+          : (this.peerApis.get(s.leader) ?? null);
+    this.leadership.update(
+      { role: publicRole(s.role), term: s.term, leader: s.leader, leaderApi },
+      () => this.core.status(this.clock.monotonicMs()).leaseValid,
+    );
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    const wait = Math.min(
+      MAX_SLEEP_MS,
+      Math.max(0, this.core.nextDeadline() - this.clock.monotonicMs()),
+    );
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), wait);
+  }
+
+  private async until(done: () => boolean, limitMs: number): Promise<boolean> {
+    const deadline = this.clock.monotonicMs() + limitMs;
+    while (!done()) {
+      if (this.clock.monotonicMs() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return true;
+  }
+}
+
+/**
+ * Room for clock-rate differences and scheduling delay between nodes: the lease is the minimum
+ * election timeout less this, so a leader stops serving before any follower may vote it out.
+ */
+function leaseSafetyMargin(c: ClusterConfig): number {
+  return Math.max(
+    1,
+    Math.min(c.electionTimeoutMinMs - 1, Math.round(c.electionTimeoutMinMs * 0.15)),
+  );
+}
+
+function publicRole(role: Role): PublicRole {
+  return role === 'pre-candidate' ? 'candidate' : role;
+}
+
+function describeRole(role: Role): string {
+  switch (role) {
+    case 'leader':
+      return 'became leader';
+    case 'follower':
+      return 'follower';
+    case 'candidate':
+      return 'candidate';
+    case 'pre-candidate':
+      return 'pre-candidate';
   }
 }

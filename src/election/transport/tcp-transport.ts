@@ -1,12 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { createServer, type Server, type Socket } from 'node:net';
-import { isHostPortError, parseHostPort } from '../../common/address';
+import { type HostPort, isHostPortError, parseHostPort } from '../../common/address';
 import { checkEnvelope, type Envelope, PING } from './envelope';
 import { FrameDecoder, FrameError } from './frame-codec';
 import { PeerLink } from './peer-link';
 
 export interface TransportOptions {
   self: string;
+  /** Where to listen; normally the address in `self`. */
+  bind: HostPort;
   peers: string[];
   /** This node's HTTP base URL, stamped on every frame. */
   api: string;
@@ -47,8 +49,7 @@ export class TcpTransport {
   /** Binds the election port and starts dialling peers. */
   async start(handlers: TransportHandlers): Promise<void> {
     this.handlers = handlers;
-    const me = parseHostPort(this.o.self);
-    if (isHostPortError(me)) throw new Error(`bad election address ${this.o.self}`);
+    const me = this.o.bind;
     const server = createServer((socket) => this.accept(socket));
     server.maxConnections = MAX_INBOUND;
     await new Promise<void>((resolve, reject) => {
@@ -75,7 +76,7 @@ export class TcpTransport {
     }
   }
 
-  send(message: { to: string; [k: string]: unknown }): boolean {
+  send(message: { to: string }): boolean {
     return this.links.get(message.to)?.send(this.stamp(message)) ?? false;
   }
 

@@ -77,12 +77,13 @@ describe('PresenceService', () => {
     const online = (presence as unknown as { online: Map<string, unknown> }).online;
     const values = jest.spyOn(online, 'values');
     let visited = 0;
-    values.mockImplementation(function* (this: Map<string, unknown>) {
+    function* counting() {
       for (const v of Map.prototype.values.call(online) as IterableIterator<unknown>) {
         visited++;
         yield v;
       }
-    });
+    }
+    values.mockImplementation(counting as unknown as () => MapIterator<unknown>);
     expect(presence.expireDue()).toBe(10_000);
     expect(visited).toBe(10_001);
     visited = 0;

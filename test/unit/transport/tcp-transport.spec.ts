@@ -17,6 +17,7 @@ describe('TcpTransport on loopback', () => {
   const make = (self: string, peers: string[]) =>
     new TcpTransport({
       self,
+      bind: { host: '127.0.0.1', port: Number(self.split(':')[1]) },
       peers,
       api: `http://api-of-${self}`,
       netTimeoutMs: 200,

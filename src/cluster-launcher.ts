@@ -1,0 +1,66 @@
+/**
+ * `npm run cluster`: every node of config.toml on this machine, in one terminal. Node i gets
+ * API port 3000+i and its own data directory; each output line is prefixed with its node in
+ * its own colour. Ctrl-C (or SIGTERM) stops them all gracefully.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseCli, USAGE, UsageError } from './cli';
+import { ConfigError } from './config/config-error';
+import { loadClusterConfig } from './config/config-loader';
+
+const COLOURS = [36, 33, 35, 32, 34, 31, 96, 93];
+const BASE_API_PORT = Number(process.env.API_PORT ?? 3000);
+
+function main(): void {
+  let configPath: string;
+  let peers: string[];
+  try {
+    configPath = parseCli(process.argv.slice(2)).configPath;
+    peers = loadClusterConfig({ configPath, env: {} }).peers;
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`rollcall cluster: ${err.message}\n${USAGE}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const width = Math.max(...peers.map((p) => p.length));
+  const children: ChildProcess[] = peers.map((peer, i) => {
+    const colour = process.stdout.isTTY ? COLOURS[i % COLOURS.length] : 0;
+    const prefix = colour
+      ? `\x1b[${colour}m${peer.padEnd(width)} |\x1b[0m `
+      : `${peer.padEnd(width)} | `;
+    const child = spawn(
+      process.execPath,
+      [join(__dirname, 'main.js'), '--config', configPath, '--this-node', peer],
+      {
+        env: { ...process.env, API_PORT: String(BASE_API_PORT + i) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream)
+        createInterface({ input: stream }).on('line', (line) =>
+          process.stdout.write(prefix + line + '\n'),
+        );
+    }
+    child.once('exit', (code, signal) => {
+      process.stdout.write(`${prefix}exited (${signal ?? `code ${code}`})\n`);
+      if (children.every((c) => c.exitCode !== null || c.signalCode !== null)) process.exit(0);
+    });
+    return child;
+  });
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('stopping the cluster...\n');
+    for (const c of children) c.kill('SIGTERM');
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main();

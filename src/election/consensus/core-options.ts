@@ -1,0 +1,62 @@
+import type { NodeId } from './messages';
+
+/** What must survive a restart, persisted (fsync) before any message that depends on it. */
+export interface HardState {
+  term: number;
+  votedFor: NodeId | null;
+}
+
+/** The part of the replicated log an election looks at. */
+export interface LogView {
+  lastIndex(): number;
+  lastTerm(): number;
+}
+
+export interface CoreOptions {
+  id: NodeId;
+  /** Every member's address, `id` included. */
+  peers: NodeId[];
+  heartbeatIntervalMs: number;
+  electionTimeoutMinMs: number;
+  electionTimeoutMaxMs: number;
+  leaderTermMs: number;
+  electionRetryMs: number;
+  cpuHysteresisPct: number;
+  /** Covers clock-rate drift between nodes: the lease is electionTimeoutMin minus this. */
+  leaseSafetyMarginMs: number;
+  /** Uniform in [0, 1). */
+  random: () => number;
+  log: LogView;
+  initial: HardState;
+  /** Monotonic ms at construction. */
+  now: number;
+}
+
+/** Throws on options no cluster could run with; the config layer words the user-facing errors. */
+export function assertValidCoreOptions(o: CoreOptions): void {
+  const problems: string[] = [];
+  if (!o.peers.includes(o.id)) problems.push(`peers must include id ${o.id}`);
+  if (new Set(o.peers).size !== o.peers.length) problems.push('peers must not repeat');
+  const positive: Array<[string, number]> = [
+    ['heartbeatIntervalMs', o.heartbeatIntervalMs],
+    ['electionTimeoutMinMs', o.electionTimeoutMinMs],
+    ['leaderTermMs', o.leaderTermMs],
+    ['electionRetryMs', o.electionRetryMs],
+    ['leaseSafetyMarginMs', o.leaseSafetyMarginMs],
+  ];
+  for (const [name, value] of positive) {
+    if (!(value > 0) || !Number.isFinite(value)) problems.push(`${name} must be > 0`);
+  }
+  if (!(o.electionTimeoutMaxMs >= o.electionTimeoutMinMs)) {
+    problems.push('electionTimeoutMaxMs must be >= electionTimeoutMinMs');
+  }
+  if (!(o.heartbeatIntervalMs < o.electionTimeoutMinMs)) {
+    problems.push('heartbeatIntervalMs must be < electionTimeoutMinMs');
+  }
+  if (!(o.leaseSafetyMarginMs < o.electionTimeoutMinMs)) {
+    problems.push('leaseSafetyMarginMs must be < electionTimeoutMinMs');
+  }
+  if (!(o.cpuHysteresisPct >= 0)) problems.push('cpuHysteresisPct must be >= 0');
+  if (!(o.initial.term >= 0)) problems.push('initial.term must be >= 0');
+  if (problems.length > 0) throw new Error(`invalid election options: ${problems.join('; ')}`);
+}

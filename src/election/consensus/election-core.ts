@@ -1,0 +1,706 @@
+import { assertValidCoreOptions, type CoreOptions, type LogView } from './core-options';
+import type { Ready, Role, RoleChange, Status } from './core-output';
+import { LeasePromises, type RevokedHeartbeats } from './lease-promises';
+import { isLessLoaded, loadRank } from './load-rank';
+import type {
+  Heartbeat,
+  HeartbeatResponse,
+  Message,
+  NodeId,
+  PreVote,
+  PreVoteResponse,
+  RequestVote,
+  RequestVoteResponse,
+  TimeoutNow,
+} from './messages';
+import { kthLargest, majorityOf } from './quorum';
+import { Reason, type TransferReason } from './reasons';
+
+/** Distributes Omit over the union so each outgoing message keeps its own fields. */
+type Outgoing<M> = M extends Message ? Omit<M, 'from' | 'cpu'> : never;
+
+interface PreVoteRound {
+  /** Answers by member, self included: true = granted. */
+  answers: Map<NodeId, boolean>;
+  /** Without a majority by then, the round failed. */
+  deadline: number;
+  /** With a majority, wait until then for the remaining answers: they may name a less loaded peer. */
+  gatherUntil: number;
+}
+
+interface Candidacy {
+  votes: Set<NodeId>;
+  /** The latest moment an acknowledgement given by one of our voters may back an older lease. */
+  leaseBlackoutUntil: number;
+}
+
+interface Transfer {
+  target: NodeId;
+  reason: TransferReason;
+  /** Without a new leader by then, the transfer is abandoned and leadership resumes. */
+  deadline: number;
+}
+
+interface Leadership {
+  since: number;
+  nextHeartbeatAt: number;
+  nextLoadCheckAt: number;
+  /** Check-quorum: last time each follower answered in this term (the start counts as one). */
+  answeredAt: Map<NodeId, number>;
+  /** Lease: the latest heartbeat send time each follower acknowledged. */
+  ackedSentAt: Map<NodeId, number>;
+  /** Each follower's last log index, from its heartbeat answers. */
+  lastIndexOf: Map<NodeId, number>;
+  /** Only heartbeats sent at or after this may back our lease (see RequestVoteResponse.leaseWaitMs). */
+  leaseBlackoutUntil: number;
+  /** Set when a transfer is abandoned: heartbeats sent before it were revoked for good. */
+  leaseFloor: number;
+  transfer: Transfer | null;
+}
+
+/**
+ * Raft leader election (pre-vote, check-quorum, leader stickiness, leadership transfer) with a
+ * leader lease and load-aware campaigning, as a deterministic state machine: time arrives as
+ * arguments, randomness through `random`, and every effect leaves through ready().
+ */
+export class ElectionCore {
+  private readonly id: NodeId;
+  /** Every other member, in address order. */
+  private readonly others: readonly NodeId[];
+  private readonly members: ReadonlySet<NodeId>;
+  private readonly quorum: number;
+  private readonly heartbeatIntervalMs: number;
+  private readonly electionTimeoutMinMs: number;
+  private readonly electionTimeoutMaxMs: number;
+  private readonly leaderTermMs: number;
+  private readonly electionRetryMs: number;
+  private readonly cpuHysteresisPct: number;
+  private readonly leaseMs: number;
+  private readonly random: () => number;
+  private readonly log: LogView;
+
+  private term: number;
+  private votedFor: NodeId | null;
+  private role: Role = 'follower';
+  private leader: NodeId | null = null;
+  private cpu = 0;
+
+  private readonly peerCpu = new Map<NodeId, number>();
+  private readonly lastContact = new Map<NodeId, number>();
+  private readonly unreachableSince = new Map<NodeId, number>();
+
+  /** When we last heard our leader: until electionTimeoutMin after it we refuse to vote. */
+  private leaderContactAt: number | null = null;
+  /** What our heartbeat acknowledgements still promise to the leaders that received them. */
+  private readonly promises: LeasePromises;
+
+  /** Follower: election timer. Pre-candidate between rounds: next round. Candidate: give up. */
+  private timerAt: number;
+  private campaignReason: string = Reason.electionTimeout;
+  /** A pre-candidate steps aside for a less loaded peer at most once until a leader is heard. */
+  private deferredForLoad = false;
+
+  private preVote: PreVoteRound | null = null;
+  private candidacy: Candidacy | null = null;
+  private leadership: Leadership | null = null;
+
+  private lastReadyHardState: { term: number; votedFor: NodeId | null };
+  private outbox: Message[] = [];
+  private changes: RoleChange[] = [];
+
+  constructor(opts: CoreOptions) {
+    assertValidCoreOptions(opts);
+    this.id = opts.id;
+    this.others = opts.peers.filter((p) => p !== opts.id).sort();
+    this.members = new Set(opts.peers);
+    this.quorum = majorityOf(opts.peers.length);
+    this.heartbeatIntervalMs = opts.heartbeatIntervalMs;
+    this.electionTimeoutMinMs = opts.electionTimeoutMinMs;
+    this.electionTimeoutMaxMs = opts.electionTimeoutMaxMs;
+    this.leaderTermMs = opts.leaderTermMs;
+    this.electionRetryMs = opts.electionRetryMs;
+    this.cpuHysteresisPct = opts.cpuHysteresisPct;
+    this.leaseMs = opts.electionTimeoutMinMs - opts.leaseSafetyMarginMs;
+    this.random = opts.random;
+    this.log = opts.log;
+    this.term = opts.initial.term;
+    this.votedFor = opts.initial.votedFor;
+    this.lastReadyHardState = { term: this.term, votedFor: this.votedFor };
+    // Alone there is no other leader whose lease we could have backed, and nobody to wait for.
+    const alone = this.others.length === 0;
+    // Acknowledgements given before a restart are forgotten: assume one was given just now.
+    this.promises = new LeasePromises(alone ? -Infinity : opts.now + this.electionTimeoutMinMs);
+    this.timerAt = alone ? opts.now : opts.now + this.electionTimeout();
+    this.emit(Reason.startup);
+  }
+
+  setLoad(cpuPct: number): void {
+    this.cpu = cpuPct;
+  }
+
+  tick(now: number): void {
+    switch (this.role) {
+      case 'follower':
+        if (now >= this.timerAt) this.startPreVote(now, this.campaignReason);
+        return;
+      case 'pre-candidate':
+        if (this.preVote === null) {
+          if (now >= this.timerAt) this.startPreVote(now, this.campaignReason);
+          return;
+        }
+        if (now >= this.preVote.gatherUntil) this.decidePreVote(now);
+        if (this.preVote !== null && now >= this.preVote.deadline) this.failPreVote(now);
+        return;
+      case 'candidate':
+        if (now >= this.timerAt) this.startPreVote(now, Reason.electionTimeout);
+        return;
+      case 'leader':
+        this.tickLeader(now);
+        return;
+    }
+  }
+
+  step(msg: Message, now: number): void {
+    if (msg.to !== this.id || msg.from === this.id || !this.members.has(msg.from)) return;
+    this.peerCpu.set(msg.from, msg.cpu);
+    this.lastContact.set(msg.from, now);
+    this.unreachableSince.delete(msg.from);
+    if (msg.type === 'Heartbeat') this.learnLoads(msg);
+
+    // Pre-vote messages never move the receiver's term: that is what makes pre-vote harmless.
+    if (msg.type === 'PreVote') return this.onPreVote(msg, now);
+    if (msg.type === 'PreVoteResponse') return this.onPreVoteResponse(msg, now);
+
+    if (msg.term < this.term) return this.answerStaleTerm(msg);
+    if (msg.term > this.term) {
+      if (msg.type === 'RequestVote' && !msg.transfer && this.isSticky(now)) return;
+      const leader = msg.type === 'Heartbeat' ? msg.from : null;
+      const reason = this.leadership?.transfer
+        ? Reason.transferTo(this.leadership.transfer.target, this.leadership.transfer.reason)
+        : leader !== null && this.role === 'follower'
+          ? Reason.heardLeader(leader)
+          : Reason.higherTermFrom(msg.from);
+      this.becomeFollower(now, msg.term, leader, reason);
+    }
+
+    switch (msg.type) {
+      case 'RequestVote':
+        return this.onRequestVote(msg, now);
+      case 'RequestVoteResponse':
+        return this.onRequestVoteResponse(msg, now);
+      case 'Heartbeat':
+        return this.onHeartbeat(msg, now);
+      case 'HeartbeatResponse':
+        return this.onHeartbeatResponse(msg, now);
+      case 'TimeoutNow':
+        return this.onTimeoutNow(msg, now);
+    }
+  }
+
+  /**
+   * The driver lost its connection to `peer` and could not reconnect. With `exited`, the peer's
+   * process is known to be gone (its port refused us): our acknowledgements to it then back no
+   * lease, so the next leader need not wait them out.
+   */
+  peerUnreachable(peer: NodeId, now: number, exited = false): void {
+    if (!this.members.has(peer) || peer === this.id) return;
+    if (!this.unreachableSince.has(peer)) this.unreachableSince.set(peer, now);
+    if (this.role !== 'follower' || this.leader !== peer) return;
+    if (exited) this.promises.release(this.term);
+    // Forgetting the leader also ends our stickiness, so we now grant others' pre-votes too.
+    this.leader = null;
+    this.leaderContactAt = null;
+    this.timerAt = now + this.rankedRetryDelay();
+    this.campaignReason = Reason.lostConnectionToLeader;
+    this.emit(Reason.lostConnectionToLeader);
+  }
+
+  transferLeadership(now: number, reason: TransferReason): NodeId | null {
+    const leadership = this.leadership;
+    if (this.role !== 'leader' || leadership === null) return null;
+    if (reason === 'load' && leadership.transfer !== null) return null;
+    const target = this.bestTransferTarget(now, leadership);
+    if (target === null) return null;
+    if (reason === 'load' && !this.worthMovingTo(target)) return null;
+    this.startTransfer(now, leadership, target, reason);
+    return target;
+  }
+
+  ready(): Ready {
+    const hs = { term: this.term, votedFor: this.votedFor };
+    const last = this.lastReadyHardState;
+    const changed = hs.term !== last.term || hs.votedFor !== last.votedFor;
+    this.lastReadyHardState = hs;
+    const ready: Ready = {
+      hardState: changed ? { ...hs } : null,
+      messages: this.outbox,
+      roleChanges: this.changes,
+    };
+    this.outbox = [];
+    this.changes = [];
+    return ready;
+  }
+
+  status(now: number): Status {
+    const leadership = this.leadership;
+    const leaseUntil = leadership === null ? null : this.leaseUntil(now, leadership);
+    return {
+      id: this.id,
+      role: this.role,
+      term: this.term,
+      votedFor: this.votedFor,
+      leader: this.leader,
+      leaseValid: leaseUntil !== null && leadership?.transfer === null && now < leaseUntil,
+      leaseUntil,
+      transferTarget: leadership?.transfer?.target ?? null,
+      cpu: this.cpu,
+      peers: this.others.map((id) => ({
+        id,
+        cpu: this.peerCpu.get(id) ?? null,
+        lastContact: this.lastContact.get(id) ?? null,
+        unreachableSince: this.unreachableSince.get(id) ?? null,
+      })),
+    };
+  }
+
+  nextDeadline(): number {
+    switch (this.role) {
+      case 'follower':
+      case 'candidate':
+        return this.timerAt;
+      case 'pre-candidate': {
+        const round = this.preVote;
+        if (round === null) return this.timerAt;
+        const gathering = this.countAnswers(round).granted >= this.quorum;
+        return gathering ? Math.min(round.deadline, round.gatherUntil) : round.deadline;
+      }
+      case 'leader': {
+        const l = this.leadership;
+        if (l === null) return Infinity;
+        return Math.min(
+          l.nextHeartbeatAt,
+          l.nextLoadCheckAt,
+          this.quorumDeadline(l),
+          l.transfer?.deadline ?? Infinity,
+        );
+      }
+    }
+  }
+
+  // ---- pre-vote -------------------------------------------------------------------------------
+
+  private startPreVote(now: number, reason: string): void {
+    if (this.role !== 'pre-candidate') {
+      this.role = 'pre-candidate';
+      this.leader = null;
+      this.leaderContactAt = null;
+      this.emit(reason);
+    }
+    this.campaignReason = reason;
+    this.candidacy = null;
+    this.preVote = {
+      answers: new Map([[this.id, true]]),
+      deadline: now + this.electionTimeout(),
+      gatherUntil: now + this.electionRetryMs,
+    };
+    for (const to of this.others) {
+      this.send({
+        type: 'PreVote',
+        to,
+        term: this.term + 1,
+        lastLogIndex: this.log.lastIndex(),
+        lastLogTerm: this.log.lastTerm(),
+      });
+    }
+    this.decidePreVote(now);
+  }
+
+  private onPreVote(msg: PreVote, now: number): void {
+    const granted = msg.term > this.term && this.logAtLeastAsRecent(msg) && !this.isSticky(now);
+    this.send({
+      type: 'PreVoteResponse',
+      to: msg.from,
+      term: granted ? msg.term : this.term,
+      granted,
+    });
+    if (granted) this.expectDeferenceFrom(msg.from, now);
+  }
+
+  /**
+   * A more loaded peer is campaigning and will step aside once it learns our load. If no peer
+   * we know of is lighter than us, we are the one it will wait for: campaign soon.
+   */
+  private expectDeferenceFrom(peer: NodeId, now: number): void {
+    const theirs = this.peerCpu.get(peer);
+    if (this.role !== 'follower' || theirs === undefined) return;
+    if (theirs - this.cpu <= this.cpuHysteresisPct) return;
+    for (const [other, cpu] of this.peerCpu) {
+      if (isLessLoaded(other, cpu, this.id, this.cpu)) return;
+    }
+    this.timerAt = Math.min(this.timerAt, now + this.rankedRetryDelay());
+  }
+
+  private onPreVoteResponse(msg: PreVoteResponse, now: number): void {
+    if (!msg.granted && msg.term > this.term) {
+      this.becomeFollower(now, msg.term, null, Reason.higherTermFrom(msg.from));
+      return;
+    }
+    const round = this.preVote;
+    if (this.role !== 'pre-candidate' || round === null) return;
+    if (msg.granted && msg.term === this.term + 1) round.answers.set(msg.from, true);
+    else if (!msg.granted && msg.term === this.term) round.answers.set(msg.from, false);
+    else return;
+    this.decidePreVote(now);
+  }
+
+  private decidePreVote(now: number): void {
+    const round = this.preVote;
+    if (round === null) return;
+    const { granted, refused } = this.countAnswers(round);
+    if (this.members.size - refused < this.quorum) return this.failPreVote(now);
+    if (granted < this.quorum) return;
+    if (round.answers.size < this.members.size && now < round.gatherUntil) return;
+    const better = this.lessLoadedGranter(round);
+    if (better !== null && !this.deferredForLoad) {
+      this.deferredForLoad = true;
+      this.becomeFollower(now, this.term, null, Reason.deferringTo(better));
+      return;
+    }
+    this.becomeCandidate(now, this.campaignReason, false, null);
+  }
+
+  private failPreVote(now: number): void {
+    this.preVote = null;
+    this.timerAt = now + this.electionRetryMs + this.random() * this.electionRetryMs;
+  }
+
+  /** The least loaded peer that granted us, if it is lighter than us by more than the hysteresis. */
+  private lessLoadedGranter(round: PreVoteRound): NodeId | null {
+    let best: NodeId | null = null;
+    let bestCpu = Infinity;
+    for (const [peer, granted] of round.answers) {
+      const cpu = this.peerCpu.get(peer);
+      if (!granted || peer === this.id || cpu === undefined) continue;
+      if (best === null || isLessLoaded(peer, cpu, best, bestCpu)) {
+        best = peer;
+        bestCpu = cpu;
+      }
+    }
+    return best !== null && this.cpu - bestCpu > this.cpuHysteresisPct ? best : null;
+  }
+
+  private countAnswers(round: PreVoteRound): { granted: number; refused: number } {
+    let granted = 0;
+    for (const ok of round.answers.values()) if (ok) granted++;
+    return { granted, refused: round.answers.size - granted };
+  }
+
+  // ---- election -------------------------------------------------------------------------------
+
+  /** `revokedAt`: with a transfer, when the old leader revoked its lease (its clock). */
+  private becomeCandidate(
+    now: number,
+    reason: string,
+    transfer: boolean,
+    revokedAt: number | null,
+  ): void {
+    const revoked = revokedAt === null ? null : { term: this.term, sentUpTo: revokedAt };
+    this.term += 1;
+    this.votedFor = this.id;
+    this.role = 'candidate';
+    this.leader = null;
+    this.leaderContactAt = null;
+    this.preVote = null;
+    this.candidacy = {
+      votes: new Set([this.id]),
+      leaseBlackoutUntil: now + this.promises.remainingMs(now, revoked),
+    };
+    this.timerAt = now + this.electionTimeout();
+    this.emit(reason);
+    for (const to of this.others) {
+      this.send({
+        type: 'RequestVote',
+        to,
+        term: this.term,
+        lastLogIndex: this.log.lastIndex(),
+        lastLogTerm: this.log.lastTerm(),
+        transfer,
+        leaseRevokedAt: revokedAt,
+      });
+    }
+    if (this.candidacy.votes.size >= this.quorum) this.becomeLeader(now);
+  }
+
+  private onRequestVote(msg: RequestVote, now: number): void {
+    // Knowing a leader in this term means a majority already voted: another vote cannot help.
+    const canVote = this.votedFor === msg.from || (this.votedFor === null && this.leader === null);
+    const granted = canVote && this.logAtLeastAsRecent(msg);
+    if (granted) {
+      this.votedFor = msg.from;
+      if (this.role === 'pre-candidate') {
+        this.becomeFollower(now, this.term, null, Reason.votedFor(msg.from));
+      } else {
+        this.resetElectionTimer(now);
+      }
+    }
+    // Checked as a number: a missing field must leave every promise in force.
+    const revoked: RevokedHeartbeats | null =
+      msg.transfer && typeof msg.leaseRevokedAt === 'number'
+        ? { term: msg.term - 1, sentUpTo: msg.leaseRevokedAt }
+        : null;
+    this.send({
+      type: 'RequestVoteResponse',
+      to: msg.from,
+      term: this.term,
+      granted,
+      leaseWaitMs: granted ? this.promises.remainingMs(now, revoked) : 0,
+    });
+  }
+
+  private onRequestVoteResponse(msg: RequestVoteResponse, now: number): void {
+    const candidacy = this.candidacy;
+    if (this.role !== 'candidate' || candidacy === null || !msg.granted) return;
+    if (candidacy.votes.has(msg.from)) return;
+    candidacy.votes.add(msg.from);
+    candidacy.leaseBlackoutUntil = Math.max(candidacy.leaseBlackoutUntil, now + msg.leaseWaitMs);
+    if (candidacy.votes.size >= this.quorum) this.becomeLeader(now);
+  }
+
+  private onTimeoutNow(msg: TimeoutNow, now: number): void {
+    if (this.role !== 'follower' || this.leader !== msg.from) return;
+    const revokedAt = typeof msg.leaseRevokedAt === 'number' ? msg.leaseRevokedAt : null;
+    this.becomeCandidate(now, Reason.timeoutNowFrom(msg.from), true, revokedAt);
+  }
+
+  // ---- following ------------------------------------------------------------------------------
+
+  private becomeFollower(now: number, term: number, leader: NodeId | null, reason: string): void {
+    const changed = term !== this.term || this.role !== 'follower' || leader !== this.leader;
+    if (term > this.term) {
+      this.term = term;
+      this.votedFor = null;
+    }
+    this.role = 'follower';
+    this.leader = leader;
+    this.leaderContactAt = leader === null ? null : now;
+    this.preVote = null;
+    this.candidacy = null;
+    this.leadership = null;
+    this.resetElectionTimer(now);
+    if (changed) this.emit(reason);
+  }
+
+  private onHeartbeat(msg: Heartbeat, now: number): void {
+    if (this.role === 'leader') return; // a second leader in one term cannot exist
+    if (this.role !== 'follower' || this.leader !== msg.from) {
+      this.becomeFollower(now, this.term, msg.from, Reason.heardLeader(msg.from));
+    } else {
+      this.resetElectionTimer(now);
+    }
+    this.leaderContactAt = now;
+    this.deferredForLoad = false;
+    // Only an explicit false releases us: a heartbeat missing the flag still binds us.
+    if (msg.countsForLease !== false) {
+      // The acknowledgement below backs the leader's lease: from now on we owe it our silence.
+      this.promises.record(this.term, msg.sentAt, now + this.electionTimeoutMinMs, now);
+    }
+    this.send({
+      type: 'HeartbeatResponse',
+      to: msg.from,
+      term: this.term,
+      sentAt: msg.sentAt,
+      lastLogIndex: this.log.lastIndex(),
+    });
+  }
+
+  private learnLoads(msg: Heartbeat): void {
+    for (const [peer, cpu] of Object.entries(msg.loads)) {
+      if (peer !== this.id && peer !== msg.from && this.members.has(peer)) {
+        this.peerCpu.set(peer, cpu);
+      }
+    }
+  }
+
+  /** Tells a stale sender our term, so a deposed leader or candidate steps down. */
+  private answerStaleTerm(msg: Message): void {
+    if (msg.type === 'Heartbeat') {
+      this.send({
+        type: 'HeartbeatResponse',
+        to: msg.from,
+        term: this.term,
+        sentAt: msg.sentAt,
+        lastLogIndex: this.log.lastIndex(),
+      });
+    } else if (msg.type === 'RequestVote') {
+      this.send({
+        type: 'RequestVoteResponse',
+        to: msg.from,
+        term: this.term,
+        granted: false,
+        leaseWaitMs: 0,
+      });
+    }
+  }
+
+  // ---- leading --------------------------------------------------------------------------------
+
+  private becomeLeader(now: number): void {
+    const blackout = this.candidacy?.leaseBlackoutUntil ?? -Infinity;
+    this.role = 'leader';
+    this.leader = this.id;
+    this.candidacy = null;
+    this.deferredForLoad = false;
+    this.leadership = {
+      since: now,
+      nextHeartbeatAt: now,
+      nextLoadCheckAt: now + this.leaderTermMs,
+      answeredAt: new Map(this.others.map((p) => [p, now])),
+      ackedSentAt: new Map(),
+      lastIndexOf: new Map(),
+      leaseBlackoutUntil: blackout,
+      leaseFloor: -Infinity,
+      transfer: null,
+    };
+    this.emit(Reason.wonElection);
+    this.broadcastHeartbeat(now, this.leadership);
+  }
+
+  private tickLeader(now: number): void {
+    const l = this.leadership;
+    if (l === null) return;
+    if (now >= this.quorumDeadline(l)) {
+      this.becomeFollower(now, this.term, null, Reason.lostQuorum);
+      return;
+    }
+    if (l.transfer !== null && now >= l.transfer.deadline) {
+      const target = l.transfer.target;
+      l.transfer = null;
+      // The target may still win with votes that ignored heartbeats sent before now.
+      l.leaseFloor = now;
+      this.emit(Reason.transferTimedOut(target));
+      this.broadcastHeartbeat(now, l);
+    }
+    if (now >= l.nextHeartbeatAt) this.broadcastHeartbeat(now, l);
+    if (now >= l.nextLoadCheckAt) {
+      while (l.nextLoadCheckAt <= now) l.nextLoadCheckAt += this.leaderTermMs;
+      const target = l.transfer === null ? this.bestTransferTarget(now, l) : null;
+      if (target !== null && this.worthMovingTo(target)) {
+        this.startTransfer(now, l, target, 'load');
+      }
+    }
+  }
+
+  private broadcastHeartbeat(now: number, l: Leadership): void {
+    const loads = Object.fromEntries(this.peerCpu);
+    const countsForLease = l.transfer === null;
+    for (const to of this.others) {
+      this.send({ type: 'Heartbeat', to, term: this.term, sentAt: now, loads, countsForLease });
+    }
+    l.nextHeartbeatAt = now + this.heartbeatIntervalMs;
+  }
+
+  private onHeartbeatResponse(msg: HeartbeatResponse, now: number): void {
+    const l = this.leadership;
+    if (this.role !== 'leader' || l === null || msg.sentAt < l.since) return;
+    l.ackedSentAt.set(msg.from, Math.max(l.ackedSentAt.get(msg.from) ?? -Infinity, msg.sentAt));
+    l.answeredAt.set(msg.from, now);
+    l.lastIndexOf.set(msg.from, msg.lastLogIndex);
+  }
+
+  /** When we will have gone electionTimeoutMin without hearing from a majority. */
+  private quorumDeadline(l: Leadership): number {
+    const needed = this.quorum - 1; // we count ourselves
+    if (needed === 0) return Infinity;
+    return kthLargest([...l.answeredAt.values()], needed)! + this.electionTimeoutMinMs;
+  }
+
+  /**
+   * The lease runs from the send time of the newest heartbeat a majority acknowledged: each of
+   * them refuses votes until at least electionTimeoutMin after receiving it, which is later.
+   */
+  private leaseUntil(now: number, l: Leadership): number | null {
+    const earliest = Math.max(l.leaseBlackoutUntil, l.leaseFloor);
+    const sendTimes: number[] = now >= earliest ? [now] : [];
+    for (const sentAt of l.ackedSentAt.values()) {
+      if (sentAt >= earliest) sendTimes.push(sentAt);
+    }
+    const backed = kthLargest(sendTimes, this.quorum);
+    return backed === undefined ? null : backed + this.leaseMs;
+  }
+
+  /** The least loaded follower that is up to date and was heard from recently. */
+  private bestTransferTarget(now: number, l: Leadership): NodeId | null {
+    let best: NodeId | null = null;
+    let bestCpu = Infinity;
+    for (const peer of this.others) {
+      const cpu = this.peerCpu.get(peer);
+      const heard = this.lastContact.get(peer);
+      if (cpu === undefined || heard === undefined) continue;
+      if (now - heard >= this.electionTimeoutMinMs) continue;
+      if (l.lastIndexOf.get(peer) !== this.log.lastIndex()) continue;
+      if (best === null || isLessLoaded(peer, cpu, best, bestCpu)) {
+        best = peer;
+        bestCpu = cpu;
+      }
+    }
+    return best;
+  }
+
+  private worthMovingTo(target: NodeId): boolean {
+    const cpu = this.peerCpu.get(target);
+    return cpu !== undefined && this.cpu - cpu > this.cpuHysteresisPct;
+  }
+
+  private startTransfer(now: number, l: Leadership, target: NodeId, reason: TransferReason): void {
+    // From now on our lease is revoked; heartbeats go on (keeping followers from starting an
+    // election of their own) but say they back no lease, so the target need not wait for them.
+    l.transfer = { target, reason, deadline: now + this.electionTimeoutMinMs };
+    this.emit(Reason.transferTo(target, reason));
+    this.send({ type: 'TimeoutNow', to: target, term: this.term, leaseRevokedAt: now });
+  }
+
+  // ---- shared ---------------------------------------------------------------------------------
+
+  /** Leader stickiness: while our leader is alive nobody else needs our vote. */
+  private isSticky(now: number): boolean {
+    if (this.role === 'leader') return true;
+    return (
+      this.leader !== null &&
+      this.leaderContactAt !== null &&
+      now - this.leaderContactAt < this.electionTimeoutMinMs
+    );
+  }
+
+  private logAtLeastAsRecent(msg: PreVote | RequestVote): boolean {
+    const lastTerm = this.log.lastTerm();
+    return (
+      msg.lastLogTerm > lastTerm ||
+      (msg.lastLogTerm === lastTerm && msg.lastLogIndex >= this.log.lastIndex())
+    );
+  }
+
+  private resetElectionTimer(now: number): void {
+    this.timerAt = now + this.electionTimeout();
+    this.campaignReason = Reason.electionTimeout;
+  }
+
+  /** The least loaded member times out first; equal loads still get random spacing. */
+  private electionTimeout(): number {
+    const slot = (this.electionTimeoutMaxMs - this.electionTimeoutMinMs) / this.members.size;
+    const rank = loadRank(this.id, this.cpu, this.others, this.peerCpu);
+    return this.electionTimeoutMinMs + rank * slot + this.random() * slot;
+  }
+
+  private rankedRetryDelay(): number {
+    const rank = loadRank(this.id, this.cpu, this.others, this.peerCpu);
+    return (rank + this.random()) * this.electionRetryMs;
+  }
+
+  private send(msg: Outgoing<Message>): void {
+    this.outbox.push({ ...msg, from: this.id, cpu: this.cpu });
+  }
+
+  private emit(reason: string): void {
+    this.changes.push({ role: this.role, term: this.term, leader: this.leader, reason });
+  }
+}

@@ -1,0 +1,87 @@
+/** A peer's election address, `host:port`; also its identity in the election. */
+export type NodeId = string;
+
+/** Carried by every message: the sender's load travels everywhere so ranks stay fresh. */
+interface Envelope {
+  from: NodeId;
+  to: NodeId;
+  term: number;
+  /** The sender's own CPU load, 0..100. */
+  cpu: number;
+}
+
+/** Asks whether the sender could win; `term` is the sender's term + 1, which it has not adopted. */
+export interface PreVote extends Envelope {
+  type: 'PreVote';
+  lastLogIndex: number;
+  lastLogTerm: number;
+}
+
+/** A grant carries the pre-vote's term; a refusal carries the responder's own term. */
+export interface PreVoteResponse extends Envelope {
+  type: 'PreVoteResponse';
+  granted: boolean;
+}
+
+export interface RequestVote extends Envelope {
+  type: 'RequestVote';
+  lastLogIndex: number;
+  lastLogTerm: number;
+  /** Set by a leadership-transfer target: voters then ignore leader stickiness. */
+  transfer: boolean;
+  /**
+   * With `transfer`: when the handing-over leader revoked its lease (its clock, from
+   * TimeoutNow). Heartbeats it sent up to then no longer back any lease, so voters need not
+   * make the winner wait for them.
+   */
+  leaseRevokedAt: number | null;
+}
+
+export interface RequestVoteResponse extends Envelope {
+  type: 'RequestVoteResponse';
+  granted: boolean;
+  /**
+   * How long (ms, from the moment of sending) an acknowledgement this voter gave an earlier
+   * leader may still back that leader's lease. The winner holds no lease before it has passed.
+   */
+  leaseWaitMs: number;
+}
+
+export interface Heartbeat extends Envelope {
+  type: 'Heartbeat';
+  /** The leader's monotonic send time, echoed back so the lease counts from sending. */
+  sentAt: number;
+  /** The loads the leader knows of the other peers, so followers rank themselves on fresh data. */
+  loads: Record<NodeId, number>;
+  /**
+   * False while the leader hands over: it will never count this heartbeat toward a lease, so
+   * acknowledging it binds the follower to nothing.
+   */
+  countsForLease: boolean;
+}
+
+export interface HeartbeatResponse extends Envelope {
+  type: 'HeartbeatResponse';
+  /** The `sentAt` of the heartbeat being answered. */
+  sentAt: number;
+  /** The follower's last log index, so the leader only transfers to an up-to-date follower. */
+  lastLogIndex: number;
+}
+
+/** From the leader to its chosen successor: start an election now, without pre-vote. */
+export interface TimeoutNow extends Envelope {
+  type: 'TimeoutNow';
+  /** The leader's clock when it revoked its lease for this hand-over. */
+  leaseRevokedAt: number;
+}
+
+export type Message =
+  | PreVote
+  | PreVoteResponse
+  | RequestVote
+  | RequestVoteResponse
+  | Heartbeat
+  | HeartbeatResponse
+  | TimeoutNow;
+
+export type MessageType = Message['type'];

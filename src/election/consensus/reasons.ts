@@ -1,0 +1,19 @@
+import type { NodeId } from './messages';
+
+/** The words in RoleChange.reason; operators grep logs for them, so they live in one place. */
+export const Reason = {
+  startup: 'startup',
+  electionTimeout: 'election timeout',
+  lostConnectionToLeader: 'lost connection to leader',
+  wonElection: 'won election',
+  lostQuorum: 'lost quorum',
+  higherTermFrom: (peer: NodeId) => `higher term from ${peer}`,
+  transferTo: (peer: NodeId, why: TransferReason) => `transfer to ${peer} for ${why}`,
+  transferTimedOut: (peer: NodeId) => `transfer to ${peer} timed out`,
+  timeoutNowFrom: (peer: NodeId) => `timeout-now from ${peer}`,
+  heardLeader: (peer: NodeId) => `heard leader ${peer}`,
+  deferringTo: (peer: NodeId) => `deferring to ${peer} for load`,
+  votedFor: (peer: NodeId) => `voted for ${peer}`,
+} as const;
+
+export type TransferReason = 'load' | 'shutdown';

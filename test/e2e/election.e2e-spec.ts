@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LeaderOverlapMonitor, TestCluster } from '../support/cluster';
+import { waitFor } from '../support/poll';
+
+/** Election e2e: real processes, real TCP on loopback, fast timeouts. */
+describe('leader election across real processes', () => {
+  let cluster: TestCluster;
+  const monitors: LeaderOverlapMonitor[] = [];
+  afterEach(async () => {
+    await Promise.all(monitors.splice(0).map((m) => m.stop()));
+    await cluster?.stop();
+  });
+
+  const others = (leader: number) => cluster.nodes.map((_, i) => i).filter((i) => i !== leader);
+  const monitor = () => {
+    // Lease margin with a 300 ms minimum election timeout is 45 ms; rounds must be shorter.
+    const m = new LeaderOverlapMonitor(() => cluster.nodes.map((_, i) => cluster.url(i)), 40);
+    monitors.push(m);
+    return m.start();
+  };
+
+  it('elects one leader that every node names, with its API URL', async () => {
+    cluster = await new TestCluster({ size: 3 }).start();
+    const leader = await cluster.waitForLeader();
+    for (const i of others(leader)) {
+      const res = await fetch(`${cluster.url(i)}/users`);
+      expect(res.status).toBe(403);
+      expect(await res.json()).toEqual({
+        success: false,
+        message: `This node is not the leader. Current leader: ${cluster.ids[leader]}`,
+        current_leader: cluster.ids[leader],
+        leader_api: cluster.url(leader),
+      });
+    }
+  });
+
+  it.each([3, 5])(
+    'replaces a leader killed with SIGKILL (%i nodes), never two at once',
+    async (size) => {
+      cluster = await new TestCluster({ size }).start();
+      const first = await cluster.waitForLeader();
+      const term = (await cluster.health(first))!.term;
+      const m = monitor();
+      await cluster.node(first).kill();
+      cluster.nodes[first] = null;
+      const next = await cluster.waitForLeader(others(first));
+      await m.stop();
+      expect(next).not.toBe(first);
+      expect((await cluster.health(next))!.term).toBeGreaterThan(term);
+      expect(m.overlaps).toEqual([]);
+      expect(m.rounds).toBeGreaterThan(0);
+      // The survivors saw the connection drop and acted on it instead of waiting out a timeout.
+      const logs = others(first).flatMap((i) => cluster.node(i).lines);
+      expect(logs.some((l) => l.includes('reason: lost connection to leader'))).toBe(true);
+    },
+  );
+
+  it('hands leadership over on SIGTERM before the leader exits', async () => {
+    cluster = await new TestCluster({ size: 3 }).start();
+    const first = await cluster.waitForLeader();
+    const m = monitor();
+    cluster.node(first).signal('SIGTERM');
+    expect(await cluster.node(first).exited).toEqual({ code: 0, signal: null });
+    cluster.nodes[first] = null;
+    const next = await cluster.waitForLeader(others(first));
+    await m.stop();
+    expect(m.overlaps).toEqual([]);
+    const lines = cluster.nodes.flatMap((n) => n?.lines ?? []);
+    expect(lines.some((l) => l.includes(`timeout-now from ${cluster.ids[first]}`))).toBe(true);
+    expect(next).not.toBe(first);
+  });
+
+  it('never lets a leader paused with SIGSTOP answer 200 after it resumes while another leads', async () => {
+    cluster = await new TestCluster({ size: 3 }).start();
+    const old = await cluster.waitForLeader();
+    cluster.node(old).signal('SIGSTOP');
+    const next = await cluster.waitForLeader(others(old));
+    const codes: number[] = [];
+    // Requests queued while it is paused are answered first thing after SIGCONT.
+    const pending = Array.from({ length: 5 }, () =>
+      fetch(`${cluster.url(old)}/users`).then((r) => codes.push(r.status)),
+    );
+    cluster.node(old).signal('SIGCONT');
+    await Promise.all(pending);
+    for (let i = 0; i < 20; i++) codes.push((await fetch(`${cluster.url(old)}/users`)).status);
+    expect(codes.filter((c) => c === 200)).toEqual([]);
+    const h = await waitFor('old leader follows the new one', async () => {
+      const health = await cluster.health(old);
+      return health?.current_leader === cluster.ids[next] ? health : undefined;
+    });
+    expect(h.is_leader).toBe(false);
+  });
+
+  it('keeps its term and vote across a restart', async () => {
+    cluster = await new TestCluster({ size: 3 }).start();
+    const leader = await cluster.waitForLeader();
+    const follower = others(leader)[0];
+    const term = (await cluster.health(follower))!.term;
+    const dataDir = cluster.node(follower).opts.dataDir;
+    const saved = JSON.parse(readFileSync(join(dataDir, 'election-state.json'), 'utf8')) as {
+      term: number;
+    };
+    expect(saved.term).toBe(term);
+    await cluster.node(follower).kill();
+    const again = cluster.startNode(follower);
+    await again.waitUntilServing();
+    expect(again.lines.join('\n')).toContain(`starting in term ${term}`);
+    expect((await cluster.health(follower))!.term).toBeGreaterThanOrEqual(term);
+  });
+
+  describe('behind a fault-injecting proxy', () => {
+    it('makes an isolated leader step down and stop serving; the majority elects another', async () => {
+      cluster = await new TestCluster({ size: 3, proxied: true }).start();
+      const old = await cluster.waitForLeader();
+      const m = monitor();
+      cluster.mesh!.isolate(cluster.ids[old]);
+      const next = await cluster.waitForLeader(others(old));
+      await waitFor('isolated leader stops serving', async () => {
+        const h = await cluster.health(old);
+        return h !== null && !h.is_leader;
+      });
+      await m.stop();
+      expect(m.overlaps).toEqual([]);
+      expect(cluster.node(old).lines.some((l) => l.includes('reason: lost quorum'))).toBe(true);
+      // Healing brings it back as a follower without disturbing the new leader's term.
+      const term = (await cluster.health(next))!.term;
+      cluster.mesh!.heal();
+      await waitFor(
+        'old leader rejoins',
+        async () => (await cluster.health(old))?.current_leader === cluster.ids[next],
+      );
+      expect((await cluster.health(next))!).toMatchObject({ is_leader: true, term });
+    });
+
+    it('keeps a rejoining partitioned follower from disrupting a healthy leader (pre-vote)', async () => {
+      cluster = await new TestCluster({
+        size: 3,
+        proxied: true,
+        env: { LOG_LEVEL: 'debug' },
+      }).start();
+      const leader = await cluster.waitForLeader();
+      const cut = others(leader)[0];
+      const term = (await cluster.health(leader))!.term;
+      cluster.mesh!.isolate(cluster.ids[cut]);
+      // Long enough for the cut-off follower to run several pre-vote rounds of its own.
+      await waitFor('follower notices it lost the leader', async () => {
+        const h = await cluster.health(cut);
+        return h !== null && h.current_leader === null;
+      });
+      await waitFor(
+        'a few pre-vote rounds',
+        () => cluster.node(cut).lines.filter((l) => l.includes('pre-vote round')).length >= 3,
+      );
+      cluster.mesh!.heal();
+      await waitFor(
+        'follower hears the leader again',
+        async () => (await cluster.health(cut))?.current_leader === cluster.ids[leader],
+      );
+      expect(await cluster.health(leader)).toMatchObject({ is_leader: true, term });
+      expect((await cluster.health(cut))!.term).toBe(term);
+    });
+  });
+
+  describe('load awareness', () => {
+    it('elects the least loaded node', async () => {
+      cluster = await new TestCluster({ size: 3, loads: [80, 5, 60] }).start();
+      expect(await cluster.waitForLeader()).toBe(1);
+    });
+
+    it('hands over at a leader_term_ms boundary to a clearly less loaded follower', async () => {
+      // The hysteresis itself is covered by the simulator, where time is exact.
+      cluster = await new TestCluster({ size: 3, loads: [10, 50, 50], leaderTermMs: 300 }).start();
+      expect(await cluster.waitForLeader()).toBe(0);
+      const m = monitor();
+      cluster.setLoad(0, 70);
+      cluster.setLoad(2, 5);
+      await waitFor('node 2 leads', async () => (await cluster.health(2))?.is_leader);
+      expect(await cluster.waitForLeader()).toBe(2);
+      await m.stop();
+      expect(m.overlaps).toEqual([]);
+      const lines = cluster.node(0).lines;
+      expect(lines.some((l) => l.includes(`transfer to ${cluster.ids[2]} for load`))).toBe(true);
+    });
+  });
+});

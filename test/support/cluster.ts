@@ -1,0 +1,175 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProxyMesh } from './fault-proxy';
+import { freePorts } from './free-port';
+import { NodeProcess, writeClusterConfig } from './node-process';
+import { waitFor } from './poll';
+import { makeTempDir } from './temp-dir';
+
+export interface ClusterOptions {
+  size: number;
+  /** Put a fault-injecting proxy in front of every election port. */
+  proxied?: boolean;
+  heartbeatIntervalMs?: number;
+  electionTimeoutMinMs?: number;
+  electionTimeoutMaxMs?: number;
+  leaderTermMs?: number;
+  extra?: string;
+  env?: Record<string, string>;
+  /** Initial CPU load per node (pinned through CPU_LOAD_FILE). */
+  loads?: number[];
+}
+
+export interface Health {
+  status: string;
+  is_leader: boolean;
+  current_leader: string | null;
+  leader_api: string | null;
+  term: number;
+  node: string;
+}
+
+/** A real cluster of node processes on loopback, with its config, data and proxies. */
+export class TestCluster {
+  readonly nodes: (NodeProcess | null)[] = [];
+  ids: string[] = [];
+  mesh: ProxyMesh | null = null;
+  private readonly tmp = makeTempDir('rollcall-cluster-');
+  private config = '';
+  private apiPorts: number[] = [];
+  private binds: number[] = [];
+
+  constructor(readonly opts: ClusterOptions) {}
+
+  async start(): Promise<this> {
+    const n = this.opts.size;
+    const ports = await freePorts(n * (this.opts.proxied ? 3 : 2));
+    this.apiPorts = ports.slice(0, n);
+    this.binds = ports.slice(n, 2 * n);
+    const idPorts = this.opts.proxied ? ports.slice(2 * n) : this.binds;
+    this.ids = idPorts.map((p) => `127.0.0.1:${p}`);
+    if (this.opts.proxied) {
+      this.mesh = new ProxyMesh(new Map(this.ids.map((id, i) => [id, this.binds[i]])));
+      await this.mesh.start();
+    }
+    this.config = writeClusterConfig(this.tmp.dir, { peers: this.ids, ...this.opts });
+    this.opts.loads?.forEach((load, i) => this.setLoad(i, load));
+    for (let i = 0; i < n; i++) this.startNode(i);
+    await Promise.all(this.nodes.map((node) => node?.waitUntilServing() ?? Promise.resolve()));
+    return this;
+  }
+
+  startNode(i: number): NodeProcess {
+    const node = new NodeProcess({
+      config: this.config,
+      thisNode: this.ids[i],
+      apiPort: this.apiPorts[i],
+      dataDir: join(this.tmp.dir, `data-${i}`),
+      env: {
+        CPU_LOAD_FILE: this.loadFile(i),
+        ...this.opts.env,
+        ...(this.opts.proxied ? { ELECTION_BIND: `127.0.0.1:${this.binds[i]}` } : {}),
+      },
+    });
+    this.nodes[i] = node;
+    return node;
+  }
+
+  node(i: number): NodeProcess {
+    const n = this.nodes[i];
+    if (!n) throw new Error(`node ${i} is not running`);
+    return n;
+  }
+
+  url(i: number): string {
+    return `http://127.0.0.1:${this.apiPorts[i]}`;
+  }
+
+  setLoad(i: number, pct: number): void {
+    writeFileSync(this.loadFile(i), String(pct));
+  }
+
+  private loadFile(i: number): string {
+    return join(this.tmp.dir, `cpu-${i}`);
+  }
+
+  async health(i: number): Promise<Health | null> {
+    try {
+      const res = await fetch(`${this.url(i)}/`, { signal: AbortSignal.timeout(1000) });
+      return (await res.json()) as Health;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Waits until exactly one of `among` answers as leader and all others in `among` agree. */
+  async waitForLeader(among = this.nodes.map((_, i) => i), timeoutMs = 15_000): Promise<number> {
+    return waitFor(
+      `one leader among nodes ${among.join(',')}`,
+      async () => {
+        const hs = await Promise.all(among.map((i) => this.health(i)));
+        if (hs.some((h) => h === null)) return undefined;
+        const leaders = among.filter((_, k) => hs[k]?.is_leader);
+        if (leaders.length !== 1) return undefined;
+        const id = this.ids[leaders[0]];
+        if (!hs.every((h) => h?.current_leader === id)) return undefined;
+        // The leader's lease shows on a leader-only route.
+        const res = await fetch(`${this.url(leaders[0])}/users`);
+        return res.status === 200 ? leaders[0] : undefined;
+      },
+      timeoutMs,
+    );
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n?.kill() ?? Promise.resolve()));
+    await this.mesh?.stop();
+    this.tmp.cleanup();
+  }
+}
+
+/**
+ * Asks every node a leader-only route at once, round after round, and records any round in which
+ * two nodes answered 200. Only rounds shorter than `windowMs` count, so that a slow round cannot
+ * straddle a legitimate handover and be mistaken for an overlap.
+ */
+export class LeaderOverlapMonitor {
+  readonly overlaps: string[] = [];
+  rounds = 0;
+  private running = true;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly urls: () => string[],
+    private readonly windowMs: number,
+  ) {}
+
+  start(): this {
+    this.loop = (async () => {
+      // Bounded even if a test forgets to stop it: 20,000 rounds is minutes of polling.
+      while (this.running && this.rounds < 20_000) {
+        const t0 = performance.now();
+        const codes = await Promise.all(
+          this.urls().map((u) =>
+            fetch(`${u}/users`, { signal: AbortSignal.timeout(500) }).then(
+              (r) => r.status,
+              () => 0,
+            ),
+          ),
+        );
+        const took = performance.now() - t0;
+        this.rounds++;
+        const ok = codes.flatMap((c, i) => (c === 200 ? [this.urls()[i]] : []));
+        if (ok.length > 1 && took < this.windowMs)
+          this.overlaps.push(`${ok.join(' and ')} (${took.toFixed(1)} ms round)`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}
