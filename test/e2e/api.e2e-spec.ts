@@ -2,9 +2,11 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { loadClusterConfig } from '../../src/config/config-loader';
-import { LeadershipState } from '../../src/election/leadership-state';
+import { TcpTransport } from '../../src/election/transport/tcp-transport';
 import { createApp } from '../../src/platform/create-app';
 import { FakeClock } from '../support/fake-clock';
+import { freePorts } from '../support/free-port';
+import { waitFor } from '../support/poll';
 import { writeClusterConfig } from '../support/node-process';
 import { makeTempDir } from '../support/temp-dir';
 
@@ -18,7 +20,8 @@ describe('HTTP API on a single-node cluster', () => {
 
   beforeEach(async () => {
     tmp = makeTempDir();
-    const configPath = writeClusterConfig(tmp.dir, { peers: ['127.0.0.1:8080'] });
+    const [electionPort] = await freePorts(1);
+    const configPath = writeClusterConfig(tmp.dir, { peers: [`127.0.0.1:${electionPort}`] });
     const config = loadClusterConfig({
       configPath,
       env: { DATA_DIR: `${tmp.dir}/data`, API_PORT: '3100', CLIENT_TIMEOUT_MS: '30000' },
@@ -27,6 +30,8 @@ describe('HTTP API on a single-node cluster', () => {
     app = await createApp(config, false, clock);
     await app.init();
     http = app.getHttpServer() as App;
+    // A cluster of one elects itself at its first tick.
+    await waitFor('the node to lead', async () => (await request(http).get('/')).body.is_leader);
   });
 
   afterEach(async () => {
@@ -43,9 +48,9 @@ describe('HTTP API on a single-node cluster', () => {
       status: 'ok',
       is_leader: true,
       online_clients_count: 0,
-      current_leader: '127.0.0.1:8080',
+      current_leader: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
       term: 1,
-      node: '127.0.0.1:8080',
+      node: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
       leader_api: 'http://127.0.0.1:3100',
     });
   });
@@ -195,54 +200,104 @@ describe('HTTP API on a single-node cluster', () => {
       expect((await request(http).delete('/users').expect(404)).body.success).toBe(false);
     });
   });
+});
 
-  describe('on a follower', () => {
-    const routes = [
-      () => request(http).post('/register').send({ username: 'alice', addr: '1.2.3.4:5' }),
-      () => request(http).post('/heartbeat').send({ username: 'alice' }),
-      () => request(http).get('/users'),
-      () => request(http).get('/discover'),
-    ];
+describe('HTTP API on a follower', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let app: INestApplication;
+  let http: App;
+  let peers: string[];
+  let fakeLeader: TcpTransport | null = null;
+  let beat: NodeJS.Timeout | null = null;
 
-    it('answers the leader-only routes with 403 and where the leader is', async () => {
-      app.get(LeadershipState).update({
-        role: 'follower',
-        term: 4,
-        leader: '127.0.0.1:8081',
-        leaderApi: 'http://127.0.0.1:3001',
+  beforeEach(async () => {
+    tmp = makeTempDir();
+    const ports = await freePorts(3);
+    peers = ports.map((p) => `127.0.0.1:${p}`);
+    const configPath = writeClusterConfig(tmp.dir, { peers });
+    const config = loadClusterConfig({
+      configPath,
+      env: { DATA_DIR: `${tmp.dir}/data`, API_PORT: '3100' },
+    });
+    app = await createApp(config, false);
+    await app.init();
+    http = app.getHttpServer() as App;
+  });
+
+  afterEach(async () => {
+    if (beat) clearInterval(beat);
+    await fakeLeader?.stop();
+    fakeLeader = null;
+    await app.close();
+    tmp.cleanup();
+  });
+
+  const routes = [
+    () => request(http).post('/register').send({ username: 'alice', addr: '1.2.3.4:5' }),
+    () => request(http).post('/heartbeat').send({ username: 'alice' }),
+    () => request(http).get('/users'),
+    () => request(http).get('/discover'),
+  ];
+
+  it('answers 503 with Retry-After while no leader is known', async () => {
+    for (const call of routes) {
+      const res = await call().expect(503).expect('Retry-After', '1');
+      expect(res.body).toEqual({
+        success: false,
+        message:
+          'This node is not the leader and no leader is known yet: an election is under way. Retry shortly.',
+        current_leader: null,
+        leader_api: null,
       });
-      for (const call of routes) {
-        const res = await call().expect(403);
-        expect(res.body).toEqual({
-          success: false,
-          message: 'This node is not the leader. Current leader: 127.0.0.1:8081',
-          current_leader: '127.0.0.1:8081',
-          leader_api: 'http://127.0.0.1:3001',
-        });
-      }
-      const health = (await request(http).get('/').expect(200)).body;
-      expect(health).toMatchObject({
-        is_leader: false,
-        term: 4,
-        current_leader: '127.0.0.1:8081',
+    }
+    // The guard runs before validation: a follower never even looks at the body.
+    await request(http).post('/register').send({ username: 'bad name' }).expect(503);
+  });
+
+  it('answers 403 naming the leader it hears, with the API URL the leader sent', async () => {
+    // A peer speaking the real protocol claims leadership of term 4.
+    const [node, leader] = peers;
+    fakeLeader = new TcpTransport({
+      self: leader,
+      bind: { host: '127.0.0.1', port: Number(leader.split(':')[1]) },
+      peers,
+      api: 'http://127.0.0.1:3001',
+      netTimeoutMs: 200,
+      retryMs: 20,
+      keepaliveMs: 50,
+      random: Math.random,
+    });
+    await fakeLeader.start({ message: () => undefined, unreachable: () => undefined });
+    const frame = {
+      type: 'Heartbeat',
+      from: leader,
+      to: node,
+      term: 4,
+      cpu: 0,
+      sentAt: 0,
+      loads: {},
+      countsForLease: true,
+    };
+    beat = setInterval(() => fakeLeader?.send(frame), 20);
+    await waitFor('the node to follow the fake leader', async () => {
+      const h = (await request(http).get('/')).body as { current_leader: string | null };
+      return h.current_leader === leader;
+    });
+    for (const call of routes) {
+      const res = await call().expect(403);
+      expect(res.body).toEqual({
+        success: false,
+        message: `This node is not the leader. Current leader: ${leader}`,
+        current_leader: leader,
         leader_api: 'http://127.0.0.1:3001',
       });
-    });
-
-    it('answers 503 with Retry-After while no leader is known', async () => {
-      app
-        .get(LeadershipState)
-        .update({ role: 'candidate', term: 5, leader: null, leaderApi: null });
-      for (const call of routes) {
-        const res = await call().expect(503).expect('Retry-After', '1');
-        expect(res.body.success).toBe(false);
-        expect(res.body.message).toMatch(/no leader is known yet: an election is under way/);
-      }
-    });
-
-    it('checks the guard before the body, so a follower never validates or writes', async () => {
-      app.get(LeadershipState).update({ role: 'follower', term: 2, leader: null, leaderApi: null });
-      await request(http).post('/register').send({ username: 'bad name' }).expect(503);
+    }
+    expect((await request(http).get('/').expect(200)).body).toMatchObject({
+      is_leader: false,
+      term: 4,
+      current_leader: leader,
+      leader_api: 'http://127.0.0.1:3001',
+      node,
     });
   });
 });
