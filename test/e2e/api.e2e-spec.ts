@@ -31,7 +31,10 @@ describe('HTTP API on a single-node cluster', () => {
     await app.init();
     http = app.getHttpServer() as App;
     // A cluster of one elects itself at its first tick.
-    await waitFor('the node to lead', async () => (await request(http).get('/')).body.is_leader);
+    await waitFor(
+      'the node to lead',
+      async () => (await request(http).get('/')).body.is_leader === true,
+    );
   });
 
   afterEach(async () => {
