@@ -5,6 +5,7 @@ import { NodeLogger } from './common/logging/node-logger';
 import type { ClusterConfig } from './config/cluster-config';
 import { ConfigError } from './config/config-error';
 import { loadClusterConfig } from './config/config-loader';
+import { driveStartupNotice } from './drive/drive-settings';
 import { createApp } from './platform/create-app';
 import { probePort } from './platform/port-check';
 
@@ -121,6 +122,8 @@ async function main(): Promise<void> {
     throw err;
   }
   banner(config, logger);
+  const driveNotice = driveStartupNotice(config.drive);
+  if (driveNotice) logger.warn(driveNotice, 'Main');
 }
 
 main().catch((err: Error) => die(EXIT_FAILURE, `fatal: ${err.stack ?? err.message}`));

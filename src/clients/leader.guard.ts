@@ -1,6 +1,6 @@
 import { type CanActivate, Injectable } from '@nestjs/common';
 import { LeadershipState } from '../election/leadership-state';
-import { NoLeaderError, NotLeaderError } from '../common/http/leadership-errors';
+import { LeaseNotHeldError, NoLeaderError, NotLeaderError } from '../common/http/leadership-errors';
 
 /** Lets a request through only on a leader that holds its lease. */
 @Injectable()
@@ -9,7 +9,8 @@ export class LeaderGuard implements CanActivate {
 
   canActivate(): boolean {
     if (this.leadership.canServeAsLeader()) return true;
-    const { leader, leaderApi } = this.leadership.current;
+    const { role, leader, leaderApi } = this.leadership.current;
+    if (role === 'leader') throw new LeaseNotHeldError();
     if (leader) throw new NotLeaderError(leader, leaderApi);
     throw new NoLeaderError();
   }

@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { UnknownUserError, UsernameTakenError } from '../../clients/client-errors';
 import { StoreWriteError } from '../../storage/user-store';
-import { NoLeaderError, NotLeaderError } from './leadership-errors';
+import { LeaseNotHeldError, NoLeaderError, NotLeaderError } from './leadership-errors';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -30,6 +30,9 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   });
   if (err instanceof NotLeaderError) {
     return fail(403, err.message, { current_leader: err.leader, leader_api: err.leaderApi });
+  }
+  if (err instanceof LeaseNotHeldError) {
+    return { ...fail(503, err.message), headers: { 'Retry-After': String(err.retryAfterSeconds) } };
   }
   if (err instanceof NoLeaderError) {
     return {

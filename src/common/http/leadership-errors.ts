@@ -20,3 +20,14 @@ export class NoLeaderError extends Error {
     this.name = 'NoLeaderError';
   }
 }
+
+/** This node won the election but a majority has not yet acknowledged it, so it may not serve. */
+export class LeaseNotHeldError extends Error {
+  readonly retryAfterSeconds = 1;
+  constructor() {
+    super(
+      "This node is the leader but does not hold its lease yet (a majority must acknowledge it, or an earlier leader's lease must run out). Retry shortly.",
+    );
+    this.name = 'LeaseNotHeldError';
+  }
+}
