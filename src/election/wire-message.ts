@@ -29,7 +29,10 @@ const FIELDS: Record<Message['type'], (e: Envelope) => boolean> = {
 
 /** Turns a checked envelope into a consensus message, or says why it is not one. */
 export function toMessage(e: Envelope): Message | string {
-  const check = (FIELDS as Record<string, ((e: Envelope) => boolean) | undefined>)[e.type];
+  // Own properties only: a type named "__proto__" or "toString" must not find Object's members.
+  const check = Object.hasOwn(FIELDS, e.type)
+    ? (FIELDS as Record<string, (e: Envelope) => boolean>)[e.type]
+    : undefined;
   if (!check) return `unknown message type "${e.type.slice(0, 40)}"`;
   if (!check(e)) return `malformed ${e.type} message`;
   return e as unknown as Message;

@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import type { Envelope } from '../../../src/election/transport/envelope';
 import { encodeFrame } from '../../../src/election/transport/frame-codec';
 import { TcpTransport } from '../../../src/election/transport/tcp-transport';
@@ -101,5 +101,53 @@ describe('TcpTransport on loopback', () => {
     expect(a.connections(addrB)).toBe(1);
     expect(gotA).toEqual([]);
     expect(gotB).toEqual([]);
+  });
+});
+
+describe('TcpTransport and a peer that stops reading', () => {
+  it('drops the connection after net_timeout_ms and dials again', async () => {
+    const [pa, pb] = await freePorts(2);
+    const self = `127.0.0.1:${pa}`;
+    const stuck = `127.0.0.1:${pb}`;
+    // A "peer" that accepts and never reads: its receive window fills, then ours.
+    const accepted: Socket[] = [];
+    const server = createServer((s) => {
+      s.pause();
+      accepted.push(s);
+    });
+    await new Promise<void>((r) => server.listen(pb, '127.0.0.1', r));
+    const t = new TcpTransport({
+      self,
+      bind: { host: '127.0.0.1', port: pa },
+      peers: [self, stuck],
+      api: 'http://x',
+      netTimeoutMs: 100,
+      retryMs: 20,
+      keepaliveMs: 1000,
+      random: () => 0.5,
+    });
+    await t.start({ message: () => undefined, unreachable: () => undefined });
+    try {
+      await waitFor('link up', () => t.isConnected(stuck));
+      const big = {
+        type: 'Heartbeat',
+        from: self,
+        to: stuck,
+        term: 1,
+        cpu: 0,
+        pad: 'x'.repeat(64 * 1024),
+      };
+      // Bounded: 200 frames of 64 KiB is far more than the socket buffers hold.
+      for (let i = 0; i < 200; i++) t.send(big);
+      await waitFor(
+        'a second connection after the stuck one was dropped',
+        () => t.connections(stuck) >= 2,
+      );
+      expect(accepted.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await t.stop();
+      for (const s of accepted) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
