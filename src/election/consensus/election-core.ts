@@ -504,6 +504,11 @@ export class ElectionCore {
       // The acknowledgement below backs the leader's lease: from now on we owe it our silence.
       this.promises.record(this.term, msg.sentAt, now + this.electionTimeoutMinMs, now);
     }
+    this.answerHeartbeat(msg);
+  }
+
+  /** Echoes the heartbeat's send time (the leader's lease counts from it) with our term. */
+  private answerHeartbeat(msg: Heartbeat): void {
     this.send({
       type: 'HeartbeatResponse',
       to: msg.from,
@@ -524,13 +529,7 @@ export class ElectionCore {
   /** Tells a stale sender our term, so a deposed leader or candidate steps down. */
   private answerStaleTerm(msg: Message): void {
     if (msg.type === 'Heartbeat') {
-      this.send({
-        type: 'HeartbeatResponse',
-        to: msg.from,
-        term: this.term,
-        sentAt: msg.sentAt,
-        lastLogIndex: this.log.lastIndex(),
-      });
+      this.answerHeartbeat(msg);
     } else if (msg.type === 'RequestVote') {
       this.send({
         type: 'RequestVoteResponse',

@@ -1,13 +1,15 @@
+import type { CoreOptions } from '../../../../src/election/consensus/core-options';
 /** The election settings a simulated cluster runs with; defaults are config.toml's. */
-export interface Timing {
-  heartbeatIntervalMs: number;
-  electionTimeoutMinMs: number;
-  electionTimeoutMaxMs: number;
-  leaderTermMs: number;
-  electionRetryMs: number;
-  cpuHysteresisPct: number;
-  leaseSafetyMarginMs: number;
-}
+export type Timing = Pick<
+  CoreOptions,
+  | 'heartbeatIntervalMs'
+  | 'electionTimeoutMinMs'
+  | 'electionTimeoutMaxMs'
+  | 'leaderTermMs'
+  | 'electionRetryMs'
+  | 'cpuHysteresisPct'
+  | 'leaseSafetyMarginMs'
+>;
 
 export const DEFAULT_TIMING: Timing = {
   heartbeatIntervalMs: 1000,
