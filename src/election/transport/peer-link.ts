@@ -15,6 +15,8 @@ export interface PeerLinkOptions {
   onUnreachable: (peer: string, refused: boolean) => void;
 }
 
+/** Immediate redials after a reset during connect, before counting the attempt as failed. */
+const MAX_QUICK_REDIALS = 2;
 /** Bytes we let pile up for a peer before dropping messages to it: Raft tolerates loss. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
@@ -34,6 +36,7 @@ export class PeerLink {
   private failures = 0;
   dropped = 0;
   connections = 0;
+  private resets = 0;
 
   constructor(private readonly o: PeerLinkOptions) {}
 
@@ -102,6 +105,7 @@ export class PeerLink {
       if (this.failures > 0)
         this.logger.log(`connected to peer ${this.o.peer} after ${this.failures} failed attempts`);
       this.failures = 0;
+      this.resets = 0;
     });
     socket.on('timeout', () => {
       failure = Object.assign(new Error(`connect timed out after ${this.o.netTimeoutMs} ms`), {
@@ -126,6 +130,13 @@ export class PeerLink {
         this.dial();
         return;
       }
+      // A reset before the handshake completes comes from a process that is exiting with our
+      // connection still in its backlog; ask again at once to get the refusal that proves it.
+      if (failure?.code === 'ECONNRESET' && this.resets < MAX_QUICK_REDIALS) {
+        this.resets++;
+        this.dial();
+        return;
+      }
       this.failures++;
       const refused = failure?.code === 'ECONNREFUSED';
       if (this.failures === 1) {
@@ -133,6 +144,7 @@ export class PeerLink {
           `peer ${this.o.peer} unreachable: ${failure?.code ?? failure?.message ?? 'closed'}; retrying`,
         );
       }
+      this.resets = 0;
       this.o.onUnreachable(this.o.peer, refused);
       const delay = this.o.retryMs * (1 + this.o.random());
       this.retryTimer = setTimeout(() => this.dial(), delay);

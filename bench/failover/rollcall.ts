@@ -1,0 +1,182 @@
+import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Child, removeTempDir, trackTempDir } from '../lib/children';
+import { jsonOf, LOOPBACK, loopbackRequest } from '../lib/loopback-http';
+import { freePorts } from '../lib/ports';
+import { waitFor, within } from '../lib/time';
+import type { FailoverSystem } from './system';
+
+/** The seed's config.toml keys. */
+export interface RollcallTimings {
+  heartbeat_interval_ms: number;
+  election_timeout_min_ms: number;
+  election_timeout_max_ms: number;
+  leader_term_ms: number;
+  net_timeout_ms: number;
+  cpu_refresh_ms: number;
+  election_retry_ms: number;
+}
+
+const PROBE_TIMEOUT_MS = 500;
+
+/**
+ * Copies dist/ into the bench's temp dir (with node_modules linked beside it) so that a rebuild
+ * of dist/ while the bench runs cannot change the code under test half-way.
+ */
+export function snapshotBuild(repoRoot: string, into: string): string {
+  const dist = join(repoRoot, 'dist');
+  if (!existsSync(join(dist, 'main.js'))) {
+    throw new Error(`${join(dist, 'main.js')} is missing: run \`npm run build\` first`);
+  }
+  const app = join(into, 'app');
+  mkdirSync(app, { recursive: true });
+  cpSync(dist, join(app, 'dist'), { recursive: true });
+  symlinkSync(resolve(repoRoot, 'node_modules'), join(app, 'node_modules'), 'dir');
+  return join(app, 'dist', 'main.js');
+}
+
+/** Three (or n) rollcall nodes as real processes from a snapshot of dist/main.js, on loopback. */
+export class RollcallCluster implements FailoverSystem {
+  readonly kind = 'rollcall';
+  private readonly dir: string;
+  private readonly nodes: (Child | null)[] = [];
+  private ids: string[] = [];
+  private apiPorts: number[] = [];
+  private configFile = '';
+
+  constructor(
+    private readonly mainJs: string,
+    private readonly timings: RollcallTimings,
+    private readonly logLevel = 'warn',
+    readonly size = 3,
+  ) {
+    this.dir = mkdtempSync(join(tmpdir(), 'rollcall-bench-'));
+    trackTempDir(this.dir);
+  }
+
+  async start(): Promise<void> {
+    const ports = await freePorts(2 * this.size);
+    this.apiPorts = ports.slice(0, this.size);
+    this.ids = ports.slice(this.size).map((p) => `${LOOPBACK}:${p}`);
+    this.configFile = join(this.dir, 'config.toml');
+    const t = this.timings;
+    writeFileSync(
+      this.configFile,
+      [
+        `this_node = "${this.ids[0]}"`,
+        `peers = [${this.ids.map((p) => `"${p}"`).join(', ')}]`,
+        ...Object.entries(t).map(([k, v]) => `${k} = ${v}`),
+        '',
+      ].join('\n'),
+    );
+    for (let i = 0; i < this.size; i++) this.spawn(i);
+    await Promise.all(this.ids.map((_, i) => this.waitServing(i, 30_000)));
+  }
+
+  private spawn(i: number): void {
+    // A minimal environment: nothing from the caller's (no Drive ids, no peers) reaches the node.
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      API_PORT: String(this.apiPorts[i]),
+      API_HOST: LOOPBACK,
+      DATA_DIR: join(this.dir, `n${i}`),
+      LOG_LEVEL: this.logLevel,
+    };
+    this.nodes[i] = new Child(
+      this.memberName(i),
+      process.execPath,
+      [this.mainJs, '--config', this.configFile, '--this-node', this.ids[i]],
+      env,
+      this.dir,
+    );
+  }
+
+  private async waitServing(i: number, timeoutMs: number): Promise<void> {
+    await waitFor(
+      `${this.memberName(i)} to answer GET /`,
+      async () => {
+        const node = this.nodes[i];
+        if (!node?.running) throw new Error(`exited: ${node?.tail.slice(-5).join(' | ')}`);
+        return (await this.health(i))?.status === 'ok';
+      },
+      timeoutMs,
+    );
+  }
+
+  private async health(i: number): Promise<Record<string, unknown> | null> {
+    try {
+      const res = await loopbackRequest(this.apiPorts[i], 'GET', '/', 1000);
+      return res.status === 200 ? jsonOf(res) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async waitHealthy(timeoutMs: number): Promise<number> {
+    return waitFor(
+      'one rollcall leader that every node agrees on',
+      async () => {
+        const hs = await Promise.all(this.ids.map((_, i) => this.health(i)));
+        if (hs.some((h) => h === null)) return undefined;
+        const leaders = hs.flatMap((h, i) => (h?.is_leader === true ? [i] : []));
+        if (leaders.length !== 1) return undefined;
+        const id = this.ids[leaders[0]];
+        if (!hs.every((h) => h?.current_leader === id)) return undefined;
+        return (await this.servesAsLeader(leaders[0])) ? leaders[0] : undefined;
+      },
+      timeoutMs,
+      50,
+    );
+  }
+
+  async servesAsLeader(i: number): Promise<boolean> {
+    try {
+      return (
+        (await loopbackRequest(this.apiPorts[i], 'GET', '/users', PROBE_TIMEOUT_MS)).status === 200
+      );
+    } catch {
+      return false;
+    }
+  }
+
+  signal(i: number, sig: NodeJS.Signals): void {
+    this.nodes[i]?.signal(sig);
+  }
+
+  async waitExit(i: number, timeoutMs: number) {
+    const node = this.nodes[i];
+    if (!node) return { code: null, signal: null };
+    const gone = await within(node.exited, timeoutMs, null);
+    if (gone) return gone;
+    await node.kill();
+    return { code: null, signal: `SIGKILL after ${timeoutMs} ms` };
+  }
+
+  async restart(i: number): Promise<void> {
+    if (this.nodes[i]?.running) throw new Error(`${this.memberName(i)} is still running`);
+    this.spawn(i);
+    await this.waitServing(i, 30_000);
+  }
+
+  memberName(i: number): string {
+    return `rollcall ${this.ids[i] ?? `#${i}`}`;
+  }
+
+  lineMark(i: number): number {
+    return this.nodes[i]?.lineCount ?? 0;
+  }
+
+  linesSince(i: number, mark: number): string[] {
+    return this.nodes[i]?.linesSince(mark) ?? [];
+  }
+
+  tail(i: number): string[] {
+    return [...(this.nodes[i]?.tail ?? [])];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n?.kill() ?? Promise.resolve()));
+    removeTempDir(this.dir);
+  }
+}
