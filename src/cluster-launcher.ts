@@ -11,14 +11,24 @@ import { ConfigError } from './config/config-error';
 import { loadClusterConfig } from './config/config-loader';
 
 const COLOURS = [36, 33, 35, 32, 34, 31, 96, 93];
-const BASE_API_PORT = Number(process.env.API_PORT ?? 3000);
+const BASE_API_PORT = 3000;
+/** Settings that name one node: inherited by all three, they would make the nodes share them. */
+const PER_NODE_ENV = [
+  'API_PORT',
+  'API_URL',
+  'DATA_DIR',
+  'ELECTION_BIND',
+  'THIS_NODE',
+  'CPU_LOAD_FILE',
+];
 
 function main(): void {
   let configPath: string;
   let peers: string[];
   try {
     configPath = parseCli(process.argv.slice(2)).configPath;
-    peers = loadClusterConfig({ configPath, env: {} }).peers;
+    // The same environment the nodes will read, so PEERS and friends agree with them.
+    peers = loadClusterConfig({ configPath, env: process.env }).peers;
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError) {
       process.stderr.write(`rollcall cluster: ${err.message}\n${USAGE}\n`);
@@ -36,7 +46,7 @@ function main(): void {
       process.execPath,
       [join(__dirname, 'main.js'), '--config', configPath, '--this-node', peer],
       {
-        env: { ...process.env, API_PORT: String(BASE_API_PORT + i) },
+        env: { ...sharedEnv(), API_PORT: String(BASE_API_PORT + i) },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -61,6 +71,12 @@ function main(): void {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+function sharedEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of PER_NODE_ENV) delete env[key];
+  return env;
 }
 
 main();

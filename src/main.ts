@@ -112,7 +112,13 @@ async function main(): Promise<void> {
   try {
     await app.listen(config.apiPort, config.apiHost);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const { code, port } = err as NodeJS.ErrnoException & { port?: number };
+    if ((code === 'EADDRINUSE' || code === 'EACCES') && port === config.electionBind.port) {
+      die(
+        EXIT_CONFIG,
+        `config error: ${config.configFile}: this_node: cannot bind ${config.electionBind.host}:${port} (${code})`,
+      );
+    }
     if (code === 'EADDRINUSE' || code === 'EACCES') {
       die(
         EXIT_CONFIG,

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { LeaseNotHeldError } from '../common/http/leadership-errors';
+import { LeadershipState } from '../election/leadership-state';
 import { UnknownUserError } from './client-errors';
 import { PresenceService } from './presence.service';
 import { RegistryService } from './registry.service';
@@ -9,10 +11,14 @@ export class ClientsService {
   constructor(
     private readonly registry: RegistryService,
     private readonly presence: PresenceService,
+    private readonly leadership: LeadershipState,
   ) {}
 
   async register(username: string, addr: string) {
     const user = await this.registry.register(username, addr);
+    // The guard looked before the fsync; leadership may have moved on while it ran, and a
+    // successor may already be serving. Only a node that still leads may say 200.
+    if (!this.leadership.canServeAsLeader()) throw new LeaseNotHeldError();
     return {
       success: true as const,
       message: `User '${username}' registered successfully at ${addr}`,

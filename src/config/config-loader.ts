@@ -135,6 +135,12 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
   for (const key of SEED_TIMINGS) timings[key] = readInt(key);
   for (const [key, def] of Object.entries(NEW_TIMINGS)) timings[key] = readInt(key, def);
   const cpuHysteresisPct = readInt('cpu_hysteresis_pct', CPU_HYSTERESIS_DEFAULT, 0, 100);
+  if (timings.heartbeat_interval_ms >= timings.election_timeout_min_ms) {
+    fail(
+      'heartbeat_interval_ms',
+      `${timings.heartbeat_interval_ms} must be below election_timeout_min_ms ${timings.election_timeout_min_ms}, or followers time out between heartbeats`,
+    );
+  }
   if (timings.election_timeout_min_ms > timings.election_timeout_max_ms) {
     fail(
       'election_timeout_min_ms',

@@ -1,9 +1,61 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
+import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
+import { CpuSampler } from './cpu-sampler';
+import {
+  ELECTION_TRANSPORT,
+  FATAL_HANDLER,
+  type FatalHandler,
+  LOAD_SAMPLER,
+  VOTE_STORE,
+} from './election-io';
 import { ElectionService } from './election.service';
+import { HardStateFile } from './hard-state-file';
 import { LeadershipState } from './leadership-state';
+import { TcpTransport } from './transport/tcp-transport';
+
+/** Exit code for a node that stopped itself because going on could break safety. */
+const EXIT_FATAL = 1;
 
 @Module({
-  providers: [LeadershipState, ElectionService],
+  providers: [
+    LeadershipState,
+    ElectionService,
+    {
+      provide: ELECTION_TRANSPORT,
+      inject: [CLUSTER_CONFIG],
+      useFactory: (c: ClusterConfig) =>
+        new TcpTransport({
+          self: c.thisNode,
+          bind: c.electionBind,
+          peers: c.peers,
+          api: c.apiUrl,
+          netTimeoutMs: c.netTimeoutMs,
+          retryMs: c.electionRetryMs,
+          keepaliveMs: Math.max(10, Math.min(c.heartbeatIntervalMs, c.netTimeoutMs)),
+          random: Math.random,
+        }),
+    },
+    {
+      provide: VOTE_STORE,
+      inject: [CLUSTER_CONFIG],
+      useFactory: (c: ClusterConfig) => new HardStateFile(c.dataDir),
+    },
+    {
+      provide: LOAD_SAMPLER,
+      inject: [CLUSTER_CONFIG],
+      useFactory: (c: ClusterConfig) => new CpuSampler(c.cpuLoadFile),
+    },
+    {
+      provide: FATAL_HANDLER,
+      useValue: ((reason, err) => {
+        // Fail-stop, as etcd does on a WAL write failure: a vote we cannot keep must not be cast.
+        new Logger('Election').error(
+          `${reason}: ${(err as Error)?.message ?? String(err)}; stopping`,
+        );
+        process.exit(EXIT_FATAL);
+      }) satisfies FatalHandler,
+    },
+  ],
   exports: [LeadershipState],
 })
 export class ElectionModule {}

@@ -5,15 +5,23 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { formatHost } from '../common/address';
 import { CLOCK, type Clock } from '../common/clock';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { ElectionCore } from './consensus/election-core';
 import type { Role } from './consensus/core-output';
-import { CpuSampler } from './cpu-sampler';
-import { HardStateFile } from './hard-state-file';
+import {
+  ELECTION_TRANSPORT,
+  type ElectionTransport,
+  FATAL_HANDLER,
+  type FatalHandler,
+  LOAD_SAMPLER,
+  type LoadSampler,
+  VOTE_STORE,
+  type VoteStore,
+} from './election-io';
 import { LeadershipState, type Role as PublicRole } from './leadership-state';
 import type { Envelope } from './transport/envelope';
-import { TcpTransport } from './transport/tcp-transport';
 import { toMessage } from './wire-message';
 
 /** The log arrives with replication; until then every node's log is empty and equally recent. */
@@ -29,36 +37,35 @@ const MAX_SLEEP_MS = 1000;
 @Injectable()
 export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Election');
-  private readonly stateFile: HardStateFile;
-  private readonly transport: TcpTransport;
-  private readonly cpu: CpuSampler;
   private readonly peerApis = new Map<string, string>();
   private core!: ElectionCore;
   private timer: NodeJS.Timeout | null = null;
   private cpuTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private closed = false;
+
+  /**
+   * A refused redial proves the peer's process is gone only when peers are dialled at their
+   * real listeners. Behind a proxy or NAT (ELECTION_BIND differs from this_node) a refusal may
+   * come from the proxy while the peer lives, so it is not taken as proof.
+   */
+  private readonly refusalProvesExit: boolean;
 
   constructor(
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly leadership: LeadershipState,
+    @Inject(ELECTION_TRANSPORT) private readonly transport: ElectionTransport,
+    @Inject(VOTE_STORE) private readonly votes: VoteStore,
+    @Inject(LOAD_SAMPLER) private readonly cpu: LoadSampler,
+    @Inject(FATAL_HANDLER) private readonly fatal: FatalHandler,
   ) {
-    this.stateFile = new HardStateFile(config.dataDir);
-    this.cpu = new CpuSampler(config.cpuLoadFile);
-    this.transport = new TcpTransport({
-      self: config.thisNode,
-      bind: config.electionBind,
-      peers: config.peers,
-      api: config.apiUrl,
-      netTimeoutMs: config.netTimeoutMs,
-      retryMs: config.electionRetryMs,
-      keepaliveMs: Math.max(10, Math.min(config.heartbeatIntervalMs, config.netTimeoutMs)),
-      random: Math.random,
-    });
+    this.refusalProvesExit =
+      `${formatHost(config.electionBind.host)}:${config.electionBind.port}` === config.thisNode;
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const initial = this.stateFile.load();
+    const initial = this.votes.load();
     const c = this.config;
     this.core = new ElectionCore({
       id: c.thisNode,
@@ -82,9 +89,10 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
     await this.transport.start({
       message: (e) => this.onEnvelope(e),
       unreachable: (peer, refused) => {
-        if (this.stopped) return;
-        // Only a refusal proves the process is gone; a timeout may be a slow network.
-        this.core.peerUnreachable(peer, this.clock.monotonicMs(), refused);
+        // Only a refusal proves the process is gone; a timeout may be a slow network, and
+        // gets no shortcut: the election timeout decides.
+        if (this.stopped || !refused || !this.refusalProvesExit) return;
+        this.core.peerUnreachable(peer, this.clock.monotonicMs(), true);
         this.flush();
       },
     });
@@ -97,25 +105,35 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
 
   /** A leader hands over before it goes, so clients see no gap; then the port closes. */
   async onModuleDestroy(): Promise<void> {
-    if (!this.core || this.stopped) return;
-    const started = this.clock.monotonicMs();
-    const target = this.core.transferLeadership(started, 'shutdown');
-    this.flush();
-    if (target) {
-      const limit = Math.min(this.config.electionTimeoutMinMs, 1500);
-      const handedOver = await this.until(() => {
-        const s = this.core.status(this.clock.monotonicMs());
-        return s.role !== 'leader' && s.leader !== null;
-      }, limit);
-      const took = Math.round(this.clock.monotonicMs() - started);
-      if (handedOver)
-        this.logger.log(`handed leadership to ${this.core.status(started).leader} in ${took} ms`);
-      else this.logger.warn(`no successor took over within ${limit} ms; stopping anyway`);
-    }
+    if (!this.core || this.closed) return;
+    this.closed = true;
+    // From here on no leader-only request may succeed here, whatever the core decides: the
+    // successor may serve within milliseconds, and our port is about to close.
+    this.leadership.stopServing();
+    if (!this.stopped) await this.handOver();
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.cpuTimer) clearInterval(this.cpuTimer);
     await this.transport.stop();
+  }
+
+  /** A leader names a successor and waits, briefly, to see it take over. */
+  private async handOver(): Promise<void> {
+    const started = this.clock.monotonicMs();
+    const target = this.core.transferLeadership(started, 'shutdown');
+    this.flush();
+    if (!target) return;
+    const limit = Math.min(this.config.electionTimeoutMinMs, 1500);
+    const handedOver = await this.until(() => {
+      const s = this.core.status(this.clock.monotonicMs());
+      return s.role !== 'leader' && s.leader !== null;
+    }, limit);
+    const took = Math.round(this.clock.monotonicMs() - started);
+    if (handedOver) {
+      this.logger.log(`handed leadership to ${this.core.status(started).leader} in ${took} ms`);
+    } else {
+      this.logger.warn(`no successor took over within ${limit} ms; stopping anyway`);
+    }
   }
 
   private onEnvelope(e: Envelope): void {
@@ -137,7 +155,17 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
   /** Persist, then send, then publish: a vote must be on disk before anyone can count it. */
   private flush(): void {
     const ready = this.core.ready();
-    if (ready.hardState) this.stateFile.save(ready.hardState);
+    if (ready.hardState) {
+      try {
+        this.votes.save(ready.hardState);
+      } catch (err) {
+        // The core already counts this vote as cast; sending it unsaved could mean two votes
+        // in one term after a restart. Stop instead.
+        this.stopped = true;
+        this.fatal('cannot persist the election state', err);
+        return;
+      }
+    }
     let preVotes = 0;
     for (const m of ready.messages) {
       if (m.type === 'PreVote') preVotes++;

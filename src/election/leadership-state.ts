@@ -19,6 +19,7 @@ export interface LeadershipView {
 export class LeadershipState {
   private view: LeadershipView = { role: 'follower', term: 0, leader: null, leaderApi: null };
   private leaseCheck: () => boolean = () => false;
+  private stopped = false;
 
   get current(): Readonly<LeadershipView> {
     return this.view;
@@ -26,7 +27,12 @@ export class LeadershipState {
 
   /** True only while this node leads and still holds its lease: the one test for leader-only work. */
   canServeAsLeader(): boolean {
-    return this.view.role === 'leader' && this.leaseCheck();
+    return !this.stopped && this.view.role === 'leader' && this.leaseCheck();
+  }
+
+  /** For good: a node that is shutting down serves no leader-only request, whatever its role. */
+  stopServing(): void {
+    this.stopped = true;
   }
 
   update(view: LeadershipView, leaseCheck: () => boolean = () => view.role === 'leader'): void {

@@ -105,9 +105,15 @@ export class FileStore implements UserStore {
         continue;
       }
       const isLast = r.kind === 'truncated' || (r.kind === 'bad-checksum' && r.next === buf.length);
-      if (!isLast && !allZero(buf, offset)) {
+      // A damaged length can point past the end and pass for a torn tail: if a whole record
+      // still follows, this is damage in the middle, and cutting there would lose registrations.
+      if ((!isLast && !allZero(buf, offset)) || wholeRecordAfter(buf, offset)) {
         const why =
-          r.kind === 'bad-length' ? `length ${r.length} is impossible` : 'checksum mismatch';
+          r.kind === 'bad-length'
+            ? `length ${r.length} is impossible`
+            : r.kind === 'truncated'
+              ? 'its length runs past the end'
+              : 'checksum mismatch';
         throw new StoreCorruptError(this.file, offset, `${why}, and whole records follow it`);
       }
       this.logger.warn(
@@ -128,6 +134,18 @@ function parseUser(payload: Buffer): RegisteredUser | null {
   } catch {
     return null;
   }
+}
+
+/** How far past a bad record to look for a whole one: records are small JSON documents. */
+const RESYNC_WINDOW_BYTES = 64 * 1024;
+
+function wholeRecordAfter(buf: Buffer, from: number): boolean {
+  const end = Math.min(buf.length, from + RESYNC_WINDOW_BYTES);
+  for (let at = from + 1; at < end; at++) {
+    const r = decodeRecordAt(buf, at);
+    if (r.kind === 'record' && parseUser(r.payload)) return true;
+  }
+  return false;
 }
 
 function allZero(buf: Buffer, from: number): boolean {

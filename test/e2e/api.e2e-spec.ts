@@ -162,7 +162,8 @@ describe('HTTP API on a single-node cluster', () => {
     it.each([
       ['{"username": "alice", ', 400, /^Malformed JSON in request body: /],
       ['[1,2,3]', 400, /^Request body must be a JSON object$/],
-      ['"alice"', 400, /^Malformed JSON in request body/],
+      ['"alice"', 400, /^Request body must be a JSON object$/],
+      ['null', 400, /^Request body must be a JSON object$/],
       ['{"username":"alice"}', 400, /^addr is required$/],
       ['{"username":"al ice","addr":"1.2.3.4:5"}', 400, /username may only contain/],
       ['{"username":"alice","addr":"1.2.3.4:99999"}', 400, /port 99999 is outside 1-65535/],

@@ -49,7 +49,7 @@ describe('leader election across real processes', () => {
       expect(next).not.toBe(first);
       expect((await cluster.health(next))!.term).toBeGreaterThan(term);
       expect(m.overlaps).toEqual([]);
-      expect(m.rounds).toBeGreaterThan(0);
+      expect(m.checked).toBeGreaterThan(0);
       // The survivors saw the connection drop and acted on it instead of waiting out a timeout.
       const logs = others(first).flatMap((i) => cluster.node(i).lines);
       expect(logs.some((l) => l.includes('reason: lost connection to leader'))).toBe(true);
@@ -66,6 +66,7 @@ describe('leader election across real processes', () => {
     const next = await cluster.waitForLeader(others(first));
     await m.stop();
     expect(m.overlaps).toEqual([]);
+    expect(m.checked).toBeGreaterThan(0);
     const lines = cluster.nodes.flatMap((n) => n?.lines ?? []);
     expect(lines.some((l) => l.includes(`timeout-now from ${cluster.ids[first]}`))).toBe(true);
     expect(next).not.toBe(first);
@@ -94,19 +95,22 @@ describe('leader election across real processes', () => {
 
   it('keeps its term and vote across a restart', async () => {
     cluster = await new TestCluster({ size: 3 }).start();
+    // The leader is the one node sure to have voted in its term: for itself.
     const leader = await cluster.waitForLeader();
-    const follower = others(leader)[0];
-    const term = (await cluster.health(follower))!.term;
-    const dataDir = cluster.node(follower).opts.dataDir;
+    const term = (await cluster.health(leader))!.term;
+    const dataDir = cluster.node(leader).opts.dataDir;
+    await cluster.node(leader).kill();
     const saved = JSON.parse(readFileSync(join(dataDir, 'election-state.json'), 'utf8')) as {
       term: number;
+      votedFor: string | null;
     };
-    expect(saved.term).toBe(term);
-    await cluster.node(follower).kill();
-    const again = cluster.startNode(follower);
+    expect(saved).toEqual({ term, votedFor: cluster.ids[leader] });
+    const again = cluster.startNode(leader);
     await again.waitUntilServing();
-    expect(again.lines.join('\n')).toContain(`starting in term ${term}`);
-    expect((await cluster.health(follower))!.term).toBeGreaterThanOrEqual(term);
+    expect(again.lines.join('\n')).toContain(
+      `starting in term ${term}, voted for ${cluster.ids[leader]}`,
+    );
+    expect((await cluster.health(leader))!.term).toBeGreaterThanOrEqual(term);
   });
 
   describe('behind a fault-injecting proxy', () => {
@@ -122,6 +126,7 @@ describe('leader election across real processes', () => {
       });
       await m.stop();
       expect(m.overlaps).toEqual([]);
+      expect(m.checked).toBeGreaterThan(0);
       expect(cluster.node(old).lines.some((l) => l.includes('reason: lost quorum'))).toBe(true);
       // Healing brings it back as a follower without disturbing the new leader's term.
       const term = (await cluster.health(next))!.term;
@@ -182,6 +187,7 @@ describe('leader election across real processes', () => {
       expect(await cluster.waitForLeader()).toBe(2);
       await m.stop();
       expect(m.overlaps).toEqual([]);
+      expect(m.checked).toBeGreaterThan(0);
       const lines = cluster.node(0).lines;
       expect(lines.some((l) => l.includes(`transfer to ${cluster.ids[2]} for load`))).toBe(true);
     });

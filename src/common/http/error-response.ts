@@ -32,7 +32,10 @@ export function toErrorResponse(err: unknown): ErrorResponse {
     return fail(403, err.message, { current_leader: err.leader, leader_api: err.leaderApi });
   }
   if (err instanceof LeaseNotHeldError) {
-    return { ...fail(503, err.message), headers: { 'Retry-After': String(err.retryAfterSeconds) } };
+    return {
+      ...fail(503, err.message, { current_leader: null, leader_api: null }),
+      headers: { 'Retry-After': String(err.retryAfterSeconds) },
+    };
   }
   if (err instanceof NoLeaderError) {
     return {

@@ -37,6 +37,7 @@ export class PeerLink {
   dropped = 0;
   connections = 0;
   private resets = 0;
+  private connectedAt = 0;
 
   constructor(private readonly o: PeerLinkOptions) {}
 
@@ -101,6 +102,7 @@ export class PeerLink {
       socket.setTimeout(0);
       socket.setKeepAlive(true, this.o.keepaliveMs);
       this.connected = true;
+      this.connectedAt = Date.now();
       this.connections++;
       if (this.failures > 0)
         this.logger.log(`connected to peer ${this.o.peer} after ${this.failures} failed attempts`);
@@ -123,11 +125,16 @@ export class PeerLink {
       this.socket = null;
       if (this.stopped) return;
       if (wasConnected) {
-        // Redial at once: if the peer's process died, the refusal tells us so right away.
         this.logger.debug(
           `connection to peer ${this.o.peer} closed${failure ? `: ${failure.message}` : ''}`,
         );
-        this.dial();
+        // Redial at once: if the peer's process died, the refusal tells us so right away. But a
+        // link that dies as soon as it is made (a proxy in front of a dead peer, a full server)
+        // waits like any failed attempt, so it cannot spin.
+        const lived = Date.now() - this.connectedAt;
+        if (lived >= this.o.retryMs) this.dial();
+        else
+          this.retryTimer = setTimeout(() => this.dial(), this.o.retryMs * (1 + this.o.random()));
         return;
       }
       // A reset before the handshake completes comes from a process that is exiting with our

@@ -210,6 +210,14 @@ describe('loadClusterConfig', () => {
     );
   });
 
+  it('refuses a heartbeat interval that is not below the minimum election timeout', () => {
+    expectError(
+      () => load(SEED.replace('heartbeat_interval_ms = 1000', 'heartbeat_interval_ms = 3000')),
+      'heartbeat_interval_ms',
+      /3000 must be below election_timeout_min_ms 3000/,
+    );
+  });
+
   it.each(['0', '-5'])('refuses a non-positive interval (%s)', (v) => {
     expectError(
       () => load(SEED.replace('election_retry_ms = 100', `election_retry_ms = ${v}`)),

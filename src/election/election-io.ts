@@ -1,0 +1,31 @@
+import type { HardState } from './consensus/core-options';
+import type { Envelope } from './transport/envelope';
+import type { TransportHandlers } from './transport/tcp-transport';
+
+/** What the election driver needs from the network; TcpTransport in production. */
+export interface ElectionTransport {
+  start(handlers: TransportHandlers): Promise<void>;
+  send(message: { to: string }): boolean;
+  stop(): Promise<void>;
+}
+
+/** Where term and vote live; must be durable when save() returns. HardStateFile in production. */
+export interface VoteStore {
+  load(): HardState;
+  save(state: HardState): void;
+}
+
+/** This node's CPU load, 0-100. CpuSampler in production. */
+export interface LoadSampler {
+  sample(): number;
+}
+
+/** Stops the process: for failures after which going on could break safety. */
+export type FatalHandler = (reason: string, err: unknown) => void;
+
+export const ELECTION_TRANSPORT = Symbol('ELECTION_TRANSPORT');
+export const VOTE_STORE = Symbol('VOTE_STORE');
+export const LOAD_SAMPLER = Symbol('LOAD_SAMPLER');
+export const FATAL_HANDLER = Symbol('FATAL_HANDLER');
+
+export type { Envelope };

@@ -1,0 +1,46 @@
+import { ClientsService } from '../../../src/clients/clients.service';
+import type { PresenceService } from '../../../src/clients/presence.service';
+import type { RegistryService } from '../../../src/clients/registry.service';
+import { LeaseNotHeldError } from '../../../src/common/http/leadership-errors';
+import { LeadershipState } from '../../../src/election/leadership-state';
+
+describe('ClientsService.register', () => {
+  it('does not answer 200 when leadership was lost while the registration was being saved', async () => {
+    const leadership = new LeadershipState();
+    leadership.update({ role: 'leader', term: 2, leader: 'a:1', leaderApi: null }, () => true);
+    let finishSave: () => void = () => undefined;
+    const registry = {
+      register: () =>
+        new Promise((resolve) => {
+          finishSave = () =>
+            resolve({ user_id: 'u', username: 'alice', addr: '1.2.3.4:5', registered_at: 'x' });
+        }),
+    } as unknown as RegistryService;
+    const service = new ClientsService(registry, {} as PresenceService, leadership);
+
+    const pending = service.register('alice', '1.2.3.4:5');
+    leadership.stopServing(); // a hand-over started while the fsync ran
+    finishSave();
+    await expect(pending).rejects.toThrow(LeaseNotHeldError);
+  });
+
+  it('answers 200 when it still leads after the save', async () => {
+    const leadership = new LeadershipState();
+    leadership.update({ role: 'leader', term: 2, leader: 'a:1', leaderApi: null }, () => true);
+    const registry = {
+      register: () =>
+        Promise.resolve({
+          user_id: 'u1',
+          username: 'alice',
+          addr: '1.2.3.4:5',
+          registered_at: 'x',
+        }),
+    } as unknown as RegistryService;
+    const service = new ClientsService(registry, {} as PresenceService, leadership);
+    await expect(service.register('alice', '1.2.3.4:5')).resolves.toEqual({
+      success: true,
+      message: "User 'alice' registered successfully at 1.2.3.4:5",
+      user_id: 'u1',
+    });
+  });
+});

@@ -1,0 +1,117 @@
+import type { ClusterConfig } from '../../../src/config/cluster-config';
+import type { HardState } from '../../../src/election/consensus/core-options';
+import type { ElectionTransport, VoteStore } from '../../../src/election/election-io';
+import { ElectionService } from '../../../src/election/election.service';
+import { LeadershipState } from '../../../src/election/leadership-state';
+import type { Envelope } from '../../../src/election/transport/envelope';
+import type { TransportHandlers } from '../../../src/election/transport/tcp-transport';
+import { FakeClock } from '../../support/fake-clock';
+
+const A = '127.0.0.1:7001';
+const B = '127.0.0.1:7002';
+const C = '127.0.0.1:7003';
+
+const config = {
+  thisNode: A,
+  peers: [A, B, C],
+  electionBind: { host: '127.0.0.1', port: 7001 },
+  apiUrl: 'http://127.0.0.1:3000',
+  heartbeatIntervalMs: 50,
+  electionTimeoutMinMs: 300,
+  electionTimeoutMaxMs: 600,
+  leaderTermMs: 5000,
+  netTimeoutMs: 200,
+  cpuRefreshMs: 100,
+  electionRetryMs: 50,
+  cpuHysteresisPct: 10,
+} as ClusterConfig;
+
+/** Records, in one sequence, every vote written and every message sent. */
+class Recorder implements ElectionTransport, VoteStore {
+  readonly events: string[] = [];
+  handlers: TransportHandlers | null = null;
+  failSave = false;
+  saved: HardState = { term: 0, votedFor: null };
+
+  start(handlers: TransportHandlers): Promise<void> {
+    this.handlers = handlers;
+    return Promise.resolve();
+  }
+  send(m: { to: string }): boolean {
+    const msg = m as { type: string; to: string; term: number; granted?: boolean };
+    this.events.push(
+      `send ${msg.type} to ${msg.to} term ${msg.term}${msg.granted === undefined ? '' : ` granted=${msg.granted}`}`,
+    );
+    return true;
+  }
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+  load(): HardState {
+    return this.saved;
+  }
+  save(state: HardState): void {
+    if (this.failSave) throw new Error('disk full');
+    this.saved = state;
+    this.events.push(`save term ${state.term} vote ${state.votedFor}`);
+  }
+}
+
+describe('ElectionService (the driver around the core)', () => {
+  let rec: Recorder;
+  let service: ElectionService;
+  let fatal: jest.Mock;
+
+  beforeEach(async () => {
+    rec = new Recorder();
+    fatal = jest.fn();
+    service = new ElectionService(
+      config,
+      new FakeClock(),
+      new LeadershipState(),
+      rec,
+      rec,
+      { sample: () => 10 },
+      fatal,
+    );
+    await service.onApplicationBootstrap();
+  });
+  afterEach(() => service.onModuleDestroy());
+
+  const requestVote = (term: number): Envelope => ({
+    type: 'RequestVote',
+    from: B,
+    to: A,
+    term,
+    cpu: 5,
+    api: 'http://127.0.0.1:3001',
+    lastLogIndex: 0,
+    lastLogTerm: 0,
+    transfer: false,
+    leaseRevokedAt: null,
+  });
+
+  it('writes the vote to disk before the vote leaves', () => {
+    rec.events.length = 0;
+    rec.handlers!.message(requestVote(5));
+    expect(rec.events).toEqual([
+      `save term 5 vote ${B}`,
+      `send RequestVoteResponse to ${B} term 5 granted=true`,
+    ]);
+  });
+
+  it('stops instead of sending a vote it could not write', () => {
+    rec.events.length = 0;
+    rec.failSave = true;
+    rec.handlers!.message(requestVote(6));
+    expect(fatal).toHaveBeenCalledWith('cannot persist the election state', expect.any(Error));
+    expect(rec.events).toEqual([]);
+  });
+
+  it('refuses a malformed message by throwing, which costs the sender its connection', () => {
+    expect(() => rec.handlers!.message({ ...requestVote(7), transfer: 'yes' } as Envelope)).toThrow(
+      'malformed RequestVote message',
+    );
+    expect(rec.events.filter((e) => e.includes('term 7'))).toEqual([]);
+  });
+});
