@@ -109,7 +109,7 @@ describe('ElectionService (the driver around the core)', () => {
   });
 
   it('refuses a malformed message by throwing, which costs the sender its connection', () => {
-    expect(() => rec.handlers!.message({ ...requestVote(7), transfer: 'yes' } as Envelope)).toThrow(
+    expect(() => rec.handlers!.message({ ...requestVote(7), transfer: 'yes' })).toThrow(
       'malformed RequestVote message',
     );
     expect(rec.events.filter((e) => e.includes('term 7'))).toEqual([]);
