@@ -125,7 +125,10 @@ export class TcpTransport {
       socket.destroy();
     };
     socket.on('timeout', () => {
-      this.logger.debug(`closing idle election connection from ${remote}`);
+      // Live peers ping well within the window: silence means a half-open link or a stranger.
+      this.logger.warn(
+        `closing election connection from ${remote}${claimed ? ` (${claimed})` : ''}: silent for ${socket.timeout} ms`,
+      );
       socket.destroy();
     });
     socket.on('error', () => undefined); // the close handler does the cleanup

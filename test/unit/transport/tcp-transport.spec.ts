@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { connect, createServer, type Socket } from 'node:net';
 import type { Envelope } from '../../../src/election/transport/envelope';
 import { encodeFrame } from '../../../src/election/transport/frame-codec';
@@ -83,6 +84,21 @@ describe('TcpTransport on loopback', () => {
     expect(gotB).toEqual([]);
     a.send(msg(addrA, addrB, 42));
     await waitFor('the real peer still gets through', () => gotB.some((m) => m.term === 42));
+  });
+
+  it('closes a connection that stays silent, and says so with its address', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const [host, port] = addrB.split(':');
+    const s = connect({ host, port: Number(port) });
+    s.on('error', () => undefined);
+    const local = await new Promise<string>((r) =>
+      s.once('connect', () => r(`${s.localAddress}:${s.localPort}`)),
+    );
+    await new Promise((r) => s.once('close', r));
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(new RegExp(`from ${local}: silent for \\d+ ms`)),
+    );
+    warn.mockRestore();
   });
 
   it('reports a refused redial when the peer process is gone', async () => {
