@@ -4,13 +4,14 @@ import { StorageModule } from '../storage/storage.module';
 import { ClientsController } from './clients.controller';
 import { ClientsService } from './clients.service';
 import { LeaderGuard } from './leader.guard';
+import { PresenceReplicator } from './presence-replicator';
 import { PresenceService } from './presence.service';
 import { RegistryService } from './registry.service';
 
 @Module({
   imports: [StorageModule, ElectionModule],
   controllers: [ClientsController],
-  providers: [ClientsService, RegistryService, PresenceService, LeaderGuard],
+  providers: [ClientsService, RegistryService, PresenceService, PresenceReplicator, LeaderGuard],
   exports: [RegistryService, PresenceService],
 })
 export class ClientsModule {}

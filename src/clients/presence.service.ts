@@ -24,6 +24,14 @@ export interface OnlineClientView {
   last_seen_ms_ago: number;
 }
 
+/** A client as it travels between nodes: its age, not a clock reading, so skew does not matter. */
+export type PresenceRecord = [username: string, addr: string, ageMs: number];
+
+export interface PresenceChanges {
+  online: PresenceRecord[];
+  offline: string[];
+}
+
 const EXPIRY_JOB = 'presence-expiry';
 
 /**
@@ -32,12 +40,21 @@ const EXPIRY_JOB = 'presence-expiry';
  * The map is kept in last-heartbeat order (a heartbeat moves its entry to the end), and the
  * timeout is the same for everyone, so the entries due to expire are always a prefix: an expiry
  * pass walks only those and stops at the first live one.
+ *
+ * On the leader the map is the truth; on a follower it is a shadow of the leader's, fed by
+ * presence sync, so that a new leader starts from it instead of from nobody.
  */
 @Injectable()
 export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Presence');
   private readonly online = new Map<string, OnlineClient>();
   private readonly timeoutMs: number;
+  /** While followers need them: entries changed and names gone since the last drain. */
+  private tracking = false;
+  private readonly changed = new Map<string, OnlineClient>();
+  private readonly gone = new Set<string>();
+  /** The newest lastSeen in the map: what an entry going to the end may not be older than. */
+  private tailSeen = -Infinity;
 
   constructor(
     @Inject(CLUSTER_CONFIG) config: ClusterConfig,
@@ -66,30 +83,26 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   heartbeat(username: string, addr: string): void {
-    const now = this.clock.monotonicMs();
-    const entry = this.online.get(username);
-    if (entry) {
-      // Re-inserting keeps the map ordered by last heartbeat.
-      this.online.delete(username);
-      entry.addr = addr;
-      entry.lastSeen = now;
-      this.online.set(username, entry);
-    } else {
-      this.online.set(username, { username, addr, lastSeen: now });
-    }
+    this.touch(username, addr, this.clock.monotonicMs());
   }
 
   /** Removes every client whose last heartbeat is at least the timeout old; returns how many. */
   expireDue(): number {
     const now = this.clock.monotonicMs();
     let expired = 0;
+    let first = '';
     for (const entry of this.online.values()) {
       if (now - entry.lastSeen < this.timeoutMs) break;
       this.online.delete(entry.username);
-      expired++;
-      this.logger.debug(
-        `'${entry.username}' went offline (no heartbeat for ${Math.round(now - entry.lastSeen)} ms)`,
-      );
+      if (this.tracking) {
+        this.changed.delete(entry.username);
+        this.gone.add(entry.username);
+      }
+      if (expired++ === 0) first = entry.username;
+    }
+    if (expired > 0) {
+      const who = expired === 1 ? `'${first}'` : `${expired} clients ('${first}' and others)`;
+      this.logger.debug(`${who} went offline: no heartbeat for ${this.timeoutMs} ms`);
     }
     return expired;
   }
@@ -110,4 +123,85 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     }
     return out;
   }
+
+  // ---- presence sync: the leader's side ------------------------------------------------------
+
+  /** Starts or stops recording changes for followers; starting forgets what came before. */
+  trackChanges(on: boolean): void {
+    this.tracking = on;
+    this.changed.clear();
+    this.gone.clear();
+  }
+
+  /** What changed since the last call, oldest heartbeat first. */
+  drainChanges(): PresenceChanges {
+    this.expireDue();
+    const now = this.clock.monotonicMs();
+    const online = [...this.changed.values()]
+      .sort((a, b) => a.lastSeen - b.lastSeen)
+      .map((c) => record(c, now));
+    const offline = [...this.gone];
+    this.changed.clear();
+    this.gone.clear();
+    return { online, offline };
+  }
+
+  /** Everyone online now, oldest heartbeat first. */
+  snapshot(): PresenceRecord[] {
+    this.expireDue();
+    const now = this.clock.monotonicMs();
+    return [...this.online.values()].map((c) => record(c, now));
+  }
+
+  // ---- presence sync: a follower's side ------------------------------------------------------
+
+  /** Replaces the shadow with the leader's full list. */
+  replaceAll(records: PresenceRecord[]): void {
+    this.online.clear();
+    this.tailSeen = -Infinity;
+    this.apply({ online: records, offline: [] });
+  }
+
+  /** Applies the leader's changes to the shadow. */
+  apply(changes: PresenceChanges): void {
+    const now = this.clock.monotonicMs();
+    for (const name of changes.offline) this.online.delete(name);
+    for (const [username, addr, ageMs] of changes.online) this.touch(username, addr, now - ageMs);
+  }
+
+  /**
+   * A new leader's clients could not reach anyone while the election ran: their timeouts are
+   * pushed back by that gap (never past now), so nobody is expired for the election's sake.
+   */
+  extendBy(gapMs: number): void {
+    if (gapMs <= 0) return;
+    const now = this.clock.monotonicMs();
+    // A uniform shift, capped at now, keeps the map in last-heartbeat order.
+    for (const c of this.online.values()) c.lastSeen = Math.min(now, c.lastSeen + gapMs);
+    this.tailSeen = Math.min(now, this.tailSeen + gapMs);
+  }
+
+  private touch(username: string, addr: string, seenAt: number): void {
+    const entry = this.online.get(username);
+    // The map must stay in last-heartbeat order: an entry goes to the end, so it may not be
+    // older than the entry it follows. A synced age is rounded up to keep that true.
+    const lastSeen = Math.max(seenAt, this.tailSeen);
+    this.tailSeen = lastSeen;
+    if (entry) {
+      this.online.delete(username);
+      entry.addr = addr;
+      entry.lastSeen = lastSeen;
+      this.online.set(username, entry);
+    } else {
+      this.online.set(username, { username, addr, lastSeen });
+    }
+    if (this.tracking) {
+      this.changed.set(username, this.online.get(username)!);
+      this.gone.delete(username);
+    }
+  }
+}
+
+function record(c: OnlineClient, now: number): PresenceRecord {
+  return [c.username, c.addr, Math.max(0, Math.round(now - c.lastSeen))];
 }

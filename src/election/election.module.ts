@@ -11,6 +11,7 @@ import {
 import { ElectionService } from './election.service';
 import { HardStateFile } from './hard-state-file';
 import { LeadershipState } from './leadership-state';
+import { PeerChannel } from './peer-channel';
 import { TcpTransport } from './transport/tcp-transport';
 
 /** Exit code for a node that stopped itself because going on could break safety. */
@@ -20,6 +21,7 @@ const EXIT_FATAL = 1;
   providers: [
     LeadershipState,
     ElectionService,
+    PeerChannel,
     {
       provide: ELECTION_TRANSPORT,
       inject: [CLUSTER_CONFIG],
@@ -56,6 +58,6 @@ const EXIT_FATAL = 1;
       }) satisfies FatalHandler,
     },
   ],
-  exports: [LeadershipState],
+  exports: [LeadershipState, PeerChannel],
 })
 export class ElectionModule {}

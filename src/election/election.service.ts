@@ -2,6 +2,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
@@ -21,6 +22,7 @@ import {
   type VoteStore,
 } from './election-io';
 import { LeadershipState, type Role as PublicRole } from './leadership-state';
+import { PeerChannel } from './peer-channel';
 import type { Envelope } from './transport/envelope';
 import { toMessage } from './wire-message';
 
@@ -59,6 +61,7 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(VOTE_STORE) private readonly votes: VoteStore,
     @Inject(LOAD_SAMPLER) private readonly cpu: LoadSampler,
     @Inject(FATAL_HANDLER) private readonly fatal: FatalHandler,
+    @Optional() private readonly channel?: PeerChannel,
   ) {
     this.refusalProvesExit =
       `${formatHost(config.electionBind.host)}:${config.electionBind.port}` === config.thisNode;
@@ -137,6 +140,10 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private onEnvelope(e: Envelope): void {
+    if (this.channel?.handles(e.type)) {
+      if (!this.stopped) this.channel.dispatch(e);
+      return;
+    }
     const msg = toMessage(e);
     if (typeof msg === 'string') throw new Error(msg); // the transport drops the connection
     this.peerApis.set(e.from, e.api);

@@ -20,6 +20,10 @@ export class LeadershipState {
   private view: LeadershipView = { role: 'follower', term: 0, leader: null, leaderApi: null };
   private leaseCheck: () => boolean = () => false;
   private stopped = false;
+  private readonly listeners: ((
+    view: Readonly<LeadershipView>,
+    before: Readonly<LeadershipView>,
+  ) => void)[] = [];
 
   get current(): Readonly<LeadershipView> {
     return this.view;
@@ -36,7 +40,18 @@ export class LeadershipState {
   }
 
   update(view: LeadershipView, leaseCheck: () => boolean = () => view.role === 'leader'): void {
+    const before = this.view;
     this.view = { ...view };
     this.leaseCheck = leaseCheck;
+    const changed =
+      before.role !== view.role || before.term !== view.term || before.leader !== view.leader;
+    if (changed) for (const listener of this.listeners) listener(this.view, before);
+  }
+
+  /** Called after every change of role, term or leader, with the view before it. */
+  onChange(
+    listener: (view: Readonly<LeadershipView>, before: Readonly<LeadershipView>) => void,
+  ): void {
+    this.listeners.push(listener);
   }
 }

@@ -13,12 +13,11 @@ export class HealthService {
 
   health() {
     const view = this.leadership.current;
-    const isLeader = this.leadership.canServeAsLeader();
     return {
       status: 'ok' as const,
-      is_leader: isLeader,
-      // Presence is the leader's; a follower has no online list of its own.
-      online_clients_count: isLeader ? this.presence.count : 0,
+      is_leader: this.leadership.canServeAsLeader(),
+      // On a follower: its shadow of the leader's list, as last synced.
+      online_clients_count: this.presence.count,
       current_leader: view.leader,
       term: view.term,
       node: this.config.thisNode,

@@ -91,3 +91,77 @@ describe('PresenceService', () => {
     expect(visited).toBe(1);
   });
 });
+
+describe('PresenceService sync between leader and followers', () => {
+  const TIMEOUT = 30_000;
+  const make = (clock: FakeClock) =>
+    new PresenceService(
+      { clientTimeoutMs: TIMEOUT } as ClusterConfig,
+      clock,
+      new SchedulerRegistry(),
+    );
+
+  it('drains what changed since the last drain, oldest first, with ages and the names gone', () => {
+    const clock = new FakeClock();
+    const leader = make(clock);
+    leader.heartbeat('early', '10.0.0.1:1');
+    leader.trackChanges(true);
+    leader.heartbeat('a', '10.0.0.2:1');
+    clock.advance(100);
+    leader.heartbeat('b', '10.0.0.3:1');
+    clock.advance(50);
+    expect(leader.drainChanges()).toEqual({
+      online: [
+        ['a', '10.0.0.2:1', 150],
+        ['b', '10.0.0.3:1', 50],
+      ],
+      offline: [],
+    });
+    expect(leader.drainChanges()).toEqual({ online: [], offline: [] });
+    clock.advance(TIMEOUT);
+    expect(leader.drainChanges().offline.sort()).toEqual(['a', 'b', 'early']);
+  });
+
+  it('rebuilds a follower shadow from records, keeping each client its real age', () => {
+    const leaderClock = new FakeClock(5_000_000);
+    const followerClock = new FakeClock(42); // another machine: its clock reads something else
+    const leader = make(leaderClock);
+    const follower = make(followerClock);
+    leader.heartbeat('a', '10.0.0.2:1');
+    leaderClock.advance(1_000);
+    leader.heartbeat('b', '10.0.0.3:1');
+    leaderClock.advance(500);
+    follower.replaceAll(leader.snapshot());
+    expect(follower.list().map((c) => [c.username, c.last_seen_ms_ago])).toEqual([
+      ['a', 1_500],
+      ['b', 500],
+    ]);
+    follower.apply({ online: [['c', '10.0.0.4:1', 0]], offline: ['a'] });
+    expect(follower.list().map((c) => c.username)).toEqual(['b', 'c']);
+    // The shadow expires on its own clock, from the real last heartbeat.
+    followerClock.advance(TIMEOUT - 500);
+    expect(follower.list().map((c) => c.username)).toEqual(['c']);
+  });
+
+  it('pushes timeouts back by the election gap when a follower takes over, never past now', () => {
+    const clock = new FakeClock();
+    const p = make(clock);
+    p.apply({
+      online: [
+        ['old', '10.0.0.1:1', 29_000],
+        ['fresh', '10.0.0.2:1', 100],
+      ],
+      offline: [],
+    });
+    clock.advance(800); // the election
+    p.extendBy(800);
+    expect(p.list().map((c) => [c.username, c.last_seen_ms_ago])).toEqual([
+      ['old', 29_000],
+      ['fresh', 100],
+    ]);
+    clock.advance(999);
+    expect(p.list().map((c) => c.username)).toEqual(['old', 'fresh']);
+    clock.advance(1);
+    expect(p.list().map((c) => c.username)).toEqual(['fresh']);
+  });
+});

@@ -1,0 +1,183 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CLOCK, type Clock } from '../common/clock';
+import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
+import { LeadershipState, type LeadershipView } from '../election/leadership-state';
+import { PeerChannel } from '../election/peer-channel';
+import type { Envelope } from '../election/transport/envelope';
+import {
+  deltaProblem,
+  fullProblem,
+  PRESENCE_DELTA,
+  PRESENCE_FULL,
+  PRESENCE_SYNC_REQUEST,
+  type PresenceDelta,
+  type PresenceFull,
+  RECORDS_PER_FRAME,
+  requestProblem,
+} from './presence-sync.messages';
+import { type PresenceRecord, PresenceService } from './presence.service';
+
+const SYNC_JOB = 'presence-sync';
+
+/**
+ * Streams the leader's online list to the followers, every heartbeat interval, as numbered
+ * deltas; a follower that misses one asks for everything. So a new leader starts from who was
+ * online, not from nobody, and a client that keeps heartbeating never drops out of /discover.
+ */
+@Injectable()
+export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('PresenceSync');
+  /** Leader: the term being streamed and the last delta number sent in it. */
+  private leaderTerm = -1;
+  private seq = 0;
+  /** Follower: which stream it follows and the last delta applied. */
+  private followTerm = -1;
+  private followSeq: number | null = null;
+  private fullRequestedAt = -Infinity;
+  private assembling: { term: number; seq: number; records: PresenceRecord[] } | null = null;
+  /** When this node last had the leader's list: from the leader, or by being it. */
+  private lastSyncAt: number | null = null;
+
+  constructor(
+    @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly leadership: LeadershipState,
+    private readonly presence: PresenceService,
+    private readonly channel: PeerChannel,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    if (this.channel.others.length === 0) return;
+    this.channel.on(PRESENCE_DELTA, deltaProblem, (e) => this.onDelta(e));
+    this.channel.on(PRESENCE_FULL, fullProblem, (e) => this.onFull(e));
+    this.channel.on(PRESENCE_SYNC_REQUEST, requestProblem, (e) => this.onRequest(e));
+    this.leadership.onChange((view, before) => this.onLeadership(view, before));
+    this.scheduler.addInterval(
+      SYNC_JOB,
+      setInterval(() => this.tick(), this.config.heartbeatIntervalMs),
+    );
+  }
+
+  onModuleDestroy(): void {
+    if (this.scheduler.doesExist('interval', SYNC_JOB)) this.scheduler.deleteInterval(SYNC_JOB);
+  }
+
+  private isLeading(view: Readonly<LeadershipView>): boolean {
+    return view.role === 'leader' && view.leader === this.config.thisNode;
+  }
+
+  private onLeadership(view: Readonly<LeadershipView>, before: Readonly<LeadershipView>): void {
+    const was = this.isLeading(before) && before.term === view.term;
+    if (this.isLeading(view) && !was) {
+      const now = this.clock.monotonicMs();
+      const gap = this.lastSyncAt === null ? 0 : Math.max(0, now - this.lastSyncAt);
+      this.presence.extendBy(gap);
+      this.presence.trackChanges(true);
+      this.leaderTerm = view.term;
+      this.seq = 0;
+      this.lastSyncAt = now;
+      this.logger.log(
+        `leading term ${view.term} with ${this.presence.count} clients online from the previous ` +
+          `leader's list (timeouts pushed back ${Math.round(gap)} ms for the election)`,
+      );
+      for (const peer of this.channel.others) this.sendFull(peer);
+    } else if (!this.isLeading(view) && this.isLeading(before)) {
+      this.presence.trackChanges(false);
+      this.leaderTerm = -1;
+    }
+  }
+
+  private tick(): void {
+    const view = this.leadership.current;
+    if (!this.isLeading(view) || view.term !== this.leaderTerm) return;
+    this.lastSyncAt = this.clock.monotonicMs();
+    const { online, offline } = this.presence.drainChanges();
+    // An empty delta still goes out: it tells followers the stream is alive and lets one that
+    // missed a delta notice at once.
+    const frames = Math.max(
+      1,
+      Math.ceil(online.length / RECORDS_PER_FRAME),
+      Math.ceil(offline.length / RECORDS_PER_FRAME),
+    );
+    for (let i = 0; i < frames; i++) {
+      const delta: PresenceDelta = {
+        seq: ++this.seq,
+        online: online.slice(i * RECORDS_PER_FRAME, (i + 1) * RECORDS_PER_FRAME),
+        offline: offline.slice(i * RECORDS_PER_FRAME, (i + 1) * RECORDS_PER_FRAME),
+      };
+      for (const peer of this.channel.others)
+        this.channel.send(peer, PRESENCE_DELTA, this.leaderTerm, { ...delta });
+    }
+  }
+
+  private sendFull(to: string): void {
+    const records = this.presence.snapshot();
+    const chunks = Math.max(1, Math.ceil(records.length / RECORDS_PER_FRAME));
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      const full: PresenceFull = {
+        seq: this.seq,
+        chunk,
+        chunks,
+        records: records.slice(chunk * RECORDS_PER_FRAME, (chunk + 1) * RECORDS_PER_FRAME),
+      };
+      this.channel.send(to, PRESENCE_FULL, this.leaderTerm, { ...full });
+    }
+  }
+
+  /** Only the current leader's stream counts; anything else is stale and ignored. */
+  private fromLeader(e: Envelope): boolean {
+    const view = this.leadership.current;
+    return e.from === view.leader && e.term === view.term && !this.isLeading(view);
+  }
+
+  private onDelta(e: Envelope): void {
+    if (!this.fromLeader(e)) return;
+    const d = e as unknown as PresenceDelta;
+    if (e.term !== this.followTerm || this.followSeq === null || d.seq !== this.followSeq + 1) {
+      this.requestFull(e);
+      return;
+    }
+    this.presence.apply(d);
+    this.followSeq = d.seq;
+    this.lastSyncAt = this.clock.monotonicMs();
+  }
+
+  private onFull(e: Envelope): void {
+    if (!this.fromLeader(e)) return;
+    const f = e as unknown as PresenceFull;
+    if (f.chunk === 0) this.assembling = { term: e.term, seq: f.seq, records: [] };
+    const a = this.assembling;
+    if (!a || a.term !== e.term || a.seq !== f.seq) return; // a chunk of a list we did not start
+    a.records.push(...f.records);
+    if (f.chunk < f.chunks - 1) return;
+    this.assembling = null;
+    this.presence.replaceAll(a.records);
+    this.followTerm = e.term;
+    this.followSeq = f.seq;
+    this.lastSyncAt = this.clock.monotonicMs();
+    this.logger.debug(`shadow list from leader ${e.from}: ${a.records.length} clients online`);
+  }
+
+  private requestFull(e: Envelope): void {
+    // One request per election timeout: the full list is on its way or was lost.
+    const now = this.clock.monotonicMs();
+    if (now - this.fullRequestedAt < this.config.electionTimeoutMinMs && e.term === this.followTerm)
+      return;
+    this.fullRequestedAt = now;
+    this.followTerm = e.term;
+    this.channel.send(e.from, PRESENCE_SYNC_REQUEST, e.term, {});
+  }
+
+  private onRequest(e: Envelope): void {
+    const view = this.leadership.current;
+    if (this.isLeading(view) && e.term === this.leaderTerm) this.sendFull(e.from);
+  }
+}

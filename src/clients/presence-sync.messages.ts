@@ -1,0 +1,60 @@
+import type { Envelope } from '../election/transport/envelope';
+import type { PresenceRecord } from './presence.service';
+
+/** Leader to follower: changes since the previous delta of this term. */
+export const PRESENCE_DELTA = 'PresenceDelta';
+/** Leader to follower: everyone online, in chunks; `seq` is the delta it stands in for. */
+export const PRESENCE_FULL = 'PresenceFull';
+/** Follower to leader: "I missed something, send me everything". */
+export const PRESENCE_SYNC_REQUEST = 'PresenceSyncRequest';
+
+/** Records per frame: a record is at most ~350 bytes of JSON, frames at most 1 MiB. */
+export const RECORDS_PER_FRAME = 2000;
+
+export interface PresenceDelta {
+  seq: number;
+  online: PresenceRecord[];
+  offline: string[];
+}
+
+export interface PresenceFull {
+  seq: number;
+  chunk: number;
+  chunks: number;
+  records: PresenceRecord[];
+}
+
+const isCount = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 64;
+
+function recordsProblem(v: unknown): string | null {
+  if (!Array.isArray(v) || v.length > RECORDS_PER_FRAME)
+    return 'records must be an array of at most 2000';
+  for (const r of v) {
+    if (!Array.isArray(r) || r.length !== 3) return 'a record must be [username, addr, ageMs]';
+    const [name, addr, age] = r as unknown[];
+    if (!isName(name) || typeof addr !== 'string' || addr.length > 300 || !isCount(age)) {
+      return 'a record must be [username, addr, ageMs]';
+    }
+  }
+  return null;
+}
+
+export function deltaProblem(e: Envelope): string | null {
+  if (!isCount(e.seq)) return 'seq must be a count';
+  const offline = e.offline;
+  if (!Array.isArray(offline) || offline.length > RECORDS_PER_FRAME || !offline.every(isName)) {
+    return 'offline must be at most 2000 usernames';
+  }
+  return recordsProblem(e.online);
+}
+
+export function fullProblem(e: Envelope): string | null {
+  if (!isCount(e.seq) || !isCount(e.chunk) || !isCount(e.chunks))
+    return 'seq, chunk, chunks must be counts';
+  if (e.chunk >= e.chunks) return 'chunk must be below chunks';
+  return recordsProblem(e.records);
+}
+
+export const requestProblem = (): string | null => null;
