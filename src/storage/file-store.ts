@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeRecordAt, encodeRecord } from './record-codec';
+import { encodeRecord } from './record-codec';
+import { jsonPayload, recoverRecords } from './record-recovery';
 import { isRegisteredUser, type RegisteredUser } from './registered-user';
-import { StoreCorruptError, StoreWriteError, type UserStore } from './user-store';
+import { StoreWriteError, type UserStore } from './user-store';
 
 interface PendingAppend {
   record: Buffer;
@@ -88,73 +89,20 @@ export class FileStore implements UserStore {
 
   /** Reads every whole record; a torn tail is dropped with a warning, other damage is fatal. */
   private recover(buf: Buffer): RegisteredUser[] {
-    const users: RegisteredUser[] = [];
-    let offset = 0;
-    while (offset < buf.length) {
-      const r = decodeRecordAt(buf, offset);
-      if (r.kind === 'record') {
-        const user = parseUser(r.payload);
-        if (!user)
-          throw new StoreCorruptError(
-            this.file,
-            offset,
-            'checksum is right but the record is not a user',
-          );
-        users.push(user);
-        offset = r.next;
-        continue;
-      }
-      const isLast = r.kind === 'truncated' || (r.kind === 'bad-checksum' && r.next === buf.length);
-      // A damaged length can point past the end and pass for a torn tail: if a whole record
-      // still follows, this is damage in the middle, and cutting there would lose registrations.
-      if ((!isLast && !allZero(buf, offset)) || wholeRecordAfter(buf, offset)) {
-        const why =
-          r.kind === 'bad-length'
-            ? `length ${r.length} is impossible`
-            : r.kind === 'truncated'
-              ? 'its length runs past the end'
-              : 'checksum mismatch';
-        throw new StoreCorruptError(this.file, offset, `${why}, and whole records follow it`);
-      }
+    const r = recoverRecords(buf, this.file, jsonPayload(isRegisteredUser));
+    if (r.tornBytes > 0) {
       this.logger.warn(
-        `${this.file}: dropped a torn record at the tail (${buf.length - offset} bytes at byte ${offset}), ` +
-          `left by an interrupted write; ${users.length} registrations before it are intact`,
+        `${this.file}: dropped a torn record at the tail (${r.tornBytes} bytes at byte ${r.validBytes}), ` +
+          `left by an interrupted write; ${r.items.length} registrations before it are intact`,
       );
-      break;
     }
-    this.size = offset;
-    return users;
+    this.size = r.validBytes;
+    return r.items;
   }
-}
-
-function parseUser(payload: Buffer): RegisteredUser | null {
-  try {
-    const v: unknown = JSON.parse(payload.toString('utf8'));
-    return isRegisteredUser(v) ? v : null;
-  } catch {
-    return null;
-  }
-}
-
-/** How far past a bad record to look for a whole one: records are small JSON documents. */
-const RESYNC_WINDOW_BYTES = 64 * 1024;
-
-function wholeRecordAfter(buf: Buffer, from: number): boolean {
-  const end = Math.min(buf.length, from + RESYNC_WINDOW_BYTES);
-  for (let at = from + 1; at < end; at++) {
-    const r = decodeRecordAt(buf, at);
-    if (r.kind === 'record' && parseUser(r.payload)) return true;
-  }
-  return false;
-}
-
-function allZero(buf: Buffer, from: number): boolean {
-  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
-  return true;
 }
 
 /** Makes a newly created file's directory entry durable. */
-async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string): Promise<void> {
   const d = await open(dir, 'r');
   try {
     await d.sync();

@@ -1,0 +1,115 @@
+import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { type LogEntry, RaftLogFile } from '../../../src/storage/raft-log-file';
+import { encodeRecord } from '../../../src/storage/record-codec';
+import { StoreCorruptError } from '../../../src/storage/user-store';
+import { makeTempDir } from '../../support/temp-dir';
+
+const entry = (index: number, term = 1): LogEntry => ({
+  index,
+  term,
+  data: { op: 'register', n: index },
+});
+const range = (from: number, to: number, term = 1) =>
+  Array.from({ length: to - from + 1 }, (_, i) => entry(from + i, term));
+
+describe('RaftLogFile', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let opened: RaftLogFile[];
+  beforeEach(() => {
+    tmp = makeTempDir();
+    opened = [];
+  });
+  afterEach(async () => {
+    for (const l of opened) await l.close();
+    tmp.cleanup();
+    jest.restoreAllMocks();
+  });
+  const reopen = async () => {
+    const log = new RaftLogFile(tmp.dir);
+    opened.push(log);
+    return { log, ...(await log.open()) };
+  };
+
+  it('starts empty, then gives back every entry appended, after a restart', async () => {
+    const first = await reopen();
+    expect(first).toMatchObject({ snapshot: null, entries: [] });
+    await first.log.append(range(1, 3));
+    await first.log.append([entry(4, 2)]);
+    const again = await reopen();
+    expect(again.entries).toEqual([...range(1, 3), entry(4, 2)]);
+  });
+
+  it('cuts off a conflicting suffix before appending the leader’s entries', async () => {
+    const { log } = await reopen();
+    await log.append(range(1, 5, 1));
+    await log.append(range(3, 4, 2), 3);
+    expect((await reopen()).entries).toEqual([...range(1, 2, 1), ...range(3, 4, 2)]);
+  });
+
+  it('refuses an append that would leave a gap', async () => {
+    const { log } = await reopen();
+    await log.append(range(1, 2));
+    await expect(log.append([entry(4)])).rejects.toThrow('entry 4 does not follow 2');
+  });
+
+  it('drops a torn tail with a warning and appends after the last whole entry', async () => {
+    const { log } = await reopen();
+    await log.append(range(1, 3));
+    const file = join(tmp.dir, 'raft.log');
+    truncateSync(file, statSync(file).size - 5);
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const again = await reopen();
+    expect(again.entries).toEqual(range(1, 2));
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/dropped a torn entry/));
+    await again.log.append([entry(3, 5)]);
+    expect((await reopen()).entries).toEqual([...range(1, 2), entry(3, 5)]);
+  });
+
+  it('refuses a log whose indexes skip, rather than serve a hole', async () => {
+    const file = join(tmp.dir, 'raft.log');
+    writeFileSync(
+      file,
+      Buffer.concat([entry(1), entry(3)].map((e) => encodeRecord(Buffer.from(JSON.stringify(e))))),
+    );
+    await expect(reopen()).rejects.toThrow(StoreCorruptError);
+  });
+
+  it('keeps a snapshot and only the entries after it, across a restart', async () => {
+    const { log } = await reopen();
+    await log.append(range(1, 10));
+    await log.saveSnapshot({ index: 7, term: 1, data: { users: 7 } });
+    await log.append([entry(11)]);
+    const again = await reopen();
+    expect(again.snapshot).toEqual({ index: 7, term: 1, data: { users: 7 } });
+    expect(again.entries).toEqual([...range(8, 10), entry(11)]);
+    // The log was rewritten without the covered entries, not just filtered on reading.
+    expect(readFileSync(join(tmp.dir, 'raft.log')).toString()).not.toContain('"index":7,');
+  });
+
+  it('can truncate and append right after a compaction', async () => {
+    const { log } = await reopen();
+    await log.append(range(1, 6));
+    await log.saveSnapshot({ index: 4, term: 1, data: null });
+    await log.append(range(6, 7, 3), 6);
+    expect((await reopen()).entries).toEqual([entry(5), ...range(6, 7, 3)]);
+  });
+
+  it('takes a snapshot past the end of the log (a follower catching up)', async () => {
+    const { log } = await reopen();
+    await log.append(range(1, 2));
+    await log.saveSnapshot({ index: 50, term: 4, data: { users: 50 } });
+    await log.append([entry(51, 4)]);
+    const again = await reopen();
+    expect(again.snapshot?.index).toBe(50);
+    expect(again.entries).toEqual([entry(51, 4)]);
+  });
+
+  it('refuses a damaged snapshot', async () => {
+    const { log } = await reopen();
+    await log.saveSnapshot({ index: 1, term: 1, data: 'x' });
+    appendFileSync(join(tmp.dir, 'snapshot.json'), 'junk');
+    await expect(reopen()).rejects.toThrow(/not one whole snapshot record/);
+  });
+});
