@@ -1,0 +1,125 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { PresenceReplicator } from '../../../src/clients/presence-replicator';
+import { PresenceService } from '../../../src/clients/presence.service';
+import type { ClusterConfig } from '../../../src/config/cluster-config';
+import { LeadershipState } from '../../../src/election/leadership-state';
+import type { PeerChannel } from '../../../src/election/peer-channel';
+import type { Envelope } from '../../../src/election/transport/envelope';
+import { FakeClock } from '../../support/fake-clock';
+
+const A = '127.0.0.1:7001';
+const B = '127.0.0.1:7002';
+const config = {
+  thisNode: B,
+  peers: [A, B],
+  clientTimeoutMs: 30_000,
+  heartbeatIntervalMs: 50,
+  electionTimeoutMinMs: 300,
+} as ClusterConfig;
+
+/** Routes frames straight to handlers and records what is sent. */
+class FakeChannel {
+  readonly sent: { to: string; type: string; term: number; body: Record<string, unknown> }[] = [];
+  readonly routes = new Map<string, (e: Envelope) => void>();
+  readonly others = [A];
+  on(type: string, _validate: unknown, handle: (e: Envelope) => void) {
+    this.routes.set(type, handle);
+  }
+  send(to: string, type: string, term: number, body: Record<string, unknown>) {
+    this.sent.push({ to, type, term, body });
+    return true;
+  }
+  deliver(type: string, term: number, body: Record<string, unknown>) {
+    this.routes.get(type)!({ ...body, type, from: A, to: B, term, cpu: 0, api: 'x' });
+  }
+}
+
+describe('PresenceReplicator on a follower', () => {
+  let clock: FakeClock;
+  let presence: PresenceService;
+  let leadership: LeadershipState;
+  let channel: FakeChannel;
+  let scheduler: SchedulerRegistry;
+
+  beforeEach(() => {
+    clock = new FakeClock();
+    scheduler = new SchedulerRegistry();
+    presence = new PresenceService(config, clock, scheduler);
+    leadership = new LeadershipState();
+    channel = new FakeChannel();
+    new PresenceReplicator(
+      config,
+      clock,
+      leadership,
+      presence,
+      channel as unknown as PeerChannel,
+      scheduler,
+    ).onModuleInit();
+    leadership.update({ role: 'follower', term: 3, leader: A, leaderApi: null });
+  });
+  afterEach(() => scheduler.deleteInterval('presence-sync'));
+
+  const names = () => presence.list().map((c) => c.username);
+
+  it('applies the full list, then deltas in sequence', () => {
+    channel.deliver('PresenceFull', 3, {
+      seq: 4,
+      chunk: 0,
+      chunks: 2,
+      records: [['a', '10.0.0.1:1', 10]],
+    });
+    channel.deliver('PresenceFull', 3, {
+      seq: 4,
+      chunk: 1,
+      chunks: 2,
+      records: [['b', '10.0.0.2:1', 5]],
+    });
+    expect(names()).toEqual(['a', 'b']);
+    channel.deliver('PresenceDelta', 3, {
+      seq: 5,
+      online: [['c', '10.0.0.3:1', 0]],
+      offline: ['a'],
+    });
+    expect(names()).toEqual(['b', 'c']);
+    expect(channel.sent).toEqual([]);
+  });
+
+  it('asks for everything when a delta is missing, and once only while it waits', () => {
+    channel.deliver('PresenceFull', 3, { seq: 1, chunk: 0, chunks: 1, records: [] });
+    channel.deliver('PresenceDelta', 3, { seq: 3, online: [['x', '10.0.0.9:1', 0]], offline: [] });
+    channel.deliver('PresenceDelta', 3, { seq: 4, online: [], offline: [] });
+    expect(names()).toEqual([]);
+    expect(channel.sent).toEqual([{ to: A, type: 'PresenceSyncRequest', term: 3, body: {} }]);
+  });
+
+  it('ignores a stream from a node that is not its leader, or from an old term', () => {
+    channel.deliver('PresenceFull', 2, {
+      seq: 0,
+      chunk: 0,
+      chunks: 1,
+      records: [['old', '10.0.0.1:1', 0]],
+    });
+    expect(names()).toEqual([]);
+  });
+
+  it('starts from the shadow list when it becomes leader, and sends it to the followers', () => {
+    channel.deliver('PresenceFull', 3, {
+      seq: 0,
+      chunk: 0,
+      chunks: 1,
+      records: [['a', '10.0.0.1:1', 100]],
+    });
+    clock.advance(500); // the old leader died and an election ran
+    leadership.update({ role: 'leader', term: 4, leader: B, leaderApi: null });
+    // Timeouts pushed back by the 500 ms without a leader: age reads as it was at the last sync.
+    expect(presence.list().map((c) => [c.username, c.last_seen_ms_ago])).toEqual([['a', 100]]);
+    expect(channel.sent).toEqual([
+      {
+        to: A,
+        type: 'PresenceFull',
+        term: 4,
+        body: { seq: 0, chunk: 0, chunks: 1, records: [['a', '10.0.0.1:1', 100]] },
+      },
+    ]);
+  });
+});
