@@ -138,6 +138,20 @@ export class RaftLogFile {
     await this.compact(snapshot.index);
   }
 
+  /**
+   * A snapshot from the leader replaces the whole log: saved atomically, then every stored
+   * entry is dropped, the covered ones and any that follow (they may conflict).
+   */
+  async installSnapshot(snapshot: LogSnapshot): Promise<void> {
+    await this.saveSnapshot(snapshot);
+    const handle = this.need();
+    this.offsets = [];
+    this.size = 0;
+    this.firstIndex = snapshot.index + 1;
+    await handle.truncate(0);
+    await handle.datasync();
+  }
+
   async close(): Promise<void> {
     const h = this.handle;
     this.handle = null;

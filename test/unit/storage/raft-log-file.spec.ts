@@ -106,6 +106,16 @@ describe('RaftLogFile', () => {
     expect(again.entries).toEqual([entry(51, 4)]);
   });
 
+  it('installs a snapshot from the leader in place of the whole log, later entries included', async () => {
+    const { log } = await reopen();
+    await log.append(range(1, 9, 1));
+    await log.installSnapshot({ index: 5, term: 2, data: { users: 5 } });
+    await log.append([entry(6, 2)]);
+    const again = await reopen();
+    expect(again.snapshot).toEqual({ index: 5, term: 2, data: { users: 5 } });
+    expect(again.entries).toEqual([entry(6, 2)]);
+  });
+
   it('refuses a damaged snapshot', async () => {
     const { log } = await reopen();
     await log.saveSnapshot({ index: 1, term: 1, data: 'x' });
