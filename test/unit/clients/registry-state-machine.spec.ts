@@ -1,0 +1,54 @@
+import { RegistryStateMachine } from '../../../src/clients/registry-state-machine';
+import type { RegisteredUser } from '../../../src/storage/registered-user';
+
+const user = (username: string, n = 1): RegisteredUser => ({
+  user_id: `00000000-0000-4000-8000-00000000000${n}`,
+  username,
+  addr: `10.0.0.${n}:9000`,
+  registered_at: '2026-01-01T00:00:00.000Z',
+});
+const register = (u: RegisteredUser) => ({ op: 'register', user: u });
+
+describe('RegistryStateMachine', () => {
+  it('registers in log order and refuses a name an earlier entry took', () => {
+    const sm = new RegistryStateMachine();
+    expect(sm.apply(1, null)).toEqual({ kind: 'noop' }); // a new leader's no-op
+    expect(sm.apply(2, register(user('alice', 1)))).toEqual({
+      kind: 'registered',
+      user: user('alice', 1),
+    });
+    // Proposed by another leader before it learnt of entry 2: the later one loses.
+    expect(sm.apply(3, register(user('alice', 2)))).toEqual({ kind: 'taken', username: 'alice' });
+    expect(sm.all()).toEqual([user('alice', 1)]);
+    expect(sm.appliedIndex).toBe(3);
+  });
+
+  it('gives every replica the same users for the same entries', () => {
+    const entries = [register(user('a', 1)), null, register(user('b', 2)), register(user('a', 3))];
+    const replicas = [new RegistryStateMachine(), new RegistryStateMachine()];
+    for (const sm of replicas) entries.forEach((e, i) => sm.apply(i + 1, e));
+    expect(replicas[0].all()).toEqual(replicas[1].all());
+  });
+
+  it('refuses to apply out of order', () => {
+    const sm = new RegistryStateMachine();
+    sm.apply(1, null);
+    expect(() => sm.apply(3, null)).toThrow('entry 3 applied after 1');
+  });
+
+  it('restores from a snapshot and goes on from its index', () => {
+    const sm = new RegistryStateMachine();
+    sm.apply(1, register(user('a', 1)));
+    const copy = new RegistryStateMachine();
+    copy.restore(1, sm.snapshot());
+    expect(copy.apply(2, register(user('a', 2)))).toEqual({ kind: 'taken', username: 'a' });
+    expect(copy.apply(3, register(user('b', 3))).kind).toBe('registered');
+    expect(copy.count).toBe(2);
+  });
+
+  it('treats a malformed command as a no-op rather than crash every replica', () => {
+    const sm = new RegistryStateMachine();
+    expect(sm.apply(1, { op: 'register', user: { username: 7 } })).toEqual({ kind: 'noop' });
+    expect(sm.count).toBe(0);
+  });
+});
