@@ -26,8 +26,6 @@ import { PeerChannel } from './peer-channel';
 import type { Envelope } from './transport/envelope';
 import { toMessage } from './wire-message';
 
-/** The log arrives with replication; until then every node's log is empty and equally recent. */
-const EMPTY_LOG = { lastIndex: () => 0, lastTerm: () => 0 };
 /** Longest a timer sleeps, so a clock oddity can never park the election. */
 const MAX_SLEEP_MS = 1000;
 
@@ -81,8 +79,11 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
       cpuHysteresisPct: c.cpuHysteresisPct,
       leaseSafetyMarginMs: leaseSafetyMargin(c),
       random: Math.random,
-      log: EMPTY_LOG,
-      initial,
+      // Nothing proposes yet, so the log holds only the no-ops new leaders append. It lives in
+      // the core's memory alone and is NOT durable: a restarted node starts with an empty log.
+      // Entry persistence (Ready.entries, truncateFrom, snapshot) is wired together with the
+      // registration log, which is also when committed entries get applied.
+      initial: { hardState: initial },
       now: this.clock.monotonicMs(),
     });
     this.core.setLoad(this.cpu.sample());
@@ -164,7 +165,8 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
     const ready = this.core.ready();
     if (ready.hardState) {
       try {
-        this.votes.save(ready.hardState);
+        // Term and vote only: the commit index is not kept until the log is (see above).
+        this.votes.save({ term: ready.hardState.term, votedFor: ready.hardState.votedFor });
       } catch (err) {
         // The core already counts this vote as cast; sending it unsaved could mean two votes
         // in one term after a restart. Stop instead.

@@ -12,6 +12,29 @@ function isLoads(v: unknown): v is Record<string, number> {
   return entries.length <= 1000 && entries.every(([, cpu]) => isNum(cpu) && cpu >= 0 && cpu <= 100);
 }
 
+/** The most entries one AppendEntries may carry on the wire (the leader sends at most 512). */
+export const MAX_WIRE_ENTRIES = 10_000;
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * At most MAX_WIRE_ENTRIES entries `{index, term, data}` following prevLogIndex with consecutive
+ * indexes, terms never decreasing, starting after prevLogTerm and never above the message's term.
+ */
+function isEntries(v: unknown, e: Envelope): boolean {
+  if (!Array.isArray(v) || v.length > MAX_WIRE_ENTRIES) return false;
+  let term = e.prevLogTerm as number;
+  for (let i = 0; i < v.length; i++) {
+    const entry: unknown = v[i];
+    if (!isRecord(entry) || !Object.hasOwn(entry, 'data') || entry.data === undefined) return false;
+    if (entry.index !== (e.prevLogIndex as number) + 1 + i) return false;
+    if (!isInt(entry.term) || entry.term < term || entry.term > e.term) return false;
+    term = entry.term;
+  }
+  return true;
+}
+
 /** The fields each message type needs beyond the envelope, checked before the core sees it. */
 const FIELDS: Record<Message['type'], (e: Envelope) => boolean> = {
   PreVote: (e) => isInt(e.lastLogIndex) && isInt(e.lastLogTerm),
@@ -22,8 +45,27 @@ const FIELDS: Record<Message['type'], (e: Envelope) => boolean> = {
     isBool(e.transfer) &&
     (e.leaseRevokedAt === null || isNum(e.leaseRevokedAt)),
   RequestVoteResponse: (e) => isBool(e.granted) && isNum(e.leaseWaitMs) && e.leaseWaitMs >= 0,
-  Heartbeat: (e) => isNum(e.sentAt) && isLoads(e.loads) && isBool(e.countsForLease),
-  HeartbeatResponse: (e) => isNum(e.sentAt) && isInt(e.lastLogIndex),
+  Heartbeat: (e) =>
+    isNum(e.sentAt) &&
+    isLoads(e.loads) &&
+    isBool(e.countsForLease) &&
+    isInt(e.prevLogIndex) &&
+    isInt(e.prevLogTerm) &&
+    e.prevLogTerm <= e.term &&
+    isInt(e.leaderCommit) &&
+    isEntries(e.entries, e),
+  HeartbeatResponse: (e) =>
+    isNum(e.sentAt) && isInt(e.lastLogIndex) && isBool(e.success) && isInt(e.matchIndex),
+  InstallSnapshot: (e) =>
+    isNum(e.sentAt) &&
+    isLoads(e.loads) &&
+    isBool(e.countsForLease) &&
+    isInt(e.snapshotIndex) &&
+    isInt(e.snapshotTerm) &&
+    e.snapshotTerm <= e.term &&
+    isInt(e.leaderCommit) &&
+    Object.hasOwn(e, 'data') &&
+    e.data !== undefined,
   TimeoutNow: (e) => isNum(e.leaseRevokedAt),
 };
 

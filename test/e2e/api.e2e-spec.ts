@@ -281,6 +281,10 @@ describe('HTTP API on a follower', () => {
       sentAt: 0,
       loads: {},
       countsForLease: true,
+      prevLogIndex: 0,
+      prevLogTerm: 0,
+      entries: [],
+      leaderCommit: 0,
     };
     beat = setInterval(() => fakeLeader?.send(frame), 20);
     await waitFor('the node to follow the fake leader', async () => {

@@ -4,12 +4,34 @@ import type { NodeId } from './messages';
 export interface HardState {
   term: number;
   votedFor: NodeId | null;
+  /**
+   * The highest index known committed. Always set in a Ready; when loading, a store that does
+   * not keep it may leave it out (0): commitment is then learnt again from the leader.
+   */
+  commit?: number;
 }
 
-/** The part of the replicated log an election looks at. */
-export interface LogView {
-  lastIndex(): number;
-  lastTerm(): number;
+/** One record of the replicated log. `data === null` is the no-op a new leader appends. */
+export interface Entry {
+  index: number;
+  term: number;
+  data: unknown;
+}
+
+/** The state machine's image of every entry up to `index` (whose term was `term`). */
+export interface Snapshot {
+  index: number;
+  term: number;
+  data: unknown;
+}
+
+/** What the driver loaded from disk at start. */
+export interface InitialState {
+  hardState: HardState;
+  /** The persisted log after the snapshot, in index order; default none. */
+  entries?: Entry[];
+  /** The persisted snapshot, if any; default none (the log starts at index 1). */
+  snapshot?: Snapshot | null;
 }
 
 export interface CoreOptions {
@@ -26,8 +48,7 @@ export interface CoreOptions {
   leaseSafetyMarginMs: number;
   /** Uniform in [0, 1). */
   random: () => number;
-  log: LogView;
-  initial: HardState;
+  initial: InitialState;
   /** Monotonic ms at construction. */
   now: number;
 }
@@ -57,6 +78,8 @@ export function assertValidCoreOptions(o: CoreOptions): void {
     problems.push('leaseSafetyMarginMs must be < electionTimeoutMinMs');
   }
   if (!(o.cpuHysteresisPct >= 0)) problems.push('cpuHysteresisPct must be >= 0');
-  if (!(o.initial.term >= 0)) problems.push('initial.term must be >= 0');
+  const hs = o.initial.hardState;
+  if (!(hs.term >= 0)) problems.push('initial.hardState.term must be >= 0');
+  if (!((hs.commit ?? 0) >= 0)) problems.push('initial.hardState.commit must be >= 0');
   if (problems.length > 0) throw new Error(`invalid election options: ${problems.join('; ')}`);
 }

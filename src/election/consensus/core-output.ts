@@ -1,4 +1,4 @@
-import type { HardState } from './core-options';
+import type { Entry, HardState, Snapshot } from './core-options';
 import type { Message, NodeId } from './messages';
 
 export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
@@ -10,10 +10,31 @@ export interface RoleChange {
   reason: string;
 }
 
-/** Everything the driver must act on since the previous ready(), in this order. */
+/**
+ * Everything the driver must act on since the previous ready(). The contract, in this order:
+ *
+ * 1. `snapshot` (when set): persist it and replace the whole stored log with it (every stored
+ *    entry is dropped), then load it into the state machine.
+ * 2. `truncateFrom` (when set): drop every stored entry with index >= truncateFrom.
+ * 3. `entries`: append them, then persist `hardState` when set; fsync both. Only then:
+ * 4. send `messages` (a vote, an acknowledgement or an AppendEntries may depend on 1-3);
+ * 5. apply `committed` to the state machine, in order (skip `data === null`: a leader's no-op);
+ * 6. act on `roleChanges`.
+ *
+ * ready() marks everything it returns as handed over; there is no separate advance(). A driver
+ * that cannot persist must stop (fail-stop) rather than send or apply.
+ */
 export interface Ready {
-  /** Non-null when term or vote changed: persist (fsync) it BEFORE sending `messages`. */
-  hardState: HardState | null;
+  /** Non-null when term, vote or commit changed. */
+  hardState: Required<HardState> | null;
+  /** A snapshot received from the leader, to persist and load; null otherwise. */
+  snapshot: Snapshot | null;
+  /** When set, the stored log's suffix from this index on conflicts and must go first. */
+  truncateFrom?: number;
+  /** New log entries to append durably, consecutive indexes. */
+  entries: Entry[];
+  /** Newly committed entries to apply, in index order. */
+  committed: Entry[];
   messages: Message[];
   roleChanges: RoleChange[];
 }
@@ -26,6 +47,8 @@ export interface PeerStatus {
   lastContact: number | null;
   /** Set by peerUnreachable, cleared by the next message from the peer. */
   unreachableSince: number | null;
+  /** Leader only: the follower's log matches ours up to here (null when not leading). */
+  matchIndex: number | null;
 }
 
 export interface Status {
@@ -43,4 +66,10 @@ export interface Status {
   cpu: number;
   /** Every other member, in address order. */
   peers: PeerStatus[];
+  /** Log position: first and last index held, commit and applied (handed out in Ready). */
+  firstIndex: number;
+  lastIndex: number;
+  lastTerm: number;
+  commit: number;
+  applied: number;
 }

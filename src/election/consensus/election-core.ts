@@ -1,10 +1,16 @@
-import { assertValidCoreOptions, type CoreOptions, type LogView } from './core-options';
+import {
+  assertValidCoreOptions,
+  type CoreOptions,
+  type Entry,
+  type Snapshot,
+} from './core-options';
 import type { Ready, Role, RoleChange, Status } from './core-output';
 import { LeasePromises, type RevokedHeartbeats } from './lease-promises';
 import { isLessLoaded, loadRank } from './load-rank';
 import type {
   Heartbeat,
   HeartbeatResponse,
+  InstallSnapshot,
   Message,
   NodeId,
   PreVote,
@@ -14,6 +20,7 @@ import type {
   TimeoutNow,
 } from './messages';
 import { kthLargest, majorityOf } from './quorum';
+import { RaftLog } from './raft-log';
 import { Reason, type TransferReason } from './reasons';
 
 /** Distributes Omit over the union so each outgoing message keeps its own fields. */
@@ -49,8 +56,10 @@ interface Leadership {
   answeredAt: Map<NodeId, number>;
   /** Lease: the latest heartbeat send time each follower acknowledged. */
   ackedSentAt: Map<NodeId, number>;
-  /** Each follower's last log index, from its heartbeat answers. */
-  lastIndexOf: Map<NodeId, number>;
+  /** Replication (§5.3): the next index to send each follower. */
+  nextIndex: Map<NodeId, number>;
+  /** The highest index known to match each follower's log. */
+  matchIndex: Map<NodeId, number>;
   /** Only heartbeats sent at or after this may back our lease (see RequestVoteResponse.leaseWaitMs). */
   leaseBlackoutUntil: number;
   /** Set when a transfer is abandoned: heartbeats sent before it were revoked for good. */
@@ -60,8 +69,11 @@ interface Leadership {
 
 /**
  * Raft leader election (pre-vote, check-quorum, leader stickiness, leadership transfer) with a
- * leader lease and load-aware campaigning, as a deterministic state machine: time arrives as
- * arguments, randomness through `random`, and every effect leaves through ready().
+ * leader lease and load-aware campaigning, and Raft log replication (§5.3-5.4, in the style of
+ * etcd's raft: heartbeats are AppendEntries, a new leader appends a no-op, only entries of the
+ * leader's term commit by counting, InstallSnapshot for followers behind a compaction), as a
+ * deterministic state machine: time arrives as arguments, randomness through `random`, and
+ * every effect leaves through ready() (see Ready for what the driver must do, in which order).
  */
 export class ElectionCore {
   private readonly id: NodeId;
@@ -77,7 +89,14 @@ export class ElectionCore {
   private readonly cpuHysteresisPct: number;
   private readonly leaseMs: number;
   private readonly random: () => number;
-  private readonly log: LogView;
+  private readonly log: RaftLog;
+  private commit: number;
+  /** Committed entries up to here have been handed out in a Ready. */
+  private applied: number;
+  /** A snapshot from the leader the driver has not been handed yet. */
+  private pendingSnapshot: Snapshot | null = null;
+  /** Leader: proposals are waiting to go out with the next ready() (group commit), sent at. */
+  private pendingAppendAt: number | null = null;
 
   private term: number;
   private votedFor: NodeId | null;
@@ -104,7 +123,7 @@ export class ElectionCore {
   private candidacy: Candidacy | null = null;
   private leadership: Leadership | null = null;
 
-  private lastReadyHardState: { term: number; votedFor: NodeId | null };
+  private lastReadyHardState: { term: number; votedFor: NodeId | null; commit: number };
   private outbox: Message[] = [];
   private changes: RoleChange[] = [];
 
@@ -122,10 +141,16 @@ export class ElectionCore {
     this.cpuHysteresisPct = opts.cpuHysteresisPct;
     this.leaseMs = opts.electionTimeoutMinMs - opts.leaseSafetyMarginMs;
     this.random = opts.random;
-    this.log = opts.log;
-    this.term = opts.initial.term;
-    this.votedFor = opts.initial.votedFor;
-    this.lastReadyHardState = { term: this.term, votedFor: this.votedFor };
+    this.log = new RaftLog(opts.initial.snapshot ?? null, opts.initial.entries ?? []);
+    this.term = opts.initial.hardState.term;
+    this.votedFor = opts.initial.hardState.votedFor;
+    // The state machine is rebuilt from the snapshot: entries after it are applied again.
+    this.applied = this.log.snapshot.index;
+    this.commit = Math.min(
+      Math.max(opts.initial.hardState.commit ?? 0, this.applied),
+      this.log.lastIndex(),
+    );
+    this.lastReadyHardState = { term: this.term, votedFor: this.votedFor, commit: this.commit };
     // Alone there is no other leader whose lease we could have backed, and nobody to wait for.
     const alone = this.others.length === 0;
     // Acknowledgements given before a restart are forgotten: assume one was given just now.
@@ -165,7 +190,7 @@ export class ElectionCore {
     this.peerCpu.set(msg.from, msg.cpu);
     this.lastContact.set(msg.from, now);
     this.unreachableSince.delete(msg.from);
-    if (msg.type === 'Heartbeat') this.learnLoads(msg);
+    if (msg.type === 'Heartbeat' || msg.type === 'InstallSnapshot') this.learnLoads(msg);
 
     // Pre-vote messages never move the receiver's term: that is what makes pre-vote harmless.
     if (msg.type === 'PreVote') return this.onPreVote(msg, now);
@@ -174,7 +199,7 @@ export class ElectionCore {
     if (msg.term < this.term) return this.answerStaleTerm(msg);
     if (msg.term > this.term) {
       if (msg.type === 'RequestVote' && !msg.transfer && this.isSticky(now)) return;
-      const leader = msg.type === 'Heartbeat' ? msg.from : null;
+      const leader = msg.type === 'Heartbeat' || msg.type === 'InstallSnapshot' ? msg.from : null;
       const reason = this.leadership?.transfer
         ? Reason.transferTo(this.leadership.transfer.target, this.leadership.transfer.reason)
         : leader !== null && this.role === 'follower'
@@ -192,6 +217,8 @@ export class ElectionCore {
         return this.onHeartbeat(msg, now);
       case 'HeartbeatResponse':
         return this.onHeartbeatResponse(msg, now);
+      case 'InstallSnapshot':
+        return this.onInstallSnapshot(msg, now);
       case 'TimeoutNow':
         return this.onTimeoutNow(msg, now);
     }
@@ -226,16 +253,58 @@ export class ElectionCore {
     return target;
   }
 
+  /**
+   * Proposes `data` as a new entry. Only a leader holding its lease accepts (null otherwise);
+   * the entry goes out, with every other proposal made before the next ready(), in one
+   * AppendEntries per follower. It is committed once it appears in a Ready's `committed`.
+   */
+  propose(data: unknown, now: number): { index: number; term: number } | null {
+    const l = this.leadership;
+    if (this.role !== 'leader' || l === null || !this.status(now).leaseValid) return null;
+    const entry: Entry = { index: this.log.lastIndex() + 1, term: this.term, data };
+    this.log.append(entry);
+    this.pendingAppendAt ??= now;
+    this.maybeCommit();
+    return { index: entry.index, term: entry.term };
+  }
+
+  /**
+   * The driver's state machine snapshot `data` covers every entry up to `index` (which must be
+   * applied): entries up to there are dropped from memory, and followers that need them get the
+   * snapshot instead. Returns false (and changes nothing) when `index` is not usable.
+   */
+  compact(index: number, data: unknown): boolean {
+    if (index > this.applied) return false;
+    return this.log.compact(index, data);
+  }
+
   ready(): Ready {
-    const hs = { term: this.term, votedFor: this.votedFor };
+    if (this.pendingAppendAt !== null) {
+      const l = this.leadership;
+      if (this.role === 'leader' && l !== null) {
+        for (const to of this.others) this.sendAppend(to, this.pendingAppendAt, l, true);
+      }
+      this.pendingAppendAt = null;
+    }
+    const hs = { term: this.term, votedFor: this.votedFor, commit: this.commit };
     const last = this.lastReadyHardState;
-    const changed = hs.term !== last.term || hs.votedFor !== last.votedFor;
+    const changed =
+      hs.term !== last.term || hs.votedFor !== last.votedFor || hs.commit !== last.commit;
     this.lastReadyHardState = hs;
+    const unstable = this.log.takeUnstable();
+    const committed =
+      this.commit > this.applied ? this.log.slice(this.applied + 1, this.commit) : [];
+    this.applied = this.commit;
     const ready: Ready = {
       hardState: changed ? { ...hs } : null,
+      snapshot: this.pendingSnapshot,
+      entries: unstable.entries,
+      committed,
       messages: this.outbox,
       roleChanges: this.changes,
     };
+    if (unstable.truncateFrom !== null) ready.truncateFrom = unstable.truncateFrom;
+    this.pendingSnapshot = null;
     this.outbox = [];
     this.changes = [];
     return ready;
@@ -259,7 +328,13 @@ export class ElectionCore {
         cpu: this.peerCpu.get(id) ?? null,
         lastContact: this.lastContact.get(id) ?? null,
         unreachableSince: this.unreachableSince.get(id) ?? null,
+        matchIndex: leadership?.matchIndex.get(id) ?? null,
       })),
+      firstIndex: this.log.firstIndex(),
+      lastIndex: this.log.lastIndex(),
+      lastTerm: this.log.lastTerm(),
+      commit: this.commit,
+      applied: this.applied,
     };
   }
 
@@ -492,6 +567,40 @@ export class ElectionCore {
 
   private onHeartbeat(msg: Heartbeat, now: number): void {
     if (this.role === 'leader') return; // a second leader in one term cannot exist
+    this.heardFromLeader(msg, now);
+    if (!this.log.matches(msg.prevLogIndex, msg.prevLogTerm) && msg.prevLogIndex >= this.commit) {
+      // Missing or conflicting at prev: tell the leader where we may still match.
+      // prev itself does not match, so the highest index that may is below it.
+      const hint = this.log.conflictHint(msg.prevLogIndex - 1, msg.prevLogTerm);
+      return this.answerHeartbeat(msg, false, Math.max(hint, this.commit));
+    }
+    // prev matched (or lies at or below our commit: committed entries always match the leader's).
+    const fresh = msg.entries.filter((e) => e.index > this.commit);
+    this.log.merge(fresh);
+    const verified = msg.prevLogIndex + msg.entries.length;
+    this.commitTo(Math.min(msg.leaderCommit, verified));
+    this.answerHeartbeat(msg, true, Math.max(verified, this.commit));
+  }
+
+  private onInstallSnapshot(msg: InstallSnapshot, now: number): void {
+    if (this.role === 'leader') return;
+    this.heardFromLeader(msg, now);
+    const snap = { index: msg.snapshotIndex, term: msg.snapshotTerm, data: msg.data };
+    if (snap.index > this.commit) {
+      if (this.log.matches(snap.index, snap.term)) {
+        this.commitTo(snap.index);
+      } else {
+        this.log.restore(snap);
+        this.commit = snap.index;
+        this.applied = snap.index;
+        this.pendingSnapshot = snap;
+      }
+    }
+    this.answerHeartbeat(msg, true, Math.max(snap.index, this.commit));
+  }
+
+  /** What every AppendEntries or InstallSnapshot from our leader does before its own work. */
+  private heardFromLeader(msg: Heartbeat | InstallSnapshot, now: number): void {
     if (this.role !== 'follower' || this.leader !== msg.from) {
       this.becomeFollower(now, this.term, msg.from, Reason.heardLeader(msg.from));
     } else {
@@ -504,21 +613,31 @@ export class ElectionCore {
       // The acknowledgement below backs the leader's lease: from now on we owe it our silence.
       this.promises.record(this.term, msg.sentAt, now + this.electionTimeoutMinMs, now);
     }
-    this.answerHeartbeat(msg);
+  }
+
+  private commitTo(index: number): void {
+    const to = Math.min(index, this.log.lastIndex());
+    if (to > this.commit) this.commit = to;
   }
 
   /** Echoes the heartbeat's send time (the leader's lease counts from it) with our term. */
-  private answerHeartbeat(msg: Heartbeat): void {
+  private answerHeartbeat(
+    msg: Heartbeat | InstallSnapshot,
+    success: boolean,
+    matchIndex: number,
+  ): void {
     this.send({
       type: 'HeartbeatResponse',
       to: msg.from,
       term: this.term,
       sentAt: msg.sentAt,
       lastLogIndex: this.log.lastIndex(),
+      success,
+      matchIndex,
     });
   }
 
-  private learnLoads(msg: Heartbeat): void {
+  private learnLoads(msg: Heartbeat | InstallSnapshot): void {
     for (const [peer, cpu] of Object.entries(msg.loads)) {
       if (peer !== this.id && peer !== msg.from && this.members.has(peer)) {
         this.peerCpu.set(peer, cpu);
@@ -528,8 +647,8 @@ export class ElectionCore {
 
   /** Tells a stale sender our term, so a deposed leader or candidate steps down. */
   private answerStaleTerm(msg: Message): void {
-    if (msg.type === 'Heartbeat') {
-      this.answerHeartbeat(msg);
+    if (msg.type === 'Heartbeat' || msg.type === 'InstallSnapshot') {
+      this.answerHeartbeat(msg, false, 0);
     } else if (msg.type === 'RequestVote') {
       this.send({
         type: 'RequestVoteResponse',
@@ -555,12 +674,16 @@ export class ElectionCore {
       nextLoadCheckAt: now + this.leaderTermMs,
       answeredAt: new Map(this.others.map((p) => [p, now])),
       ackedSentAt: new Map(),
-      lastIndexOf: new Map(),
+      nextIndex: new Map(this.others.map((p) => [p, this.log.lastIndex() + 1])),
+      matchIndex: new Map(this.others.map((p) => [p, 0])),
       leaseBlackoutUntil: blackout,
       leaseFloor: -Infinity,
       transfer: null,
     };
     this.emit(Reason.wonElection);
+    // A no-op of our term, so entries of earlier terms commit with it (§5.4.2).
+    this.log.append({ index: this.log.lastIndex() + 1, term: this.term, data: null });
+    this.maybeCommit();
     this.broadcastHeartbeat(now, this.leadership);
   }
 
@@ -590,12 +713,54 @@ export class ElectionCore {
   }
 
   private broadcastHeartbeat(now: number, l: Leadership): void {
+    for (const to of this.others) this.sendAppend(to, now, l, false);
+    // Whatever was proposed so far went out with these.
+    this.pendingAppendAt = null;
+    l.nextHeartbeatAt = now + this.heartbeatIntervalMs;
+  }
+
+  /**
+   * One AppendEntries (or InstallSnapshot, when the follower needs compacted entries) from the
+   * follower's nextIndex. Entries are sent optimistically: nextIndex moves past them at once and
+   * falls back when the follower refuses. `onlyWithEntries`: skip followers with nothing new.
+   */
+  private sendAppend(to: NodeId, sentAt: number, l: Leadership, onlyWithEntries: boolean): void {
     const loads = Object.fromEntries(this.peerCpu);
     const countsForLease = l.transfer === null;
-    for (const to of this.others) {
-      this.send({ type: 'Heartbeat', to, term: this.term, sentAt: now, loads, countsForLease });
+    const next = l.nextIndex.get(to)!;
+    if (next < this.log.firstIndex()) {
+      const snap = this.log.snapshot;
+      this.send({
+        type: 'InstallSnapshot',
+        to,
+        term: this.term,
+        sentAt,
+        loads,
+        countsForLease,
+        snapshotIndex: snap.index,
+        snapshotTerm: snap.term,
+        data: snap.data,
+        leaderCommit: this.commit,
+      });
+      l.nextIndex.set(to, snap.index + 1);
+      return;
     }
-    l.nextHeartbeatAt = now + this.heartbeatIntervalMs;
+    const entries = this.log.batch(next);
+    if (onlyWithEntries && entries.length === 0) return;
+    const prevLogIndex = next - 1;
+    this.send({
+      type: 'Heartbeat',
+      to,
+      term: this.term,
+      sentAt,
+      loads,
+      countsForLease,
+      prevLogIndex,
+      prevLogTerm: this.log.termAt(prevLogIndex)!,
+      entries,
+      leaderCommit: this.commit,
+    });
+    l.nextIndex.set(to, next + entries.length);
   }
 
   private onHeartbeatResponse(msg: HeartbeatResponse, now: number): void {
@@ -603,7 +768,38 @@ export class ElectionCore {
     if (this.role !== 'leader' || l === null || msg.sentAt < l.since) return;
     l.ackedSentAt.set(msg.from, Math.max(l.ackedSentAt.get(msg.from) ?? -Infinity, msg.sentAt));
     l.answeredAt.set(msg.from, now);
-    l.lastIndexOf.set(msg.from, msg.lastLogIndex);
+    const match = l.matchIndex.get(msg.from)!;
+    const next = l.nextIndex.get(msg.from)!;
+    if (msg.success) {
+      const acked = Math.min(msg.matchIndex, this.log.lastIndex());
+      if (acked > match) {
+        l.matchIndex.set(msg.from, acked);
+        this.maybeCommit();
+      }
+      if (next <= acked) l.nextIndex.set(msg.from, acked + 1);
+      // Still behind (more than one batch, or a lost message): keep the entries flowing.
+      if (acked < this.log.lastIndex() && l.nextIndex.get(msg.from)! <= this.log.lastIndex()) {
+        this.sendAppend(msg.from, now, l, true);
+      }
+    } else {
+      // Refused at prev: back off to the follower's hint, never below what it already matched.
+      const back = Math.max(match + 1, Math.min(next - 1, msg.matchIndex + 1));
+      if (back < next) {
+        l.nextIndex.set(msg.from, back);
+        this.sendAppend(msg.from, now, l, false);
+      }
+    }
+  }
+
+  /** Commits the highest index a majority holds, if it is of our term (§5.4.2). */
+  private maybeCommit(): void {
+    const l = this.leadership;
+    if (l === null) return;
+    const matches = [this.log.lastIndex(), ...l.matchIndex.values()];
+    const candidate = kthLargest(matches, this.quorum)!;
+    if (candidate > this.commit && this.log.termAt(candidate) === this.term) {
+      this.commit = candidate;
+    }
   }
 
   /** When we will have gone electionTimeoutMin without hearing from a majority. */
@@ -636,7 +832,7 @@ export class ElectionCore {
       const heard = this.lastContact.get(peer);
       if (cpu === undefined || heard === undefined) continue;
       if (now - heard >= this.electionTimeoutMinMs) continue;
-      if (l.lastIndexOf.get(peer) !== this.log.lastIndex()) continue;
+      if (l.matchIndex.get(peer) !== this.log.lastIndex()) continue;
       if (best === null || isLessLoaded(peer, cpu, best, bestCpu)) {
         best = peer;
         bestCpu = cpu;

@@ -47,8 +47,23 @@ export interface RequestVoteResponse extends Envelope {
   leaseWaitMs: number;
 }
 
+/** A log record on the wire: the same shape as in the log. */
+export interface WireEntry {
+  index: number;
+  term: number;
+  data: unknown;
+}
+
+/**
+ * AppendEntries (Raft §5.3) that also carries the lease and the loads; with no entries it is a
+ * plain heartbeat. `entries` follow `prevLogIndex` with consecutive indexes.
+ */
 export interface Heartbeat extends Envelope {
   type: 'Heartbeat';
+  prevLogIndex: number;
+  prevLogTerm: number;
+  entries: WireEntry[];
+  leaderCommit: number;
   /** The leader's monotonic send time, echoed back so the lease counts from sending. */
   sentAt: number;
   /** The loads the leader knows of the other peers, so followers rank themselves on fresh data. */
@@ -64,8 +79,30 @@ export interface HeartbeatResponse extends Envelope {
   type: 'HeartbeatResponse';
   /** The `sentAt` of the heartbeat being answered. */
   sentAt: number;
-  /** The follower's last log index, so the leader only transfers to an up-to-date follower. */
+  /** The follower's last log index. */
   lastLogIndex: number;
+  /** Whether the follower's log matched at prevLogIndex (or installed the snapshot). */
+  success: boolean;
+  /**
+   * With success: the follower's log matches the leader's up to here. Without: a hint, the
+   * highest index at which it may still match, so the leader backs off a whole term at once.
+   */
+  matchIndex: number;
+}
+
+/**
+ * Sent instead of AppendEntries to a follower that needs entries the leader compacted away.
+ * Counts like a heartbeat (lease, loads); answered with a HeartbeatResponse.
+ */
+export interface InstallSnapshot extends Envelope {
+  type: 'InstallSnapshot';
+  sentAt: number;
+  loads: Record<NodeId, number>;
+  countsForLease: boolean;
+  snapshotIndex: number;
+  snapshotTerm: number;
+  data: unknown;
+  leaderCommit: number;
 }
 
 /** From the leader to its chosen successor: start an election now, without pre-vote. */
@@ -82,6 +119,7 @@ export type Message =
   | RequestVoteResponse
   | Heartbeat
   | HeartbeatResponse
+  | InstallSnapshot
   | TimeoutNow;
 
 export type MessageType = Message['type'];

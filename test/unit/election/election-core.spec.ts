@@ -14,6 +14,8 @@ import { DEFAULT_TIMING } from './sim/timing';
 
 const { electionTimeoutMinMs: MIN, electionTimeoutMaxMs: MAX } = DEFAULT_TIMING;
 const LEASE = MIN - DEFAULT_TIMING.leaseSafetyMarginMs;
+/** A successful answer that matches nothing beyond the leader's no-op-free prefix. */
+const ACK = { success: true, matchIndex: 0 };
 
 function sentOfType<T extends Message['type']>(messages: Message[], type: T) {
   return messages.filter((m): m is Extract<Message, { type: T }> => m.type === type);
@@ -45,13 +47,25 @@ describe('ElectionCore', () => {
   });
 
   it('reports startup once, and ready() drains', () => {
-    const core = new ElectionCore(coreOptions({ initial: { term: 4, votedFor: B } }));
+    const core = new ElectionCore(
+      coreOptions({ initial: { hardState: { term: 4, votedFor: B } } }),
+    );
     expect(core.ready()).toEqual({
       hardState: null,
+      snapshot: null,
+      entries: [],
+      committed: [],
       messages: [],
       roleChanges: [{ role: 'follower', term: 4, leader: null, reason: 'startup' }],
     });
-    expect(core.ready()).toEqual({ hardState: null, messages: [], roleChanges: [] });
+    expect(core.ready()).toEqual({
+      hardState: null,
+      snapshot: null,
+      entries: [],
+      committed: [],
+      messages: [],
+      roleChanges: [],
+    });
     expect(core.status(0)).toMatchObject({
       role: 'follower',
       term: 4,
@@ -65,7 +79,10 @@ describe('ElectionCore', () => {
     expect(core.nextDeadline()).toBe(0);
     core.tick(0);
     const ready = core.ready();
-    expect(ready.hardState).toEqual({ term: 1, votedFor: A });
+    // Alone it is its own majority: its no-op commits at once.
+    expect(ready.hardState).toEqual({ term: 1, votedFor: A, commit: 1 });
+    expect(ready.entries).toEqual([{ index: 1, term: 1, data: null }]);
+    expect(ready.committed).toEqual([{ index: 1, term: 1, data: null }]);
     expect(ready.roleChanges.map((c) => c.role)).toEqual(['pre-candidate', 'candidate', 'leader']);
     expect(core.status(123_456)).toMatchObject({ role: 'leader', leaseValid: true });
   });
@@ -117,7 +134,7 @@ describe('ElectionCore', () => {
       const core = makeCore();
       makeCandidate(core);
       const ready = core.ready();
-      expect(ready.hardState).toEqual({ term: 1, votedFor: A });
+      expect(ready.hardState).toEqual({ term: 1, votedFor: A, commit: 0 });
       expect(sentOfType(ready.messages, 'RequestVote')).toHaveLength(2);
       expect(sentOfType(ready.messages, 'RequestVote')[0]).toMatchObject({
         term: 1,
@@ -157,8 +174,10 @@ describe('ElectionCore', () => {
 
     it('never moves the receiver term, and grants only an up-to-date log', () => {
       const core = makeCore({
-        log: { lastIndex: () => 7, lastTerm: () => 2 },
-        initial: { term: 2, votedFor: null },
+        initial: {
+          hardState: { term: 2, votedFor: null },
+          entries: Array.from({ length: 7 }, (_, i) => ({ index: i + 1, term: 2, data: i })),
+        },
       });
       core.step(msg('PreVote', { from: B, to: A, term: 5, lastLogIndex: 7, lastLogTerm: 2 }), 0);
       core.step(msg('PreVote', { from: C, to: A, term: 5, lastLogIndex: 6, lastLogTerm: 2 }), 0);
@@ -187,7 +206,7 @@ describe('ElectionCore', () => {
       const core = makeCore();
       core.step(requestVote(C, 3), 0);
       const ready = core.ready();
-      expect(ready.hardState).toEqual({ term: 3, votedFor: C });
+      expect(ready.hardState).toEqual({ term: 3, votedFor: C, commit: 0 });
       expect(ready.messages).toEqual([
         expect.objectContaining({ type: 'RequestVoteResponse', to: C, term: 3, granted: true }),
       ]);
@@ -211,10 +230,10 @@ describe('ElectionCore', () => {
       core.step(heartbeat(B, 1, 0), 0);
       core.ready();
       core.step(requestVote(C, 2), MIN - 1);
-      expect(core.ready()).toEqual({ hardState: null, messages: [], roleChanges: [] });
+      expect(core.ready()).toMatchObject({ hardState: null, messages: [], roleChanges: [] });
       core.step(requestVote(C, 2, { transfer: true, leaseRevokedAt: null }), MIN - 1);
       const ready = core.ready();
-      expect(ready.hardState).toEqual({ term: 2, votedFor: C });
+      expect(ready.hardState).toEqual({ term: 2, votedFor: C, commit: 0 });
       // The heartbeat acknowledged at 0 may back B's lease until MIN: the winner must wait it out.
       expect(ready.messages).toEqual([expect.objectContaining({ granted: true, leaseWaitMs: 1 })]);
     });
@@ -266,7 +285,7 @@ describe('ElectionCore', () => {
     });
 
     it('tells a stale candidate or leader its newer term', () => {
-      const core = makeCore({ initial: { term: 5, votedFor: null } });
+      const core = makeCore({ initial: { hardState: { term: 5, votedFor: null } } });
       core.step(requestVote(C, 4, { lastLogIndex: 9, lastLogTerm: 4 }), 0);
       core.step(heartbeat(B, 3, 77), 0);
       expect(core.ready().messages).toEqual([
@@ -295,7 +314,7 @@ describe('ElectionCore', () => {
       expect(core.status(won + 50).leaseValid).toBe(false);
 
       core.step(
-        msg('HeartbeatResponse', { from: C, to: A, term: 1, sentAt: won, lastLogIndex: 0 }),
+        msg('HeartbeatResponse', { from: C, to: A, term: 1, sentAt: won, lastLogIndex: 0, ...ACK }),
         won + 50,
       );
       // Counted from the send time, not from when the answer came back.
@@ -312,13 +331,20 @@ describe('ElectionCore', () => {
         now,
       );
       core.step(
-        msg('HeartbeatResponse', { from: B, to: A, term: 1, sentAt: now, lastLogIndex: 0 }),
+        msg('HeartbeatResponse', { from: B, to: A, term: 1, sentAt: now, lastLogIndex: 0, ...ACK }),
         now + 10,
       );
       expect(core.status(now + 10).leaseValid).toBe(false);
       const later = tickUntil(core, () => core.nextDeadline() > now + 1000, now + 2000);
       core.step(
-        msg('HeartbeatResponse', { from: B, to: A, term: 1, sentAt: later, lastLogIndex: 0 }),
+        msg('HeartbeatResponse', {
+          from: B,
+          to: A,
+          term: 1,
+          sentAt: later,
+          lastLogIndex: 0,
+          ...ACK,
+        }),
         later + 10,
       );
       expect(core.status(later + 10).leaseValid).toBe(true);

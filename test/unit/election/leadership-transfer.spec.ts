@@ -67,9 +67,10 @@ describe('leadership transfer for load', () => {
   it('skips a lighter follower whose log is behind', () => {
     const { cluster, leader } = ledBy(3, 0, [80, 10, 30]);
     const [, behind, upToDate] = cluster.ids;
-    cluster.node(leader).log = { lastIndex: () => 6, lastTerm: () => 1 };
-    cluster.node(behind).log = { lastIndex: () => 5, lastTerm: () => 1 };
-    cluster.node(upToDate).log = { lastIndex: () => 6, lastTerm: () => 1 };
+    // `behind` hears the leader but never gets an entry.
+    cluster.rewrite = (m) =>
+      m.to === behind && m.type === 'Heartbeat' && m.entries.length > 0 ? { ...m, entries: [] } : m;
+    for (let i = 0; i < 3; i++) expect(cluster.propose(leader, `r${i}`)).not.toBeNull();
     cluster.runFor(TERM_MS + MIN);
     expect(cluster.agreedLeader()).toBe(upToDate);
   });

@@ -26,7 +26,7 @@ describe('hard state across restarts', () => {
     cluster.isolate(c); // only the forged requests below reach it
     cluster.deliver(voteRequest(a, c, 7));
     expect(lastVoteAnswer(cluster, c)).toMatchObject({ to: a, term: 7, granted: true });
-    expect(cluster.node(c).disk).toEqual({ term: 7, votedFor: a });
+    expect(cluster.node(c).disk.hardState).toEqual({ term: 7, votedFor: a, commit: 0 });
 
     cluster.crash(c);
     cluster.runFor(100);

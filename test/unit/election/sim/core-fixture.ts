@@ -20,8 +20,7 @@ export function coreOptions(overrides: Partial<CoreOptions> = {}): CoreOptions {
     peers: [A, B, C],
     ...DEFAULT_TIMING,
     random: mulberry32(1),
-    log: { lastIndex: () => 0, lastTerm: () => 0 },
-    initial: { term: 0, votedFor: null },
+    initial: { hardState: { term: 0, votedFor: null } },
     now: 0,
     ...overrides,
   };
@@ -48,7 +47,19 @@ export function heartbeat(
   sentAt: number,
   extra: Partial<Heartbeat> = {},
 ) {
-  return msg('Heartbeat', { from, to: A, term, sentAt, loads: {}, countsForLease: true, ...extra });
+  return msg('Heartbeat', {
+    from,
+    to: A,
+    term,
+    sentAt,
+    loads: {},
+    countsForLease: true,
+    prevLogIndex: 0,
+    prevLogTerm: 0,
+    entries: [],
+    leaderCommit: 0,
+    ...extra,
+  });
 }
 
 /** A vote request to A from a candidate with an empty log. */

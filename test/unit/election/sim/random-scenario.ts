@@ -1,5 +1,5 @@
 import { Prng } from './prng';
-import { SimCluster } from './sim-cluster';
+import { applyKey, SimCluster } from './sim-cluster';
 import { CALM_NETWORK, type NetworkConditions } from './sim-network';
 
 export interface RandomRunOptions {
@@ -7,6 +7,12 @@ export interface RandomRunOptions {
   faultMs: number;
   /** How long after the faults stop a leader must be agreed on (virtual ms). */
   livenessBoundMs: number;
+  /** Virtual ms between proposal bursts on the leader; default none. */
+  proposeEveryMs?: number;
+  /** Passed on to the cluster: snapshot and compact every this many applied entries. */
+  compactEvery?: number;
+  /** How long, with every node up and the network calm, the logs get to converge. */
+  convergeBoundMs?: number;
   trace?: boolean;
 }
 
@@ -18,6 +24,8 @@ export interface RandomRunResult {
   recoveredAfterMs: number | null;
   terms: number;
   events: number;
+  /** Proposals acknowledged (committed and applied by the leader that took them). */
+  acknowledged: number;
   trace: string[] | null;
 }
 
@@ -33,9 +41,26 @@ export function runRandomScenario(
 ): RandomRunResult {
   const rng = new Prng(seed);
   const cpu = Array.from({ length: size }, () => rng.int(0, 101));
-  const cluster = new SimCluster({ size, seed: rng.fork(), cpu, trace: opts.trace });
+  const cluster = new SimCluster({
+    size,
+    seed: rng.fork(),
+    cpu,
+    trace: opts.trace,
+    compactEvery: opts.compactEvery,
+  });
   cluster.keepSent = false;
   const faults = new FaultInjector(cluster, new Prng(rng.fork()));
+  const workload = new Workload(cluster, new Prng(rng.fork()));
+  if (opts.proposeEveryMs !== undefined) {
+    const every = opts.proposeEveryMs;
+    for (
+      let t = rng.between(0, every);
+      t < opts.faultMs;
+      t += rng.between(every / 2, every * 1.5)
+    ) {
+      cluster.at(t, () => workload.burst());
+    }
+  }
 
   for (let t = rng.between(0, 3000); t < opts.faultMs; t += rng.between(100, 3000)) {
     cluster.at(t, () => faults.randomFault());
@@ -57,15 +82,112 @@ export function runRandomScenario(
     () => cluster.agreedLeader() !== null,
     opts.livenessBoundMs,
   );
+  if (opts.proposeEveryMs !== undefined && recoveredAt !== null) {
+    workload.checkConverged(opts.convergeBoundMs ?? opts.livenessBoundMs);
+  }
   return {
     seed,
     size,
     violations: cluster.safety.violations,
     recoveredAfterMs: recoveredAt === null ? null : recoveredAt - calmFrom,
-    terms: Math.max(...cluster.ids.map((id) => cluster.node(id).disk.term)),
+    terms: Math.max(...cluster.ids.map((id) => cluster.node(id).disk.hardState.term)),
     events: cluster.events,
+    acknowledged: workload.acknowledged.size,
     trace: cluster.trace,
   };
+}
+
+/**
+ * Proposes unique entries on whoever leads, in bursts (which the core sends as one
+ * AppendEntries), and remembers each one acknowledged: applied by the node that took it, in the
+ * term and at the index it was given. At the end every node must hold and apply all of them.
+ */
+class Workload {
+  private next = 0;
+  /** data -> where the proposing leader put it. */
+  private readonly pending = new Map<string, { node: string; index: number; term: number }>();
+  /** index -> applyKey of the entry acknowledged there. */
+  readonly acknowledged = new Map<number, string>();
+  private maxAcknowledged = 0;
+
+  constructor(
+    private readonly cluster: SimCluster,
+    private readonly rng: Prng,
+  ) {
+    cluster.onApply = (node, entry) => {
+      if (typeof entry.data !== 'string') return;
+      const p = this.pending.get(entry.data);
+      if (p === undefined || p.node !== node) return;
+      this.pending.delete(entry.data);
+      if (p.index !== entry.index || p.term !== entry.term) {
+        cluster.safety.violations.push(
+          `t=${cluster.now}: ${entry.data} proposed at ${p.index}/t${p.term}, applied at ${entry.index}/t${entry.term}`,
+        );
+        return;
+      }
+      this.acknowledged.set(entry.index, applyKey(entry));
+      this.maxAcknowledged = Math.max(this.maxAcknowledged, entry.index);
+    };
+  }
+
+  burst(): void {
+    const leader = this.cluster.leaders()[0];
+    if (leader === undefined) return;
+    const n = this.rng.int(1, 6);
+    for (let i = 0; i < n; i++) {
+      const data = `p${this.next++}`;
+      const at = this.cluster.propose(leader, data);
+      if (at !== null) this.pending.set(data, { node: leader, ...at });
+    }
+  }
+
+  /**
+   * Brings every node up on a calm network, waits for every node to apply every acknowledged
+   * entry, then checks Log Matching and that each acknowledged entry is on every node.
+   */
+  checkConverged(boundMs: number): void {
+    const c = this.cluster;
+    for (const id of c.ids) c.restart(id);
+    // Proposals still in flight may be acknowledged meanwhile: the target moves with them.
+    const converged = c.runUntilTrue(
+      () => c.ids.every((id) => c.node(id).applied.length >= this.maxAcknowledged),
+      boundMs,
+    );
+    const fail = (what: string) => c.safety.violations.push(`t=${c.now}: ${what}`);
+    if (converged === null) {
+      const behind = c.ids.map((id) => `${id}:${c.node(id).applied.length}`).join(' ');
+      fail(
+        `logs did not converge to acknowledged index ${this.maxAcknowledged} (applied ${behind})`,
+      );
+      return;
+    }
+    for (const id of c.ids) {
+      const node = c.node(id);
+      for (const [index, key] of this.acknowledged) {
+        if (node.applied[index - 1] !== key) {
+          fail(`${id} lost acknowledged ${key} at ${index} (has ${node.applied[index - 1]})`);
+        }
+        const snap = node.disk.snapshot;
+        const onDisk =
+          (snap !== null && snap.index >= index) ||
+          node.disk.entries.some((e) => e.index === index && applyKey(e) === key);
+        if (!onDisk) fail(`${id} has no acknowledged ${key} at ${index} on disk`);
+      }
+    }
+    // Log Matching: two logs with an entry of the same index and term agree on it (and so on
+    // every entry before it, which checking every index covers).
+    const byIndex = new Map<number, Map<number, string>>();
+    for (const id of c.ids) {
+      for (const e of c.node(id).disk.entries) {
+        const terms = byIndex.get(e.index) ?? new Map<number, string>();
+        byIndex.set(e.index, terms);
+        const seen = terms.get(e.term);
+        if (seen === undefined) terms.set(e.term, applyKey(e));
+        else if (seen !== applyKey(e))
+          fail(`two different entries at ${e.index} in term ${e.term}`);
+      }
+    }
+  }
 }
 
 class FaultInjector {

@@ -26,6 +26,22 @@ export class SafetyRecorder {
   /** The lease each node currently claims: valid at t iff t < until. */
   private readonly claims = new Map<NodeId, { from: number; until: number }>();
 
+  /** applyKey of the first entry applied at each index, by any node: none may differ. */
+  readonly appliedAt = new Map<number, string>();
+
+  checkApply(node: NodeId, index: number, key: string, now: number): void {
+    const first = this.appliedAt.get(index);
+    if (first === undefined) this.appliedAt.set(index, key);
+    else if (first !== key) {
+      this.fail(now, `${node} applied ${key} at ${index}, another node applied ${first}`);
+    }
+  }
+
+  /** A state machine loaded from a snapshot must agree with every entry applied elsewhere. */
+  checkSnapshot(node: NodeId, applied: readonly string[], now: number): void {
+    applied.forEach((key, i) => this.checkApply(node, i + 1, key, now));
+  }
+
   /** Checks a Ready against what is on disk before it, as the driver persists then sends. */
   checkReady(node: NodeId, disk: HardState, ready: Ready, now: number): void {
     const durable = ready.hardState ?? disk;

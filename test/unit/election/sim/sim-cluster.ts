@@ -1,11 +1,12 @@
 import {
   ElectionCore,
+  type Entry,
   type HardState,
-  type LogView,
   type Message,
   type NodeId,
   type Ready,
   type RoleChange,
+  type Snapshot,
   type Status,
   type TransferReason,
 } from '../../../../src/election/consensus';
@@ -24,10 +25,21 @@ export interface ClusterOptions {
   network?: Partial<NetworkConditions>;
   /** Record every role change and message handled (for debugging one seed). */
   trace?: boolean;
+  /** A node snapshots its state machine and compacts once this many entries are applied past it. */
+  compactEvery?: number;
 }
 
-/** The log is not replicated yet: every node's is empty. */
-const EMPTY_LOG: LogView = { lastIndex: () => 0, lastTerm: () => 0 };
+/** What survives a crash: written only while processing a Ready, before sending. */
+export interface SimDisk {
+  hardState: HardState;
+  snapshot: Snapshot | null;
+  entries: Entry[];
+}
+
+/** How the state machine records an applied entry: its term and data, so any mismatch shows. */
+export function applyKey(e: Entry): string {
+  return `${e.term}/${JSON.stringify(e.data)}`;
+}
 
 type SimEvent =
   | { kind: 'deliver'; msg: Message; incarnation: number }
@@ -37,7 +49,9 @@ type SimEvent =
 /** One member: a core while it runs, and a "disk" that only Ready processing writes. */
 class SimNode {
   core: ElectionCore | null = null;
-  disk: HardState = { term: 0, votedFor: null };
+  disk: SimDisk = { hardState: { term: 0, votedFor: null }, snapshot: null, entries: [] };
+  /** The state machine (volatile): applyKey of every applied entry, index i at [i - 1]. */
+  applied: string[] = [];
   /** Bumped on crash: messages sent to an earlier incarnation are lost. */
   incarnation = 0;
   tickToken = 0;
@@ -51,7 +65,6 @@ class SimNode {
     readonly id: NodeId,
     public cpu: number,
     seed: number,
-    public log: LogView = EMPTY_LOG,
   ) {
     this.random = new Prng(seed).next;
   }
@@ -63,7 +76,11 @@ export function nodeIds(size: number): NodeId[] {
 
 /**
  * A deterministic in-memory cluster: virtual time, a fault-injecting network, crashes that
- * keep only the disk, and a SafetyRecorder that sees every Ready and every lease.
+ * keep only the disk, and a SafetyRecorder that sees every Ready and every lease. Each node
+ * runs the driver's contract: persist (snapshot, truncation, entries, hard state) to its disk,
+ * then send, then apply committed entries to a volatile state machine (`applied`), which a
+ * restart rebuilds from the disk's snapshot and the entries the core hands out again. With
+ * `compactEvery`, a node snapshots its state machine and compacts its log as it applies.
  */
 export class SimCluster {
   readonly ids: NodeId[];
@@ -77,6 +94,11 @@ export class SimCluster {
   events = 0;
   /** Whether nodes keep what they sent for tests to inspect; long random runs turn it off. */
   keepSent = true;
+  /** Rewrites (or, returning null, drops) each message as it is sent; for focused tests. */
+  rewrite: ((msg: Message) => Message | null) | null = null;
+  /** Called with every entry a node applies, after the safety checks. */
+  onApply: ((node: NodeId, entry: Entry) => void) | null = null;
+  readonly compactEvery: number;
   private readonly nodes = new Map<NodeId, SimNode>();
   private readonly queue = new EventQueue<SimEvent>();
 
@@ -85,6 +107,7 @@ export class SimCluster {
     this.timing = { ...DEFAULT_TIMING, ...opts.timing };
     this.rng = new Prng(opts.seed);
     this.trace = opts.trace ? [] : null;
+    this.compactEvery = opts.compactEvery ?? Infinity;
     this.network = new SimNetwork(this.ids, new Prng(this.rng.fork()));
     this.network.conditions = { ...this.network.conditions, ...opts.network };
     this.ids.forEach((id, i) => {
@@ -200,12 +223,21 @@ export class SimCluster {
   restart(id: NodeId): void {
     if (this.node(id).core !== null) return;
     this.start(id);
-    this.note(`${id} restarted at term ${this.node(id).disk.term}`);
+    this.note(`${id} restarted at term ${this.node(id).disk.hardState.term}`);
   }
 
   /** `exited`: the driver saw the peer's port refuse it, so the peer's process is gone. */
   peerUnreachable(at: NodeId, peer: NodeId, exited = false): void {
     this.interact(at, (core) => core.peerUnreachable(peer, this.now, exited));
+  }
+
+  /** Proposes `data` on node `id`; returns where it went, or null when refused (or down). */
+  propose(id: NodeId, data: unknown): { index: number; term: number } | null {
+    let at: { index: number; term: number } | null = null;
+    this.interact(id, (core) => {
+      at = core.propose(data, this.now);
+    });
+    return at;
   }
 
   transferLeadership(id: NodeId, reason: TransferReason): NodeId | null {
@@ -259,11 +291,16 @@ export class SimCluster {
       cpuHysteresisPct: t.cpuHysteresisPct,
       leaseSafetyMarginMs: t.leaseSafetyMarginMs,
       random: node.random,
-      log: { lastIndex: () => node.log.lastIndex(), lastTerm: () => node.log.lastTerm() },
-      initial: { ...node.disk },
+      initial: {
+        hardState: { ...node.disk.hardState },
+        snapshot: node.disk.snapshot,
+        entries: node.disk.entries.map((e) => ({ ...e })),
+      },
       now: this.now,
     });
     node.core.setLoad(node.cpu);
+    // The state machine is rebuilt from the snapshot; the core hands out the rest to apply.
+    node.applied = node.disk.snapshot === null ? [] : [...(node.disk.snapshot.data as string[])];
     this.afterEvent(node, false);
   }
 
@@ -311,10 +348,11 @@ export class SimCluster {
   private afterEvent(node: SimNode, afterTick: boolean): void {
     const core = node.core!;
     const ready: Ready = core.ready();
-    this.safety.checkReady(node.id, node.disk, ready, this.now);
-    if (ready.hardState !== null) node.disk = { ...ready.hardState };
+    this.safety.checkReady(node.id, node.disk.hardState, ready, this.now);
+    this.persist(node, ready);
     for (const msg of ready.messages) this.send(msg);
     if (this.keepSent) node.sent.push(...ready.messages);
+    this.apply(node, ready.committed);
     for (const change of ready.roleChanges) {
       node.roleChanges.push({ ...change, at: this.now });
       if (this.trace) {
@@ -338,6 +376,62 @@ export class SimCluster {
     this.scheduleTick(node, true);
   }
 
+  /** Ready steps 1-3: snapshot, truncation, new entries, hard state; all "fsynced" at once. */
+  private persist(node: SimNode, ready: Ready): void {
+    const disk = node.disk;
+    if (ready.snapshot !== null) {
+      disk.snapshot = ready.snapshot;
+      disk.entries = [];
+      node.applied = [...(ready.snapshot.data as string[])];
+      this.safety.checkSnapshot(node.id, node.applied, this.now);
+    }
+    if (ready.truncateFrom !== undefined) {
+      const from = ready.truncateFrom;
+      if (from <= disk.hardState.commit!) {
+        this.safety.violations.push(
+          `t=${this.now}: ${node.id} asked to truncate committed ${from}`,
+        );
+      }
+      disk.entries = disk.entries.filter((e) => e.index < from);
+    }
+    for (const e of ready.entries) {
+      const expected = (disk.entries.at(-1)?.index ?? disk.snapshot?.index ?? 0) + 1;
+      if (e.index !== expected) {
+        this.safety.violations.push(
+          `t=${this.now}: ${node.id} asked to append ${e.index}, expected ${expected}`,
+        );
+      }
+      disk.entries.push({ ...e });
+    }
+    if (ready.hardState !== null) disk.hardState = { ...ready.hardState };
+    disk.hardState.commit ??= 0;
+  }
+
+  /** Ready step 5, then a snapshot and compaction once enough has been applied. */
+  private apply(node: SimNode, committed: Entry[]): void {
+    for (const e of committed) {
+      if (e.index !== node.applied.length + 1) {
+        this.safety.violations.push(
+          `t=${this.now}: ${node.id} applied ${e.index} after ${node.applied.length}`,
+        );
+      }
+      const key = applyKey(e);
+      this.safety.checkApply(node.id, e.index, key, this.now);
+      node.applied[e.index - 1] = key;
+      this.onApply?.(node.id, e);
+    }
+    const snapAt = node.disk.snapshot?.index ?? 0;
+    if (node.applied.length - snapAt >= this.compactEvery) {
+      const index = node.applied.length;
+      const data = [...node.applied];
+      if (node.core!.compact(index, data)) {
+        const term = node.disk.entries.find((e) => e.index === index)!.term;
+        node.disk.snapshot = { index, term, data };
+        node.disk.entries = node.disk.entries.filter((e) => e.index > index);
+      }
+    }
+  }
+
   private scheduleTick(node: SimNode, onlyIfEarlier: boolean): void {
     const due = Math.max(node.core!.nextDeadline(), this.now);
     if (!Number.isFinite(due)) return;
@@ -347,7 +441,9 @@ export class SimCluster {
     this.queue.push(due, { kind: 'tick', node: node.id, token: node.tickToken });
   }
 
-  private send(msg: Message): void {
+  private send(original: Message): void {
+    const msg = this.rewrite === null ? original : this.rewrite(original);
+    if (msg === null) return;
     const to = this.node(msg.to);
     if (to.core === null) return;
     for (const delay of this.network.arrivals(msg)) {
