@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { ElectionModule } from '../election/election.module';
-import { StorageModule } from '../storage/storage.module';
 import { ClientsController } from './clients.controller';
 import { ClientsService } from './clients.service';
 import { LeaderGuard } from './leader.guard';
@@ -9,7 +8,7 @@ import { PresenceService } from './presence.service';
 import { RegistryService } from './registry.service';
 
 @Module({
-  imports: [StorageModule, ElectionModule],
+  imports: [ElectionModule],
   controllers: [ClientsController],
   providers: [ClientsService, RegistryService, PresenceService, PresenceReplicator, LeaderGuard],
   exports: [RegistryService, PresenceService],

@@ -1,53 +1,61 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CLOCK, type Clock } from '../common/clock';
+import { ElectionService } from '../election/election.service';
 import type { RegisteredUser } from '../storage/registered-user';
-import { USER_STORE, type UserStore } from '../storage/user-store';
 import { UsernameTakenError } from './client-errors';
+import {
+  type ApplyResult,
+  type RegisterCommand,
+  RegistryStateMachine,
+  type RegistrySnapshot,
+} from './registry-state-machine';
 
-/** Every registered client, loaded from the store at start and written through it. */
+/**
+ * Every registered client. A registration is an entry in the replicated log: it is answered
+ * once a majority has it on disk and it is applied here; every node applies the same entries,
+ * so a new leader already has every user.
+ */
 @Injectable()
-export class RegistryService implements OnModuleInit, OnApplicationShutdown {
+export class RegistryService implements OnModuleInit {
   private readonly logger = new Logger('Registry');
-  private readonly users = new Map<string, RegisteredUser>();
-  /** Names whose registration is being persisted: a second one must not slip in meanwhile. */
+  private readonly machine = new RegistryStateMachine();
+  /** Names proposed by this leader and not yet applied: a second one is refused at once. */
   private readonly pending = new Set<string>();
 
   constructor(
-    @Inject(USER_STORE) private readonly store: UserStore,
+    private readonly log: ElectionService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    for (const user of await this.store.open()) this.users.set(user.username, user);
-    this.logger.log(`loaded ${this.users.size} registered users`);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.store.close();
+  onModuleInit(): void {
+    this.log.attach({
+      apply: (index, data) => this.machine.apply(index, data),
+      snapshot: () => this.machine.snapshot(),
+      restore: (index, data) => {
+        this.machine.restore(index, data as RegistrySnapshot);
+        this.logger.log(
+          `restored ${this.machine.count} registered users from a snapshot at ${index}`,
+        );
+      },
+    });
   }
 
   get count(): number {
-    return this.users.size;
+    return this.machine.count;
   }
 
   find(username: string): RegisteredUser | undefined {
-    return this.users.get(username);
+    return this.machine.find(username);
   }
 
   all(): RegisteredUser[] {
-    return [...this.users.values()];
+    return this.machine.all();
   }
 
-  /** Resolves once the registration is durable; a taken name throws UsernameTakenError. */
+  /** Resolves once the registration is committed and applied; a taken name throws UsernameTakenError. */
   async register(username: string, addr: string): Promise<RegisteredUser> {
-    if (this.users.has(username) || this.pending.has(username))
+    if (this.machine.find(username) || this.pending.has(username))
       throw new UsernameTakenError(username);
     const user: RegisteredUser = {
       user_id: randomUUID(),
@@ -55,14 +63,17 @@ export class RegistryService implements OnModuleInit, OnApplicationShutdown {
       addr,
       registered_at: new Date(this.clock.wallMs()).toISOString(),
     };
+    const command: RegisterCommand = { op: 'register', user };
     this.pending.add(username);
+    let result: ApplyResult;
     try {
-      await this.store.append(user);
+      result = (await this.log.propose(command)) as ApplyResult;
     } finally {
       this.pending.delete(username);
     }
-    this.users.set(username, user);
+    // Taken by an entry committed first, perhaps proposed by an earlier leader.
+    if (result.kind !== 'registered') throw new UsernameTakenError(username);
     this.logger.debug(`registered '${username}' at ${addr}`);
-    return user;
+    return result.user;
   }
 }

@@ -20,6 +20,8 @@ export interface ClusterConfig {
   clientTimeoutMs: number;
   /** A leader hands over only to a follower less loaded by more than this many CPU points. */
   cpuHysteresisPct: number;
+  /** Entries applied between two snapshots of the registry (then the log is compacted). */
+  snapshotEvery: number;
   /** A file whose number, when present, replaces this node's measured CPU load. */
   cpuLoadFile: string | null;
   /** Where the election port listens: this_node's address unless ELECTION_BIND says otherwise. */

@@ -31,10 +31,12 @@ const SEED_TIMINGS = [
 ] as const;
 const NEW_TIMINGS = { client_timeout_ms: 30000 } as const;
 const CPU_HYSTERESIS_DEFAULT = 10;
+const SNAPSHOT_EVERY_DEFAULT = 10000;
 const KNOWN_KEYS = new Set<string>([
   'this_node',
   'peers',
   'cpu_hysteresis_pct',
+  'snapshot_every',
   ...SEED_TIMINGS,
   ...Object.keys(NEW_TIMINGS),
 ]);
@@ -135,6 +137,7 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
   for (const key of SEED_TIMINGS) timings[key] = readInt(key);
   for (const [key, def] of Object.entries(NEW_TIMINGS)) timings[key] = readInt(key, def);
   const cpuHysteresisPct = readInt('cpu_hysteresis_pct', CPU_HYSTERESIS_DEFAULT, 0, 100);
+  const snapshotEvery = readInt('snapshot_every', SNAPSHOT_EVERY_DEFAULT);
   if (timings.heartbeat_interval_ms >= timings.election_timeout_min_ms) {
     fail(
       'heartbeat_interval_ms',
@@ -174,6 +177,7 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
     electionRetryMs: timings.election_retry_ms,
     clientTimeoutMs: timings.client_timeout_ms,
     cpuHysteresisPct,
+    snapshotEvery,
     cpuLoadFile: src.env.CPU_LOAD_FILE?.trim() || null,
     apiHost,
     electionBind: bind as HostPort,

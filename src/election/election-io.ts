@@ -1,4 +1,4 @@
-import type { HardState } from './consensus/core-options';
+import type { Entry, HardState, Snapshot } from './consensus/core-options';
 import type { Envelope } from './transport/envelope';
 import type { TransportHandlers } from './transport/tcp-transport';
 
@@ -29,3 +29,22 @@ export const LOAD_SAMPLER = Symbol('LOAD_SAMPLER');
 export const FATAL_HANDLER = Symbol('FATAL_HANDLER');
 
 export type { Envelope };
+
+/** The replicated log on disk. RaftLogFile in production. */
+export interface DurableLog {
+  open(): Promise<{ snapshot: Snapshot | null; entries: Entry[] }>;
+  append(entries: Entry[], truncateFrom?: number): Promise<void>;
+  installSnapshot(snapshot: Snapshot): Promise<void>;
+  saveSnapshot(snapshot: Snapshot): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What the log is applied to: the registry. Deterministic, fed in index order. */
+export interface StateMachine {
+  /** Applies one committed entry (data null: a leader's no-op); returns the proposer's answer. */
+  apply(index: number, data: unknown): unknown;
+  snapshot(): unknown;
+  restore(index: number, data: unknown): void;
+}
+
+export const DURABLE_LOG = Symbol('DURABLE_LOG');

@@ -1,7 +1,9 @@
 import { Logger, Module } from '@nestjs/common';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { CpuSampler } from './cpu-sampler';
+import { RaftLogFile } from '../storage/raft-log-file';
 import {
+  DURABLE_LOG,
   ELECTION_TRANSPORT,
   FATAL_HANDLER,
   type FatalHandler,
@@ -43,6 +45,11 @@ const EXIT_FATAL = 1;
       useFactory: (c: ClusterConfig) => new HardStateFile(c.dataDir),
     },
     {
+      provide: DURABLE_LOG,
+      inject: [CLUSTER_CONFIG],
+      useFactory: (c: ClusterConfig) => new RaftLogFile(c.dataDir),
+    },
+    {
       provide: LOAD_SAMPLER,
       inject: [CLUSTER_CONFIG],
       useFactory: (c: ClusterConfig) => new CpuSampler(c.cpuLoadFile),
@@ -58,6 +65,6 @@ const EXIT_FATAL = 1;
       }) satisfies FatalHandler,
     },
   ],
-  exports: [LeadershipState, PeerChannel],
+  exports: [LeadershipState, PeerChannel, ElectionService],
 })
 export class ElectionModule {}

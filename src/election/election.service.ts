@@ -7,17 +7,21 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { formatHost } from '../common/address';
+import { LeaseNotHeldError } from '../common/http/leadership-errors';
 import { CLOCK, type Clock } from '../common/clock';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { ElectionCore } from './consensus/election-core';
 import type { Role } from './consensus/core-output';
 import {
+  DURABLE_LOG,
+  type DurableLog,
   ELECTION_TRANSPORT,
   type ElectionTransport,
   FATAL_HANDLER,
   type FatalHandler,
   LOAD_SAMPLER,
   type LoadSampler,
+  type StateMachine,
   VOTE_STORE,
   type VoteStore,
 } from './election-io';
@@ -42,6 +46,13 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
   private timer: NodeJS.Timeout | null = null;
   private cpuTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private stateMachine: StateMachine | null = null;
+  private pipeline: Promise<void> = Promise.resolve();
+  private readonly proposals = new Map<
+    number,
+    { term: number; resolve: (v: unknown) => void; reject: (e: Error) => void }
+  >();
+  private lastSnapshotIndex = 0;
   private closed = false;
 
   /**
@@ -59,6 +70,7 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(VOTE_STORE) private readonly votes: VoteStore,
     @Inject(LOAD_SAMPLER) private readonly cpu: LoadSampler,
     @Inject(FATAL_HANDLER) private readonly fatal: FatalHandler,
+    @Inject(DURABLE_LOG) private readonly log: DurableLog,
     @Optional() private readonly channel?: PeerChannel,
   ) {
     this.refusalProvesExit =
@@ -67,6 +79,11 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
 
   async onApplicationBootstrap(): Promise<void> {
     const initial = this.votes.load();
+    const stored = await this.log.open();
+    if (stored.snapshot) {
+      this.stateMachine?.restore(stored.snapshot.index, stored.snapshot.data);
+      this.lastSnapshotIndex = stored.snapshot.index;
+    }
     const c = this.config;
     this.core = new ElectionCore({
       id: c.thisNode,
@@ -79,11 +96,9 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
       cpuHysteresisPct: c.cpuHysteresisPct,
       leaseSafetyMarginMs: leaseSafetyMargin(c),
       random: Math.random,
-      // Nothing proposes yet, so the log holds only the no-ops new leaders append. It lives in
-      // the core's memory alone and is NOT durable: a restarted node starts with an empty log.
-      // Entry persistence (Ready.entries, truncateFrom, snapshot) is wired together with the
-      // registration log, which is also when committed entries get applied.
-      initial: { hardState: initial },
+      // Entries up to the stored commit index are handed out again and re-applied, so the
+      // registry is rebuilt from the snapshot and the log before the node serves.
+      initial: { hardState: initial, entries: stored.entries, snapshot: stored.snapshot },
       now: this.clock.monotonicMs(),
     });
     this.core.setLoad(this.cpu.sample());
@@ -105,6 +120,37 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
     );
     this.cpuTimer = setInterval(() => this.core.setLoad(this.cpu.sample()), c.cpuRefreshMs);
     this.flush();
+    await this.pipeline;
+    this.logger.log(
+      `log: ${stored.entries.length} entries after ${stored.snapshot ? `a snapshot at ${stored.snapshot.index}` : 'no snapshot'}, commit ${initial.commit}`,
+    );
+  }
+
+  /** Where this node's copy of the log stands: what GET / shows. */
+  logPosition(): { last_index: number; commit_index: number; applied_index: number } {
+    if (!this.core) return { last_index: 0, commit_index: 0, applied_index: 0 };
+    const s = this.core.status(this.clock.monotonicMs());
+    return { last_index: s.lastIndex, commit_index: s.commit, applied_index: s.applied };
+  }
+
+  /** The registry plugs in here before the application starts. */
+  attach(stateMachine: StateMachine): void {
+    this.stateMachine = stateMachine;
+  }
+
+  /**
+   * Appends `data` to the replicated log and resolves with the state machine's answer once it
+   * is committed and applied here. Rejects when this node does not lead with its lease, or
+   * loses leadership before the entry is applied (it may still commit under the next leader).
+   */
+  propose(data: unknown): Promise<unknown> {
+    if (this.stopped || !this.core) return Promise.reject(new LeaseNotHeldError());
+    const at = this.core.propose(data, this.clock.monotonicMs());
+    if (!at) return Promise.reject(new LeaseNotHeldError());
+    return new Promise((resolve, reject) => {
+      this.proposals.set(at.index, { term: at.term, resolve, reject });
+      this.flush();
+    });
   }
 
   /** A leader hands over before it goes, so clients see no gap; then the port closes. */
@@ -119,6 +165,9 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
     if (this.timer) clearTimeout(this.timer);
     if (this.cpuTimer) clearInterval(this.cpuTimer);
     await this.transport.stop();
+    await this.pipeline;
+    this.failProposals();
+    await this.log.close();
   }
 
   /** A leader names a successor and waits, briefly, to see it take over. */
@@ -160,20 +209,34 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
     this.flush();
   }
 
-  /** Persist, then send, then publish: a vote must be on disk before anyone can count it. */
+  /** Queues one pass over the core's output; passes run one at a time, in order. */
   private flush(): void {
+    this.pipeline = this.pipeline.then(() => this.flushOnce());
+  }
+
+  /**
+   * Persist, then send, then apply, then publish: a vote or an acknowledgement must be on disk
+   * before anyone can count it, and an entry is applied only once committed.
+   */
+  private async flushOnce(): Promise<void> {
+    if (this.stopped) return;
     const ready = this.core.ready();
-    if (ready.hardState) {
-      try {
-        // Term and vote only: the commit index is not kept until the log is (see above).
-        this.votes.save({ term: ready.hardState.term, votedFor: ready.hardState.votedFor });
-      } catch (err) {
-        // The core already counts this vote as cast; sending it unsaved could mean two votes
-        // in one term after a restart. Stop instead.
-        this.stopped = true;
-        this.fatal('cannot persist the election state', err);
-        return;
+    try {
+      if (ready.snapshot) {
+        await this.log.installSnapshot(ready.snapshot);
+        this.stateMachine?.restore(ready.snapshot.index, ready.snapshot.data);
+        this.lastSnapshotIndex = ready.snapshot.index;
       }
+      if (ready.entries.length > 0 || ready.truncateFrom !== undefined) {
+        await this.log.append(ready.entries, ready.truncateFrom);
+      }
+      if (ready.hardState) this.votes.save(ready.hardState);
+    } catch (err) {
+      // The core already counts this vote or entry as stored; going on could break a promise
+      // made to the cluster. Stop instead.
+      this.stopped = true;
+      this.fatal('cannot persist the election state or the log', err);
+      return;
     }
     let preVotes = 0;
     for (const m of ready.messages) {
@@ -185,14 +248,43 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
         `pre-vote round: asking ${preVotes} peers whether term ${this.core.status(0).term + 1} could win`,
       );
     }
+    for (const e of ready.committed) this.applyEntry(e.index, e.term, e.data);
     for (const change of ready.roleChanges) {
       const leader = change.leader ? `, leader ${change.leader}` : '';
       this.logger.log(
         `${describeRole(change.role)} in term ${change.term}${leader} (reason: ${change.reason})`,
       );
+      if (change.role !== 'leader') this.failProposals();
     }
     this.publish();
     this.arm();
+    await this.maybeSnapshot(ready.committed.at(-1));
+  }
+
+  private applyEntry(index: number, term: number, data: unknown): void {
+    const result = this.stateMachine?.apply(index, data);
+    const waiting = this.proposals.get(index);
+    if (!waiting) return;
+    this.proposals.delete(index);
+    // Another leader's entry took this index: ours was never committed.
+    if (waiting.term === term) waiting.resolve(result);
+    else waiting.reject(new LeaseNotHeldError());
+  }
+
+  /** Proposals this node can no longer see through; each may or may not commit elsewhere. */
+  private failProposals(): void {
+    for (const p of this.proposals.values()) p.reject(new LeaseNotHeldError());
+    this.proposals.clear();
+  }
+
+  private async maybeSnapshot(last: { index: number; term: number } | undefined): Promise<void> {
+    if (!last || !this.stateMachine) return;
+    if (last.index - this.lastSnapshotIndex < this.config.snapshotEvery) return;
+    const data = this.stateMachine.snapshot();
+    if (!this.core.compact(last.index, data)) return;
+    await this.log.saveSnapshot({ index: last.index, term: last.term, data });
+    this.lastSnapshotIndex = last.index;
+    this.logger.log(`snapshot at index ${last.index}; log compacted`);
   }
 
   private publish(): void {

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 export interface PersistedHardState {
   term: number;
   votedFor: string | null;
+  /** Highest log index known committed; 0 when unknown. */
+  commit?: number;
 }
 
 /**
@@ -26,19 +28,22 @@ export class HardStateFile {
     this.file = join(dir, 'election-state.json');
   }
 
-  load(): PersistedHardState {
+  load(): Required<PersistedHardState> {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { term: 0, votedFor: null };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        return { term: 0, votedFor: null, commit: 0 };
       throw err;
     }
     const v = JSON.parse(text) as Partial<PersistedHardState>;
     if (typeof v.term !== 'number' || !(typeof v.votedFor === 'string' || v.votedFor === null)) {
       throw new Error(`${this.file}: not an election state: ${text.slice(0, 100)}`);
     }
-    return { term: v.term, votedFor: v.votedFor };
+    // Files from before the log have no commit index: nothing was committed then.
+    const commit = typeof v.commit === 'number' && v.commit >= 0 ? v.commit : 0;
+    return { term: v.term, votedFor: v.votedFor, commit };
   }
 
   save(state: PersistedHardState): void {

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PresenceService } from '../clients/presence.service';
+import { RegistryService } from '../clients/registry.service';
+import { ElectionService } from '../election/election.service';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { LeadershipState } from '../election/leadership-state';
 
@@ -9,6 +11,8 @@ export class HealthService {
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
     private readonly leadership: LeadershipState,
     private readonly presence: PresenceService,
+    private readonly registry: RegistryService,
+    private readonly election: ElectionService,
   ) {}
 
   health() {
@@ -22,6 +26,8 @@ export class HealthService {
       term: view.term,
       node: this.config.thisNode,
       leader_api: view.leaderApi,
+      registered_count: this.registry.count,
+      log: this.election.logPosition(),
     };
   }
 }

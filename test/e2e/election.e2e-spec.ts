@@ -104,7 +104,7 @@ describe('leader election across real processes', () => {
       term: number;
       votedFor: string | null;
     };
-    expect(saved).toEqual({ term, votedFor: cluster.ids[leader] });
+    expect(saved).toMatchObject({ term, votedFor: cluster.ids[leader] });
     const again = cluster.startNode(leader);
     await again.waitUntilServing();
     expect(again.lines.join('\n')).toContain(

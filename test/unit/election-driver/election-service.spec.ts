@@ -65,6 +65,13 @@ describe('ElectionService (the driver around the core)', () => {
   beforeEach(async () => {
     rec = new Recorder();
     fatal = jest.fn();
+    const log = {
+      open: () => Promise.resolve({ snapshot: null, entries: [] }),
+      append: () => Promise.resolve(),
+      installSnapshot: () => Promise.resolve(),
+      saveSnapshot: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    };
     service = new ElectionService(
       config,
       new FakeClock(),
@@ -73,6 +80,7 @@ describe('ElectionService (the driver around the core)', () => {
       rec,
       { sample: () => 10 },
       fatal,
+      log,
     );
     await service.onApplicationBootstrap();
   });
@@ -91,20 +99,28 @@ describe('ElectionService (the driver around the core)', () => {
     leaseRevokedAt: null,
   });
 
-  it('writes the vote to disk before the vote leaves', () => {
+  /** Lets the driver's persist-then-send pass run. */
+  const settle = () => (service as unknown as { pipeline: Promise<void> }).pipeline;
+
+  it('writes the vote to disk before the vote leaves', async () => {
     rec.events.length = 0;
     rec.handlers!.message(requestVote(5));
+    await settle();
     expect(rec.events).toEqual([
       `save term 5 vote ${B}`,
       `send RequestVoteResponse to ${B} term 5 granted=true`,
     ]);
   });
 
-  it('stops instead of sending a vote it could not write', () => {
+  it('stops instead of sending a vote it could not write', async () => {
     rec.events.length = 0;
     rec.failSave = true;
     rec.handlers!.message(requestVote(6));
-    expect(fatal).toHaveBeenCalledWith('cannot persist the election state', expect.any(Error));
+    await settle();
+    expect(fatal).toHaveBeenCalledWith(
+      'cannot persist the election state or the log',
+      expect.any(Error),
+    );
     expect(rec.events).toEqual([]);
   });
 

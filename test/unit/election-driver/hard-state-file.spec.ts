@@ -9,14 +9,18 @@ describe('HardStateFile', () => {
   afterEach(() => tmp.cleanup());
 
   it('starts at term 0 with no vote when nothing was saved', () => {
-    expect(new HardStateFile(join(tmp.dir, 'new')).load()).toEqual({ term: 0, votedFor: null });
+    expect(new HardStateFile(join(tmp.dir, 'new')).load()).toEqual({
+      term: 0,
+      votedFor: null,
+      commit: 0,
+    });
   });
 
   it('gives back the last term and vote saved, from a fresh instance', () => {
     const dir = join(tmp.dir, 'data');
     new HardStateFile(dir).save({ term: 3, votedFor: '127.0.0.1:8081' });
-    new HardStateFile(dir).save({ term: 4, votedFor: null });
-    expect(new HardStateFile(dir).load()).toEqual({ term: 4, votedFor: null });
+    new HardStateFile(dir).save({ term: 4, votedFor: null, commit: 12 });
+    expect(new HardStateFile(dir).load()).toEqual({ term: 4, votedFor: null, commit: 12 });
     // Written beside and renamed over: no temporary file is left behind.
     expect(readdirSync(dir)).toEqual(['election-state.json']);
   });
