@@ -127,10 +127,21 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   /** Where this node's copy of the log stands: what GET / shows. */
-  logPosition(): { last_index: number; commit_index: number; applied_index: number } {
-    if (!this.core) return { last_index: 0, commit_index: 0, applied_index: 0 };
+  logPosition(): {
+    last_index: number;
+    commit_index: number;
+    applied_index: number;
+    commit_lag: number;
+  } {
+    if (!this.core) return { last_index: 0, commit_index: 0, applied_index: 0, commit_lag: 0 };
     const s = this.core.status(this.clock.monotonicMs());
-    return { last_index: s.lastIndex, commit_index: s.commit, applied_index: s.applied };
+    return {
+      last_index: s.lastIndex,
+      commit_index: s.commit,
+      applied_index: s.applied,
+      // Entries the leader has committed that this node has not applied yet.
+      commit_lag: Math.max(0, s.leaderCommit - s.applied),
+    };
   }
 
   /** The registry plugs in here before the application starts. */

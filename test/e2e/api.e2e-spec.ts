@@ -57,7 +57,7 @@ describe('HTTP API on a single-node cluster', () => {
       leader_api: 'http://127.0.0.1:3100',
       registered_count: 0,
       // The leader's no-op of its term, committed and applied.
-      log: { last_index: 1, commit_index: 1, applied_index: 1 },
+      log: { last_index: 1, commit_index: 1, applied_index: 1, commit_lag: 0 },
     });
   });
 

@@ -53,10 +53,11 @@ describe('registrations in the replicated log', () => {
     await cluster.node(old).waitUntilServing();
     const follower = survivors.find((i) => i !== leader)!;
     await waitFor('every node holds every user', async () => {
-      const hs = await Promise.all([old, follower].map((i) => cluster.health(i)));
-      return hs.every(
-        (h) => (h as unknown as { registered_count?: number })?.registered_count === onLeader.count,
-      );
+      type Caught = { registered_count: number; log: { commit_lag: number } };
+      const hs = (await Promise.all(
+        [old, follower].map((i) => cluster.health(i)),
+      )) as unknown as (Caught | null)[];
+      return hs.every((h) => h?.registered_count === onLeader.count && h.log.commit_lag === 0);
     });
   });
 

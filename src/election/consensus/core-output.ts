@@ -72,4 +72,6 @@ export interface Status {
   lastTerm: number;
   commit: number;
   applied: number;
+  /** The leader's commit index as last heard (our own when leading). */
+  leaderCommit: number;
 }

@@ -93,6 +93,8 @@ export class ElectionCore {
   private commit: number;
   /** Committed entries up to here have been handed out in a Ready. */
   private applied: number;
+  /** The highest commit index a leader has told us of: how far we lag shows against it. */
+  private leaderCommit = 0;
   /** A snapshot from the leader the driver has not been handed yet. */
   private pendingSnapshot: Snapshot | null = null;
   /** Leader: proposals are waiting to go out with the next ready() (group commit), sent at. */
@@ -335,6 +337,7 @@ export class ElectionCore {
       lastTerm: this.log.lastTerm(),
       commit: this.commit,
       applied: this.applied,
+      leaderCommit: this.role === 'leader' ? this.commit : this.leaderCommit,
     };
   }
 
@@ -568,6 +571,7 @@ export class ElectionCore {
   private onHeartbeat(msg: Heartbeat, now: number): void {
     if (this.role === 'leader') return; // a second leader in one term cannot exist
     this.heardFromLeader(msg, now);
+    this.leaderCommit = Math.max(this.leaderCommit, msg.leaderCommit);
     if (!this.log.matches(msg.prevLogIndex, msg.prevLogTerm) && msg.prevLogIndex >= this.commit) {
       // Missing or conflicting at prev: tell the leader where we may still match.
       // prev itself does not match, so the highest index that may is below it.
@@ -585,6 +589,7 @@ export class ElectionCore {
   private onInstallSnapshot(msg: InstallSnapshot, now: number): void {
     if (this.role === 'leader') return;
     this.heardFromLeader(msg, now);
+    this.leaderCommit = Math.max(this.leaderCommit, msg.leaderCommit);
     const snap = { index: msg.snapshotIndex, term: msg.snapshotTerm, data: msg.data };
     if (snap.index > this.commit) {
       if (this.log.matches(snap.index, snap.term)) {
