@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { TestCluster } from '../support/cluster';
 import { waitFor } from '../support/poll';
 
@@ -73,5 +74,58 @@ describe('registrations in the replicated log', () => {
     expect(body.users.map((u) => u.username).sort()).toEqual(
       Array.from({ length: 20 }, (_, i) => `user-${i}`).sort(),
     );
+  });
+});
+
+describe('a follower wiped while the cluster went on', () => {
+  let cluster: TestCluster;
+  afterEach(async () => cluster?.stop());
+
+  it('catches up by snapshot (larger than a frame) and then by log', async () => {
+    cluster = await new TestCluster({
+      size: 3,
+      extra: 'snapshot_every = 500',
+      env: { LOG_LEVEL: 'debug' },
+    }).start();
+    const leader = await cluster.waitForLeader();
+    const wiped = [0, 1, 2].find((i) => i !== leader)!;
+    const dataDir = cluster.node(wiped).opts.dataDir;
+    await cluster.node(wiped).kill();
+    rmSync(dataDir, { recursive: true, force: true });
+
+    // 3,000 users with long addresses: a registry snapshot of well over 1 MiB.
+    const host = ['a', 'b', 'c', 'd'].map((c) => c.repeat(60)).join('.') + '.example';
+    const url = cluster.url(leader);
+    const one = (n: number) =>
+      fetch(`${url}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          username: `user-${n}-${'x'.repeat(40)}`,
+          addr: `${host}:${1000 + n}`,
+        }),
+      }).then((r) => r.status);
+    for (let batch = 0; batch < 30; batch++) {
+      const codes = await Promise.all(Array.from({ length: 100 }, (_, i) => one(batch * 100 + i)));
+      expect(codes.filter((c) => c !== 200)).toEqual([]);
+    }
+
+    const again = cluster.startNode(wiped);
+    await again.waitUntilServing();
+    type Caught = { registered_count: number; log: { commit_lag: number } };
+    await waitFor(
+      'the wiped follower holds all 3,000 users',
+      async () => {
+        const h = (await cluster.health(wiped)) as unknown as Caught | null;
+        return h?.registered_count === 3000 && h.log.commit_lag === 0;
+      },
+      30_000,
+    );
+    expect(again.lines.some((l) => /restored \d+ registered users from a snapshot/.test(l))).toBe(
+      true,
+    );
+    // The snapshot did not fit in one frame: it went in fragments.
+    const sent = cluster.node(leader).lines.find((l) => l.includes(`to ${cluster.ids[wiped]} in`));
+    expect(sent).toMatch(/sending a \d+-byte message to \S+ in ([2-9]|\d\d+) fragments/);
   });
 });

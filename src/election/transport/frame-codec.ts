@@ -9,7 +9,11 @@ const LENGTH_BYTES = 4;
 export class FrameError extends Error {}
 
 export function encodeFrame(body: unknown): Buffer {
-  const json = Buffer.from(JSON.stringify(body));
+  return encodeJsonFrame(Buffer.from(JSON.stringify(body)));
+}
+
+/** Frames a message that is already serialized. */
+export function encodeJsonFrame(json: Buffer): Buffer {
   const frame = Buffer.allocUnsafe(LENGTH_BYTES + 1 + json.length);
   frame.writeUInt32BE(json.length + 1, 0);
   frame.writeUInt8(PROTOCOL_VERSION, LENGTH_BYTES);

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { connect, type Socket } from 'node:net';
 import type { HostPort } from '../../common/address';
-import { encodeFrame } from './frame-codec';
+import { FRAGMENT, splitMessage } from './fragments';
+import { encodeFrame, encodeJsonFrame, MAX_FRAME_BYTES } from './frame-codec';
 
 export interface PeerLinkOptions {
   peer: string;
@@ -37,6 +38,7 @@ export class PeerLink {
   dropped = 0;
   connections = 0;
   private resets = 0;
+  private fragmentIds = 0;
   private connectedAt = 0;
 
   constructor(private readonly o: PeerLinkOptions) {}
@@ -76,7 +78,22 @@ export class PeerLink {
     const socket = this.socket;
     if (!socket) return;
     this.lastSendAt = Date.now();
-    if (!socket.write(encodeFrame(message)) && !this.drainTimer) {
+    const json = Buffer.from(JSON.stringify(message));
+    let flushed = true;
+    if (json.length < MAX_FRAME_BYTES - 1) {
+      flushed = socket.write(encodeJsonFrame(json));
+    } else {
+      const m = message as { from: string; to: string; api: string };
+      const fragments = splitMessage(json, ++this.fragmentIds);
+      this.logger.debug(
+        `sending a ${json.length}-byte message to ${m.to} in ${fragments.length} fragments`,
+      );
+      for (const f of fragments) {
+        const frame = { type: FRAGMENT, from: m.from, to: m.to, term: 0, cpu: 0, api: m.api, ...f };
+        flushed = socket.write(encodeFrame(frame)) && flushed;
+      }
+    }
+    if (!flushed && !this.drainTimer) {
       // A peer that stops reading for net_timeout_ms is treated as gone.
       this.drainTimer = setTimeout(() => {
         this.drainTimer = null;

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { createServer, type Server, type Socket } from 'node:net';
 import { type HostPort, isHostPortError, parseHostPort } from '../../common/address';
 import { checkEnvelope, type Envelope, PING } from './envelope';
+import { FRAGMENT, Reassembler } from './fragments';
 import { FrameDecoder, FrameError } from './frame-codec';
 import { PeerLink } from './peer-link';
 
@@ -116,6 +117,7 @@ export class TcpTransport {
     // Half-open or silent connections are dropped; live peers ping well inside this window.
     socket.setTimeout(this.o.keepaliveMs * 3 + this.o.netTimeoutMs);
     const decoder = new FrameDecoder();
+    const reassembler = new Reassembler();
     let claimed: string | null = null;
     const reject = (why: string) => {
       this.stats.rejected++;
@@ -142,15 +144,28 @@ export class TcpTransport {
         return;
       }
       for (const frame of frames) {
-        const envelope = checkEnvelope(frame);
+        let whole: unknown = frame;
+        if ((frame as { type?: unknown })?.type === FRAGMENT) {
+          const envelope = checkEnvelope(frame);
+          if (typeof envelope === 'string') return reject(envelope);
+          try {
+            whole = reassembler.push(envelope);
+          } catch (err) {
+            return reject((err as Error).message);
+          }
+          if (whole === null) continue;
+        }
+        const envelope = checkEnvelope(whole);
         if (typeof envelope === 'string') return reject(envelope);
-        if (envelope.to !== this.o.self)
+        if (envelope.to !== this.o.self) {
           return reject(`frame addressed to ${envelope.to}, not to this node`);
+        }
         if (!this.peers.has(envelope.from) || envelope.from === this.o.self) {
           return reject(`sender ${envelope.from} is not a peer`);
         }
-        if (claimed !== null && claimed !== envelope.from)
+        if (claimed !== null && claimed !== envelope.from) {
           return reject('sender changed mid-connection');
+        }
         claimed = envelope.from;
         this.stats.framesIn++;
         if (envelope.type === PING) {

@@ -101,6 +101,42 @@ describe('TcpTransport on loopback', () => {
     warn.mockRestore();
   });
 
+  it('carries a message larger than a frame in fragments, and puts it back together', async () => {
+    // 3 MiB of data, three times the frame cap: what a snapshot for a far-behind follower is.
+    const big = { ...msg(addrA, addrB, 9), data: 'x'.repeat(3 * 1024 * 1024) };
+    a.send(big);
+    a.send(msg(addrA, addrB, 10));
+    await waitFor('both at b', () => gotB.length === 2);
+    expect(gotB[0]).toEqual({ ...big, api: `http://api-of-${addrA}` });
+    expect(gotB[1].term).toBe(10);
+  });
+
+  it('closes a connection whose fragments come out of order', async () => {
+    const [host, port] = addrB.split(':');
+    const frag = (part: number) =>
+      encodeFrame({
+        type: 'Fragment',
+        from: addrA,
+        to: addrB,
+        term: 0,
+        cpu: 0,
+        api: 'x',
+        id: 1,
+        part,
+        parts: 3,
+        chunk: 'eA==',
+      });
+    const closed = await new Promise<boolean>((resolve) => {
+      const s = connect({ host, port: Number(port) }, () =>
+        s.write(Buffer.concat([frag(0), frag(2)])),
+      );
+      s.on('error', () => undefined);
+      s.on('close', () => resolve(true));
+    });
+    expect(closed).toBe(true);
+    expect(gotB).toEqual([]);
+  });
+
   it('reports a refused redial when the peer process is gone', async () => {
     await b.stop();
     await waitFor('refused redial reported', () =>
