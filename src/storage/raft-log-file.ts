@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { syncDirectory } from './file-store';
+import { syncDirectory } from './sync-directory';
 import { encodeRecord } from './record-codec';
 import { jsonPayload, recoverRecords } from './record-recovery';
 import { StoreCorruptError } from './user-store';

@@ -1,6 +1,5 @@
 import { HttpException } from '@nestjs/common';
 import { UnknownUserError, UsernameTakenError } from '../../clients/client-errors';
-import { StoreWriteError } from '../../storage/user-store';
 import { LeaseNotHeldError, NoLeaderError, NotLeaderError } from './leadership-errors';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -45,12 +44,6 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   }
   if (err instanceof UsernameTakenError) return fail(409, err.message);
   if (err instanceof UnknownUserError) return fail(404, err.message);
-  if (err instanceof StoreWriteError) {
-    return {
-      ...fail(503, `Registration not saved, nothing was stored: ${err.message}`),
-      headers: { 'Retry-After': '1' },
-    };
-  }
   // Platforms wrap body-parser failures in an HttpException; the original says what went wrong.
   const parser = (err instanceof HttpException ? err.cause : err) as ParserError | undefined;
   if (parser?.type === 'entity.parse.failed') {

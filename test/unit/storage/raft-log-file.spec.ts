@@ -123,3 +123,47 @@ describe('RaftLogFile', () => {
     await expect(reopen()).rejects.toThrow(/not one whole snapshot record/);
   });
 });
+
+describe('RaftLogFile and damage in the middle', () => {
+  it.each([
+    ['a length that points past the end', (buf: Buffer) => buf.writeUInt32BE(buf.length, 0)],
+    ['a flipped byte in the first entry', (buf: Buffer) => (buf[12] ^= 0xff)],
+  ])('refuses to start on %s rather than cut off the entries after it', async (_what, damage) => {
+    const tmp = makeTempDir();
+    try {
+      const log = new RaftLogFile(tmp.dir);
+      await log.open();
+      await log.append(range(1, 3));
+      await log.close();
+      const file = join(tmp.dir, 'raft.log');
+      const buf = readFileSync(file);
+      damage(buf);
+      writeFileSync(file, buf);
+      await expect(new RaftLogFile(tmp.dir).open()).rejects.toThrow(
+        /corrupt record at byte 0: .*whole records follow it/,
+      );
+      // Nothing was cut: the damaged file is left as it was, for an operator to look at.
+      expect(readFileSync(file).equals(buf)).toBe(true);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('drops a zero-filled tail, as a crash can leave on some filesystems', async () => {
+    const tmp = makeTempDir();
+    try {
+      const log = new RaftLogFile(tmp.dir);
+      await log.open();
+      await log.append(range(1, 2));
+      await log.close();
+      appendFileSync(join(tmp.dir, 'raft.log'), Buffer.alloc(4096));
+      jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const again = new RaftLogFile(tmp.dir);
+      expect((await again.open()).entries).toEqual(range(1, 2));
+      await again.close();
+    } finally {
+      tmp.cleanup();
+      jest.restoreAllMocks();
+    }
+  });
+});
