@@ -30,6 +30,8 @@ import { PeerChannel } from './peer-channel';
 import type { Envelope } from './transport/envelope';
 import { toMessage } from './wire-message';
 
+/** How often a commit-index-only change of the hard state is written. */
+const COMMIT_SAVE_INTERVAL_MS = 1000;
 /** Longest a timer sleeps, so a clock oddity can never park the election. */
 const MAX_SLEEP_MS = 1000;
 
@@ -53,6 +55,8 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
     { term: number; resolve: (v: unknown) => void; reject: (e: Error) => void }
   >();
   private lastSnapshotIndex = 0;
+  private lastSaved: { term: number; votedFor: string | null } | null = null;
+  private lastSavedAt = 0;
   private closed = false;
 
   /**
@@ -241,7 +245,7 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
       if (ready.entries.length > 0 || ready.truncateFrom !== undefined) {
         await this.log.append(ready.entries, ready.truncateFrom);
       }
-      if (ready.hardState) this.votes.save(ready.hardState);
+      if (ready.hardState && this.mustSave(ready.hardState)) this.votes.save(ready.hardState);
     } catch (err) {
       // The core already counts this vote or entry as stored; going on could break a promise
       // made to the cluster. Stop instead.
@@ -270,6 +274,27 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
     this.publish();
     this.arm();
     await this.maybeSnapshot(ready.committed.at(-1));
+  }
+
+  /**
+   * Term and vote are saved at once, before anything depends on them. The commit index alone
+   * is saved at most once a second: it only tells a restarted node how much to re-apply before
+   * the leader tells it again, and entries are durable in the log anyway. Saving it on every
+   * commit cost the leader a blocking fsync per batch.
+   */
+  private mustSave(hs: { term: number; votedFor: string | null; commit?: number }): boolean {
+    const now = this.clock.monotonicMs();
+    const last = this.lastSaved;
+    const due =
+      !last ||
+      hs.term !== last.term ||
+      hs.votedFor !== last.votedFor ||
+      now - this.lastSavedAt >= COMMIT_SAVE_INTERVAL_MS;
+    if (due) {
+      this.lastSaved = { term: hs.term, votedFor: hs.votedFor };
+      this.lastSavedAt = now;
+    }
+    return due;
   }
 
   private applyEntry(index: number, term: number, data: unknown): void {
