@@ -15,8 +15,8 @@
  *
  * Measures only: there is no assertion on any number. Results go to bench/results/.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EtcdCluster, type EtcdAvailability, ensureEtcd } from './failover/etcd';
 import { RollcallCluster, type RollcallTimings, snapshotBuild } from './failover/rollcall';
@@ -25,6 +25,7 @@ import { runSeries, type SeriesPlan, type SeriesResult } from './failover/trials
 import { installCleanup, killAllNow, trackTempDir } from './lib/children';
 import { closeConnections } from './lib/loopback-http';
 import { gitInfo, machineInfo } from './lib/machine';
+import { durationLine, loadAverage, writeResults } from './lib/results';
 import { ratio, type Summary, summarize } from './lib/stats';
 import { now } from './lib/time';
 
@@ -162,7 +163,7 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const t0 = now();
   const machine = machineInfo();
-  const loadBefore = loadavg().map((l) => Math.round(l * 100) / 100);
+  const loadBefore = loadAverage();
   const git = gitInfo(REPO);
   log(
     `failover bench: ${machine.nproc} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}`,
@@ -262,25 +263,15 @@ async function main(): Promise<number> {
   for (const t of targets) {
     log(`target ${t.what} <= ${t.maxMs} ms: ${fmt(t.median)} ms, ${t.met ? 'met' : 'NOT met'}`);
   }
-  const loadAfter = loadavg().map((l) => Math.round(l * 100) / 100);
-  log(
-    `bench took ${(durationMs / 1000).toFixed(0)} s; load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}`,
-  );
+  log(durationLine(durationMs, loadBefore));
 
-  const resultsDir = join(REPO, 'bench', 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  const stamp = startedAt
-    .toISOString()
-    .replace(/\.\d+Z$/, 'Z')
-    .replace(/:/g, '-');
-  const file = join(resultsDir, `failover-${stamp}.json`);
   const report = {
     bench: 'failover',
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(durationMs),
     argv: process.argv.slice(2),
     machine,
-    loadAverage: { before: loadBefore, after: loadAfter },
+    loadAverage: { before: loadBefore, after: loadAverage() },
     git,
     etcd: etcd ?? { available: false, reason: 'not run (--skip-etcd or --only)' },
     settings: {
@@ -295,7 +286,7 @@ async function main(): Promise<number> {
     targets,
     series: results,
   };
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const file = writeResults(REPO, 'failover', startedAt, report);
   log(`results: ${file}`);
   return results.some((r) => r.aborted) ? 1 : 0;
 }

@@ -16,14 +16,15 @@
  *
  * Measures only: there is no assertion on any number. Results go to bench/results/.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type RollcallTimings, snapshotBuild } from './failover/rollcall';
 import { installCleanup, killAllNow, removeTempDir, trackTempDir } from './lib/children';
 import { probeFdatasync } from './lib/fsync-probe';
 import { closeConnections } from './lib/loopback-http';
 import { gitInfo, machineInfo } from './lib/machine';
+import { durationLine, loadAverage, writeResults } from './lib/results';
 import { machineBusyBetween, machineCpu, type MachineCpu, processCpuMs } from './lib/proc-cpu';
 import { quantile, ratio } from './lib/stats';
 import { now, sleep } from './lib/time';
@@ -345,7 +346,7 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const t0 = now();
   const machine = machineInfo();
-  const loadBefore = loadavg().map((l) => Math.round(l * 100) / 100);
+  const loadBefore = loadAverage();
   const git = gitInfo(REPO);
   log(
     `register bench: ${machine.nproc} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}`,
@@ -428,18 +429,8 @@ async function main(): Promise<number> {
       `target >= ${TARGET_PER_SECOND}/s on the cluster: ${fmtRate(clusterRate)}, ${target.met ? 'met' : 'NOT met'}`,
     );
   }
-  const loadAfter = loadavg().map((l) => Math.round(l * 100) / 100);
-  log(
-    `bench took ${(durationMs / 1000).toFixed(0)} s; load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}`,
-  );
+  log(durationLine(durationMs, loadBefore));
 
-  const resultsDir = join(REPO, 'bench', 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  const stamp = startedAt
-    .toISOString()
-    .replace(/\.\d+Z$/, 'Z')
-    .replace(/:/g, '-');
-  const file = join(resultsDir, `register-${stamp}.json`);
   const report = {
     bench: 'register',
     startedAt: startedAt.toISOString(),
@@ -447,7 +438,7 @@ async function main(): Promise<number> {
     command,
     argv,
     machine,
-    loadAverage: { before: loadBefore, after: loadAfter },
+    loadAverage: { before: loadBefore, after: loadAverage() },
     git,
     settings: {
       ...args,
@@ -462,7 +453,7 @@ async function main(): Promise<number> {
     target,
     runs: results,
   };
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const file = writeResults(REPO, 'register', startedAt, report);
   log(`results: ${file}`);
   return results.some((r) => !r.ok) ? 1 : 0;
 }
