@@ -102,16 +102,13 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     const { online, offline } = this.presence.drainChanges();
     // An empty delta still goes out: it tells followers the stream is alive and lets one that
     // missed a delta notice at once.
-    const frames = Math.max(
-      1,
-      Math.ceil(online.length / RECORDS_PER_FRAME),
-      Math.ceil(offline.length / RECORDS_PER_FRAME),
-    );
-    for (let i = 0; i < frames; i++) {
+    const onlineParts = inFrames(online);
+    const offlineParts = inFrames(offline);
+    for (let i = 0; i < Math.max(onlineParts.length, offlineParts.length); i++) {
       const delta: PresenceDelta = {
         seq: ++this.seq,
-        online: online.slice(i * RECORDS_PER_FRAME, (i + 1) * RECORDS_PER_FRAME),
-        offline: offline.slice(i * RECORDS_PER_FRAME, (i + 1) * RECORDS_PER_FRAME),
+        online: onlineParts[i] ?? [],
+        offline: offlineParts[i] ?? [],
       };
       for (const peer of this.channel.others)
         this.channel.send(peer, PRESENCE_DELTA, this.leaderTerm, { ...delta });
@@ -119,15 +116,9 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
   }
 
   private sendFull(to: string): void {
-    const records = this.presence.snapshot();
-    const chunks = Math.max(1, Math.ceil(records.length / RECORDS_PER_FRAME));
-    for (let chunk = 0; chunk < chunks; chunk++) {
-      const full: PresenceFull = {
-        seq: this.seq,
-        chunk,
-        chunks,
-        records: records.slice(chunk * RECORDS_PER_FRAME, (chunk + 1) * RECORDS_PER_FRAME),
-      };
+    const parts = inFrames(this.presence.snapshot());
+    for (const [chunk, records] of parts.entries()) {
+      const full: PresenceFull = { seq: this.seq, chunk, chunks: parts.length, records };
       this.channel.send(to, PRESENCE_FULL, this.leaderTerm, { ...full });
     }
   }
@@ -180,4 +171,13 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     const view = this.leadership.current;
     if (this.isLeading(view) && e.term === this.leaderTerm) this.sendFull(e.from);
   }
+}
+
+/** Splits a list into frame-sized parts; an empty list is one empty part, still worth sending. */
+function inFrames<T>(items: T[]): T[][] {
+  const parts: T[][] = [];
+  for (let i = 0; i < items.length; i += RECORDS_PER_FRAME) {
+    parts.push(items.slice(i, i + RECORDS_PER_FRAME));
+  }
+  return parts.length > 0 ? parts : [[]];
 }

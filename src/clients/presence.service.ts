@@ -187,16 +187,15 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     // older than the entry it follows. A synced age is rounded up to keep that true.
     const lastSeen = Math.max(seenAt, this.tailSeen);
     this.tailSeen = lastSeen;
+    const moved = entry ?? { username, addr, lastSeen };
     if (entry) {
       this.online.delete(username);
       entry.addr = addr;
       entry.lastSeen = lastSeen;
-      this.online.set(username, entry);
-    } else {
-      this.online.set(username, { username, addr, lastSeen });
     }
+    this.online.set(username, moved);
     if (this.tracking) {
-      this.changed.set(username, this.online.get(username)!);
+      this.changed.set(username, moved);
       this.gone.delete(username);
     }
   }

@@ -254,13 +254,17 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
       return;
     }
     let preVotes = 0;
+    let preVoteTerm = 0;
     for (const m of ready.messages) {
-      if (m.type === 'PreVote') preVotes++;
+      if (m.type === 'PreVote') {
+        preVotes++;
+        preVoteTerm = m.term; // the term it would run for, not yet adopted
+      }
       this.transport.send(m);
     }
     if (preVotes > 0) {
       this.logger.debug(
-        `pre-vote round: asking ${preVotes} peers whether term ${this.core.status(0).term + 1} could win`,
+        `pre-vote round: asking ${preVotes} peers whether term ${preVoteTerm} could win`,
       );
     }
     for (const e of ready.committed) this.applyEntry(e.index, e.term, e.data);
@@ -333,7 +337,8 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
           : (this.peerApis.get(s.leader) ?? null);
     this.leadership.update(
       { role: publicRole(s.role), term: s.term, leader: s.leader, leaderApi },
-      () => this.core.status(this.clock.monotonicMs()).leaseValid,
+      // Asked on every leader-only request: the cheap check, not a whole status.
+      () => this.core.leaseValid(this.clock.monotonicMs()),
     );
   }
 

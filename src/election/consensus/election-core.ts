@@ -262,7 +262,7 @@ export class ElectionCore {
    */
   propose(data: unknown, now: number): { index: number; term: number } | null {
     const l = this.leadership;
-    if (this.role !== 'leader' || l === null || !this.status(now).leaseValid) return null;
+    if (this.role !== 'leader' || l === null || !this.leaseValid(now)) return null;
     const entry: Entry = { index: this.log.lastIndex() + 1, term: this.term, data };
     this.log.append(entry);
     this.pendingAppendAt ??= now;
@@ -312,6 +312,14 @@ export class ElectionCore {
     return ready;
   }
 
+  /** The one test for leader-only work at `now`, without building a whole status. */
+  leaseValid(now: number): boolean {
+    const l = this.leadership;
+    if (l === null || l.transfer !== null) return false;
+    const until = this.leaseUntil(now, l);
+    return until !== null && now < until;
+  }
+
   status(now: number): Status {
     const leadership = this.leadership;
     const leaseUntil = leadership === null ? null : this.leaseUntil(now, leadership);
@@ -321,7 +329,7 @@ export class ElectionCore {
       term: this.term,
       votedFor: this.votedFor,
       leader: this.leader,
-      leaseValid: leaseUntil !== null && leadership?.transfer === null && now < leaseUntil,
+      leaseValid: this.leaseValid(now),
       leaseUntil,
       transferTarget: leadership?.transfer?.target ?? null,
       cpu: this.cpu,
