@@ -24,8 +24,7 @@ import type { FailoverSystem } from './failover/system';
 import { runSeries, type SeriesPlan, type SeriesResult } from './failover/trials';
 import { installCleanup, killAllNow, trackTempDir } from './lib/children';
 import { closeConnections } from './lib/loopback-http';
-import { gitInfo, machineInfo } from './lib/machine';
-import { durationLine, loadAverage, writeResults } from './lib/results';
+import { durationLine, loadAverage, startBench, writeResults } from './lib/results';
 import { ratio, type Summary, summarize } from './lib/stats';
 import { now } from './lib/time';
 
@@ -160,17 +159,8 @@ function table(summaries: Record<string, Summary>, etcd: EtcdAvailability | null
 async function main(): Promise<number> {
   installCleanup();
   const args = parseArgs(process.argv.slice(2));
-  const startedAt = new Date();
-  const t0 = now();
-  const machine = machineInfo();
-  const loadBefore = loadAverage();
-  const git = gitInfo(REPO);
-  log(
-    `failover bench: ${machine.nproc} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}`,
-  );
-  log(
-    `commit ${git.commit}${git.dirtySrc.length ? ` (+ uncommitted src/: ${git.dirtySrc.join(', ')})` : ''}`,
-  );
+  const { startedAt, t0, machine, loadBefore, git } = startBench('failover', REPO, log);
+
   if (args.trials < MIN_TRIALS_FOR_THE_ISSUE || args.seedTrials < MIN_TRIALS_FOR_THE_ISSUE) {
     log(
       `note: fewer than ${MIN_TRIALS_FOR_THE_ISSUE} trials per series; fine for a try, too few to report`,

@@ -23,8 +23,7 @@ import { type RollcallTimings, snapshotBuild } from './failover/rollcall';
 import { installCleanup, killAllNow, removeTempDir, trackTempDir } from './lib/children';
 import { probeFdatasync } from './lib/fsync-probe';
 import { closeConnections } from './lib/loopback-http';
-import { gitInfo, machineInfo } from './lib/machine';
-import { durationLine, loadAverage, writeResults } from './lib/results';
+import { durationLine, loadAverage, startBench, writeResults } from './lib/results';
 import { machineBusyBetween, machineCpu, type MachineCpu, processCpuMs } from './lib/proc-cpu';
 import { quantile, ratio } from './lib/stats';
 import { now, sleep } from './lib/time';
@@ -343,17 +342,8 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2).filter((a) => a !== '--');
   const args = parseArgs(argv);
   const command = `npm run bench:register${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
-  const startedAt = new Date();
-  const t0 = now();
-  const machine = machineInfo();
-  const loadBefore = loadAverage();
-  const git = gitInfo(REPO);
-  log(
-    `register bench: ${machine.nproc} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}`,
-  );
-  log(
-    `commit ${git.commit}${git.dirtySrc.length ? ` (+ uncommitted src/: ${git.dirtySrc.join(', ')})` : ' (clean src/)'}`,
-  );
+  const { startedAt, t0, machine, loadBefore, git } = startBench('register', REPO, log);
+
   log(
     `${args.clients} clients, warm-up ${args.warmupSeconds} s, window ${args.seconds} s or ${args.max} registrations, ${args.runs} runs per configuration`,
   );

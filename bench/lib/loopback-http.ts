@@ -13,14 +13,16 @@ export interface HttpAnswer {
 
 /**
  * One HTTP request to 127.0.0.1:`port`. Rejects on a network error or after `timeoutMs`; any
- * status (403, 503, ...) resolves.
+ * status (403, 503, ...) resolves. `via` replaces the shared keep-alive agent, e.g. one sized
+ * for a load's clients.
  */
 export function loopbackRequest(
   port: number,
   method: 'GET' | 'POST',
   path: string,
   timeoutMs: number,
-  body?: string,
+  body?: string | Buffer,
+  via: Agent = agent,
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -29,8 +31,11 @@ export function loopbackRequest(
         port,
         method,
         path,
-        agent,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        agent: via,
+        headers:
+          body === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { gitInfo, machineInfo } from './machine';
+import { now } from './time';
 
 /** The load average rounded for a log line. */
 export function loadAverage(): number[] {
@@ -23,4 +25,34 @@ export function writeResults(repo: string, name: string, startedAt: Date, report
   const file = join(dir, `${name}-${stamp}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   return file;
+}
+
+/** What every bench records about where and when it ran. */
+export interface BenchStart {
+  startedAt: Date;
+  /** Monotonic start, for the duration line. */
+  t0: number;
+  machine: ReturnType<typeof machineInfo>;
+  loadBefore: number[];
+  git: ReturnType<typeof gitInfo>;
+}
+
+/** Takes a bench's starting facts and prints the machine and commit it runs on. */
+export function startBench(name: string, repo: string, log: (line: string) => void): BenchStart {
+  const start = {
+    startedAt: new Date(),
+    t0: now(),
+    machine: machineInfo(),
+    loadBefore: loadAverage(),
+    git: gitInfo(repo),
+  };
+  const { machine, git } = start;
+  log(
+    `${name} bench: ${machine.nproc} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}`,
+  );
+  const dirty = git.dirtySrc.length
+    ? ` (+ uncommitted src/: ${git.dirtySrc.join(', ')})`
+    : ' (clean src/)';
+  log(`commit ${git.commit}${dirty}`);
+  return start;
 }

@@ -1,5 +1,5 @@
-import { Agent, request } from 'node:http';
-import { LOOPBACK } from '../lib/loopback-http';
+import { Agent } from 'node:http';
+import { type HttpAnswer, loopbackRequest } from '../lib/loopback-http';
 import { quantile } from '../lib/stats';
 import { now, sleep } from '../lib/time';
 
@@ -39,37 +39,6 @@ export interface LoadResult {
 
 /** What the load hands to `onWindow` at the start and end of the measured window. */
 export type WindowHook = (edge: 'start' | 'end') => void;
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-function post(agent: Agent, port: number, body: Buffer, timeoutMs: number): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: LOOPBACK,
-        port,
-        method: 'POST',
-        path: '/register',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': body.length },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(timeoutMs, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 function leaderPortOf(body: string): number | null {
   try {
@@ -152,9 +121,16 @@ export async function runLoad(
       const target = port;
       totalSent++;
       let status: string;
-      let answer: Answer | null = null;
+      let answer: HttpAnswer | null = null;
       try {
-        answer = await post(agent, target, body, plan.requestTimeoutMs);
+        answer = await loopbackRequest(
+          target,
+          'POST',
+          '/register',
+          plan.requestTimeoutMs,
+          body,
+          agent,
+        );
         status = String(answer.status);
       } catch (err) {
         status = `error: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
