@@ -1,0 +1,16 @@
+import { google, type drive_v3 } from 'googleapis';
+import type { DriveEmulator, ServiceAccount } from './index';
+import { accessTokenFor } from './sign-assertion';
+
+/**
+ * The real googleapis Drive client pointed at the emulator, authorised with a token obtained
+ * over HTTP; gaxios's own retries are off so each test sees exactly one attempt per call.
+ */
+export async function driveClientFor(
+  emulator: DriveEmulator,
+  account: ServiceAccount,
+): Promise<drive_v3.Drive> {
+  const auth = new google.auth.OAuth2();
+  auth.setCredentials({ access_token: await accessTokenFor(account, emulator.tokenUrl) });
+  return google.drive({ version: 'v3', auth, rootUrl: emulator.rootUrl, retry: false });
+}
