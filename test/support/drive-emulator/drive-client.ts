@@ -5,6 +5,9 @@ import { accessTokenFor } from './sign-assertion';
 /**
  * The real googleapis Drive client pointed at the emulator, authorised with a token obtained
  * over HTTP; gaxios's own retries are off so each test sees exactly one attempt per call.
+ *
+ * gaxios 7 otherwise loads node-fetch with a dynamic import(), which Jest's CommonJS runtime
+ * refuses ("invoked without --experimental-vm-modules"); Node's own fetch sidesteps that.
  */
 export async function driveClientFor(
   emulator: DriveEmulator,
@@ -12,5 +15,11 @@ export async function driveClientFor(
 ): Promise<drive_v3.Drive> {
   const auth = new google.auth.OAuth2();
   auth.setCredentials({ access_token: await accessTokenFor(account, emulator.tokenUrl) });
-  return google.drive({ version: 'v3', auth, rootUrl: emulator.rootUrl, retry: false });
+  return google.drive({
+    version: 'v3',
+    auth,
+    rootUrl: emulator.rootUrl,
+    retry: false,
+    fetchImplementation: fetch,
+  });
 }

@@ -40,7 +40,8 @@ export function parseQuery(q: string): ItemPredicate {
     }
     if (first?.kind !== 'word') throw new QuerySyntaxError(`unexpected ${describe(first)}`);
     const op = next();
-    if (op?.kind !== 'op') throw new QuerySyntaxError(`expected = or != after ${first.value}`);
+    if (op?.kind !== 'op')
+      throw new QuerySyntaxError(`expected = or != after ${first.value}, got ${describe(op)}`);
     const value = next();
     clauses.push(comparison(first.value, op.value, value));
   }
