@@ -5,7 +5,8 @@ import { NodeLogger } from './common/logging/node-logger';
 import type { ClusterConfig } from './config/cluster-config';
 import { ConfigError } from './config/config-error';
 import { loadClusterConfig } from './config/config-loader';
-import { driveStartupNotice } from './drive/drive-settings';
+import { driveStartupNotice, isDriveConfigured } from './drive/drive-settings';
+import { CredentialsError, loadServiceAccount } from './drive/service-account';
 import { createApp } from './platform/create-app';
 import { probePort } from './platform/port-check';
 
@@ -22,14 +23,20 @@ function die(code: number, line: string): never {
 function readConfig(): ClusterConfig {
   try {
     const args = parseCli(process.argv.slice(2));
-    return loadClusterConfig({
+    const config = loadClusterConfig({
       configPath: args.configPath,
       thisNode: args.thisNode,
       env: process.env,
     });
+    // Checked before anything starts: a node that cannot reach Drive would only find out later.
+    if (isDriveConfigured(config.drive)) loadServiceAccount(config.drive.credentialsPath);
+    return config;
   } catch (err) {
     if (err instanceof UsageError) die(EXIT_CONFIG, `${err.message}\n${USAGE}`);
     if (err instanceof ConfigError) die(EXIT_CONFIG, `config error: ${err.message}`);
+    if (err instanceof CredentialsError) {
+      die(EXIT_CONFIG, `config error: GOOGLE_CREDENTIALS: ${err.message}`);
+    }
     throw err;
   }
 }
@@ -129,7 +136,8 @@ async function main(): Promise<void> {
   }
   banner(config, logger);
   const driveNotice = driveStartupNotice(config.drive);
-  if (driveNotice) logger.warn(driveNotice, 'Main');
+  if (driveNotice?.level === 'warn') logger.warn(driveNotice.line, 'Main');
+  else if (driveNotice) logger.log(driveNotice.line, 'Main');
 }
 
 main().catch((err: Error) => die(EXIT_FAILURE, `fatal: ${err.stack ?? err.message}`));

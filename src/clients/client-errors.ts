@@ -12,3 +12,14 @@ export class UnknownUserError extends Error {
     this.name = 'UnknownUserError';
   }
 }
+
+/** Drive is on and a leader has not yet read the existing folder: names cannot be handed out. */
+export class DriveImportPendingError extends Error {
+  readonly retryAfterSeconds = 1;
+  constructor() {
+    super(
+      'Registered users are still being imported from Google Drive; registrations open once the folder has been read. Retry shortly.',
+    );
+    this.name = 'DriveImportPendingError';
+  }
+}

@@ -6,20 +6,49 @@ export interface RegisterCommand {
   user: RegisteredUser;
 }
 
+/** Users read from an existing Google Drive folder; a name already taken is skipped. */
+export interface ImportCommand {
+  op: 'import';
+  users: RegisteredUser[];
+}
+
+/** The Drive folder has been read to the end: no later leader imports it again. */
+export interface DriveImportedCommand {
+  op: 'drive-imported';
+}
+
 export type ApplyResult =
   | { kind: 'registered'; user: RegisteredUser }
   /** The name was taken by an entry applied earlier: the later registration gets 409. */
   | { kind: 'taken'; username: string }
-  /** A leader's no-op, or a command this version does not know: nothing changes. */
+  | { kind: 'imported'; added: RegisteredUser[]; skipped: string[] }
+  /** A leader's no-op, the import marker, or a command this version does not know. */
   | { kind: 'noop' };
 
 export interface RegistrySnapshot {
   users: RegisteredUser[];
+  /** Absent in snapshots taken before Drive import existed: read as false. */
+  drive_imported?: boolean;
 }
 
 export function isRegisterCommand(v: unknown): v is RegisterCommand {
   const c = v as Partial<RegisterCommand> | null;
   return typeof c === 'object' && c !== null && c.op === 'register' && isRegisteredUser(c.user);
+}
+
+function isImportCommand(v: unknown): v is ImportCommand {
+  const c = v as Partial<ImportCommand> | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    c.op === 'import' &&
+    Array.isArray(c.users) &&
+    c.users.every(isRegisteredUser)
+  );
+}
+
+function isDriveImportedCommand(v: unknown): v is DriveImportedCommand {
+  return typeof v === 'object' && v !== null && (v as { op?: unknown }).op === 'drive-imported';
 }
 
 /**
@@ -30,6 +59,7 @@ export function isRegisterCommand(v: unknown): v is RegisterCommand {
 export class RegistryStateMachine {
   private readonly users = new Map<string, RegisteredUser>();
   private applied = 0;
+  private imported = false;
 
   get appliedIndex(): number {
     return this.applied;
@@ -37,6 +67,11 @@ export class RegistryStateMachine {
 
   get count(): number {
     return this.users.size;
+  }
+
+  /** Whether a leader has read the whole Drive folder into the log. */
+  get driveImported(): boolean {
+    return this.imported;
   }
 
   find(username: string): RegisteredUser | undefined {
@@ -52,21 +87,38 @@ export class RegistryStateMachine {
       throw new Error(`entry ${index} applied after ${this.applied}: entries must come in order`);
     }
     this.applied = index;
-    if (!isRegisterCommand(data)) return { kind: 'noop' };
-    const { user } = data;
-    if (this.users.has(user.username)) return { kind: 'taken', username: user.username };
-    this.users.set(user.username, user);
-    return { kind: 'registered', user };
+    if (isRegisterCommand(data)) {
+      const { user } = data;
+      if (this.users.has(user.username)) return { kind: 'taken', username: user.username };
+      this.users.set(user.username, user);
+      return { kind: 'registered', user };
+    }
+    if (isImportCommand(data)) {
+      const added: RegisteredUser[] = [];
+      const skipped: string[] = [];
+      for (const user of data.users) {
+        if (this.users.has(user.username)) {
+          skipped.push(user.username);
+        } else {
+          this.users.set(user.username, user);
+          added.push(user);
+        }
+      }
+      return { kind: 'imported', added, skipped };
+    }
+    if (isDriveImportedCommand(data)) this.imported = true;
+    return { kind: 'noop' };
   }
 
   snapshot(): RegistrySnapshot {
-    return { users: this.all() };
+    return { users: this.all(), drive_imported: this.imported };
   }
 
   /** Replaces everything with a snapshot that covers the log up to `index`. */
   restore(index: number, snapshot: RegistrySnapshot): void {
     this.users.clear();
     for (const u of snapshot.users) this.users.set(u.username, u);
+    this.imported = snapshot.drive_imported === true;
     this.applied = index;
   }
 }

@@ -1,15 +1,22 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { CLOCK, type Clock } from '../common/clock';
+import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
+import { isDriveConfigured } from '../drive/drive-settings';
 import { ElectionService } from '../election/election.service';
 import type { RegisteredUser } from '../storage/registered-user';
-import { UsernameTakenError } from './client-errors';
+import { DriveImportPendingError, UsernameTakenError } from './client-errors';
 import {
   type ApplyResult,
+  type DriveImportedCommand,
+  type ImportCommand,
   type RegisterCommand,
   RegistryStateMachine,
   type RegistrySnapshot,
 } from './registry-state-machine';
+
+/** How a user came into the log: through POST /register, or read from the Drive folder. */
+export type UserSource = 'register' | 'import';
 
 /**
  * Every registered client. A registration is an entry in the replicated log: it is answered
@@ -22,15 +29,28 @@ export class RegistryService implements OnModuleInit {
   private readonly machine = new RegistryStateMachine();
   /** Names proposed by this leader and not yet applied: a second one is refused at once. */
   private readonly pending = new Set<string>();
+  private readonly listeners: ((user: RegisteredUser, source: UserSource) => void)[] = [];
+  /** With Drive on, names are handed out only once the folder's users are in the log. */
+  private readonly waitForDriveImport: boolean;
 
   constructor(
     private readonly log: ElectionService,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    @Inject(CLUSTER_CONFIG) config: ClusterConfig,
+  ) {
+    this.waitForDriveImport = isDriveConfigured(config.drive);
+  }
 
   onModuleInit(): void {
     this.log.attach({
-      apply: (index, data) => this.machine.apply(index, data),
+      apply: (index, data) => {
+        const result = this.machine.apply(index, data);
+        if (result.kind === 'registered') this.notify(result.user, 'register');
+        else if (result.kind === 'imported') {
+          for (const user of result.added) this.notify(user, 'import');
+        }
+        return result;
+      },
       snapshot: () => this.machine.snapshot(),
       restore: (index, data) => {
         this.machine.restore(index, data as RegistrySnapshot);
@@ -45,6 +65,29 @@ export class RegistryService implements OnModuleInit {
     return this.machine.count;
   }
 
+  get driveImported(): boolean {
+    return this.machine.driveImported;
+  }
+
+  /** Called on every node for each user the log adds, in log order, once applied. */
+  onAdded(listener: (user: RegisteredUser, source: UserSource) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Adds users read from Drive (names already taken are skipped); resolves once applied. */
+  async importUsers(users: RegisteredUser[]): Promise<{ added: number; skipped: string[] }> {
+    const command: ImportCommand = { op: 'import', users };
+    const result = (await this.log.propose(command)) as ApplyResult;
+    if (result.kind !== 'imported') return { added: 0, skipped: [] };
+    return { added: result.added.length, skipped: result.skipped };
+  }
+
+  /** Records in the log that the Drive folder has been imported, so no leader imports it again. */
+  async markDriveImported(): Promise<void> {
+    const command: DriveImportedCommand = { op: 'drive-imported' };
+    await this.log.propose(command);
+  }
+
   find(username: string): RegisteredUser | undefined {
     return this.machine.find(username);
   }
@@ -55,6 +98,7 @@ export class RegistryService implements OnModuleInit {
 
   /** Resolves once the registration is committed and applied; a taken name throws UsernameTakenError. */
   async register(username: string, addr: string): Promise<RegisteredUser> {
+    if (this.waitForDriveImport && !this.machine.driveImported) throw new DriveImportPendingError();
     if (this.machine.find(username) || this.pending.has(username))
       throw new UsernameTakenError(username);
     const user: RegisteredUser = {
@@ -75,5 +119,9 @@ export class RegistryService implements OnModuleInit {
     if (result.kind !== 'registered') throw new UsernameTakenError(username);
     this.logger.debug(`registered '${username}' at ${addr}`);
     return result.user;
+  }
+
+  private notify(user: RegisteredUser, source: UserSource): void {
+    for (const listener of this.listeners) listener(user, source);
   }
 }

@@ -41,6 +41,13 @@ export interface DriveSettings {
   sharedDriveId: string | null;
   registeredUsersFolderId: string | null;
   credentialsPath: string;
+  /** Base of every Drive API call, uploads included (GOOGLE_API_ROOT_URL), with a trailing slash. */
+  apiRootUrl: string;
+  /** Where the OAuth token is requested (GOOGLE_TOKEN_URL). */
+  tokenUrl: string;
+  /** First retry delay of a failed Drive write; doubles per failure up to retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
 }
 
 export const CLUSTER_CONFIG = Symbol('CLUSTER_CONFIG');

@@ -32,11 +32,17 @@ const SEED_TIMINGS = [
 const NEW_TIMINGS = { client_timeout_ms: 30000 } as const;
 const CPU_HYSTERESIS_DEFAULT = 10;
 const SNAPSHOT_EVERY_DEFAULT = 10000;
+const DRIVE_RETRY_BASE_DEFAULT = 500;
+const DRIVE_RETRY_MAX_DEFAULT = 60_000;
+export const GOOGLE_API_ROOT_DEFAULT = 'https://www.googleapis.com/';
+export const GOOGLE_TOKEN_URL_DEFAULT = 'https://oauth2.googleapis.com/token';
 const KNOWN_KEYS = new Set<string>([
   'this_node',
   'peers',
   'cpu_hysteresis_pct',
   'snapshot_every',
+  'drive_retry_base_ms',
+  'drive_retry_max_ms',
   ...SEED_TIMINGS,
   ...Object.keys(NEW_TIMINGS),
 ]);
@@ -138,6 +144,14 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
   for (const [key, def] of Object.entries(NEW_TIMINGS)) timings[key] = readInt(key, def);
   const cpuHysteresisPct = readInt('cpu_hysteresis_pct', CPU_HYSTERESIS_DEFAULT, 0, 100);
   const snapshotEvery = readInt('snapshot_every', SNAPSHOT_EVERY_DEFAULT);
+  const driveRetryBaseMs = readInt('drive_retry_base_ms', DRIVE_RETRY_BASE_DEFAULT);
+  const driveRetryMaxMs = readInt('drive_retry_max_ms', DRIVE_RETRY_MAX_DEFAULT);
+  if (driveRetryBaseMs > driveRetryMaxMs) {
+    fail(
+      'drive_retry_base_ms',
+      `${driveRetryBaseMs} is above drive_retry_max_ms ${driveRetryMaxMs}`,
+    );
+  }
   if (timings.heartbeat_interval_ms >= timings.election_timeout_min_ms) {
     fail(
       'heartbeat_interval_ms',
@@ -195,6 +209,20 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
       sharedDriveId: src.env.SHARED_DRIVE_ID?.trim() || null,
       registeredUsersFolderId: src.env.REGISTERED_USERS_FOLDER_ID?.trim() || null,
       credentialsPath: src.env.GOOGLE_CREDENTIALS?.trim() || 'credentials/service-account.json',
+      apiRootUrl: readUrl(
+        file,
+        'GOOGLE_API_ROOT_URL',
+        src.env.GOOGLE_API_ROOT_URL,
+        GOOGLE_API_ROOT_DEFAULT,
+      ).replace(/\/*$/, '/'),
+      tokenUrl: readUrl(
+        file,
+        'GOOGLE_TOKEN_URL',
+        src.env.GOOGLE_TOKEN_URL,
+        GOOGLE_TOKEN_URL_DEFAULT,
+      ),
+      retryBaseMs: driveRetryBaseMs,
+      retryMaxMs: driveRetryMaxMs,
     },
   };
 }
@@ -217,6 +245,21 @@ function readToml(file: string): Raw {
     const first = (err as Error).message.split('\n')[0];
     throw new ConfigError(file, '(file)', `not valid TOML: ${first}`);
   }
+}
+
+function readUrl(file: string, key: string, value: string | undefined, fallback: string): string {
+  const v = value?.trim();
+  if (!v) return fallback;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new ConfigError(file, key, `"${v}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(file, key, `"${v}" must be an http(s) URL`);
+  }
+  return v;
 }
 
 function readPort(file: string, value: string | undefined): number {

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module';
+import { DriveModule } from '../drive/drive.module';
 import { ElectionModule } from '../election/election.module';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 
 @Module({
-  imports: [ClientsModule, ElectionModule],
+  imports: [ClientsModule, ElectionModule, DriveModule],
   controllers: [HealthController],
   providers: [HealthService],
 })

@@ -3,6 +3,7 @@ import { PresenceService } from '../clients/presence.service';
 import { RegistryService } from '../clients/registry.service';
 import { ElectionService } from '../election/election.service';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
+import { DriveSyncService } from '../drive/drive-sync.service';
 import { LeadershipState } from '../election/leadership-state';
 
 @Injectable()
@@ -13,6 +14,7 @@ export class HealthService {
     private readonly presence: PresenceService,
     private readonly registry: RegistryService,
     private readonly election: ElectionService,
+    private readonly drive: DriveSyncService,
   ) {}
 
   health() {
@@ -28,6 +30,7 @@ export class HealthService {
       leader_api: view.leaderApi,
       registered_count: this.registry.count,
       log: this.election.logPosition(),
+      drive: this.drive.status(),
     };
   }
 }

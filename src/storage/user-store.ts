@@ -1,16 +1,27 @@
 import type { RegisteredUser } from './registered-user';
 
+/** One page of users read from a store, with the entries that were not valid users. */
+export interface UserPage {
+  users: RegisteredUser[];
+  /** Entries skipped, each with the reason, for a warning that names them. */
+  skipped: { name: string; why: string }[];
+}
+
+/** What happened to a user written to a store. */
+export type PutOutcome = 'created' | 'already-there' | 'replaced';
+
 /**
- * An external store that receives every committed registration, and can hand back what it
- * holds. The embedded store is the replicated log itself (RaftLogFile + RegistryStateMachine);
- * Google Drive implements this interface.
+ * An external store that keeps a copy of every committed registration. The embedded store is
+ * the replicated log itself (RaftLogFile + RegistryStateMachine); Google Drive implements this.
+ * Every method may throw; the caller retries.
  */
 export interface UserStore {
-  /** Opens the store and returns every user it holds. */
-  open(): Promise<RegisteredUser[]>;
-  append(user: RegisteredUser): Promise<void>;
-  /** Waits for writes in flight, then releases the store. */
-  close(): Promise<void>;
+  /** Every user the store holds, page by page, for the import into an empty cluster. */
+  readAll(): AsyncGenerator<UserPage>;
+  /** The usernames the store holds, for the new leader's reconciliation. */
+  usernames(): Promise<Set<string>>;
+  /** Idempotent: never two copies of one user, whatever failed before. */
+  put(user: RegisteredUser): Promise<PutOutcome>;
 }
 
 /** The store holds damage that is not a torn tail; starting would risk serving wrong data. */

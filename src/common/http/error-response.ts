@@ -1,5 +1,9 @@
 import { HttpException } from '@nestjs/common';
-import { UnknownUserError, UsernameTakenError } from '../../clients/client-errors';
+import {
+  DriveImportPendingError,
+  UnknownUserError,
+  UsernameTakenError,
+} from '../../clients/client-errors';
 import { LeaseNotHeldError, NoLeaderError, NotLeaderError } from './leadership-errors';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -39,6 +43,12 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   if (err instanceof NoLeaderError) {
     return {
       ...fail(503, err.message, { current_leader: null, leader_api: null }),
+      headers: { 'Retry-After': String(err.retryAfterSeconds) },
+    };
+  }
+  if (err instanceof DriveImportPendingError) {
+    return {
+      ...fail(503, err.message),
       headers: { 'Retry-After': String(err.retryAfterSeconds) },
     };
   }

@@ -23,7 +23,8 @@ export class FaultPlan {
   latencyMs = 0;
   private outageMode: 'off' | '503' | 'reset' = 'off';
   private failures: FailOptions[] = [];
-  private drops = 0;
+  /** Pending drops, each limited to one HTTP method or to any request. */
+  private drops: (string | null)[] = [];
 
   failNext(n: number, options: FailOptions): void {
     for (let i = 0; i < n; i++) this.failures.push(options);
@@ -33,15 +34,15 @@ export class FaultPlan {
     this.outageMode = on ? mode : 'off';
   }
 
-  dropResponseOfNext(n: number): void {
-    this.drops += n;
+  dropResponseOfNext(n: number, method: string | null): void {
+    for (let i = 0; i < n; i++) this.drops.push(method);
   }
 
   reset(): void {
     this.latencyMs = 0;
     this.outageMode = 'off';
     this.failures = [];
-    this.drops = 0;
+    this.drops = [];
     this.target = 'api';
   }
 
@@ -50,15 +51,16 @@ export class FaultPlan {
   }
 
   /** Consumes at most one queued fault; only call for requests `applies` selected. */
-  decide(): FaultDecision {
+  decide(method: string): FaultDecision {
     if (this.outageMode === 'reset') return { kind: 'reset' };
     if (this.outageMode === '503') {
       return { kind: 'reply', reply: failureReply({ status: 503 }) };
     }
     const failure = this.failures.shift();
     if (failure) return { kind: 'reply', reply: failureReply(failure) };
-    if (this.drops > 0) {
-      this.drops--;
+    const drop = this.drops[0];
+    if (drop !== undefined && (drop === null || drop === method)) {
+      this.drops.shift();
       return { kind: 'drop-after-handling' };
     }
     return { kind: 'none' };

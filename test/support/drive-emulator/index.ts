@@ -177,8 +177,9 @@ export class DriveEmulator {
     this.faults.outage(on, mode);
   }
 
-  dropResponseOfNext(n: number): void {
-    this.faults.dropResponseOfNext(n);
+  /** The next n requests (of `method` only, when given) are carried out but never answered. */
+  dropResponseOfNext(n: number, method: string | null = null): void {
+    this.faults.dropResponseOfNext(n, method);
   }
 
   clearFaults(): void {
@@ -204,7 +205,7 @@ export class DriveEmulator {
     this.requests.push(entry);
     const isToken = url.pathname === '/token';
     const decision = this.faults.applies(isToken)
-      ? this.faults.decide()
+      ? this.faults.decide(method)
       : { kind: 'none' as const };
     const latency = this.faults.applies(isToken) ? this.faults.latencyMs : 0;
 

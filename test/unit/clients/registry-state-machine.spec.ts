@@ -46,6 +46,36 @@ describe('RegistryStateMachine', () => {
     expect(copy.count).toBe(2);
   });
 
+  it('imports users from Drive, skipping names already taken, and remembers the import', () => {
+    const sm = new RegistryStateMachine();
+    sm.apply(1, register(user('alice', 1)));
+    expect(sm.driveImported).toBe(false);
+    expect(sm.apply(2, { op: 'import', users: [user('alice', 2), user('bob', 3)] })).toEqual({
+      kind: 'imported',
+      added: [user('bob', 3)],
+      skipped: ['alice'],
+    });
+    expect(sm.find('alice')).toEqual(user('alice', 1));
+    expect(sm.apply(3, { op: 'drive-imported' })).toEqual({ kind: 'noop' });
+    expect(sm.driveImported).toBe(true);
+    // The marker travels in snapshots, so a node restored from one does not import again.
+    const copy = new RegistryStateMachine();
+    copy.restore(3, sm.snapshot());
+    expect(copy.driveImported).toBe(true);
+    expect(copy.count).toBe(2);
+    const old = new RegistryStateMachine();
+    old.restore(3, { users: [user('carol', 4)] });
+    expect(old.driveImported).toBe(false);
+  });
+
+  it('treats an import holding anything but users as a no-op', () => {
+    const sm = new RegistryStateMachine();
+    expect(sm.apply(1, { op: 'import', users: [user('a', 1), { username: 'b' }] })).toEqual({
+      kind: 'noop',
+    });
+    expect(sm.count).toBe(0);
+  });
+
   it('treats a malformed command as a no-op rather than crash every replica', () => {
     const sm = new RegistryStateMachine();
     expect(sm.apply(1, { op: 'register', user: { username: 7 } })).toEqual({ kind: 'noop' });
