@@ -258,3 +258,51 @@ describe('cpu_hysteresis_pct', () => {
     );
   });
 });
+
+describe('Google Drive settings', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  beforeEach(() => (tmp = makeTempDir()));
+  afterEach(() => tmp.cleanup());
+  const load = (extra: string, env: NodeJS.ProcessEnv = {}) => {
+    const file = join(tmp.dir, 'config.toml');
+    writeFileSync(file, SEED + extra);
+    return loadClusterConfig({ configPath: file, env });
+  };
+
+  it("defaults to Google's endpoints and a 0.5 s to 60 s backoff", () => {
+    expect(load('').drive).toEqual({
+      sharedDriveId: null,
+      registeredUsersFolderId: null,
+      credentialsPath: 'credentials/service-account.json',
+      apiRootUrl: 'https://www.googleapis.com/',
+      tokenUrl: 'https://oauth2.googleapis.com/token',
+      retryBaseMs: 500,
+      retryMaxMs: 60000,
+    });
+  });
+
+  it('points the API and the token request elsewhere, and reads the backoff keys', () => {
+    const drive = load('drive_retry_base_ms = 20\ndrive_retry_max_ms = 200\n', {
+      GOOGLE_API_ROOT_URL: 'http://127.0.0.1:9999',
+      GOOGLE_TOKEN_URL: 'http://127.0.0.1:9999/token',
+    }).drive;
+    expect(drive).toMatchObject({
+      apiRootUrl: 'http://127.0.0.1:9999/',
+      tokenUrl: 'http://127.0.0.1:9999/token',
+      retryBaseMs: 20,
+      retryMaxMs: 200,
+    });
+  });
+
+  it('refuses URLs that are not http(s) and a base delay above the maximum', () => {
+    expect(() => load('', { GOOGLE_API_ROOT_URL: 'nope' })).toThrow(
+      /GOOGLE_API_ROOT_URL: "nope" is not a URL/,
+    );
+    expect(() => load('', { GOOGLE_TOKEN_URL: 'ftp://x/token' })).toThrow(
+      /GOOGLE_TOKEN_URL: "ftp:\/\/x\/token" must be an http\(s\) URL/,
+    );
+    expect(() => load('drive_retry_base_ms = 500\ndrive_retry_max_ms = 100\n')).toThrow(
+      /drive_retry_base_ms: 500 is above drive_retry_max_ms 100/,
+    );
+  });
+});
