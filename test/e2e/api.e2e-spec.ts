@@ -6,6 +6,7 @@ import { TcpTransport } from '../../src/election/transport/tcp-transport';
 import { createApp } from '../../src/platform/create-app';
 import { FakeClock } from '../support/fake-clock';
 import { freePorts } from '../support/free-port';
+import { httpAdapterEnv } from '../support/http-adapter';
 import { waitFor } from '../support/poll';
 import { writeClusterConfig } from '../support/node-process';
 import { makeTempDir } from '../support/temp-dir';
@@ -24,11 +25,17 @@ describe('HTTP API on a single-node cluster', () => {
     const configPath = writeClusterConfig(tmp.dir, { peers: [`127.0.0.1:${electionPort}`] });
     const config = loadClusterConfig({
       configPath,
-      env: { DATA_DIR: `${tmp.dir}/data`, API_PORT: '3100', CLIENT_TIMEOUT_MS: '30000' },
+      env: {
+        DATA_DIR: `${tmp.dir}/data`,
+        API_PORT: '3100',
+        CLIENT_TIMEOUT_MS: '30000',
+        ...httpAdapterEnv(),
+      },
     });
     clock = new FakeClock();
     app = await createApp(config, false, clock);
-    await app.init();
+    // Listening, as in production: Fastify serves only once it is ready, which listen awaits.
+    await app.listen(0, '127.0.0.1');
     http = app.getHttpServer() as App;
     // A cluster of one elects itself at its first tick.
     await waitFor(
@@ -45,8 +52,14 @@ describe('HTTP API on a single-node cluster', () => {
   const register = (username: string, addr = '192.168.1.10:9000') =>
     request(http).post('/register').send({ username, addr });
 
+  it('runs on the HTTP platform this project asks for', () => {
+    expect(app.getHttpAdapter().getType()).toBe(process.env.HTTP_ADAPTER ?? 'fastify');
+  });
+
   it('reports health with the leader, term and leader API', async () => {
     const res = await request(http).get('/').expect(200);
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(res.body).toEqual({
       status: 'ok',
       is_leader: true,
@@ -187,12 +200,62 @@ describe('HTTP API on a single-node cluster', () => {
       expect(res.body.message).toMatch(message);
     });
 
+    it('names the JSON syntax error as JSON.parse does', async () => {
+      const res = await request(http)
+        .post('/register')
+        .set('Content-Type', 'application/json')
+        .send('{"username": "alice", ')
+        .expect(400);
+      let syntax = '';
+      try {
+        JSON.parse('{"username": "alice", ');
+      } catch (err) {
+        syntax = (err as Error).message;
+      }
+      expect(res.body).toEqual({
+        success: false,
+        message: `Malformed JSON in request body: ${syntax}`,
+      });
+    });
+
+    it('reads an empty body as {} and names every missing field', async () => {
+      const res = await request(http)
+        .post('/register')
+        .set('Content-Type', 'application/json')
+        .send('')
+        .expect(400);
+      expect(res.body).toEqual({
+        success: false,
+        message: 'username is required; addr is required',
+      });
+    });
+
+    it('refuses a charset other than UTF with 415', async () => {
+      const res = await request(http)
+        .post('/register')
+        .set('Content-Type', 'application/json; charset=latin1')
+        .send('{"username":"alice","addr":"1.2.3.4:5"}')
+        .expect(415);
+      expect(res.body).toEqual({ success: false, message: 'unsupported charset "LATIN1"' });
+    });
+
     it('refuses a body over 64 KiB with 413', async () => {
       const res = await request(http)
         .post('/register')
         .set('Content-Type', 'application/json')
         .send(JSON.stringify({ username: 'big', addr: '1.2.3.4:5', pad: 'x'.repeat(65 * 1024) }))
         .expect(413);
+      expect(res.body).toEqual({
+        success: false,
+        message: 'Request body is larger than the 64 KiB limit',
+      });
+    });
+
+    it('refuses a body over 64 KiB with 413 also when it comes without a Content-Length', async () => {
+      const req = request(http).post('/register').set('Content-Type', 'application/json');
+      // Written in chunks, so the body goes out chunked and its size is known only as it comes.
+      for (let i = 0; i < 66; i++) req.write('x'.repeat(1024));
+      const res = await req.expect(413);
       expect(res.body).toEqual({
         success: false,
         message: 'Request body is larger than the 64 KiB limit',
@@ -224,10 +287,10 @@ describe('HTTP API on a follower', () => {
     const configPath = writeClusterConfig(tmp.dir, { peers });
     const config = loadClusterConfig({
       configPath,
-      env: { DATA_DIR: `${tmp.dir}/data`, API_PORT: '3100' },
+      env: { DATA_DIR: `${tmp.dir}/data`, API_PORT: '3100', ...httpAdapterEnv() },
     });
     app = await createApp(config, false);
-    await app.init();
+    await app.listen(0, '127.0.0.1');
     http = app.getHttpServer() as App;
   });
 
