@@ -170,6 +170,33 @@ describe('HTTP API on a single-node cluster', () => {
       .expect(200);
   });
 
+  describe('bad heartbeats: the same errors as class-validator gives, and nobody goes online', () => {
+    beforeEach(async () => {
+      await register('alice').expect(200);
+    });
+    afterEach(async () => {
+      expect((await request(http).get('/discover')).body.count).toBe(0);
+    });
+
+    it.each([
+      ['{"username": ', 400, /^Malformed JSON in request body: /],
+      ['"alice"', 400, /^Request body must be a JSON object$/],
+      ['{}', 400, /^username is required$/],
+      ['{"username":"al ice"}', 400, /^username may only contain/],
+      ['{"username":"alice","addr":"1.2.3.4:0"}', 400, /port 0 is outside 1-65535/],
+      ['{"username":"alice","at":1}', 400, /^property at should not exist$/],
+    ])('POST /heartbeat %s → %i', async (body, status, message) => {
+      const res = await request(http)
+        .post('/heartbeat')
+        .set('Content-Type', 'application/json')
+        .send(body)
+        .expect(status)
+        .expect('Content-Type', /json/);
+      expect(res.body.success).toBe(false);
+      expect(res.body.message).toMatch(message);
+    });
+  });
+
   describe('bad input: a clear JSON error, and nothing written', () => {
     afterEach(async () => {
       expect((await request(http).get('/users')).body).toEqual({ users: [], count: 0 });
