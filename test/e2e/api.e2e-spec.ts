@@ -117,7 +117,10 @@ describe('HTTP API on a single-node cluster', () => {
       .expect(200);
     clock.advance(50);
 
-    const res = await request(http).get('/discover').expect(200);
+    const res = await request(http)
+      .get('/discover')
+      .expect(200)
+      .expect('Content-Type', 'application/json; charset=utf-8');
     expect(res.body).toEqual({
       online_clients: [
         {
