@@ -23,7 +23,11 @@ export async function createFastifyApp(
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
     try {
-      done(null, parseJsonBody(body as Buffer, req.headers['content-type']));
+      const { headers } = req;
+      done(
+        null,
+        parseJsonBody(body as Buffer, headers['content-type'], headers['content-encoding']),
+      );
     } catch (err) {
       done(err as Error, undefined);
     }

@@ -1,3 +1,6 @@
+import * as zlib from 'node:zlib';
+import { MAX_BODY_BYTES } from '../common/http/error-response';
+
 /**
  * The request body as JSON, with the failures Express's body-parser reports (the same `type`,
  * status and message), so that error responses do not depend on the HTTP platform.
@@ -16,7 +19,11 @@ export class BodyError extends Error {
 }
 
 /** Not strict: a scalar such as "alice" is valid JSON, and validation then says what is wrong. */
-export function parseJsonBody(raw: Buffer, contentType: string | undefined): unknown {
+export function parseJsonBody(
+  body: Buffer,
+  contentType: string | undefined,
+  contentEncoding: string | undefined,
+): unknown {
   const charset = charsetOf(contentType) ?? 'utf-8';
   if (!charset.startsWith('utf-')) {
     throw new BodyError(
@@ -25,6 +32,7 @@ export function parseJsonBody(raw: Buffer, contentType: string | undefined): unk
       `unsupported charset "${charset.toUpperCase()}"`,
     );
   }
+  const raw = decompress(body, (contentEncoding ?? 'identity').toLowerCase());
   let text: string;
   try {
     text = charset === 'utf-8' ? raw.toString('utf8') : new TextDecoder(charset).decode(raw);
@@ -41,6 +49,31 @@ export function parseJsonBody(raw: Buffer, contentType: string | undefined): unk
     return JSON.parse(text) as unknown;
   } catch (err) {
     throw new BodyError(400, 'entity.parse.failed', (err as Error).message);
+  }
+}
+
+type Decompress = (buf: Buffer, opts: zlib.ZlibOptions & zlib.BrotliOptions) => Buffer;
+const DECOMPRESSORS: Record<string, Decompress | undefined> = {
+  gzip: zlib.gunzipSync,
+  deflate: zlib.inflateSync,
+  br: zlib.brotliDecompressSync,
+  zstd: (zlib as unknown as { zstdDecompressSync?: Decompress }).zstdDecompressSync,
+};
+
+/** As body-parser inflates; the size limit holds for the inflated body. */
+function decompress(body: Buffer, encoding: string): Buffer {
+  if (encoding === 'identity') return body;
+  const inflate = Object.hasOwn(DECOMPRESSORS, encoding) ? DECOMPRESSORS[encoding] : undefined;
+  if (!inflate) {
+    throw new BodyError(415, 'encoding.unsupported', `unsupported content encoding "${encoding}"`);
+  }
+  try {
+    return inflate(body, { maxOutputLength: MAX_BODY_BYTES });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new BodyError(413, 'entity.too.large', 'request entity too large');
+    }
+    throw new BodyError(400, 'stream.error', (err as Error).message);
   }
 }
 

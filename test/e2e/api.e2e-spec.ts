@@ -1,3 +1,4 @@
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { App } from 'supertest/types';
@@ -267,6 +268,44 @@ describe('HTTP API on a single-node cluster', () => {
         .send('{"username":"alice","addr":"1.2.3.4:5"}')
         .expect(415);
       expect(res.body).toEqual({ success: false, message: 'unsupported charset "LATIN1"' });
+    });
+
+    /** A POST /register with a body as given: supertest would serialize a Buffer as JSON. */
+    const postRaw = async (body: Buffer | string, encoding: string) => {
+      const res = await fetch(`${await app.getUrl()}/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Content-Encoding': encoding },
+        body,
+      });
+      return { status: res.status, body: await res.json() };
+    };
+
+    it('inflates a compressed body, and refuses an encoding it does not know with 415', async () => {
+      const json = JSON.stringify({ username: 'zipped', addr: '1.2.3.4:5', role: 'x' });
+      // Refused for a field, so the body was inflated and parsed.
+      const refusedForRole = {
+        status: 400,
+        body: { success: false, message: 'property role should not exist' },
+      };
+      expect(await postRaw(gzipSync(json), 'gzip')).toEqual(refusedForRole);
+      expect(await postRaw(deflateSync(json), 'deflate')).toEqual(refusedForRole);
+      expect(await postRaw(brotliCompressSync(json), 'br')).toEqual(refusedForRole);
+      expect(await postRaw(json, 'compress')).toEqual({
+        status: 415,
+        body: { success: false, message: 'unsupported content encoding "compress"' },
+      });
+    });
+
+    it('refuses a compressed body that inflates past 64 KiB with 413', async () => {
+      const big = JSON.stringify({
+        username: 'big',
+        addr: '1.2.3.4:5',
+        pad: 'x'.repeat(65 * 1024),
+      });
+      expect(await postRaw(gzipSync(big), 'gzip')).toEqual({
+        status: 413,
+        body: { success: false, message: 'Request body is larger than the 64 KiB limit' },
+      });
     });
 
     it('refuses a body over 64 KiB with 413', async () => {
