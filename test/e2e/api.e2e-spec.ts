@@ -161,6 +161,12 @@ describe('HTTP API on a single-node cluster', () => {
     });
   });
 
+  it('routes as Express does: a trailing slash and the case of the path do not matter', async () => {
+    for (const path of ['/users/', '/USERS']) {
+      expect((await request(http).get(path).expect(200)).body).toEqual({ users: [], count: 0 });
+    }
+  });
+
   it('answers 404 to a heartbeat from an unknown user', async () => {
     const res = await request(http).post('/heartbeat').send({ username: 'charlie' }).expect(404);
     expect(res.body).toEqual({ success: false, message: "User 'charlie' is not registered" });
