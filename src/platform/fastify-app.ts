@@ -13,6 +13,10 @@ export async function createFastifyApp(
     bodyLimit: MAX_BODY_BYTES,
     // Express routes /Users and /users/ to /users; clients written against it keep working.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    // While closing, Fastify would answer with its own 503 body; Nest answers instead, so the
+    // client gets the usual JSON with Retry-After (the node has stopped serving as leader by
+    // then), and Fastify still adds Connection: close, so connections drain all the same.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     ...options,
