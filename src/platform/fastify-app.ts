@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { DynamicModule, INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -26,8 +27,10 @@ export async function createFastifyApp(
   // Fastify's own parsers would refuse form content types and scalars; one parser takes all.
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+    const { headers } = req;
+    // A request that announces no body has none, as body-parser sees it, whatever its type.
+    if (!announcesBody(headers)) return done(null, undefined);
     try {
-      const { headers } = req;
       done(
         null,
         parseJsonBody(body as Buffer, headers['content-type'], headers['content-encoding']),
@@ -36,5 +39,15 @@ export async function createFastifyApp(
       done(err as Error, undefined);
     }
   });
+  // Fastify skips parsing a request with no Content-Type and Content-Length: 0, where
+  // body-parser reads the announced, empty body as {}.
+  fastify.addHook('preValidation', (req, _reply, done) => {
+    if (req.body === undefined && announcesBody(req.headers)) req.body = {};
+    done();
+  });
   return app;
+}
+
+function announcesBody(headers: IncomingHttpHeaders): boolean {
+  return headers['transfer-encoding'] !== undefined || headers['content-length'] !== undefined;
 }

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
@@ -265,6 +266,40 @@ describe('HTTP API on a single-node cluster', () => {
         success: false,
         message: 'username is required; addr is required',
       });
+    });
+
+    it.each([
+      [
+        'no body announced',
+        { 'Content-Type': 'application/json' },
+        'Request body must be a JSON object',
+      ],
+      [
+        'an empty body and no type',
+        { 'Content-Length': '0' },
+        'username is required; addr is required',
+      ],
+    ])('reads %s as body-parser does', async (_what, headers, message) => {
+      const { port } = new URL(await app.getUrl());
+      // Written by hand: node:http, fetch and supertest would all add a body header of their own.
+      const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`);
+      const raw = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write(
+            `POST /register HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${head.join('')}\r\n`,
+          ),
+        );
+        socket.on('data', (c: Buffer) => (text += c.toString()));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      const res = {
+        status: Number(raw.split(' ')[1]),
+        body: raw.slice(raw.indexOf('\r\n\r\n') + 4),
+      };
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.body)).toEqual({ success: false, message });
     });
 
     it('refuses a charset other than UTF with 415', async () => {
