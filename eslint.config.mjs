@@ -27,6 +27,29 @@ export default tseslint.config(
     },
   },
   {
+    // Only src/platform/ knows the HTTP platform; everything else speaks Nest, so that
+    // HTTP_ADAPTER can pick either (README, "HTTP platform").
+    files: ['src/**/*.ts'],
+    ignores: ['src/platform/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['express', 'express/*', 'fastify', 'fastify/*', '@fastify/*'],
+              message: 'Only src/platform/ may use the HTTP platform.',
+            },
+            {
+              group: ['@nestjs/platform-express', '@nestjs/platform-fastify'],
+              message: 'Only src/platform/ may use the HTTP platform.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -1,5 +1,9 @@
 /**
- * Two projects: fast in-process unit tests, and e2e tests that start real nodes.
+ * Three projects: fast in-process unit tests, e2e tests (in-process and real nodes) on the
+ * default HTTP platform, Fastify, and `e2e-express`, which runs on Express the specs where the
+ * platform shows: the whole HTTP API, and real processes (start, port in use, SIGTERM). The
+ * cluster specs talk to the leader the same way on either platform, so running them twice would
+ * double the suite's time and test the election twice, not Express.
  *
  * NestJS 12 and a few of its dependencies ship ES modules only. Node 20 can require() them, but
  * Jest's module system cannot, so Babel turns just those packages into CommonJS for the tests.
@@ -43,6 +47,16 @@ module.exports = {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/e2e-setup.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'e2e-express',
+      testMatch: [
+        '<rootDir>/test/e2e/api.e2e-spec.ts',
+        '<rootDir>/test/e2e/node-process.e2e-spec.ts',
+      ],
+      setupFiles: [...shared.setupFiles, '<rootDir>/test/support/express-adapter-env.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/e2e-setup.ts'],
     },
   ],

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ClientsService } from './clients.service';
 import { HeartbeatDto } from './dto/heartbeat.dto';
 import { RegisterDto } from './dto/register.dto';
@@ -27,6 +27,8 @@ export class ClientsController {
   }
 
   @Get('discover')
+  // The body comes serialized; without this, a string would go out as text/html or text/plain.
+  @Header('Content-Type', 'application/json; charset=utf-8')
   discover() {
     return this.clients.discover();
   }

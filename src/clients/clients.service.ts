@@ -40,8 +40,9 @@ export class ClientsService {
     return { users, count: users.length };
   }
 
-  discover() {
-    const online = this.presence.list();
-    return { online_clients: online, count: online.length, is_leader: true as const };
+  /** `{online_clients, count, is_leader: true}`, serialized here: see PresenceService.listJson. */
+  discover(): string {
+    const { json, count } = this.presence.listJson();
+    return `{"online_clients":${json},"count":${count},"is_leader":true}`;
   }
 }

@@ -14,6 +14,8 @@ export interface OnlineClient {
   addr: string;
   /** Monotonic time of the last heartbeat. */
   lastSeen: number;
+  /** This client's part of /discover up to its age, kept until the entry changes. */
+  json?: string;
 }
 
 export interface OnlineClientView {
@@ -124,6 +126,25 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     return out;
   }
 
+  /**
+   * `list()` as JSON, for /discover. Only the age changes from one request to the next, so each
+   * client's part up to its age is serialized once per heartbeat, not once per request.
+   */
+  listJson(): { json: string; count: number } {
+    this.expireDue();
+    const now = this.clock.monotonicMs();
+    const wall = this.clock.wallMs();
+    let out = '[';
+    let count = 0;
+    for (const c of this.online.values()) {
+      const age = Math.max(0, Math.round(now - c.lastSeen));
+      // The heartbeat's wall time is fixed once known, where list() recomputes it per call.
+      c.json ??= `{"username":${JSON.stringify(c.username)},"addr":${JSON.stringify(c.addr)},"last_seen":"${new Date(wall - age).toISOString()}","last_seen_ms_ago":`;
+      out += `${count++ > 0 ? ',' : ''}${c.json}${age}}`;
+    }
+    return { json: `${out}]`, count };
+  }
+
   // ---- presence sync: the leader's side ------------------------------------------------------
 
   /** Starts or stops recording changes for followers; starting forgets what came before. */
@@ -177,7 +198,10 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     if (gapMs <= 0) return;
     const now = this.clock.monotonicMs();
     // A uniform shift, capped at now, keeps the map in last-heartbeat order.
-    for (const c of this.online.values()) c.lastSeen = Math.min(now, c.lastSeen + gapMs);
+    for (const c of this.online.values()) {
+      c.lastSeen = Math.min(now, c.lastSeen + gapMs);
+      c.json = undefined;
+    }
     this.tailSeen = Math.min(now, this.tailSeen + gapMs);
   }
 
@@ -192,6 +216,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       this.online.delete(username);
       entry.addr = addr;
       entry.lastSeen = lastSeen;
+      entry.json = undefined;
     }
     this.online.set(username, moved);
     if (this.tracking) {

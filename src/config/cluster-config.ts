@@ -34,6 +34,8 @@ export interface ClusterConfig {
   dataDir: string;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  /** The HTTP platform under Nest: Fastify by default, Express where a deployment needs it. */
+  httpAdapter: 'fastify' | 'express';
   drive: DriveSettings;
 }
 

@@ -205,6 +205,7 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
       ),
     logLevel: readLogLevel(file, src.env),
     logFormat: readLogFormat(file, src.env.LOG_FORMAT),
+    httpAdapter: readHttpAdapter(file, src.env.HTTP_ADAPTER),
     drive: {
       sharedDriveId: src.env.SHARED_DRIVE_ID?.trim() || null,
       registeredUsersFolderId: src.env.REGISTERED_USERS_FOLDER_ID?.trim() || null,
@@ -306,6 +307,17 @@ function readLogFormat(file: string, value: string | undefined): LogFormat {
     throw new ConfigError(file, 'LOG_FORMAT', `"${value}" is not one of text, json`);
   }
   return v as LogFormat;
+}
+
+const HTTP_ADAPTERS = ['fastify', 'express'] as const;
+
+function readHttpAdapter(file: string, value: string | undefined): ClusterConfig['httpAdapter'] {
+  const v = value?.trim().toLowerCase();
+  if (!v) return 'fastify';
+  if (!(HTTP_ADAPTERS as readonly string[]).includes(v)) {
+    throw new ConfigError(file, 'HTTP_ADAPTER', `"${value}" is not one of fastify, express`);
+  }
+  return v as ClusterConfig['httpAdapter'];
 }
 
 function typeOf(v: unknown): string {

@@ -1,5 +1,4 @@
-import { isHostPortError, parseHostPort } from '../common/address';
-import { USERNAME_PATTERN } from '../clients/dto/username.decorator';
+import { hostPortError, usernameError } from '../clients/dto/field-rules';
 import { isRegisteredUser, type RegisteredUser } from '../storage/registered-user';
 
 /** One file per user in the registered-users folder, named after the user. */
@@ -35,12 +34,9 @@ export function parseUserFile(name: string, content: string): RegisteredUser | {
   if (json.username !== expected) {
     return { why: `username '${json.username}' does not match the file name` };
   }
-  if (!USERNAME_PATTERN.test(json.username) || json.username.length > 64) {
-    return { why: `username '${json.username}' is not a valid username` };
-  }
-  if (isHostPortError(parseHostPort(json.addr))) {
-    return { why: `addr '${json.addr}' is not host:port` };
-  }
+  const badName = usernameError(json.username);
+  if (badName) return { why: `username '${json.username}': ${badName}` };
+  if (hostPortError('addr', json.addr)) return { why: `addr '${json.addr}' is not host:port` };
   if (json.user_id === '' || Number.isNaN(Date.parse(json.registered_at))) {
     return { why: 'user_id is empty or registered_at is not a date' };
   }

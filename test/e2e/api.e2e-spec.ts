@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { App } from 'supertest/types';
@@ -6,6 +8,7 @@ import { TcpTransport } from '../../src/election/transport/tcp-transport';
 import { createApp } from '../../src/platform/create-app';
 import { FakeClock } from '../support/fake-clock';
 import { freePorts } from '../support/free-port';
+import { httpAdapterEnv } from '../support/http-adapter';
 import { waitFor } from '../support/poll';
 import { writeClusterConfig } from '../support/node-process';
 import { makeTempDir } from '../support/temp-dir';
@@ -24,11 +27,17 @@ describe('HTTP API on a single-node cluster', () => {
     const configPath = writeClusterConfig(tmp.dir, { peers: [`127.0.0.1:${electionPort}`] });
     const config = loadClusterConfig({
       configPath,
-      env: { DATA_DIR: `${tmp.dir}/data`, API_PORT: '3100', CLIENT_TIMEOUT_MS: '30000' },
+      env: {
+        DATA_DIR: `${tmp.dir}/data`,
+        API_PORT: '3100',
+        CLIENT_TIMEOUT_MS: '30000',
+        ...httpAdapterEnv(),
+      },
     });
     clock = new FakeClock();
     app = await createApp(config, false, clock);
-    await app.init();
+    // Listening, as in production: Fastify serves only once it is ready, which listen awaits.
+    await app.listen(0, '127.0.0.1');
     http = app.getHttpServer() as App;
     // A cluster of one elects itself at its first tick.
     await waitFor(
@@ -45,8 +54,14 @@ describe('HTTP API on a single-node cluster', () => {
   const register = (username: string, addr = '192.168.1.10:9000') =>
     request(http).post('/register').send({ username, addr });
 
+  it('runs on the HTTP platform this project asks for', () => {
+    expect(app.getHttpAdapter().getType()).toBe(process.env.HTTP_ADAPTER ?? 'fastify');
+  });
+
   it('reports health with the leader, term and leader API', async () => {
     const res = await request(http).get('/').expect(200);
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(res.body).toEqual({
       status: 'ok',
       is_leader: true,
@@ -105,7 +120,10 @@ describe('HTTP API on a single-node cluster', () => {
       .expect(200);
     clock.advance(50);
 
-    const res = await request(http).get('/discover').expect(200);
+    const res = await request(http)
+      .get('/discover')
+      .expect(200)
+      .expect('Content-Type', 'application/json; charset=utf-8');
     expect(res.body).toEqual({
       online_clients: [
         {
@@ -145,6 +163,12 @@ describe('HTTP API on a single-node cluster', () => {
     });
   });
 
+  it('routes as Express does: a trailing slash and the case of the path do not matter', async () => {
+    for (const path of ['/users/', '/USERS']) {
+      expect((await request(http).get(path).expect(200)).body).toEqual({ users: [], count: 0 });
+    }
+  });
+
   it('answers 404 to a heartbeat from an unknown user', async () => {
     const res = await request(http).post('/heartbeat').send({ username: 'charlie' }).expect(404);
     expect(res.body).toEqual({ success: false, message: "User 'charlie' is not registered" });
@@ -156,6 +180,33 @@ describe('HTTP API on a single-node cluster', () => {
       .set('Content-Type', 'application/x-www-form-urlencoded')
       .send('{"username":"curl","addr":"127.0.0.1:9000"}')
       .expect(200);
+  });
+
+  describe('bad heartbeats: the same errors as class-validator gives, and nobody goes online', () => {
+    beforeEach(async () => {
+      await register('alice').expect(200);
+    });
+    afterEach(async () => {
+      expect((await request(http).get('/discover')).body.count).toBe(0);
+    });
+
+    it.each([
+      ['{"username": ', 400, /^Malformed JSON in request body: /],
+      ['"alice"', 400, /^Request body must be a JSON object$/],
+      ['{}', 400, /^username is required$/],
+      ['{"username":"al ice"}', 400, /^username may only contain/],
+      ['{"username":"alice","addr":"1.2.3.4:0"}', 400, /port 0 is outside 1-65535/],
+      ['{"username":"alice","at":1}', 400, /^property at should not exist$/],
+    ])('POST /heartbeat %s → %i', async (body, status, message) => {
+      const res = await request(http)
+        .post('/heartbeat')
+        .set('Content-Type', 'application/json')
+        .send(body)
+        .expect(status)
+        .expect('Content-Type', /json/);
+      expect(res.body.success).toBe(false);
+      expect(res.body.message).toMatch(message);
+    });
   });
 
   describe('bad input: a clear JSON error, and nothing written', () => {
@@ -188,12 +239,134 @@ describe('HTTP API on a single-node cluster', () => {
       expect(res.body.message).toMatch(message);
     });
 
+    it('names the JSON syntax error as JSON.parse does', async () => {
+      const res = await request(http)
+        .post('/register')
+        .set('Content-Type', 'application/json')
+        .send('{"username": "alice", ')
+        .expect(400);
+      let syntax = '';
+      try {
+        JSON.parse('{"username": "alice", ');
+      } catch (err) {
+        syntax = (err as Error).message;
+      }
+      expect(res.body).toEqual({
+        success: false,
+        message: `Malformed JSON in request body: ${syntax}`,
+      });
+    });
+
+    it('reads an empty body as {} and names every missing field', async () => {
+      const res = await request(http)
+        .post('/register')
+        .set('Content-Type', 'application/json')
+        .send('')
+        .expect(400);
+      expect(res.body).toEqual({
+        success: false,
+        message: 'username is required; addr is required',
+      });
+    });
+
+    it.each([
+      [
+        'no body announced',
+        { 'Content-Type': 'application/json' },
+        'Request body must be a JSON object',
+      ],
+      [
+        'an empty body and no type',
+        { 'Content-Length': '0' },
+        'username is required; addr is required',
+      ],
+    ])('reads %s as body-parser does', async (_what, headers, message) => {
+      const { port } = new URL(await app.getUrl());
+      // Written by hand: node:http, fetch and supertest would all add a body header of their own.
+      const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`);
+      const raw = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.write(
+            `POST /register HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${head.join('')}\r\n`,
+          ),
+        );
+        socket.on('data', (c: Buffer) => (text += c.toString()));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      const res = {
+        status: Number(raw.split(' ')[1]),
+        body: raw.slice(raw.indexOf('\r\n\r\n') + 4),
+      };
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.body)).toEqual({ success: false, message });
+    });
+
+    it('refuses a charset other than UTF with 415', async () => {
+      const res = await request(http)
+        .post('/register')
+        .set('Content-Type', 'application/json; charset=latin1')
+        .send('{"username":"alice","addr":"1.2.3.4:5"}')
+        .expect(415);
+      expect(res.body).toEqual({ success: false, message: 'unsupported charset "LATIN1"' });
+    });
+
+    /** A POST /register with a body as given: supertest would serialize a Buffer as JSON. */
+    const postRaw = async (body: Buffer | string, encoding: string) => {
+      const res = await fetch(`${await app.getUrl()}/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Content-Encoding': encoding },
+        body,
+      });
+      return { status: res.status, body: await res.json() };
+    };
+
+    it('inflates a compressed body, and refuses an encoding it does not know with 415', async () => {
+      const json = JSON.stringify({ username: 'zipped', addr: '1.2.3.4:5', role: 'x' });
+      // Refused for a field, so the body was inflated and parsed.
+      const refusedForRole = {
+        status: 400,
+        body: { success: false, message: 'property role should not exist' },
+      };
+      expect(await postRaw(gzipSync(json), 'gzip')).toEqual(refusedForRole);
+      expect(await postRaw(deflateSync(json), 'deflate')).toEqual(refusedForRole);
+      expect(await postRaw(brotliCompressSync(json), 'br')).toEqual(refusedForRole);
+      expect(await postRaw(json, 'compress')).toEqual({
+        status: 415,
+        body: { success: false, message: 'unsupported content encoding "compress"' },
+      });
+    });
+
+    it('refuses a compressed body that inflates past 64 KiB with 413', async () => {
+      const big = JSON.stringify({
+        username: 'big',
+        addr: '1.2.3.4:5',
+        pad: 'x'.repeat(65 * 1024),
+      });
+      expect(await postRaw(gzipSync(big), 'gzip')).toEqual({
+        status: 413,
+        body: { success: false, message: 'Request body is larger than the 64 KiB limit' },
+      });
+    });
+
     it('refuses a body over 64 KiB with 413', async () => {
       const res = await request(http)
         .post('/register')
         .set('Content-Type', 'application/json')
         .send(JSON.stringify({ username: 'big', addr: '1.2.3.4:5', pad: 'x'.repeat(65 * 1024) }))
         .expect(413);
+      expect(res.body).toEqual({
+        success: false,
+        message: 'Request body is larger than the 64 KiB limit',
+      });
+    });
+
+    it('refuses a body over 64 KiB with 413 also when it comes without a Content-Length', async () => {
+      const req = request(http).post('/register').set('Content-Type', 'application/json');
+      // Written in chunks, so the body goes out chunked and its size is known only as it comes.
+      for (let i = 0; i < 66; i++) req.write('x'.repeat(1024));
+      const res = await req.expect(413);
       expect(res.body).toEqual({
         success: false,
         message: 'Request body is larger than the 64 KiB limit',
@@ -225,10 +398,10 @@ describe('HTTP API on a follower', () => {
     const configPath = writeClusterConfig(tmp.dir, { peers });
     const config = loadClusterConfig({
       configPath,
-      env: { DATA_DIR: `${tmp.dir}/data`, API_PORT: '3100' },
+      env: { DATA_DIR: `${tmp.dir}/data`, API_PORT: '3100', ...httpAdapterEnv() },
     });
     app = await createApp(config, false);
-    await app.init();
+    await app.listen(0, '127.0.0.1');
     http = app.getHttpServer() as App;
   });
 

@@ -61,6 +61,15 @@ describe('node process', () => {
       ]);
     });
 
+    it('for an HTTP_ADAPTER it does not know', async () => {
+      const s = await singleNode();
+      const node = start({ ...s, env: { HTTP_ADAPTER: 'koa' } });
+      expect(await node.exited).toEqual({ code: 2, signal: null });
+      expect(node.lines).toEqual([
+        `rollcall: config error: ${s.config}: HTTP_ADAPTER: "koa" is not one of fastify, express`,
+      ]);
+    });
+
     it.each(['API', 'election'])('for a %s port already in use', async (which) => {
       const s = await singleNode();
       const taken = which === 'API' ? s.apiPort : s.electionPort;

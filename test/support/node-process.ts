@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { httpAdapterEnv } from './http-adapter';
 import { waitFor } from './poll';
 
 export const MAIN_JS = join(__dirname, '..', '..', 'dist', 'main.js');
@@ -65,6 +66,7 @@ export class NodeProcess {
         API_HOST: '127.0.0.1',
         DATA_DIR: opts.dataDir,
         LOG_LEVEL: 'info',
+        ...httpAdapterEnv(),
         ...opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

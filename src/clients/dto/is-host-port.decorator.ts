@@ -1,5 +1,5 @@
 import { registerDecorator, type ValidationArguments } from 'class-validator';
-import { isHostPortError, parseHostPort } from '../../common/address';
+import { hostPortError } from './field-rules';
 
 /** `host:port` with an IPv4 address, a bracketed IPv6 address or a DNS name; port 1-65535. */
 export function IsHostPort(): PropertyDecorator {
@@ -9,15 +9,9 @@ export function IsHostPort(): PropertyDecorator {
       target: target.constructor,
       propertyName: propertyName as string,
       validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' && !isHostPortError(parseHostPort(value)),
-        defaultMessage: (args?: ValidationArguments) => {
-          const value: unknown = args?.value;
-          if (typeof value !== 'string') return `${args?.property} must be a string "host:port"`;
-          const parsed = parseHostPort(value);
-          const why = isHostPortError(parsed) ? parsed.error : 'invalid';
-          return `${args?.property} must be host:port with an IPv4 address, a bracketed IPv6 address or a DNS name and a port 1-65535 (${why})`;
-        },
+        validate: (value: unknown) => hostPortError(propertyName as string, value) === null,
+        defaultMessage: (args?: ValidationArguments) =>
+          hostPortError(args?.property ?? String(propertyName), args?.value) ?? 'invalid',
       },
     });
   };

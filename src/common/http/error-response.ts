@@ -16,9 +16,13 @@ export interface ErrorResponse {
   internal?: boolean;
 }
 
-/** Body-parser failures carry a `type` and an HTTP status; duck-typed so no platform is imported. */
+/**
+ * Body-parser failures carry a `type` and an HTTP status, Fastify's a `code`; duck-typed so that
+ * no platform is imported.
+ */
 interface ParserError {
   type?: string;
+  code?: string;
   status?: number;
   statusCode?: number;
   expose?: boolean;
@@ -59,7 +63,7 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   if (parser?.type === 'entity.parse.failed') {
     return fail(400, `Malformed JSON in request body: ${parser.message}`);
   }
-  if (parser?.type === 'entity.too.large') {
+  if (parser?.type === 'entity.too.large' || parser?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return fail(413, `Request body is larger than the ${MAX_BODY_BYTES / 1024} KiB limit`);
   }
   if (err instanceof HttpException) {

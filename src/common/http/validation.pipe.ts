@@ -4,6 +4,7 @@ import {
   ValidationPipe,
   type ValidationError,
 } from '@nestjs/common';
+import { bodyValidatorFor } from './body-validator';
 
 function messages(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
@@ -13,19 +14,23 @@ function messages(errors: ValidationError[], prefix = ''): string[] {
   });
 }
 
-/** A JSON body that is an array or a scalar has no fields to validate: say so plainly. */
+const invalid = (message: string) => new BadRequestException({ success: false, message });
+
+/**
+ * A JSON body that is an array or a scalar has no fields to validate: say so plainly. A DTO
+ * with a hand-written validator (see body-validator.ts) is checked by it alone.
+ */
 class JsonBodyValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (
-      metadata.type === 'body' &&
-      (typeof value !== 'object' || value === null || Array.isArray(value))
-    ) {
-      throw new BadRequestException({
-        success: false,
-        message: 'Request body must be a JSON object',
-      });
+    if (metadata.type !== 'body') return super.transform(value, metadata);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw invalid('Request body must be a JSON object');
     }
-    return super.transform(value, metadata);
+    const validate = bodyValidatorFor(metadata.metatype);
+    if (!validate) return super.transform(value, metadata);
+    const checked = validate(value as Record<string, unknown>);
+    if (!checked.ok) throw invalid(checked.messages.join('; '));
+    return checked.value;
   }
 }
 
@@ -38,10 +43,6 @@ export function createValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     transform: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) =>
-      new BadRequestException({
-        success: false,
-        message: messages(errors).join('; ') || 'Invalid request body',
-      }),
+    exceptionFactory: (errors) => invalid(messages(errors).join('; ') || 'Invalid request body'),
   });
 }

@@ -165,3 +165,46 @@ describe('PresenceService sync between leader and followers', () => {
     expect(p.list().map((c) => c.username)).toEqual(['fresh']);
   });
 });
+
+describe('PresenceService.listJson, the body of /discover', () => {
+  const TIMEOUT = 30_000;
+
+  it('says what list() says after every kind of change, though it keeps parts between calls', () => {
+    const clock = new FakeClock();
+    const p = new PresenceService(
+      { clientTimeoutMs: TIMEOUT } as ClusterConfig,
+      clock,
+      new SchedulerRegistry(),
+    );
+    const same = () => {
+      const { json, count } = p.listJson();
+      const list = p.list();
+      expect(JSON.parse(json)).toEqual(list);
+      expect(count).toBe(list.length);
+    };
+    same();
+    p.heartbeat('alice', '10.0.0.1:9000');
+    same();
+    clock.advance(250);
+    p.heartbeat('bob', '10.0.0.2:9000');
+    same();
+    clock.advance(50);
+    same(); // only the ages moved
+    p.heartbeat('alice', '10.9.9.9:7000'); // moved, and now the freshest
+    same();
+    clock.advance(TIMEOUT - 10);
+    p.heartbeat('carol', '[::1]:1');
+    same();
+    clock.advance(10); // bob expires
+    same();
+    p.apply({ online: [['dave', 'peer.example.org:1', 5_000]], offline: ['carol'] });
+    same();
+    clock.advance(700);
+    p.extendBy(700); // every entry's last heartbeat moves
+    same();
+    p.replaceAll([['erin', '10.0.0.5:5', 20]]);
+    same();
+    clock.advance(TIMEOUT);
+    expect(p.listJson()).toEqual({ json: '[]', count: 0 });
+  });
+});

@@ -231,6 +231,17 @@ describe('loadClusterConfig', () => {
     expectError(() => load(SEED, { LOG_LEVEL: 'loud' }), 'LOG_LEVEL', /not one of/);
     expectError(() => load(SEED, { LOG_FORMAT: 'xml' }), 'LOG_FORMAT', /not one of text, json/);
   });
+
+  it('picks the HTTP platform from HTTP_ADAPTER, Fastify unless told otherwise', () => {
+    expect(load(SEED).httpAdapter).toBe('fastify');
+    expect(load(SEED, { HTTP_ADAPTER: 'express' }).httpAdapter).toBe('express');
+    expect(load(SEED, { HTTP_ADAPTER: ' Fastify ' }).httpAdapter).toBe('fastify');
+    expectError(
+      () => load(SEED, { HTTP_ADAPTER: 'koa' }),
+      'HTTP_ADAPTER',
+      /^"koa" is not one of fastify, express$/,
+    );
+  });
 });
 
 describe('cpu_hysteresis_pct', () => {
