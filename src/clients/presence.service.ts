@@ -29,6 +29,10 @@ export interface OnlineClientView {
 /** A client as it travels between nodes: its age, not a clock reading, so skew does not matter. */
 export type PresenceRecord = [username: string, addr: string, ageMs: number];
 
+/** A client came online or moved (`online`), or its heartbeats stopped (`offline`). */
+export type PresenceEvent =
+  { kind: 'online'; username: string; addr: string } | { kind: 'offline'; username: string };
+
 export interface PresenceChanges {
   online: PresenceRecord[];
   offline: string[];
@@ -57,6 +61,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private readonly gone = new Set<string>();
   /** The newest lastSeen in the map: what an entry going to the end may not be older than. */
   private tailSeen = -Infinity;
+  private readonly listeners: ((event: PresenceEvent) => void)[] = [];
 
   constructor(
     @Inject(CLUSTER_CONFIG) config: ClusterConfig,
@@ -84,6 +89,11 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     return this.online.size;
   }
 
+  /** Called for each client that comes online, moves or goes offline; never for a refresh. */
+  onEvent(listener: (event: PresenceEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
   heartbeat(username: string, addr: string): void {
     this.touch(username, addr, this.clock.monotonicMs());
   }
@@ -101,6 +111,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
         this.gone.add(entry.username);
       }
       if (expired++ === 0) first = entry.username;
+      this.emit({ kind: 'offline', username: entry.username });
     }
     if (expired > 0) {
       const who = expired === 1 ? `'${first}'` : `${expired} clients ('${first}' and others)`;
@@ -186,7 +197,9 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   /** Applies the leader's changes to the shadow. */
   apply(changes: PresenceChanges): void {
     const now = this.clock.monotonicMs();
-    for (const name of changes.offline) this.online.delete(name);
+    for (const name of changes.offline) {
+      if (this.online.delete(name)) this.emit({ kind: 'offline', username: name });
+    }
     for (const [username, addr, ageMs] of changes.online) this.touch(username, addr, now - ageMs);
   }
 
@@ -205,6 +218,10 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     this.tailSeen = Math.min(now, this.tailSeen + gapMs);
   }
 
+  private emit(event: PresenceEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
   private touch(username: string, addr: string, seenAt: number): void {
     const entry = this.online.get(username);
     // The map must stay in last-heartbeat order: an entry goes to the end, so it may not be
@@ -212,6 +229,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     const lastSeen = Math.max(seenAt, this.tailSeen);
     this.tailSeen = lastSeen;
     const moved = entry ?? { username, addr, lastSeen };
+    if (!entry || entry.addr !== addr) this.emit({ kind: 'online', username, addr });
     if (entry) {
       this.online.delete(username);
       entry.addr = addr;

@@ -273,6 +273,12 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
       this.logger.log(
         `${describeRole(change.role)} in term ${change.term}${leader} (reason: ${change.reason})`,
       );
+      this.leadership.announce({
+        role: publicRole(change.role),
+        term: change.term,
+        leader: change.leader ?? null,
+        reason: change.reason,
+      });
       if (change.role !== 'leader') this.failProposals();
     }
     this.publish();

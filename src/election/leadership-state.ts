@@ -11,6 +11,15 @@ export interface LeadershipView {
   leaderApi: string | null;
 }
 
+/** One change of this node's role, with the election's reason for it. */
+export interface RoleChangeEvent {
+  role: Role;
+  term: number;
+  leader: string | null;
+  /** `startup`, `election timeout`, `won election`, `transfer to X for load`, … */
+  reason: string;
+}
+
 /**
  * What the rest of the node may know about leadership. The election fills it in; the
  * LeaderGuard and the health route read it. Nothing else decides who leads.
@@ -20,6 +29,7 @@ export class LeadershipState {
   private view: LeadershipView = { role: 'follower', term: 0, leader: null, leaderApi: null };
   private leaseCheck: () => boolean = () => false;
   private stopped = false;
+  private readonly roleListeners: ((change: RoleChangeEvent) => void)[] = [];
   private readonly listeners: ((
     view: Readonly<LeadershipView>,
     before: Readonly<LeadershipView>,
@@ -46,6 +56,16 @@ export class LeadershipState {
     const changed =
       before.role !== view.role || before.term !== view.term || before.leader !== view.leader;
     if (changed) for (const listener of this.listeners) listener(this.view, before);
+  }
+
+  /** The election reports each role change here, with its reason, as it logs it. */
+  announce(change: RoleChangeEvent): void {
+    for (const listener of this.roleListeners) listener(change);
+  }
+
+  /** Called for each role change the election reports, with its reason (for events and metrics). */
+  onRoleChange(listener: (change: RoleChangeEvent) => void): void {
+    this.roleListeners.push(listener);
   }
 
   /** Called after every change of role, term or leader, with the view before it. */

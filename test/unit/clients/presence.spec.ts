@@ -28,6 +28,24 @@ describe('PresenceService', () => {
     expect(presence.count).toBe(0);
   });
 
+  it('tells listeners who came online, moved or went offline, and nothing on a refresh', () => {
+    const events: unknown[] = [];
+    presence.onEvent((e) => events.push(e));
+    presence.heartbeat('alice', '10.0.0.1:9000');
+    presence.heartbeat('alice', '10.0.0.1:9000');
+    presence.heartbeat('alice', '10.0.0.2:9000');
+    presence.apply({ online: [['bob', '10.0.0.3:1', 0]], offline: ['alice', 'nobody'] });
+    clock.advance(TIMEOUT);
+    presence.expireDue();
+    expect(events).toEqual([
+      { kind: 'online', username: 'alice', addr: '10.0.0.1:9000' },
+      { kind: 'online', username: 'alice', addr: '10.0.0.2:9000' },
+      { kind: 'offline', username: 'alice' },
+      { kind: 'online', username: 'bob', addr: '10.0.0.3:1' },
+      { kind: 'offline', username: 'bob' },
+    ]);
+  });
+
   it('counts the timeout from the latest heartbeat', () => {
     presence.heartbeat('alice', '10.0.0.1:9000');
     clock.advance(20_000);
