@@ -55,6 +55,12 @@ function unavailable(): Error {
   });
 }
 
+/** Every outbox a test made, stopped after it so no retry timer outlives the test. */
+const made: DriveOutbox[] = [];
+afterEach(() => {
+  for (const outbox of made.splice(0)) outbox.stop();
+});
+
 function setup(concurrency = 4) {
   const store = new MemoryStore();
   const clock = new FakeClock();
@@ -69,6 +75,7 @@ function setup(concurrency = 4) {
   const policy = new RetryPolicy(2, 8, () => 1);
   const spy = jest.spyOn(policy, 'delayMs');
   const outbox = new DriveOutbox(store, policy, clock, reporter, health, concurrency);
+  made.push(outbox);
   spy.mockImplementation((n, f, now) => {
     const d = RetryPolicy.prototype.delayMs.call(policy, n, f, now);
     delays.push(d);
