@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
 import { MAX_BODY_BYTES } from '../common/http/error-response';
+import { answerClientError } from './client-error';
 
 /** Nest on Express 5: kept because the design card names it; about a quarter of Fastify's rate. */
 export async function createExpressApp(
@@ -14,6 +15,7 @@ export async function createExpressApp(
     bodyParser: false,
   });
   app.disable('x-powered-by');
+  app.getHttpServer().on('clientError', answerClientError);
   // Not strict: a scalar such as "alice" is valid JSON, and the validation pipe then says the
   // body must be an object, which is the real problem.
   app.use(express.json({ limit: MAX_BODY_BYTES, type: () => true, strict: false }));

@@ -2,7 +2,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { DynamicModule, INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_BODY_BYTES } from '../common/http/error-response';
+import { answerClientError } from './client-error';
 import { parseJsonBody } from './json-body';
 
 /** Nest on Fastify: the default, about four times Express's heartbeat rate (see README). */
@@ -18,6 +20,14 @@ export async function createFastifyApp(
     // client gets the usual JSON with Retry-After (the node has stopped serving as leader by
     // then), and Fastify still adds Connection: close, so connections drain all the same.
     return503OnClosing: false,
+    // A URL Fastify cannot decode (say '/%ZZ') is refused before Nest sees it; the client
+    // still gets the one error shape every other refusal has.
+    clientErrorHandler: answerClientError,
+    frameworkErrors: (error: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      void reply
+        .code(400)
+        .send({ success: false, message: `Malformed request URL: ${error.message}` });
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     ...options,
