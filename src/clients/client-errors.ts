@@ -13,6 +13,15 @@ export class UnknownUserError extends Error {
   }
 }
 
+/** The data directory is full or not writable: a registration could not be made durable. */
+export class DiskUnavailableError extends Error {
+  readonly retryAfterSeconds = 5;
+  constructor(problem: string) {
+    super(`Registrations are paused: ${problem}. Retry once it is fixed.`);
+    this.name = 'DiskUnavailableError';
+  }
+}
+
 /** Drive is on and a leader has not yet read the existing folder: names cannot be handed out. */
 export class DriveImportPendingError extends Error {
   readonly retryAfterSeconds = 1;

@@ -5,12 +5,20 @@ import { ClientsService } from './clients.service';
 import { LeaderGuard } from './leader.guard';
 import { PresenceReplicator } from './presence-replicator';
 import { PresenceService } from './presence.service';
+import { DiskHealth } from '../storage/disk-health';
 import { RegistryService } from './registry.service';
 
 @Module({
   imports: [ElectionModule],
   controllers: [ClientsController],
-  providers: [ClientsService, RegistryService, PresenceService, PresenceReplicator, LeaderGuard],
-  exports: [RegistryService, PresenceService],
+  providers: [
+    ClientsService,
+    RegistryService,
+    PresenceService,
+    PresenceReplicator,
+    LeaderGuard,
+    DiskHealth,
+  ],
+  exports: [RegistryService, PresenceService, DiskHealth],
 })
 export class ClientsModule {}

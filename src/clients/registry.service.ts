@@ -5,7 +5,8 @@ import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { isDriveConfigured } from '../drive/drive-settings';
 import { ElectionService } from '../election/election.service';
 import type { RegisteredUser } from '../storage/registered-user';
-import { DriveImportPendingError, UsernameTakenError } from './client-errors';
+import { DiskHealth } from '../storage/disk-health';
+import { DiskUnavailableError, DriveImportPendingError, UsernameTakenError } from './client-errors';
 import {
   type ApplyResult,
   type DriveImportedCommand,
@@ -37,6 +38,7 @@ export class RegistryService implements OnModuleInit {
     private readonly log: ElectionService,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CLUSTER_CONFIG) config: ClusterConfig,
+    private readonly disk: DiskHealth,
   ) {
     this.waitForDriveImport = isDriveConfigured(config.drive);
   }
@@ -98,6 +100,8 @@ export class RegistryService implements OnModuleInit {
 
   /** Resolves once the registration is committed and applied; a taken name throws UsernameTakenError. */
   async register(username: string, addr: string): Promise<RegisteredUser> {
+    const diskProblem = this.disk.status.problem;
+    if (diskProblem !== null) throw new DiskUnavailableError(diskProblem);
     if (this.waitForDriveImport && !this.machine.driveImported) throw new DriveImportPendingError();
     if (this.machine.find(username) || this.pending.has(username))
       throw new UsernameTakenError(username);

@@ -22,6 +22,8 @@ export interface ClusterConfig {
   cpuHysteresisPct: number;
   /** Entries applied between two snapshots of the registry (then the log is compacted). */
   snapshotEvery: number;
+  /** Below this much free space in the data directory, registrations are refused (503). */
+  minFreeDiskBytes: number;
   /** A file whose number, when present, replaces this node's measured CPU load. */
   cpuLoadFile: string | null;
   /** Where the election port listens: this_node's address unless ELECTION_BIND says otherwise. */

@@ -33,6 +33,7 @@ const NEW_TIMINGS = { client_timeout_ms: 30000 } as const;
 const CPU_HYSTERESIS_DEFAULT = 10;
 const SNAPSHOT_EVERY_DEFAULT = 10000;
 const DRIVE_RETRY_BASE_DEFAULT = 500;
+const MIN_FREE_DISK_MB_DEFAULT = 64;
 const DRIVE_RETRY_MAX_DEFAULT = 60_000;
 export const GOOGLE_API_ROOT_DEFAULT = 'https://www.googleapis.com/';
 export const GOOGLE_TOKEN_URL_DEFAULT = 'https://oauth2.googleapis.com/token';
@@ -42,6 +43,7 @@ const KNOWN_KEYS = new Set<string>([
   'cpu_hysteresis_pct',
   'snapshot_every',
   'drive_retry_base_ms',
+  'min_free_disk_mb',
   'drive_retry_max_ms',
   ...SEED_TIMINGS,
   ...Object.keys(NEW_TIMINGS),
@@ -144,6 +146,7 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
   for (const [key, def] of Object.entries(NEW_TIMINGS)) timings[key] = readInt(key, def);
   const cpuHysteresisPct = readInt('cpu_hysteresis_pct', CPU_HYSTERESIS_DEFAULT, 0, 100);
   const snapshotEvery = readInt('snapshot_every', SNAPSHOT_EVERY_DEFAULT);
+  const minFreeDiskMb = readInt('min_free_disk_mb', MIN_FREE_DISK_MB_DEFAULT, 0);
   const driveRetryBaseMs = readInt('drive_retry_base_ms', DRIVE_RETRY_BASE_DEFAULT);
   const driveRetryMaxMs = readInt('drive_retry_max_ms', DRIVE_RETRY_MAX_DEFAULT);
   if (driveRetryBaseMs > driveRetryMaxMs) {
@@ -192,6 +195,7 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
     clientTimeoutMs: timings.client_timeout_ms,
     cpuHysteresisPct,
     snapshotEvery,
+    minFreeDiskBytes: minFreeDiskMb * 1024 * 1024,
     cpuLoadFile: src.env.CPU_LOAD_FILE?.trim() || null,
     apiHost,
     electionBind: bind as HostPort,

@@ -56,6 +56,7 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
   >();
   private lastSnapshotIndex = 0;
   private lastSaved: { term: number; votedFor: string | null } | null = null;
+  private commitSaveFailing = false;
   private lastSavedAt = 0;
   private closed = false;
 
@@ -245,7 +246,7 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
       if (ready.entries.length > 0 || ready.truncateFrom !== undefined) {
         await this.log.append(ready.entries, ready.truncateFrom);
       }
-      if (ready.hardState && this.mustSave(ready.hardState)) this.votes.save(ready.hardState);
+      if (ready.hardState) this.saveHardState(ready.hardState);
     } catch (err) {
       // The core already counts this vote or entry as stored; going on could break a promise
       // made to the cluster. Stop instead.
@@ -292,6 +293,29 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
    * the leader tells it again, and entries are durable in the log anyway. Saving it on every
    * commit cost the leader a blocking fsync per batch.
    */
+  /**
+   * Term and vote must be on disk before anyone hears of them: failing that is fatal. The commit
+   * index is only a head start for the next restart (the log holds every entry), so failing to
+   * write it while the disk is full or read-only is said once and tried again later.
+   */
+  private saveHardState(hs: { term: number; votedFor: string | null; commit?: number }): void {
+    const last = this.lastSaved;
+    const voteChanged = !last || hs.term !== last.term || hs.votedFor !== last.votedFor;
+    if (!this.mustSave(hs)) return;
+    try {
+      this.votes.save(hs);
+      this.commitSaveFailing = false;
+    } catch (err) {
+      if (voteChanged) throw err;
+      if (!this.commitSaveFailing) {
+        this.logger.warn(
+          `commit index ${hs.commit ?? 0} not saved (${(err as Error).message}); the log still holds every entry, trying again later`,
+        );
+      }
+      this.commitSaveFailing = true;
+    }
+  }
+
   private mustSave(hs: { term: number; votedFor: string | null; commit?: number }): boolean {
     const now = this.clock.monotonicMs();
     const last = this.lastSaved;
@@ -328,7 +352,17 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
     if (last.index - this.lastSnapshotIndex < this.config.snapshotEvery) return;
     const data = this.stateMachine.snapshot();
     if (!this.core.compact(last.index, data)) return;
-    await this.log.saveSnapshot({ index: last.index, term: last.term, data });
+    try {
+      await this.log.saveSnapshot({ index: last.index, term: last.term, data });
+    } catch (err) {
+      // The log on disk still holds every entry, so nothing is lost; the next try waits for
+      // another snapshot_every entries rather than rewrite the registry on every pass.
+      this.lastSnapshotIndex = last.index;
+      this.logger.warn(
+        `snapshot at index ${last.index} not written (${(err as Error).message}); the log keeps every entry, retrying after ${this.config.snapshotEvery} more`,
+      );
+      return;
+    }
     this.lastSnapshotIndex = last.index;
     this.logger.log(`snapshot at index ${last.index}; log compacted`);
   }

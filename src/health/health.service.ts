@@ -4,6 +4,7 @@ import { RegistryService } from '../clients/registry.service';
 import { ElectionService } from '../election/election.service';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { DriveSyncService } from '../drive/drive-sync.service';
+import { DiskHealth } from '../storage/disk-health';
 import { LeadershipState } from '../election/leadership-state';
 
 @Injectable()
@@ -15,6 +16,7 @@ export class HealthService {
     private readonly registry: RegistryService,
     private readonly election: ElectionService,
     private readonly drive: DriveSyncService,
+    private readonly disk: DiskHealth,
   ) {}
 
   health() {
@@ -31,6 +33,7 @@ export class HealthService {
       registered_count: this.registry.count,
       log: this.election.logPosition(),
       drive: this.drive.status(),
+      disk: this.disk.status,
     };
   }
 }

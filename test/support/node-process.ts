@@ -44,6 +44,9 @@ export interface NodeOptions {
   dataDir: string;
   env?: Record<string, string>;
   extraArgs?: string[];
+  /** Run as this user (the test must be root), e.g. so file permissions apply to the node. */
+  uid?: number;
+  gid?: number;
 }
 
 /** A rollcall node run as a real process from dist/main.js. */
@@ -70,6 +73,7 @@ export class NodeProcess {
         ...opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
     });
     // Whole lines only: a chunk can end mid-line.
     for (const stream of [this.child.stdout, this.child.stderr]) {

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import {
+  DiskUnavailableError,
   DriveImportPendingError,
   UnknownUserError,
   UsernameTakenError,
@@ -50,7 +51,7 @@ export function toErrorResponse(err: unknown): ErrorResponse {
       headers: { 'Retry-After': String(err.retryAfterSeconds) },
     };
   }
-  if (err instanceof DriveImportPendingError) {
+  if (err instanceof DriveImportPendingError || err instanceof DiskUnavailableError) {
     return {
       ...fail(503, err.message),
       headers: { 'Retry-After': String(err.retryAfterSeconds) },
