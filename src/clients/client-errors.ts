@@ -13,6 +13,20 @@ export class UnknownUserError extends Error {
   }
 }
 
+/** One address registered more than `register_limit` times within `register_window_ms`. */
+export class TooManyRegistrationsError extends Error {
+  constructor(
+    limit: number,
+    windowMs: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      `Too many registrations from this address: at most ${limit} per ${windowMs / 1000} s. Retry in ${retryAfterSeconds} s.`,
+    );
+    this.name = 'TooManyRegistrationsError';
+  }
+}
+
 /** The data directory is full or not writable: a registration could not be made durable. */
 export class DiskUnavailableError extends Error {
   readonly retryAfterSeconds = 5;

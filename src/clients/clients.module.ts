@@ -1,3 +1,6 @@
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { Module } from '@nestjs/common';
 import { ElectionModule } from '../election/election.module';
 import { ClientsController } from './clients.controller';
@@ -6,10 +9,19 @@ import { LeaderGuard } from './leader.guard';
 import { PresenceReplicator } from './presence-replicator';
 import { PresenceService } from './presence.service';
 import { DiskHealth } from '../storage/disk-health';
+import { RegisterThrottleGuard } from './register-throttle.guard';
 import { RegistryService } from './registry.service';
 
 @Module({
-  imports: [ElectionModule],
+  imports: [
+    ElectionModule,
+    ThrottlerModule.forRootAsync({
+      inject: [CLUSTER_CONFIG],
+      useFactory: (c: ClusterConfig) => ({
+        throttlers: [{ limit: c.registerLimit, ttl: c.registerWindowMs }],
+      }),
+    }),
+  ],
   controllers: [ClientsController],
   providers: [
     ClientsService,
@@ -18,6 +30,7 @@ import { RegistryService } from './registry.service';
     PresenceReplicator,
     LeaderGuard,
     DiskHealth,
+    { provide: APP_GUARD, useClass: RegisterThrottleGuard },
   ],
   exports: [RegistryService, PresenceService, DiskHealth],
 })

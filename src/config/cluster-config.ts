@@ -24,6 +24,9 @@ export interface ClusterConfig {
   snapshotEvery: number;
   /** Below this much free space in the data directory, registrations are refused (503). */
   minFreeDiskBytes: number;
+  /** Registrations one address may make per `registerWindowMs`; 0 turns the limit off. */
+  registerLimit: number;
+  registerWindowMs: number;
   /** A file whose number, when present, replaces this node's measured CPU load. */
   cpuLoadFile: string | null;
   /** Where the election port listens: this_node's address unless ELECTION_BIND says otherwise. */

@@ -34,6 +34,8 @@ const CPU_HYSTERESIS_DEFAULT = 10;
 const SNAPSHOT_EVERY_DEFAULT = 10000;
 const DRIVE_RETRY_BASE_DEFAULT = 500;
 const MIN_FREE_DISK_MB_DEFAULT = 64;
+const REGISTER_LIMIT_DEFAULT = 20;
+const REGISTER_WINDOW_DEFAULT = 10_000;
 const DRIVE_RETRY_MAX_DEFAULT = 60_000;
 export const GOOGLE_API_ROOT_DEFAULT = 'https://www.googleapis.com/';
 export const GOOGLE_TOKEN_URL_DEFAULT = 'https://oauth2.googleapis.com/token';
@@ -44,6 +46,8 @@ const KNOWN_KEYS = new Set<string>([
   'snapshot_every',
   'drive_retry_base_ms',
   'min_free_disk_mb',
+  'register_limit',
+  'register_window_ms',
   'drive_retry_max_ms',
   ...SEED_TIMINGS,
   ...Object.keys(NEW_TIMINGS),
@@ -146,6 +150,8 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
   for (const [key, def] of Object.entries(NEW_TIMINGS)) timings[key] = readInt(key, def);
   const cpuHysteresisPct = readInt('cpu_hysteresis_pct', CPU_HYSTERESIS_DEFAULT, 0, 100);
   const snapshotEvery = readInt('snapshot_every', SNAPSHOT_EVERY_DEFAULT);
+  const registerLimit = readInt('register_limit', REGISTER_LIMIT_DEFAULT, 0);
+  const registerWindowMs = readInt('register_window_ms', REGISTER_WINDOW_DEFAULT);
   const minFreeDiskMb = readInt('min_free_disk_mb', MIN_FREE_DISK_MB_DEFAULT, 0);
   const driveRetryBaseMs = readInt('drive_retry_base_ms', DRIVE_RETRY_BASE_DEFAULT);
   const driveRetryMaxMs = readInt('drive_retry_max_ms', DRIVE_RETRY_MAX_DEFAULT);
@@ -196,6 +202,8 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
     cpuHysteresisPct,
     snapshotEvery,
     minFreeDiskBytes: minFreeDiskMb * 1024 * 1024,
+    registerLimit,
+    registerWindowMs,
     cpuLoadFile: src.env.CPU_LOAD_FILE?.trim() || null,
     apiHost,
     electionBind: bind as HostPort,

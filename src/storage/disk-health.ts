@@ -5,7 +5,7 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import { open, statfs, unlink } from 'node:fs/promises';
+import { mkdir, open, statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 
@@ -67,6 +67,8 @@ export class DiskHealth implements OnModuleInit, OnModuleDestroy {
     const dir = this.config.dataDir;
     let free: number;
     try {
+      // The first look may come before the log has made the directory.
+      await mkdir(dir, { recursive: true });
       const s = await statfs(dir);
       free = s.bavail * s.bsize;
     } catch (err) {

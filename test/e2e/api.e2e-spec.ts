@@ -74,6 +74,7 @@ describe('HTTP API on a single-node cluster', () => {
       // The leader's no-op of its term, committed and applied.
       log: { last_index: 1, commit_index: 1, applied_index: 1, commit_lag: 0 },
       drive: { enabled: false, pending_writes: 0, last_error: null, last_success_at: null },
+      disk: { writable: true, free_bytes: expect.any(Number) as unknown, problem: null },
     });
   });
 

@@ -14,6 +14,8 @@ export interface ClusterFile {
   electionTimeoutMaxMs?: number;
   leaderTermMs?: number;
   extra?: string;
+  /** register_limit; off (0) unless a test is about it, since tests register in bulk. */
+  registerLimit?: number;
 }
 
 /** Writes a config.toml with fast timings suited to tests; returns its path. */
@@ -31,6 +33,7 @@ export function writeClusterConfig(dir: string, c: ClusterFile): string {
       'net_timeout_ms = 200',
       'cpu_refresh_ms = 100',
       'election_retry_ms = 50',
+      `register_limit = ${c.registerLimit ?? 0}`,
       c.extra ?? '',
     ].join('\n'),
   );

@@ -2,6 +2,7 @@ import { HttpException } from '@nestjs/common';
 import {
   DiskUnavailableError,
   DriveImportPendingError,
+  TooManyRegistrationsError,
   UnknownUserError,
   UsernameTakenError,
 } from '../../clients/client-errors';
@@ -54,6 +55,12 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   if (err instanceof DriveImportPendingError || err instanceof DiskUnavailableError) {
     return {
       ...fail(503, err.message),
+      headers: { 'Retry-After': String(err.retryAfterSeconds) },
+    };
+  }
+  if (err instanceof TooManyRegistrationsError) {
+    return {
+      ...fail(429, err.message),
       headers: { 'Retry-After': String(err.retryAfterSeconds) },
     };
   }

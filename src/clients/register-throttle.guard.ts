@@ -1,0 +1,52 @@
+import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  getOptionsToken,
+  getStorageToken,
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerModuleOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
+import { LeadershipState } from '../election/leadership-state';
+import { TooManyRegistrationsError } from './client-errors';
+import { ClientsController } from './clients.controller';
+
+/**
+ * A per-address limit on POST /register only: registrations are rare for an honest client and
+ * each one is a durable log entry, while heartbeats must never be throttled. Counted per
+ * address in this node's memory, so a new leader starts with fresh counts.
+ */
+@Injectable()
+export class RegisterThrottleGuard extends ThrottlerGuard {
+  constructor(
+    @Inject(getOptionsToken()) options: ThrottlerModuleOptions,
+    @Inject(getStorageToken()) storage: ThrottlerStorage,
+    reflector: Reflector,
+    @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
+    private readonly leadership: LeadershipState,
+  ) {
+    super(options, storage, reflector);
+  }
+
+  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
+    const isRegister =
+      context.getClass() === ClientsController && context.getHandler().name === 'register';
+    // Only a serving leader counts: a follower's 403 or an election's 503 is not a registration.
+    return Promise.resolve(
+      this.config.registerLimit === 0 || !isRegister || !this.leadership.canServeAsLeader(),
+    );
+  }
+
+  protected override throwThrottlingException(
+    _context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    throw new TooManyRegistrationsError(
+      this.config.registerLimit,
+      this.config.registerWindowMs,
+      Math.max(1, Math.ceil(detail.timeToBlockExpire)),
+    );
+  }
+}
