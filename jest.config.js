@@ -56,6 +56,7 @@ module.exports = {
         '<rootDir>/test/e2e/api.e2e-spec.ts',
         '<rootDir>/test/e2e/node-process.e2e-spec.ts',
         '<rootDir>/test/e2e/http-fuzz.e2e-spec.ts',
+        '<rootDir>/test/e2e/http-limits.e2e-spec.ts',
       ],
       setupFiles: [...shared.setupFiles, '<rootDir>/test/support/express-adapter-env.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/e2e-setup.ts'],

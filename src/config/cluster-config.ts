@@ -27,6 +27,10 @@ export interface ClusterConfig {
   /** Registrations one address may make per `registerWindowMs`; 0 turns the limit off. */
   registerLimit: number;
   registerWindowMs: number;
+  /** HTTP connections one client address may hold open. */
+  httpMaxConnectionsPerAddress: number;
+  /** An HTTP connection silent for this long is closed. */
+  httpIdleTimeoutMs: number;
   /** A file whose number, when present, replaces this node's measured CPU load. */
   cpuLoadFile: string | null;
   /** Where the election port listens: this_node's address unless ELECTION_BIND says otherwise. */

@@ -35,6 +35,8 @@ const SNAPSHOT_EVERY_DEFAULT = 10000;
 const DRIVE_RETRY_BASE_DEFAULT = 500;
 const MIN_FREE_DISK_MB_DEFAULT = 64;
 const REGISTER_LIMIT_DEFAULT = 20;
+const HTTP_MAX_PER_ADDRESS_DEFAULT = 256;
+const HTTP_IDLE_TIMEOUT_DEFAULT = 60_000;
 const REGISTER_WINDOW_DEFAULT = 10_000;
 const DRIVE_RETRY_MAX_DEFAULT = 60_000;
 export const GOOGLE_API_ROOT_DEFAULT = 'https://www.googleapis.com/';
@@ -47,6 +49,8 @@ const KNOWN_KEYS = new Set<string>([
   'drive_retry_base_ms',
   'min_free_disk_mb',
   'register_limit',
+  'http_max_connections_per_address',
+  'http_idle_timeout_ms',
   'register_window_ms',
   'drive_retry_max_ms',
   ...SEED_TIMINGS,
@@ -150,6 +154,11 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
   for (const [key, def] of Object.entries(NEW_TIMINGS)) timings[key] = readInt(key, def);
   const cpuHysteresisPct = readInt('cpu_hysteresis_pct', CPU_HYSTERESIS_DEFAULT, 0, 100);
   const snapshotEvery = readInt('snapshot_every', SNAPSHOT_EVERY_DEFAULT);
+  const httpMaxConnectionsPerAddress = readInt(
+    'http_max_connections_per_address',
+    HTTP_MAX_PER_ADDRESS_DEFAULT,
+  );
+  const httpIdleTimeoutMs = readInt('http_idle_timeout_ms', HTTP_IDLE_TIMEOUT_DEFAULT);
   const registerLimit = readInt('register_limit', REGISTER_LIMIT_DEFAULT, 0);
   const registerWindowMs = readInt('register_window_ms', REGISTER_WINDOW_DEFAULT);
   const minFreeDiskMb = readInt('min_free_disk_mb', MIN_FREE_DISK_MB_DEFAULT, 0);
@@ -204,6 +213,8 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
     minFreeDiskBytes: minFreeDiskMb * 1024 * 1024,
     registerLimit,
     registerWindowMs,
+    httpMaxConnectionsPerAddress,
+    httpIdleTimeoutMs,
     cpuLoadFile: src.env.CPU_LOAD_FILE?.trim() || null,
     apiHost,
     electionBind: bind as HostPort,

@@ -2,6 +2,8 @@ import type { INestApplication, LoggerService } from '@nestjs/common';
 import { AppModule } from '../app.module';
 import type { Clock } from '../common/clock';
 import type { ClusterConfig } from '../config/cluster-config';
+import type { Server } from 'node:http';
+import { limitConnections } from './connection-limits';
 import { createExpressApp } from './express-app';
 import { createFastifyApp } from './fastify-app';
 
@@ -17,7 +19,13 @@ export async function createApp(
 ): Promise<INestApplication> {
   const module = AppModule.forRoot(config, clock);
   const options = { logger, abortOnError: false };
-  return config.httpAdapter === 'express'
-    ? createExpressApp(module, options)
-    : createFastifyApp(module, options);
+  const app =
+    config.httpAdapter === 'express'
+      ? await createExpressApp(module, options)
+      : await createFastifyApp(module, options);
+  limitConnections(app.getHttpServer() as Server, {
+    maxPerAddress: config.httpMaxConnectionsPerAddress,
+    idleTimeoutMs: config.httpIdleTimeoutMs,
+  });
+  return app;
 }

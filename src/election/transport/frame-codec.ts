@@ -26,6 +26,11 @@ export class FrameDecoder {
   private buffered: Buffer[] = [];
   private bufferedBytes = 0;
 
+  /** Bytes of a frame begun but not yet whole. */
+  get pendingBytes(): number {
+    return this.bufferedBytes;
+  }
+
   push(chunk: Buffer): unknown[] {
     this.buffered.push(chunk);
     this.bufferedBytes += chunk.length;

@@ -40,11 +40,18 @@ export class TcpTransport {
   private server: Server | null = null;
   private handlers: TransportHandlers | null = null;
   private stopping = false;
+  /** Open inbound connections per remote address. */
+  private readonly perAddress = new Map<string, number>();
+  /** Peers may share an address (several nodes on one host), hence a multiple of their count. */
+  private readonly maxPerAddress: number;
+  private readonly frameDeadlineMs: number;
   /** Counters for health views and tests. */
   readonly stats = { framesIn: 0, pingsIn: 0, rejected: 0 };
 
   constructor(private readonly o: TransportOptions) {
     this.peers = new Set(o.peers);
+    this.maxPerAddress = Math.max(4, 2 * o.peers.length);
+    this.frameDeadlineMs = Math.max(2000, 4 * o.netTimeoutMs);
   }
 
   /** Binds the election port and starts dialling peers. */
@@ -75,6 +82,11 @@ export class TcpTransport {
       this.links.set(peer, link);
       link.start();
     }
+  }
+
+  /** Inbound connections open now (for health views and tests). */
+  get inboundCount(): number {
+    return this.inbound.size;
   }
 
   send(message: { to: string }): boolean {
@@ -111,6 +123,19 @@ export class TcpTransport {
       return;
     }
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const host = socket.remoteAddress ?? '?';
+    const fromHost = (this.perAddress.get(host) ?? 0) + 1;
+    // A peer keeps one connection, a few while it redials; more from one address is a flood,
+    // and must not crowd the real peers out of the 64 the port takes.
+    if (fromHost > this.maxPerAddress) {
+      this.stats.rejected++;
+      this.logger.warn(
+        `refusing election connection from ${remote}: ${fromHost - 1} already open from ${host} (limit ${this.maxPerAddress})`,
+      );
+      socket.destroy();
+      return;
+    }
+    this.perAddress.set(host, fromHost);
     this.inbound.add(socket);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, this.o.keepaliveMs);
@@ -134,7 +159,13 @@ export class TcpTransport {
       socket.destroy();
     });
     socket.on('error', () => undefined); // the close handler does the cleanup
-    socket.once('close', () => this.inbound.delete(socket));
+    socket.once('close', () => {
+      this.inbound.delete(socket);
+      const left = (this.perAddress.get(host) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(host, left);
+      else this.perAddress.delete(host);
+    });
+    let partialSince: number | null = null;
     socket.on('data', (chunk: Buffer) => {
       let frames: unknown[];
       try {
@@ -142,6 +173,15 @@ export class TcpTransport {
       } catch (err) {
         reject(err instanceof FrameError ? err.message : String(err));
         return;
+      }
+      // A sender that trickles a frame byte by byte never trips the silence timeout; a frame
+      // must be whole within the deadline of its first byte.
+      if (decoder.pendingBytes === 0) partialSince = null;
+      else if (partialSince === null) partialSince = performance.now();
+      else if (performance.now() - partialSince > this.frameDeadlineMs) {
+        return reject(
+          `a frame took over ${this.frameDeadlineMs} ms to arrive (${decoder.pendingBytes} bytes so far): too slow a sender`,
+        );
       }
       for (const frame of frames) {
         let whole: unknown = frame;

@@ -203,3 +203,70 @@ describe('TcpTransport and a peer that stops reading', () => {
     }
   });
 });
+
+describe('TcpTransport limits', () => {
+  let t: TcpTransport;
+  let port: number;
+  const open: Socket[] = [];
+
+  beforeEach(async () => {
+    const [p, other] = await freePorts(2);
+    port = p;
+    t = new TcpTransport({
+      self: `127.0.0.1:${p}`,
+      bind: { host: '127.0.0.1', port: p },
+      // Two members: at most max(4, 2 × 2) = 4 connections from one address.
+      peers: [`127.0.0.1:${p}`, `127.0.0.1:${other}`],
+      api: 'http://x',
+      netTimeoutMs: 200,
+      retryMs: 1000,
+      keepaliveMs: 1000,
+      random: () => 0.5,
+    });
+    await t.start({ message: () => undefined, unreachable: () => undefined });
+  });
+
+  afterEach(async () => {
+    for (const s of open.splice(0)) s.destroy();
+    await t.stop();
+  });
+
+  const dial = (localAddress = '127.0.0.1') =>
+    new Promise<{ socket: Socket; closed: Promise<void> }>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port, localAddress });
+      socket.on('error', () => undefined);
+      const closed = new Promise<void>((r) => socket.once('close', () => r()));
+      open.push(socket);
+      socket.once('connect', () => resolve({ socket, closed }));
+    });
+
+  it('refuses connections past the per-address limit, and only from that address', async () => {
+    const kept = [await dial(), await dial(), await dial(), await dial()];
+    await waitFor('four accepted', () => t.inboundCount === 4);
+    const fifth = await dial();
+    await fifth.closed;
+    expect(t.stats.rejected).toBe(1);
+    // Another address has its own allowance.
+    await dial('127.0.0.2');
+    await waitFor('the other address accepted', () => t.inboundCount === 5);
+    expect(t.stats.rejected).toBe(1);
+    // Closing one makes room again.
+    kept[0].socket.destroy();
+    await waitFor('one gone', () => t.inboundCount === 4);
+    await dial();
+    await waitFor('room for one more', () => t.inboundCount === 5);
+    expect(t.stats.rejected).toBe(1);
+  });
+
+  it('closes a connection that trickles a frame too slowly to ever finish it', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const { socket, closed } = await dial();
+    // A 1000-byte frame announced, then a byte at a time: never silent, never whole.
+    socket.write(Buffer.from([0, 0, 3, 0xe8, 1]));
+    const trickle = setInterval(() => socket.write(Buffer.from('x')), 100);
+    await closed;
+    clearInterval(trickle);
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/too slow a sender/));
+    warn.mockRestore();
+  });
+});

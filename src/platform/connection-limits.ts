@@ -1,0 +1,43 @@
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+
+export interface ConnectionLimits {
+  /** Open connections one client address may hold; more are closed at once. */
+  maxPerAddress: number;
+  /** A connection with no bytes either way for this long is closed (idle or stalled). */
+  idleTimeoutMs: number;
+}
+
+/** Headers must be whole within this, the whole request within the next (slowloris). */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Limits every HTTP connection alike on either platform: a per-address cap, so one client
+ * cannot take every socket the process has; an idle timeout, so stalled and abandoned
+ * connections go; and Node's own header and request deadlines against senders that trickle.
+ * (Node enforces the last two on a periodic sweep, so a trickler is cut within about 30 s of
+ * its deadline.)
+ */
+export function limitConnections(server: Server, limits: ConnectionLimits): void {
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.keepAliveTimeout = limits.idleTimeoutMs;
+  const perAddress = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const host = socket.remoteAddress ?? '?';
+    const open = (perAddress.get(host) ?? 0) + 1;
+    if (open > limits.maxPerAddress) {
+      socket.destroy();
+      return;
+    }
+    perAddress.set(host, open);
+    // On the socket itself: Fastify sets the server-wide timeout when it starts listening.
+    socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
+    socket.once('close', () => {
+      const left = (perAddress.get(host) ?? 1) - 1;
+      if (left > 0) perAddress.set(host, left);
+      else perAddress.delete(host);
+    });
+  });
+}
