@@ -13,6 +13,14 @@ export class UnknownUserError extends Error {
   }
 }
 
+/** A heartbeat's token is missing where it is needed, malformed, or not this client's. */
+export class ClientTokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClientTokenError';
+  }
+}
+
 /** One address registered more than `register_limit` times within `register_window_ms`. */
 export class TooManyRegistrationsError extends Error {
   constructor(

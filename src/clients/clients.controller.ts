@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Header, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ClientsService } from './clients.service';
 import { HeartbeatDto } from './dto/heartbeat.dto';
 import { RegisterDto } from './dto/register.dto';
@@ -17,8 +17,8 @@ export class ClientsController {
 
   @Post('heartbeat')
   @HttpCode(200)
-  heartbeat(@Body() body: HeartbeatDto) {
-    return this.clients.heartbeat(body.username, body.addr);
+  heartbeat(@Body() body: HeartbeatDto, @Headers('authorization') authorization?: string) {
+    return this.clients.heartbeat(body.username, body.addr, authorization);
   }
 
   @Get('users')

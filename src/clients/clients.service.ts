@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { LeaseNotHeldError } from '../common/http/leadership-errors';
 import { LeadershipState } from '../election/leadership-state';
-import { UnknownUserError } from './client-errors';
+import { ClientTokenError, UnknownUserError } from './client-errors';
+import { bearerToken, clientTokenMatches } from './client-token';
 import { PresenceService } from './presence.service';
 import { RegistryService } from './registry.service';
 
@@ -12,10 +14,15 @@ export class ClientsService {
     private readonly registry: RegistryService,
     private readonly presence: PresenceService,
     private readonly leadership: LeadershipState,
-  ) {}
+    @Inject(CLUSTER_CONFIG) config: ClusterConfig,
+  ) {
+    this.requireToken = config.requireClientToken;
+  }
+
+  private readonly requireToken: boolean;
 
   async register(username: string, addr: string) {
-    const user = await this.registry.register(username, addr);
+    const { user, token } = await this.registry.register(username, addr);
     // The guard looked before the fsync; leadership may have moved on while it ran, and a
     // successor may already be serving. Only a node that still leads may say 200.
     if (!this.leadership.canServeAsLeader()) throw new LeaseNotHeldError();
@@ -23,16 +30,44 @@ export class ClientsService {
       success: true as const,
       message: `User '${username}' registered successfully at ${addr}`,
       user_id: user.user_id,
+      token,
     };
   }
 
-  heartbeat(username: string, addr: string | undefined) {
+  /** `authorization` is the raw header; see README for when a token is needed. */
+  heartbeat(username: string, addr: string | undefined, authorization?: string) {
     const user = this.registry.find(username);
     if (!user) throw new UnknownUserError(username);
+    this.checkToken(username, addr !== undefined && addr !== user.addr, authorization);
     // A different addr means the client moved: presence follows it, the registration stays.
     const at = addr ?? user.addr;
     this.presence.heartbeat(username, at);
     return { success: true as const, message: `Heartbeat accepted for '${username}' at ${at}` };
+  }
+
+  private checkToken(username: string, moving: boolean, authorization: string | undefined): void {
+    const token = bearerToken(authorization);
+    if (token === null) {
+      throw new ClientTokenError('Authorization must be "Bearer <token from /register>"');
+    }
+    const hash = this.registry.tokenHash(username);
+    if (token !== undefined) {
+      if (hash === undefined || !clientTokenMatches(token, hash)) {
+        throw new ClientTokenError(`The token is not '${username}'s`);
+      }
+      return;
+    }
+    if (this.requireToken) {
+      throw new ClientTokenError(
+        'Every heartbeat must carry the token from /register (Authorization: Bearer <token>)',
+      );
+    }
+    // A user registered before tokens existed has none to show, and moves as before.
+    if (moving && hash !== undefined) {
+      throw new ClientTokenError(
+        `Moving '${username}' to a different addr needs its token (Authorization: Bearer <token>)`,
+      );
+    }
   }
 
   users() {

@@ -4,6 +4,8 @@ import { isRegisteredUser, type RegisteredUser } from '../storage/registered-use
 export interface RegisterCommand {
   op: 'register';
   user: RegisteredUser;
+  /** SHA-256 (hex) of the client's token; the token itself is never stored or replicated. */
+  token_sha256?: string;
 }
 
 /** Users read from an existing Google Drive folder; a name already taken is skipped. */
@@ -29,6 +31,8 @@ export interface RegistrySnapshot {
   users: RegisteredUser[];
   /** Absent in snapshots taken before Drive import existed: read as false. */
   drive_imported?: boolean;
+  /** Token hashes by username; absent before tokens existed. */
+  token_hashes?: Record<string, string>;
 }
 
 export function isRegisterCommand(v: unknown): v is RegisterCommand {
@@ -60,6 +64,7 @@ export class RegistryStateMachine {
   private readonly users = new Map<string, RegisteredUser>();
   private applied = 0;
   private imported = false;
+  private readonly tokenHashes = new Map<string, string>();
 
   get appliedIndex(): number {
     return this.applied;
@@ -67,6 +72,11 @@ export class RegistryStateMachine {
 
   get count(): number {
     return this.users.size;
+  }
+
+  /** The hash of the user's token, or undefined for a user registered without one. */
+  tokenHash(username: string): string | undefined {
+    return this.tokenHashes.get(username);
   }
 
   /** Whether a leader has read the whole Drive folder into the log. */
@@ -91,6 +101,8 @@ export class RegistryStateMachine {
       const { user } = data;
       if (this.users.has(user.username)) return { kind: 'taken', username: user.username };
       this.users.set(user.username, user);
+      if (typeof data.token_sha256 === 'string')
+        this.tokenHashes.set(user.username, data.token_sha256);
       return { kind: 'registered', user };
     }
     if (isImportCommand(data)) {
@@ -111,7 +123,11 @@ export class RegistryStateMachine {
   }
 
   snapshot(): RegistrySnapshot {
-    return { users: this.all(), drive_imported: this.imported };
+    return {
+      users: this.all(),
+      drive_imported: this.imported,
+      token_hashes: Object.fromEntries(this.tokenHashes),
+    };
   }
 
   /** Replaces everything with a snapshot that covers the log up to `index`. */
@@ -119,6 +135,10 @@ export class RegistryStateMachine {
     this.users.clear();
     for (const u of snapshot.users) this.users.set(u.username, u);
     this.imported = snapshot.drive_imported === true;
+    this.tokenHashes.clear();
+    for (const [name, hash] of Object.entries(snapshot.token_hashes ?? {})) {
+      if (typeof hash === 'string') this.tokenHashes.set(name, hash);
+    }
     this.applied = index;
   }
 }

@@ -27,6 +27,8 @@ export interface ClusterConfig {
   /** Registrations one address may make per `registerWindowMs`; 0 turns the limit off. */
   registerLimit: number;
   registerWindowMs: number;
+  /** Every heartbeat must carry the client's token (`Authorization: Bearer`). */
+  requireClientToken: boolean;
   /** HTTP connections one client address may hold open. */
   httpMaxConnectionsPerAddress: number;
   /** An HTTP connection silent for this long is closed. */

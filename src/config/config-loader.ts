@@ -49,6 +49,7 @@ const KNOWN_KEYS = new Set<string>([
   'drive_retry_base_ms',
   'min_free_disk_mb',
   'register_limit',
+  'require_client_token',
   'http_max_connections_per_address',
   'http_idle_timeout_ms',
   'register_window_ms',
@@ -154,6 +155,15 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
   for (const [key, def] of Object.entries(NEW_TIMINGS)) timings[key] = readInt(key, def);
   const cpuHysteresisPct = readInt('cpu_hysteresis_pct', CPU_HYSTERESIS_DEFAULT, 0, 100);
   const snapshotEvery = readInt('snapshot_every', SNAPSHOT_EVERY_DEFAULT);
+  const readBool = (key: string, fallback: boolean): boolean => {
+    const fromEnv = envValue(key);
+    const v: unknown = fromEnv !== undefined ? fromEnv.trim().toLowerCase() : raw[key];
+    if (v === undefined) return fallback;
+    if (v === true || v === 'true') return true;
+    if (v === false || v === 'false') return false;
+    return fail(label(key, fromEnv !== undefined), `must be true or false, got ${typeOf(v)}`);
+  };
+  const requireClientToken = readBool('require_client_token', false);
   const httpMaxConnectionsPerAddress = readInt(
     'http_max_connections_per_address',
     HTTP_MAX_PER_ADDRESS_DEFAULT,
@@ -213,6 +223,7 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
     minFreeDiskBytes: minFreeDiskMb * 1024 * 1024,
     registerLimit,
     registerWindowMs,
+    requireClientToken,
     httpMaxConnectionsPerAddress,
     httpIdleTimeoutMs,
     cpuLoadFile: src.env.CPU_LOAD_FILE?.trim() || null,

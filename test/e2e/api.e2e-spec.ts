@@ -84,6 +84,8 @@ describe('HTTP API on a single-node cluster', () => {
       success: true,
       message: "User 'alice' registered successfully at 192.168.1.10:9000",
       user_id: expect.stringMatching(UUID_V4),
+      // 256 random bits, base64url.
+      token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
     });
     const again = await register('alice', '10.0.0.1:1').expect(409);
     expect(again.body).toEqual({
@@ -108,7 +110,7 @@ describe('HTTP API on a single-node cluster', () => {
 
   it('accepts heartbeats, lists who is online, and follows a client that moved', async () => {
     await register('alice');
-    await register('bob', '192.168.1.11:9001');
+    const bobToken = (await register('bob', '192.168.1.11:9001')).body.token as string;
     const hb = await request(http).post('/heartbeat').send({ username: 'alice' }).expect(200);
     expect(hb.body).toEqual({
       success: true,
@@ -117,6 +119,7 @@ describe('HTTP API on a single-node cluster', () => {
     clock.advance(250);
     await request(http)
       .post('/heartbeat')
+      .set('Authorization', `Bearer ${bobToken}`)
       .send({ username: 'bob', addr: '10.9.9.9:7000' })
       .expect(200);
     clock.advance(50);
@@ -149,6 +152,44 @@ describe('HTTP API on a single-node cluster', () => {
       '192.168.1.11:9001',
     );
     expect((await request(http).get('/')).body.online_clients_count).toBe(2);
+  });
+
+  it("lets only the client's token move it, and never shows a token", async () => {
+    const reg = await register('carol', '10.0.0.5:5000').expect(200);
+    const token = reg.body.token as string;
+    const other = (await register('dave', '10.0.0.6:6000').expect(200)).body.token as string;
+    const beat = (addr?: string, auth?: string) => {
+      const req = request(http).post('/heartbeat');
+      if (auth !== undefined) void req.set('Authorization', auth);
+      return req.send(addr ? { username: 'carol', addr } : { username: 'carol' });
+    };
+    // No token, same address: as in the seed.
+    await beat().expect(200);
+    await beat('10.0.0.5:5000').expect(200);
+    // Moving needs the token.
+    const moved = await beat('10.6.6.6:1').expect(401);
+    expect(moved.headers['www-authenticate']).toBe('Bearer');
+    expect(moved.body).toEqual({
+      success: false,
+      message: "Moving 'carol' to a different addr needs its token (Authorization: Bearer <token>)",
+    });
+    expect((await beat(undefined, `Bearer ${other}`).expect(401)).body.message).toBe(
+      "The token is not 'carol's",
+    );
+    expect((await beat(undefined, 'Basic abc').expect(401)).body.message).toBe(
+      'Authorization must be "Bearer <token from /register>"',
+    );
+    await beat('10.6.6.6:1', `Bearer ${token}`).expect(200);
+    const online = await request(http).get('/discover').expect(200);
+    expect(
+      online.body.online_clients.find((c: { username: string }) => c.username === 'carol').addr,
+    ).toBe('10.6.6.6:1');
+    // Tokens appear nowhere but in the one answer to /register.
+    for (const path of ['/users', '/discover', '/']) {
+      const text = (await request(http).get(path)).text;
+      expect(text).not.toContain(token);
+      expect(text).not.toContain('token');
+    }
   });
 
   it('drops a client from /discover once its heartbeat is 30 s old', async () => {

@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import {
   DiskUnavailableError,
+  ClientTokenError,
   DriveImportPendingError,
   TooManyRegistrationsError,
   UnknownUserError,
@@ -57,6 +58,9 @@ export function toErrorResponse(err: unknown): ErrorResponse {
       ...fail(503, err.message),
       headers: { 'Retry-After': String(err.retryAfterSeconds) },
     };
+  }
+  if (err instanceof ClientTokenError) {
+    return { ...fail(401, err.message), headers: { 'WWW-Authenticate': 'Bearer' } };
   }
   if (err instanceof TooManyRegistrationsError) {
     return {

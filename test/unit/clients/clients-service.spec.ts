@@ -2,7 +2,10 @@ import { ClientsService } from '../../../src/clients/clients.service';
 import type { PresenceService } from '../../../src/clients/presence.service';
 import type { RegistryService } from '../../../src/clients/registry.service';
 import { LeaseNotHeldError } from '../../../src/common/http/leadership-errors';
+import type { ClusterConfig } from '../../../src/config/cluster-config';
 import { LeadershipState } from '../../../src/election/leadership-state';
+
+const CONFIG = { requireClientToken: false } as ClusterConfig;
 
 describe('ClientsService.register', () => {
   it('does not answer 200 when leadership was lost while the registration was being saved', async () => {
@@ -13,10 +16,13 @@ describe('ClientsService.register', () => {
       register: () =>
         new Promise((resolve) => {
           finishSave = () =>
-            resolve({ user_id: 'u', username: 'alice', addr: '1.2.3.4:5', registered_at: 'x' });
+            resolve({
+              user: { user_id: 'u', username: 'alice', addr: '1.2.3.4:5', registered_at: 'x' },
+              token: 't',
+            });
         }),
     } as unknown as RegistryService;
-    const service = new ClientsService(registry, {} as PresenceService, leadership);
+    const service = new ClientsService(registry, {} as PresenceService, leadership, CONFIG);
 
     const pending = service.register('alice', '1.2.3.4:5');
     leadership.stopServing(); // a hand-over started while the fsync ran
@@ -30,17 +36,16 @@ describe('ClientsService.register', () => {
     const registry = {
       register: () =>
         Promise.resolve({
-          user_id: 'u1',
-          username: 'alice',
-          addr: '1.2.3.4:5',
-          registered_at: 'x',
+          user: { user_id: 'u1', username: 'alice', addr: '1.2.3.4:5', registered_at: 'x' },
+          token: 'tok',
         }),
     } as unknown as RegistryService;
-    const service = new ClientsService(registry, {} as PresenceService, leadership);
+    const service = new ClientsService(registry, {} as PresenceService, leadership, CONFIG);
     await expect(service.register('alice', '1.2.3.4:5')).resolves.toEqual({
       success: true,
       message: "User 'alice' registered successfully at 1.2.3.4:5",
       user_id: 'u1',
+      token: 'tok',
     });
   });
 });

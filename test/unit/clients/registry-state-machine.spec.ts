@@ -68,6 +68,22 @@ describe('RegistryStateMachine', () => {
     expect(old.driveImported).toBe(false);
   });
 
+  it('keeps each token hash with its user, through snapshots, and never in the user', () => {
+    const sm = new RegistryStateMachine();
+    sm.apply(1, { op: 'register', user: user('a', 1), token_sha256: 'ab'.repeat(32) });
+    sm.apply(2, register(user('b', 2)));
+    expect(sm.tokenHash('a')).toBe('ab'.repeat(32));
+    expect(sm.tokenHash('b')).toBeUndefined();
+    expect(sm.find('a')).toEqual(user('a', 1));
+    // A later registration of the name does not replace the first one's token.
+    sm.apply(3, { op: 'register', user: user('a', 3), token_sha256: 'cd'.repeat(32) });
+    expect(sm.tokenHash('a')).toBe('ab'.repeat(32));
+    const copy = new RegistryStateMachine();
+    copy.restore(3, sm.snapshot());
+    expect(copy.tokenHash('a')).toBe('ab'.repeat(32));
+    expect(copy.tokenHash('b')).toBeUndefined();
+  });
+
   it('treats an import holding anything but users as a no-op', () => {
     const sm = new RegistryStateMachine();
     expect(sm.apply(1, { op: 'import', users: [user('a', 1), { username: 'b' }] })).toEqual({
