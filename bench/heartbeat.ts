@@ -7,7 +7,10 @@
  * first; the report gives the median round of each, the ratio, p50/p99 and every non-2xx.
  *
  *   npm run bench:heartbeat -- [--users N] [--seconds N] [--warmup-seconds N] [--rounds N]
- *                              [--connections N] [--threads N]
+ *                              [--connections N] [--threads N] [--statuses 1]
+ *
+ * `--statuses 1` counts the answers by status (bench/heartbeat/rotate-statuses.lua) to tell what
+ * the non-2xx were; wrk then runs a Lua callback per answer, so use it to diagnose, not to measure.
  *
  * Needs wrk (installed with apt-get when missing and run as root). Measures only: there is no
  * assertion on any number. Results go to bench/results/.
@@ -29,6 +32,7 @@ import { RollcallNodes } from './register/nodes';
 
 const REPO = resolve(__dirname, '..', '..');
 const LUA = join(REPO, 'bench', 'heartbeat', 'rotate.lua');
+const LUA_STATUSES = join(REPO, 'bench', 'heartbeat', 'rotate-statuses.lua');
 const PREFIX = 'hb-';
 const TARGET_RATIO = 0.5;
 const DEFAULTS = {
@@ -38,6 +42,7 @@ const DEFAULTS = {
   rounds: 2,
   connections: 64,
   threads: 2,
+  statuses: 0,
 };
 const LIMITS = {
   users: [1, 200_000],
@@ -46,6 +51,7 @@ const LIMITS = {
   rounds: [1, 20],
   connections: [1, 1024],
   threads: [1, 16],
+  statuses: [0, 1],
 } as const;
 
 /** leader_term_ms long enough that no load transfer happens mid-run; clients never expire. */
@@ -98,7 +104,7 @@ function median(rounds: Round[], target: Round['target']): Round | null {
 }
 
 const describe = (r: Round) =>
-  `round ${r.round} ${r.target}: ${Math.round(r.wrk.perSecond)}/s, p50 ${r.wrk.latencyMs.p50.toFixed(2)} ms, p99 ${r.wrk.latencyMs.p99.toFixed(2)} ms, non-2xx ${r.wrk.non2xx}, socket errors ${JSON.stringify(r.wrk.socketErrors)} (load average ${r.loadAverage.join(' ')})`;
+  `round ${r.round} ${r.target}: ${Math.round(r.wrk.perSecond)}/s, p50 ${r.wrk.latencyMs.p50.toFixed(2)} ms, p99 ${r.wrk.latencyMs.p99.toFixed(2)} ms, non-2xx ${r.wrk.non2xx}, socket errors ${JSON.stringify(r.wrk.socketErrors)}${r.wrk.statuses ? `, by status ${JSON.stringify(r.wrk.statuses)}` : ''} (load average ${r.loadAverage.join(' ')})`;
 
 async function main(): Promise<number> {
   installCleanup();
@@ -122,7 +128,7 @@ async function main(): Promise<number> {
 
   const wrkPlan = (port: number, seconds: number) => ({
     url: `http://127.0.0.1:${port}/heartbeat`,
-    script: LUA,
+    script: args.statuses ? LUA_STATUSES : LUA,
     scriptArgs: [PREFIX, String(args.users)],
     threads: args.threads,
     connections: args.connections,
@@ -145,6 +151,12 @@ async function main(): Promise<number> {
   }
   const stillLeader = await nodes.currentLeader();
   const exited = nodes.exited();
+  // At LOG_LEVEL=warn a node prints only trouble (lease lapses, unreachable peers): it explains
+  // non-2xx answers that wrk can only count.
+  const nodeOutput = nodes.tails();
+  for (const [name, lines] of Object.entries(nodeOutput)) {
+    log(`  ${name} printed ${lines.length} lines, last: ${lines.at(-1)}`);
+  }
   await ref.child.kill();
   await nodes.stop();
 
@@ -189,6 +201,7 @@ async function main(): Promise<number> {
     target,
     leaderUnchanged: stillLeader === leader,
     nodesExited: exited,
+    nodeOutput,
     rounds,
   });
   log(`results: ${file}`);

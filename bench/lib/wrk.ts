@@ -9,6 +9,8 @@ export interface WrkResult {
   non2xx: number;
   socketErrors: { connect: number; read: number; write: number; timeout: number };
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** Answers by status, when the script counts them (rotate-statuses.lua). */
+  statuses?: Record<string, number>;
 }
 
 export interface WrkPlan {
@@ -64,6 +66,7 @@ export function runWrk(plan: WrkPlan): Promise<WrkResult> {
       const j = JSON.parse(line[1]) as Record<string, number>;
       const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
       const seconds = j.duration_us / 1e6;
+      const statuses = /^WRK_STATUSES (.*)$/m.exec(out);
       resolve({
         requests: j.requests,
         seconds,
@@ -82,6 +85,7 @@ export function runWrk(plan: WrkPlan): Promise<WrkResult> {
           max: j.max_us / 1000,
           mean: j.mean_us / 1000,
         },
+        ...(statuses ? { statuses: JSON.parse(statuses[1]) as Record<string, number> } : {}),
       });
     });
   });
