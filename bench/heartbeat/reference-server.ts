@@ -4,9 +4,17 @@ import { createServer } from 'node:http';
  * The reference for the heartbeat rate: a bare node:http server doing a heartbeat's work (read
  * and parse the JSON body, check the name, look the user up, move it to the end of the online
  * map, answer JSON) and nothing else. `PORT=3900 node .bench-build/bench/heartbeat/reference-server.js`
+ *
+ * It holds `alice` and, like the leader under `npm run bench:heartbeat`, USERS more users named
+ * `${USER_PREFIX}0` ... so that rotating heartbeats look up as many distinct names.
  */
 const USERNAME = /^[A-Za-z0-9._-]{1,64}$/;
 const registered = new Map([['alice', { addr: '192.168.1.10:9000' }]]);
+const extraUsers = Number(process.env.USERS ?? 0);
+const prefix = process.env.USER_PREFIX ?? 'hb-';
+for (let i = 0; i < extraUsers; i++) {
+  registered.set(`${prefix}${i}`, { addr: `10.0.${(i >> 8) & 255}.${i & 255}:9000` });
+}
 const online = new Map<string, { addr: string; lastSeen: number }>();
 
 function reply(res: import('node:http').ServerResponse, status: number, body: unknown): void {
@@ -39,4 +47,4 @@ createServer((req, res) => {
     online.set(username, { addr: at, lastSeen: performance.now() });
     reply(res, 200, { success: true, message: `Heartbeat accepted for '${username}' at ${at}` });
   });
-}).listen(Number(process.env.PORT ?? 3900), '127.0.0.1');
+}).listen(Number(process.env.PORT ?? 3900), '127.0.0.1', () => process.stdout.write('listening\n'));

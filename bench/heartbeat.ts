@@ -1,0 +1,222 @@
+/**
+ * Heartbeats per second on the leader of a 3-node rollcall cluster on loopback, against a bare
+ * node:http server doing the same work (bench/heartbeat/reference-server.ts), in the same run.
+ * Both hold the same `--users` users and get the same wrk load: heartbeats in rotation over all
+ * of them (bench/heartbeat/rotate.lua), `--connections` keep-alive connections on `--threads`
+ * wrk threads, a warm-up, then `--seconds` measured. `--rounds` rounds alternate which goes
+ * first; the report gives the median round of each, the ratio, p50/p99 and every non-2xx.
+ *
+ *   npm run bench:heartbeat -- [--users N] [--seconds N] [--warmup-seconds N] [--rounds N]
+ *                              [--connections N] [--threads N] [--statuses 1]
+ *
+ * `--statuses 1` counts the answers by status (bench/heartbeat/rotate-statuses.lua) to tell what
+ * the non-2xx were; wrk then runs a Lua callback per answer, so use it to diagnose, not to measure.
+ *
+ * Needs wrk (installed with apt-get when missing and run as root). Measures only: there is no
+ * assertion on any number. Results go to bench/results/.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type RollcallTimings, snapshotBuild } from './failover/rollcall';
+import { Child, installCleanup, killAllNow, trackTempDir } from './lib/children';
+import { forEachUser } from './lib/fill-users';
+import { closeConnections } from './lib/loopback-http';
+import { parseNumberArgs } from './lib/number-args';
+import { freePorts } from './lib/ports';
+import { durationLine, loadAverage, startBench, writeResults } from './lib/results';
+import { quantile, ratio } from './lib/stats';
+import { now, waitFor } from './lib/time';
+import { ensureWrk, runWrk, type WrkResult } from './lib/wrk';
+import { RollcallNodes } from './register/nodes';
+
+const REPO = resolve(__dirname, '..', '..');
+const LUA = join(REPO, 'bench', 'heartbeat', 'rotate.lua');
+const LUA_STATUSES = join(REPO, 'bench', 'heartbeat', 'rotate-statuses.lua');
+const PREFIX = 'hb-';
+const TARGET_RATIO = 0.5;
+const DEFAULTS = {
+  users: 2000,
+  seconds: 10,
+  'warmup-seconds': 3,
+  rounds: 2,
+  connections: 64,
+  threads: 2,
+  statuses: 0,
+};
+const LIMITS = {
+  users: [1, 200_000],
+  seconds: [1, 300],
+  'warmup-seconds': [0, 60],
+  rounds: [1, 20],
+  connections: [1, 1024],
+  threads: [1, 16],
+  statuses: [0, 1],
+} as const;
+
+/** leader_term_ms long enough that no load transfer happens mid-run; clients never expire. */
+const TIMINGS: RollcallTimings & { client_timeout_ms: number } = {
+  heartbeat_interval_ms: 50,
+  election_timeout_min_ms: 300,
+  election_timeout_max_ms: 600,
+  leader_term_ms: 600_000,
+  net_timeout_ms: 500,
+  cpu_refresh_ms: 500,
+  election_retry_ms: 50,
+  client_timeout_ms: 600_000,
+};
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Round {
+  round: number;
+  target: 'rollcall' | 'reference';
+  loadAverage: number[];
+  wrk: WrkResult;
+}
+
+async function startReference(users: number): Promise<{ child: Child; port: number }> {
+  const [port] = await freePorts(1);
+  const child = new Child(
+    'reference',
+    process.execPath,
+    [join(REPO, '.bench-build', 'bench', 'heartbeat', 'reference-server.js')],
+    { PATH: process.env.PATH, PORT: String(port), USERS: String(users), USER_PREFIX: PREFIX },
+  );
+  await waitFor(
+    'the reference server',
+    () => Promise.resolve(child.tail.includes('listening')),
+    10_000,
+  );
+  return { child, port };
+}
+
+function median(rounds: Round[], target: Round['target']): Round | null {
+  const mine = rounds.filter((r) => r.target === target);
+  if (mine.length === 0) return null;
+  const m = quantile(
+    mine.map((r) => r.wrk.perSecond).sort((a, b) => a - b),
+    0.5,
+  );
+  return mine.reduce((best, r) =>
+    Math.abs(r.wrk.perSecond - m) < Math.abs(best.wrk.perSecond - m) ? r : best,
+  );
+}
+
+const describe = (r: Round) =>
+  `round ${r.round} ${r.target}: ${Math.round(r.wrk.perSecond)}/s, p50 ${r.wrk.latencyMs.p50.toFixed(2)} ms, p99 ${r.wrk.latencyMs.p99.toFixed(2)} ms, non-2xx ${r.wrk.non2xx}, socket errors ${JSON.stringify(r.wrk.socketErrors)}${r.wrk.statuses ? `, by status ${JSON.stringify(r.wrk.statuses)}` : ''} (load average ${r.loadAverage.join(' ')})`;
+
+async function main(): Promise<number> {
+  installCleanup();
+  const argv = process.argv.slice(2).filter((a) => a !== '--');
+  const args = parseNumberArgs(argv, DEFAULTS, LIMITS, 'heartbeat');
+  const command = `npm run bench:heartbeat${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+  const { startedAt, t0, machine, loadBefore, git } = startBench('heartbeat', REPO, log);
+  log(`load average at the start: ${loadBefore.join(' ')}`);
+  const noWrk = ensureWrk(log);
+  if (noWrk) throw new Error(`${noWrk}: install wrk (apt-get install -y wrk) and rerun`);
+
+  const work = mkdtempSync(join(tmpdir(), 'heartbeat-bench-'));
+  trackTempDir(work);
+  const nodes = new RollcallNodes(snapshotBuild(REPO, work), TIMINGS, join(work, 'cluster'), 3);
+  await nodes.start();
+  const leader = await nodes.waitLeader(30_000);
+  const t = now();
+  await forEachUser(leader, '/register', PREFIX, 0, args.users);
+  log(`${args.users} users registered on the leader in ${Math.round(now() - t)} ms`);
+  const ref = await startReference(args.users);
+
+  const wrkPlan = (port: number, seconds: number) => ({
+    url: `http://127.0.0.1:${port}/heartbeat`,
+    script: args.statuses ? LUA_STATUSES : LUA,
+    scriptArgs: [PREFIX, String(args.users)],
+    threads: args.threads,
+    connections: args.connections,
+    seconds,
+  });
+  const rounds: Round[] = [];
+  for (let round = 1; round <= args.rounds; round++) {
+    // Alternate which goes first, so that neither always gets the warmer (or quieter) machine.
+    const order =
+      round % 2 === 1 ? (['rollcall', 'reference'] as const) : (['reference', 'rollcall'] as const);
+    for (const target of order) {
+      const port = target === 'rollcall' ? leader : ref.port;
+      if (args['warmup-seconds'] > 0) await runWrk(wrkPlan(port, args['warmup-seconds']));
+      const load = loadAverage();
+      const wrk = await runWrk(wrkPlan(port, args.seconds));
+      const r: Round = { round, target, loadAverage: load, wrk };
+      rounds.push(r);
+      log(describe(r));
+    }
+  }
+  const stillLeader = await nodes.currentLeader();
+  const exited = nodes.exited();
+  // At LOG_LEVEL=warn a node prints only trouble (lease lapses, unreachable peers): it explains
+  // non-2xx answers that wrk can only count.
+  const nodeOutput = nodes.tails();
+  for (const [name, lines] of Object.entries(nodeOutput)) {
+    log(`  ${name} printed ${lines.length} lines, last: ${lines.at(-1)}`);
+  }
+  await ref.child.kill();
+  await nodes.stop();
+
+  const rc = median(rounds, 'rollcall');
+  const rf = median(rounds, 'reference');
+  const r = ratio(rc?.wrk.perSecond ?? null, rf?.wrk.perSecond ?? null);
+  const non2xx = rounds
+    .filter((x) => x.target === 'rollcall')
+    .reduce((a, x) => a + x.wrk.non2xx, 0);
+  const target = {
+    what: `rollcall / bare node:http heartbeats per second (median rounds) >= ${TARGET_RATIO}, no non-2xx`,
+    measured: r,
+    non2xxAllRounds: non2xx,
+    met: r !== null && r >= TARGET_RATIO && non2xx === 0,
+  };
+  const durationMs = now() - t0;
+  log('');
+  log(
+    `median rounds: rollcall ${Math.round(rc?.wrk.perSecond ?? 0)}/s, reference ${Math.round(rf?.wrk.perSecond ?? 0)}/s, ratio ${r?.toFixed(2) ?? '-'}x; rollcall non-2xx in all rounds: ${non2xx}`,
+  );
+  log(`target ratio >= ${TARGET_RATIO} with no non-2xx: ${target.met ? 'met' : 'NOT met'}`);
+  log(`leader unchanged: ${stillLeader === leader}; nodes exited: ${exited.length}`);
+  log(durationLine(durationMs, loadBefore));
+
+  const file = writeResults(REPO, 'heartbeat', startedAt, {
+    bench: 'heartbeat',
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(durationMs),
+    command,
+    machine,
+    loadAverage: { before: loadBefore, after: loadAverage() },
+    git,
+    settings: {
+      ...args,
+      rollcall: TIMINGS,
+      cluster: 3,
+      loadGenerator: 'wrk',
+      script: 'bench/heartbeat/rotate.lua',
+    },
+    medianRounds: { rollcall: rc, reference: rf },
+    ratio: r,
+    target,
+    leaderUnchanged: stillLeader === leader,
+    nodesExited: exited,
+    nodeOutput,
+    rounds,
+  });
+  log(`results: ${file}`);
+  return exited.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    closeConnections();
+    killAllNow();
+    process.exit(code);
+  },
+  (err: Error) => {
+    process.stderr.write(`heartbeat bench: ${err.message}\n`);
+    killAllNow();
+    process.exit(1);
+  },
+);
