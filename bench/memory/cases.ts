@@ -2,7 +2,9 @@ import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { randomUUID } from 'node:crypto';
 import { PresenceService } from '../../src/clients/presence.service';
+import { hashClientToken, newClientToken } from '../../src/clients/client-token';
 import { RegistryStateMachine } from '../../src/clients/registry-state-machine';
+import { newUserId } from '../../src/clients/user-id';
 import type { ClusterConfig } from '../../src/config/cluster-config';
 import type { RegisteredUser } from '../../src/storage/registered-user';
 import { quantile } from '../lib/stats';
@@ -54,18 +56,22 @@ export const MEMORY_CASES: Record<string, { what: string; build: Build }> = {
     },
   },
   registry: {
-    what: 'RegistryStateMachine.apply(i, {op: "register", user}), user_id from randomUUID() as the leader makes it',
+    what: 'RegistryStateMachine.apply(i, {op: "register", user, token_sha256}), id and token hash made as the leader makes them',
     build: (count) => {
       const sm = new RegistryStateMachine();
       const at = Date.UTC(2026, 0, 1);
       for (let i = 0; i < count; i++) {
         const user = {
-          user_id: randomUUID(),
+          user_id: newUserId(),
           username: nameOf(i),
           addr: addrOf(i),
           registered_at: new Date(at + i).toISOString(),
         };
-        sm.apply(i + 1, { op: 'register', user });
+        sm.apply(i + 1, {
+          op: 'register',
+          user,
+          token_sha256: hashClientToken(newClientToken()),
+        });
       }
       return sm;
     },

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { CLOCK, type Clock } from '../common/clock';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { isDriveConfigured } from '../drive/drive-settings';
@@ -7,6 +6,7 @@ import { ElectionService } from '../election/election.service';
 import type { RegisteredUser } from '../storage/registered-user';
 import { DiskHealth } from '../storage/disk-health';
 import { hashClientToken, newClientToken } from './client-token';
+import { newUserId } from './user-id';
 import { DiskUnavailableError, DriveImportPendingError, UsernameTakenError } from './client-errors';
 import {
   type ApplyResult,
@@ -114,8 +114,7 @@ export class RegistryService implements OnModuleInit {
     if (this.machine.find(username) || this.pending.has(username))
       throw new UsernameTakenError(username);
     const user: RegisteredUser = {
-      // randomUUID's result is a rope of ~15 pieces (~490 B); kept for every user, flat is ~66 B.
-      user_id: Buffer.from(randomUUID(), 'latin1').toString('latin1'),
+      user_id: newUserId(),
       username,
       addr,
       registered_at: new Date(this.clock.wallMs()).toISOString(),
