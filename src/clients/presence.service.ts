@@ -14,8 +14,8 @@ export interface OnlineClient {
   addr: string;
   /** Monotonic time of the last heartbeat. */
   lastSeen: number;
-  /** This client's part of /discover up to its age, kept until the entry changes. */
-  json?: string;
+  /** Its last heartbeat's wall time as ISO text, for /discover; dropped when the entry changes. */
+  seenIso?: string;
 }
 
 export interface OnlineClientView {
@@ -138,8 +138,9 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * `list()` as JSON, for /discover. Only the age changes from one request to the next, so each
-   * client's part up to its age is serialized once per heartbeat, not once per request.
+   * `list()` as JSON, for /discover. Each heartbeat's ISO time is formatted once, not once per
+   * request; the rest is written per request, since a cached string per client would cost more
+   * memory than the online entry itself (bench/memory.ts).
    */
   listJson(): { json: string; count: number } {
     this.expireDue();
@@ -150,10 +151,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     for (const c of this.online.values()) {
       const age = Math.max(0, Math.round(now - c.lastSeen));
       // The heartbeat's wall time is fixed once known, where list() recomputes it per call.
-      c.json ??= flat(
-        `{"username":${JSON.stringify(c.username)},"addr":${JSON.stringify(c.addr)},"last_seen":"${new Date(wall - age).toISOString()}","last_seen_ms_ago":`,
-      );
-      out += `${count++ > 0 ? ',' : ''}${c.json}${age}}`;
+      c.seenIso ??= new Date(wall - age).toISOString();
+      out += `${count++ > 0 ? ',' : ''}{"username":${JSON.stringify(c.username)},"addr":${JSON.stringify(c.addr)},"last_seen":"${c.seenIso}","last_seen_ms_ago":${age}}`;
     }
     return { json: `${out}]`, count };
   }
@@ -215,7 +214,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     // A uniform shift, capped at now, keeps the map in last-heartbeat order.
     for (const c of this.online.values()) {
       c.lastSeen = Math.min(now, c.lastSeen + gapMs);
-      c.json = undefined;
+      c.seenIso = undefined;
     }
     this.tailSeen = Math.min(now, this.tailSeen + gapMs);
   }
@@ -236,7 +235,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       this.online.delete(username);
       entry.addr = addr;
       entry.lastSeen = lastSeen;
-      entry.json = undefined;
+      entry.seenIso = undefined;
     }
     this.online.set(username, moved);
     if (this.tracking) {
@@ -244,14 +243,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       this.gone.delete(username);
     }
   }
-}
-
-/**
- * A string built by concatenation is a V8 rope, about twice the bytes of its characters, kept
- * as long as the string is (measured in bench/memory.ts). A copy through a Buffer is flat.
- */
-function flat(s: string): string {
-  return Buffer.from(s).toString();
 }
 
 function record(c: OnlineClient, now: number): PresenceRecord {
