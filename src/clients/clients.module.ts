@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ElectionModule } from '../election/election.module';
 import { ClientsController } from './clients.controller';
 import { ClientsService } from './clients.service';
+import { DiscoverStreamService } from './discover-stream.service';
 import { LeaderGuard } from './leader.guard';
 import { PresenceReplicator } from './presence-replicator';
 import { PresenceService } from './presence.service';
@@ -10,7 +11,14 @@ import { RegistryService } from './registry.service';
 @Module({
   imports: [ElectionModule],
   controllers: [ClientsController],
-  providers: [ClientsService, RegistryService, PresenceService, PresenceReplicator, LeaderGuard],
+  providers: [
+    ClientsService,
+    DiscoverStreamService,
+    RegistryService,
+    PresenceService,
+    PresenceReplicator,
+    LeaderGuard,
+  ],
   exports: [RegistryService, PresenceService],
 })
 export class ClientsModule {}
