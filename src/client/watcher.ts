@@ -1,5 +1,5 @@
 import { type BackoffOptions, backoffDelay } from './backoff';
-import { errorFor } from './errors';
+import { errorFor, RollcallError } from './errors';
 import { SseParser } from './sse-parser';
 import type { LeaderTransport, TransportDeps } from './transport';
 
@@ -49,8 +49,10 @@ export class Watcher {
         failures = delivered ? 0 : failures + 1;
       } catch (err) {
         if (this.stopping.signal.aborted) return;
-        // The transport spent its whole retry budget: the cluster is gone, so say so.
-        if (!(err instanceof TypeError) && !isAbort(err)) throw err;
+        // A RollcallError means the transport spent its whole retry budget, or the server
+        // refused the stream outright: say so. Anything else is a broken connection (a killed
+        // leader, the idle timeout), which is what reconnecting is for.
+        if (err instanceof RollcallError) throw err;
         failures++;
       }
       if (this.stopping.signal.aborted) return;
@@ -119,8 +121,4 @@ export class Watcher {
     }
     this.onChange(event, this.online);
   }
-}
-
-function isAbort(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError');
 }
