@@ -51,6 +51,24 @@ export default tseslint.config(
     },
   },
   {
+    // The SDK is the package's library entry: an application that imports it must not pull in
+    // Nest or the server, so it may use Node's built-ins and its own files only.
+    files: ['src/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!node:|\\./)',
+              message: 'src/client/ uses only node: built-ins and its own files.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',

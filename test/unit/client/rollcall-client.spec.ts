@@ -183,4 +183,28 @@ describe('RollcallClient against fake nodes over real HTTP', () => {
     expect(node.requests.map((r) => r.headers['last-event-id'])).toEqual([undefined, '4-1']);
     await expect(watcher.closed).resolves.toBeUndefined();
   });
+
+  it('reconnects after a broken connection and after a silent one', async () => {
+    let connection = 0;
+    const node = await start((_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      connection++;
+      if (connection === 1) {
+        res.write('event: snapshot\nid: 2-0\ndata: {"online_clients":[],"count":0}\n\n');
+        // As a killed leader's socket does: gone without ending the response.
+        setImmediate(() => res.socket?.destroy());
+      } else if (connection === 2) {
+        res.write(': nothing more, ever\n\n');
+      } else {
+        res.write('event: online\nid: 2-1\ndata: {"username":"c","addr":"3.3.3.3:3"}\n\n');
+      }
+    });
+    const { c } = client({ nodes: [node.url], streamIdleTimeoutMs: 100 });
+    const seen: WatchEvent[] = [];
+    const watcher = c.watch((event) => seen.push(event));
+    await waitFor('the event after two reconnects', () => seen.length >= 2);
+    await watcher.stop();
+    expect(seen.map((e) => e.type)).toEqual(['snapshot', 'online']);
+    expect(node.requests.map((r) => r.headers['last-event-id'])).toEqual([undefined, '2-0', '2-0']);
+  });
 });
