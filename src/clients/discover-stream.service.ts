@@ -54,6 +54,8 @@ export class DiscoverStreamService implements OnModuleDestroy {
   /** The stream for one client; `lastEventId` is its Last-Event-ID header, if any. */
   open(lastEventId: string | undefined): Observable<MessageEvent> {
     const events = new Observable<MessageEvent>((subscriber) => {
+      // The guard let the request in, but leadership may have moved on before it got here.
+      if (this.leadership.current.role !== 'leader') return subscriber.complete();
       this.startTermIfNew();
       // All synchronous: no presence event can fall between the replay and the subscription.
       for (const message of this.replayOrSnapshot(lastEventId)) subscriber.next(message);
