@@ -7,6 +7,7 @@ export default tseslint.config(
     ignores: [
       'dist/**',
       '.bench-build/**',
+      '.examples-build/**',
       'node_modules/**',
       'coverage/**',
       'data/**',
@@ -43,6 +44,24 @@ export default tseslint.config(
             {
               group: ['@nestjs/platform-express', '@nestjs/platform-fastify'],
               message: 'Only src/platform/ may use the HTTP platform.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The SDK is the package's library entry: an application that imports it must not pull in
+    // Nest or the server, so it may use Node's built-ins and its own files only.
+    files: ['src/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!node:|\\./)',
+              message: 'src/client/ uses only node: built-ins and its own files.',
             },
           ],
         },

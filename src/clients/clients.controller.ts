@@ -1,5 +1,18 @@
-import { Body, Controller, Get, Header, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  Headers,
+  HttpCode,
+  Post,
+  Sse,
+  UseGuards,
+} from '@nestjs/common';
+import type { MessageEvent } from '@nestjs/common';
+import type { Observable } from 'rxjs';
 import { ClientsService } from './clients.service';
+import { DiscoverStreamService } from './discover-stream.service';
 import { HeartbeatDto } from './dto/heartbeat.dto';
 import { RegisterDto } from './dto/register.dto';
 import { LeaderGuard } from './leader.guard';
@@ -7,7 +20,10 @@ import { LeaderGuard } from './leader.guard';
 @Controller()
 @UseGuards(LeaderGuard)
 export class ClientsController {
-  constructor(private readonly clients: ClientsService) {}
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly stream: DiscoverStreamService,
+  ) {}
 
   @Post('register')
   @HttpCode(200)
@@ -31,5 +47,11 @@ export class ClientsController {
   @Header('Content-Type', 'application/json; charset=utf-8')
   discover() {
     return this.clients.discover();
+  }
+
+  /** Server-Sent Events: a snapshot, then online/offline changes (DiscoverStreamService). */
+  @Sse('discover/stream')
+  discoverStream(@Headers('last-event-id') lastEventId?: string): Observable<MessageEvent> {
+    return this.stream.open(lastEventId);
   }
 }

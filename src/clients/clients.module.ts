@@ -5,6 +5,7 @@ import { Module } from '@nestjs/common';
 import { ElectionModule } from '../election/election.module';
 import { ClientsController } from './clients.controller';
 import { ClientsService } from './clients.service';
+import { DiscoverStreamService } from './discover-stream.service';
 import { LeaderGuard } from './leader.guard';
 import { PresenceReplicator } from './presence-replicator';
 import { PresenceService } from './presence.service';
@@ -25,6 +26,7 @@ import { RegistryService } from './registry.service';
   controllers: [ClientsController],
   providers: [
     ClientsService,
+    DiscoverStreamService,
     RegistryService,
     PresenceService,
     PresenceReplicator,

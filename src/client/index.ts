@@ -1,0 +1,17 @@
+export { RollcallClient } from './rollcall-client';
+export type { OnlinePeer, Peer, RollcallClientOptions } from './rollcall-client';
+export type { WatchEvent } from './watcher';
+export { Watcher } from './watcher';
+export {
+  NoLeaderError,
+  NotLeaderError,
+  RollcallError,
+  UnknownUserError,
+  UnreachableError,
+  UsernameTakenError,
+  ValidationError,
+} from './errors';
+export { backoffDelay, jittered } from './backoff';
+export type { BackoffOptions } from './backoff';
+export { SseParser } from './sse-parser';
+export type { SseMessage } from './sse-parser';
