@@ -8,6 +8,7 @@ import { createValidationPipe } from './common/http/validation.pipe';
 import type { ClusterConfig } from './config/cluster-config';
 import { ClusterConfigModule } from './config/config.module';
 import { ElectionModule } from './election/election.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 
 @Module({})
@@ -21,6 +22,7 @@ export class AppModule {
         ElectionModule,
         ClientsModule,
         HealthModule,
+        EventsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: JsonErrorFilter },
