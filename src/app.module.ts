@@ -7,6 +7,7 @@ import { JsonErrorFilter } from './common/http/json-error.filter';
 import { createValidationPipe } from './common/http/validation.pipe';
 import type { ClusterConfig } from './config/cluster-config';
 import { ClusterConfigModule } from './config/config.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { ElectionModule } from './election/election.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
@@ -23,6 +24,7 @@ export class AppModule {
         ClientsModule,
         HealthModule,
         EventsModule,
+        DashboardModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: JsonErrorFilter },
