@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClientsModule } from './clients/clients.module';
+import { ClusterModule } from './cluster/cluster.module';
 import { type Clock, SystemClock } from './common/clock';
 import { JsonErrorFilter } from './common/http/json-error.filter';
 import { createValidationPipe } from './common/http/validation.pipe';
@@ -23,6 +24,7 @@ export class AppModule {
         ElectionModule,
         ClientsModule,
         HealthModule,
+        ClusterModule,
         EventsModule,
         DashboardModule,
       ],
