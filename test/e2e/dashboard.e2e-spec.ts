@@ -70,7 +70,7 @@ describeInBrowser(`GET /dashboard in Chromium${skipped}`, () => {
     });
     page.on('pageerror', (err) => pageErrors.push(err.message));
     page.on('console', (msg) => {
-      if (msg.type() === 'error') pageErrors.push(msg.text());
+      if (msg.type() === 'error') pageErrors.push(`${msg.text()} ${msg.location().url}`);
     });
     await page.goto(`${origin}/dashboard`);
 
