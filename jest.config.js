@@ -1,9 +1,9 @@
 /**
  * Three projects: fast in-process unit tests, e2e tests (in-process and real nodes) on the
  * default HTTP platform, Fastify, and `e2e-express`, which runs on Express the specs where the
- * platform shows: the whole HTTP API, the dashboard's files, and real processes (start, port in use, SIGTERM). The
- * cluster specs talk to the leader the same way on either platform, so running them twice would
- * double the suite's time and test the election twice, not Express.
+ * platform shows: the whole HTTP API, the dashboard's files, and real processes (start, port in
+ * use, SIGTERM). The cluster specs talk to the leader the same way on either platform, so running
+ * them twice would double the suite's time and test the election twice, not Express.
  *
  * NestJS 12 and a few of its dependencies ship ES modules only. Node 20 can require() them, but
  * Jest's module system cannot, so Babel turns just those packages into CommonJS for the tests.
