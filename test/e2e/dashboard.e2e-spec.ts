@@ -69,24 +69,35 @@ describeInBrowser(`GET /dashboard in Chromium${skipped}`, () => {
       if (!req.url().startsWith(`${origin}/`)) elsewhere.push(req.url());
     });
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    // Live means without reloading: the page must be navigated to once, by the test.
+    let loads = 0;
+    page.on('load', () => loads++);
     page.on('console', (msg) => {
       if (msg.type() === 'error') pageErrors.push(`${msg.text()} ${msg.location().url}`);
     });
     await page.goto(`${origin}/dashboard`);
 
     const oldLeader = cluster.ids[leader];
-    await waitFor('three nodes and one leader on the page', async () => {
-      const nodes = await shownNodes(page);
-      const leaders = nodes.filter((n) => n.leader);
-      return nodes.length === 3 && leaders.length === 1 && leaders[0].node === oldLeader;
-    });
+    await waitFor(
+      'three nodes and one leader on the page',
+      async () => {
+        const nodes = await shownNodes(page);
+        const leaders = nodes.filter((n) => n.leader);
+        return nodes.length === 3 && leaders.length === 1 && leaders[0].node === oldLeader;
+      },
+      20_000,
+    );
     expect((await shownNodes(page)).map((n) => n.node).sort()).toEqual([...cluster.ids].sort());
     // The follower's shadow of who is online, with addresses and heartbeat ages.
     await waitFor('the online clients on the page', async () => {
       const text = await page.locator('#clients').innerText();
       return clients.every(([name, addr]) => text.includes(name) && text.includes(addr));
     });
-    expect(await page.locator('#registered').innerText()).toBe('3');
+    // The follower applies registrations a heartbeat after they commit.
+    await waitFor(
+      'three registered on the page',
+      async () => (await page.locator('#registered').innerText()) === '3',
+    );
     expect(await page.locator('#events').innerText()).toMatch(/election/i);
 
     await cluster.node(leader).kill();
@@ -122,6 +133,7 @@ describeInBrowser(`GET /dashboard in Chromium${skipped}`, () => {
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    expect(loads).toBe(1);
     expect(elsewhere).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
