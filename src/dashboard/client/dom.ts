@@ -14,17 +14,19 @@ export function byId(id: string): HTMLElement {
   return el;
 }
 
-/** Swaps a container's content in one step, so the page never shows a half-drawn table. */
-export function fill(id: string, rows: Node[], emptyText: string, columns = 1): void {
-  const target = byId(id);
-  if (rows.length > 0) {
-    target.replaceChildren(...rows);
-    return;
-  }
-  const empty = h(target.tagName === 'TBODY' ? 'tr' : 'li', 'empty');
-  const cell =
-    target.tagName === 'TBODY' ? h('td', null, emptyText) : document.createTextNode(emptyText);
-  if (cell instanceof HTMLTableCellElement) cell.colSpan = columns;
-  empty.append(cell);
-  target.replaceChildren(empty);
+/** Swaps a table body's rows in one step, so the page never shows a half-drawn table. */
+export function fillTable(
+  id: string,
+  rows: HTMLElement[],
+  emptyText: string,
+  columns: number,
+): void {
+  if (rows.length > 0) return byId(id).replaceChildren(...rows);
+  const cell = h('td', null, emptyText) as HTMLTableCellElement;
+  cell.colSpan = columns;
+  byId(id).replaceChildren(h('tr', 'empty', cell));
+}
+
+export function fillList(id: string, items: HTMLElement[], emptyText: string): void {
+  byId(id).replaceChildren(...(items.length > 0 ? items : [h('li', 'empty', emptyText)]));
 }

@@ -1,5 +1,5 @@
 import type { ClusterEvent, ClusterView, NodeView, OnlineView } from './api.js';
-import { byId, fill, h } from './dom.js';
+import { byId, fillList, fillTable, h } from './dom.js';
 import { age, clock, percent } from './format.js';
 
 export function renderSummary(cluster: ClusterView): void {
@@ -11,7 +11,7 @@ export function renderSummary(cluster: ClusterView): void {
 
 export function renderNodes(cluster: ClusterView): void {
   const rows = cluster.nodes.map((n) => nodeRow(n, n.node === cluster.leader));
-  fill('nodes', rows, 'no nodes reported', 6);
+  fillTable('nodes', rows, 'no nodes reported', 6);
 }
 
 function nodeRow(n: NodeView, isLeader: boolean): HTMLElement {
@@ -59,7 +59,7 @@ export function renderClients(online: OnlineView): void {
   const shown = online.online_clients.length;
   byId('clients-note').textContent =
     shown < online.count ? `(latest ${shown} of ${online.count})` : '';
-  fill('clients', rows, 'nobody online', 3);
+  fillTable('clients', rows, 'nobody online', 3);
 }
 
 export function renderEvents(events: ClusterEvent[], servedBy: string): void {
@@ -73,5 +73,5 @@ export function renderEvents(events: ClusterEvent[], servedBy: string): void {
     ),
   );
   byId('events-note').textContent = `(as seen by ${servedBy})`;
-  fill('events', items, 'nothing yet');
+  fillList('events', items, 'nothing yet');
 }
