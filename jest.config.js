@@ -1,7 +1,7 @@
 /**
  * Three projects: fast in-process unit tests, e2e tests (in-process and real nodes) on the
  * default HTTP platform, Fastify, and `e2e-express`, which runs on Express the specs where the
- * platform shows: the whole HTTP API, and real processes (start, port in use, SIGTERM). The
+ * platform shows: the whole HTTP API and its metrics hook, and real processes (start, port in use, SIGTERM). The
  * cluster specs talk to the leader the same way on either platform, so running them twice would
  * double the suite's time and test the election twice, not Express.
  *
@@ -54,6 +54,7 @@ module.exports = {
       displayName: 'e2e-express',
       testMatch: [
         '<rootDir>/test/e2e/api.e2e-spec.ts',
+        '<rootDir>/test/e2e/metrics.e2e-spec.ts',
         '<rootDir>/test/e2e/node-process.e2e-spec.ts',
       ],
       setupFiles: [...shared.setupFiles, '<rootDir>/test/support/express-adapter-env.ts'],

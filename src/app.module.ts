@@ -10,6 +10,7 @@ import type { ClusterConfig } from './config/cluster-config';
 import { ClusterConfigModule } from './config/config.module';
 import { ElectionModule } from './election/election.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 @Module({})
 export class AppModule {
@@ -23,6 +24,7 @@ export class AppModule {
         ClientsModule,
         HealthModule,
         ClusterModule,
+        MetricsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: JsonErrorFilter },
