@@ -12,6 +12,7 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { ElectionModule } from './election/election.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 @Module({})
 export class AppModule {
@@ -25,6 +26,7 @@ export class AppModule {
         ClientsModule,
         HealthModule,
         ClusterModule,
+        MetricsModule,
         EventsModule,
         DashboardModule,
       ],

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { LeaseNotHeldError } from '../common/http/leadership-errors';
 import { LeadershipState } from '../election/leadership-state';
 import { UnknownUserError } from './client-errors';
+import { ClientStats } from './client-stats';
 import { PresenceService } from './presence.service';
 import { RegistryService } from './registry.service';
 
@@ -12,6 +13,7 @@ export class ClientsService {
     private readonly registry: RegistryService,
     private readonly presence: PresenceService,
     private readonly leadership: LeadershipState,
+    private readonly stats: ClientStats,
   ) {}
 
   async register(username: string, addr: string) {
@@ -19,6 +21,7 @@ export class ClientsService {
     // The guard looked before the fsync; leadership may have moved on while it ran, and a
     // successor may already be serving. Only a node that still leads may say 200.
     if (!this.leadership.canServeAsLeader()) throw new LeaseNotHeldError();
+    this.stats.registrations++;
     return {
       success: true as const,
       message: `User '${username}' registered successfully at ${addr}`,
@@ -32,6 +35,7 @@ export class ClientsService {
     // A different addr means the client moved: presence follows it, the registration stays.
     const at = addr ?? user.addr;
     this.presence.heartbeat(username, at);
+    this.stats.heartbeats++;
     return { success: true as const, message: `Heartbeat accepted for '${username}' at ${at}` };
   }
 

@@ -1,5 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PresenceService } from '../clients/presence.service';
+import { NodeOnlineDto } from './online.dto';
 
 /** Enough for a screen; the count still says how many there are. */
 export const ONLINE_SHOWN = 100;
@@ -15,6 +17,9 @@ export class OnlineController {
   constructor(private readonly presence: PresenceService) {}
 
   @Get('online')
+  @ApiTags('cluster (any node)')
+  @ApiOperation({ summary: 'Who is online as this node knows it (a follower: its copy)' })
+  @ApiOkResponse({ type: NodeOnlineDto })
   online() {
     const all = this.presence.list();
     return {

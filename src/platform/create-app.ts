@@ -2,6 +2,7 @@ import type { INestApplication, LoggerService } from '@nestjs/common';
 import { AppModule } from '../app.module';
 import type { Clock } from '../common/clock';
 import type { ClusterConfig } from '../config/cluster-config';
+import { setUpApiDocs } from './api-docs';
 import { createExpressApp } from './express-app';
 import { createFastifyApp } from './fastify-app';
 
@@ -17,7 +18,9 @@ export async function createApp(
 ): Promise<INestApplication> {
   const module = AppModule.forRoot(config, clock);
   const options = { logger, abortOnError: false };
-  return config.httpAdapter === 'express'
+  const app = await (config.httpAdapter === 'express'
     ? createExpressApp(module, options)
-    : createFastifyApp(module, options);
+    : createFastifyApp(module, options));
+  setUpApiDocs(app);
+  return app;
 }

@@ -1,5 +1,6 @@
 import { TestCluster } from '../support/cluster';
 import { waitFor } from '../support/poll';
+import { parseMetrics } from '../support/prometheus';
 
 interface ClusterBody {
   nodes: {
@@ -73,6 +74,21 @@ describe('GET /cluster across real processes', () => {
       const own = body.nodes.find((n) => n.node === cluster.ids[i]);
       expect(own).toMatchObject({ last_contact_ms: 0, reachable: true, term: body.term });
       expect(body.nodes.find((n) => n.node === leaderId)?.term).toBe(body.term);
+    }
+
+    // The leader times heartbeat round trips to each follower; a follower does not lead.
+    const metrics = async (i: number) =>
+      parseMetrics(await (await fetch(`${cluster.url(i)}/metrics`)).text());
+    const onLeader = await metrics(leader);
+    expect(onLeader.get('rollcall_is_leader')).toBe(1);
+    for (const i of [0, 1, 2].filter((j) => j !== leader)) {
+      expect(
+        onLeader.get(`rollcall_peer_rtt_seconds_count{peer="${cluster.ids[i]}"}`),
+      ).toBeGreaterThan(0);
+      const onFollower = await metrics(i);
+      expect(onFollower.get('rollcall_is_leader')).toBe(0);
+      expect(onFollower.get('rollcall_registered_users')).toBe(2);
+      expect(onFollower.get('rollcall_term')).toBe(onLeader.get('rollcall_term'));
     }
 
     await cluster.node(leader).kill();
