@@ -1,9 +1,10 @@
 /**
  * Three projects: fast in-process unit tests, e2e tests (in-process and real nodes) on the
  * default HTTP platform, Fastify, and `e2e-express`, which runs on Express the specs where the
- * platform shows: the whole HTTP API, the SSE stream, and real processes (start, port in use, SIGTERM). The
- * cluster specs talk to the leader the same way on either platform, so running them twice would
- * double the suite's time and test the election twice, not Express.
+ * platform shows: the whole HTTP API, the SSE stream, its metrics hook and the API docs, the
+ * dashboard's files, and real processes (start, port in use, SIGTERM). The cluster specs talk to
+ * the leader the same way on either platform, so running them twice would double the suite's
+ * time and test the election twice, not Express.
  *
  * NestJS 12 and a few of its dependencies ship ES modules only. Node 20 can require() them, but
  * Jest's module system cannot, so Babel turns just those packages into CommonJS for the tests.
@@ -20,6 +21,20 @@ const ESM_PACKAGES = [
   'token-types',
   'uint8array-extras',
 ];
+/**
+ * Some ES modules (@nestjs/swagger's UI loader) declare `const require = createRequire(...)`.
+ * Turned into CommonJS, that local shadows the require the transform emits ("Cannot access
+ * '_require' before initialization"); renaming it first keeps the two apart.
+ */
+function renameEsmRequire() {
+  return {
+    visitor: {
+      Program(path) {
+        if (path.scope.hasOwnBinding('require')) path.scope.rename('require', '__esmRequire');
+      },
+    },
+  };
+}
 const shared = {
   testEnvironment: 'node',
   transform: {
@@ -30,6 +45,7 @@ const shared = {
         babelrc: false,
         configFile: false,
         plugins: [
+          renameEsmRequire,
           'babel-plugin-transform-import-meta',
           '@babel/plugin-transform-dynamic-import',
           '@babel/plugin-transform-modules-commonjs',
@@ -54,6 +70,9 @@ module.exports = {
       displayName: 'e2e-express',
       testMatch: [
         '<rootDir>/test/e2e/api.e2e-spec.ts',
+        '<rootDir>/test/e2e/dashboard-routes.e2e-spec.ts',
+        '<rootDir>/test/e2e/metrics.e2e-spec.ts',
+        '<rootDir>/test/e2e/openapi.e2e-spec.ts',
         '<rootDir>/test/e2e/node-process.e2e-spec.ts',
         '<rootDir>/test/e2e/http-fuzz.e2e-spec.ts',
         '<rootDir>/test/e2e/http-limits.e2e-spec.ts',

@@ -2,13 +2,17 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClientsModule } from './clients/clients.module';
+import { ClusterModule } from './cluster/cluster.module';
 import { type Clock, SystemClock } from './common/clock';
 import { JsonErrorFilter } from './common/http/json-error.filter';
 import { createValidationPipe } from './common/http/validation.pipe';
 import type { ClusterConfig } from './config/cluster-config';
 import { ClusterConfigModule } from './config/config.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { ElectionModule } from './election/election.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 @Module({})
 export class AppModule {
@@ -21,6 +25,10 @@ export class AppModule {
         ElectionModule,
         ClientsModule,
         HealthModule,
+        ClusterModule,
+        MetricsModule,
+        EventsModule,
+        DashboardModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: JsonErrorFilter },

@@ -3,6 +3,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { Module } from '@nestjs/common';
 import { ElectionModule } from '../election/election.module';
+import { ClientStats } from './client-stats';
 import { ClientsController } from './clients.controller';
 import { ClientsService } from './clients.service';
 import { DiscoverStreamService } from './discover-stream.service';
@@ -32,8 +33,9 @@ import { RegistryService } from './registry.service';
     PresenceReplicator,
     LeaderGuard,
     DiskHealth,
+    ClientStats,
     { provide: APP_GUARD, useClass: RegisterThrottleGuard },
   ],
-  exports: [RegistryService, PresenceService, DiskHealth],
+  exports: [RegistryService, PresenceService, DiskHealth, ClientStats],
 })
 export class ClientsModule {}

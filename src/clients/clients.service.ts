@@ -3,6 +3,7 @@ import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { LeaseNotHeldError } from '../common/http/leadership-errors';
 import { LeadershipState } from '../election/leadership-state';
 import { ClientTokenError, UnknownUserError } from './client-errors';
+import { ClientStats } from './client-stats';
 import { bearerToken, clientTokenMatches } from './client-token';
 import { PresenceService } from './presence.service';
 import { RegistryService } from './registry.service';
@@ -14,6 +15,7 @@ export class ClientsService {
     private readonly registry: RegistryService,
     private readonly presence: PresenceService,
     private readonly leadership: LeadershipState,
+    private readonly stats: ClientStats,
     @Inject(CLUSTER_CONFIG) config: ClusterConfig,
   ) {
     this.requireToken = config.requireClientToken;
@@ -26,6 +28,7 @@ export class ClientsService {
     // The guard looked before the fsync; leadership may have moved on while it ran, and a
     // successor may already be serving. Only a node that still leads may say 200.
     if (!this.leadership.canServeAsLeader()) throw new LeaseNotHeldError();
+    this.stats.registrations++;
     return {
       success: true as const,
       message: `User '${username}' registered successfully at ${addr}`,
@@ -42,6 +45,7 @@ export class ClientsService {
     // A different addr means the client moved: presence follows it, the registration stays.
     const at = addr ?? user.addr;
     this.presence.heartbeat(username, at);
+    this.stats.heartbeats++;
     return { success: true as const, message: `Heartbeat accepted for '${username}' at ${at}` };
   }
 

@@ -62,6 +62,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   /** The newest lastSeen in the map: what an entry going to the end may not be older than. */
   private tailSeen = -Infinity;
   private readonly listeners: ((event: PresenceEvent) => void)[] = [];
+  /** Clients this node has timed out since it started (on a follower, in its shadow copy). */
+  expirations = 0;
 
   constructor(
     @Inject(CLUSTER_CONFIG) config: ClusterConfig,
@@ -114,6 +116,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       this.emit({ kind: 'offline', username: entry.username });
     }
     if (expired > 0) {
+      this.expirations += expired;
       const who = expired === 1 ? `'${first}'` : `${expired} clients ('${first}' and others)`;
       this.logger.debug(`${who} went offline: no heartbeat for ${this.timeoutMs} ms`);
     }

@@ -112,6 +112,11 @@ export class DriveSyncService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
+  /** Drive calls that failed since this node started (each retry counts). */
+  get errorCount(): number {
+    return this.health.failures;
+  }
+
   private takeOffice(): void {
     const gen = ++this.generation;
     this.leading = true;

@@ -6,6 +6,8 @@ import type { TransportHandlers } from './transport/tcp-transport';
 export interface ElectionTransport {
   start(handlers: TransportHandlers): Promise<void>;
   send(message: { to: string }): boolean;
+  /** Whether the outbound link to `peer` is up; absent in transports that cannot tell. */
+  isConnected?(peer: string): boolean;
   stop(): Promise<void>;
 }
 

@@ -10,6 +10,7 @@ import { formatHost } from '../common/address';
 import { LeaseNotHeldError } from '../common/http/leadership-errors';
 import { CLOCK, type Clock } from '../common/clock';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
+import { buildClusterView, type ClusterView } from './cluster-view';
 import { ElectionCore } from './consensus/election-core';
 import type { Role } from './consensus/core-output';
 import {
@@ -44,6 +45,9 @@ const MAX_SLEEP_MS = 1000;
 export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Election');
   private readonly peerApis = new Map<string, string>();
+  /** Monotonic ms of the last frame of any kind (keepalives too) from each peer. */
+  private readonly peerHeardAt = new Map<string, number>();
+  private readonly rttListeners: ((peer: string, seconds: number) => void)[] = [];
   private core!: ElectionCore;
   private timer: NodeJS.Timeout | null = null;
   private cpuTimer: NodeJS.Timeout | null = null;
@@ -119,6 +123,7 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
         this.core.peerUnreachable(peer, this.clock.monotonicMs(), true);
         this.flush();
       },
+      ping: (e) => this.heard(e),
     });
     this.logger.log(
       `Leader election TCP listener bound to ${c.electionBind.host}:${c.electionBind.port} as ${c.thisNode}`,
@@ -147,6 +152,44 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
       // Entries the leader has committed that this node has not applied yet.
       commit_lag: Math.max(0, s.leaderCommit - s.applied),
     };
+  }
+
+  /**
+   * The cluster as this node knows it, for GET /cluster: its own row from the core, peers from
+   * the core's peer table and what the transport last heard, so a follower sees its fellow
+   * followers through their keepalives, not only the leader.
+   */
+  clusterView(): ClusterView {
+    const c = this.config;
+    const now = this.clock.monotonicMs();
+    const self = { node: c.thisNode, api: c.apiUrl };
+    const status = this.core?.status(now) ?? {
+      role: 'follower' as const,
+      term: 0,
+      leader: null,
+      cpu: this.cpu.sample(),
+      peers: c.peers
+        .filter((p) => p !== c.thisNode)
+        .sort()
+        .map((id) => ({ id, cpu: null, lastContact: null, unreachableSince: null })),
+    };
+    return buildClusterView(
+      status,
+      self,
+      {
+        api: (peer) => this.peerApis.get(peer) ?? null,
+        heardAt: (peer) => this.peerHeardAt.get(peer) ?? null,
+        connected: (peer) => this.transport.isConnected?.(peer),
+        // The transport's own limit: it drops an inbound link silent for longer.
+        silenceLimitMs: 3 * c.heartbeatIntervalMs + c.netTimeoutMs,
+      },
+      now,
+    );
+  }
+
+  /** Called with each heartbeat round trip to a follower while this node leads. */
+  onPeerRtt(listener: (peer: string, seconds: number) => void): void {
+    this.rttListeners.push(listener);
   }
 
   /** The registry plugs in here before the application starts. */
@@ -205,17 +248,36 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
     }
   }
 
+  private heard(e: Envelope): void {
+    this.peerApis.set(e.from, e.api);
+    this.peerHeardAt.set(e.from, this.clock.monotonicMs());
+  }
+
   private onEnvelope(e: Envelope): void {
+    this.heard(e);
     if (this.channel?.handles(e.type)) {
       if (!this.stopped) this.channel.dispatch(e);
       return;
     }
     const msg = toMessage(e);
     if (typeof msg === 'string') throw new Error(msg); // the transport drops the connection
-    this.peerApis.set(e.from, e.api);
+    if (msg.type === 'HeartbeatResponse') this.measureRtt(msg.from, msg.sentAt);
     if (this.stopped) return;
     this.core.step(msg, this.clock.monotonicMs());
     this.flush();
+  }
+
+  /**
+   * The round trip of a heartbeat, measured here rather than in the core: a response echoes the
+   * heartbeat's `sentAt`, which is this node's monotonic clock as the driver fed it to the core,
+   * so now minus sentAt is the round trip without the core keeping any new state. It includes
+   * the follower's fsync when the heartbeat carried entries, and our queueing before sending.
+   */
+  private measureRtt(peer: string, sentAt: number): void {
+    if (this.rttListeners.length === 0) return;
+    const ms = this.clock.monotonicMs() - sentAt;
+    if (!(ms >= 0)) return;
+    for (const listener of this.rttListeners) listener(peer, ms / 1000);
   }
 
   private tick(): void {

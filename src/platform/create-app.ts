@@ -4,6 +4,7 @@ import type { Clock } from '../common/clock';
 import type { ClusterConfig } from '../config/cluster-config';
 import type { Server } from 'node:http';
 import { limitConnections } from './connection-limits';
+import { setUpApiDocs } from './api-docs';
 import { createExpressApp } from './express-app';
 import { createFastifyApp } from './fastify-app';
 
@@ -27,5 +28,6 @@ export async function createApp(
     maxPerAddress: config.httpMaxConnectionsPerAddress,
     idleTimeoutMs: config.httpIdleTimeoutMs,
   });
+  setUpApiDocs(app);
   return app;
 }

@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_BODY_BYTES } from '../common/http/error-response';
 import { answerClientError } from './client-error';
+import { HttpMetrics } from '../metrics/http-metrics';
 import { parseJsonBody } from './json-body';
 
 /** Nest on Fastify: the default, about four times Express's heartbeat rate (see README). */
@@ -53,6 +54,13 @@ export async function createFastifyApp(
   // body-parser reads the announced, empty body as {}.
   fastify.addHook('preValidation', (req, _reply, done) => {
     if (req.body === undefined && announcesBody(req.headers)) req.body = {};
+    done();
+  });
+  // onResponse runs after the reply is sent, off the request's latency; elapsedTime is
+  // Fastify's own hrtime from arrival. Unmatched requests have no routeOptions.url.
+  const metrics = app.get(HttpMetrics);
+  fastify.addHook('onResponse', (req, reply, done) => {
+    metrics.observe(req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
   return app;

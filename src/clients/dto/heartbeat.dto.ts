@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsOptional } from 'class-validator';
 import { ValidatedBy } from '../../common/http/body-validator';
 import { USERNAME_MESSAGES } from './field-rules';
@@ -11,11 +12,16 @@ import { IsUsername } from './username.decorator';
  */
 @ValidatedBy(validateHeartbeat)
 export class HeartbeatDto {
+  @ApiProperty({ example: 'alice', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' })
   @IsDefined({ message: USERNAME_MESSAGES.required })
   @IsUsername()
   username!: string;
 
   /** Where the client is now; defaults to its registered address. */
+  @ApiPropertyOptional({
+    example: '192.168.1.10:9000',
+    description: 'host:port; defaults to the registered address',
+  })
   @IsOptional()
   @IsHostPort()
   addr?: string;

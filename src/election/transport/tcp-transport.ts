@@ -23,6 +23,8 @@ export interface TransportOptions {
 export interface TransportHandlers {
   message: (envelope: Envelope) => void;
   unreachable: (peer: string, refused: boolean) => void;
+  /** A keepalive from a peer: proof its process and link are up, for GET /cluster. */
+  ping?: (envelope: Envelope) => void;
 }
 
 /** Inbound connections beyond this are refused: a cluster has a handful of peers. */
@@ -210,6 +212,7 @@ export class TcpTransport {
         this.stats.framesIn++;
         if (envelope.type === PING) {
           this.stats.pingsIn++;
+          this.handlers?.ping?.(envelope);
           continue;
         }
         try {

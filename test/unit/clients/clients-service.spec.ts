@@ -1,3 +1,4 @@
+import { ClientStats } from '../../../src/clients/client-stats';
 import { ClientsService } from '../../../src/clients/clients.service';
 import type { PresenceService } from '../../../src/clients/presence.service';
 import type { RegistryService } from '../../../src/clients/registry.service';
@@ -9,6 +10,7 @@ const CONFIG = { requireClientToken: false } as ClusterConfig;
 
 describe('ClientsService.register', () => {
   it('does not answer 200 when leadership was lost while the registration was being saved', async () => {
+    const stats = new ClientStats();
     const leadership = new LeadershipState();
     leadership.update({ role: 'leader', term: 2, leader: 'a:1', leaderApi: null }, () => true);
     let finishSave: () => void = () => undefined;
@@ -22,15 +24,17 @@ describe('ClientsService.register', () => {
             });
         }),
     } as unknown as RegistryService;
-    const service = new ClientsService(registry, {} as PresenceService, leadership, CONFIG);
+    const service = new ClientsService(registry, {} as PresenceService, leadership, stats, CONFIG);
 
     const pending = service.register('alice', '1.2.3.4:5');
     leadership.stopServing(); // a hand-over started while the fsync ran
     finishSave();
     await expect(pending).rejects.toThrow(LeaseNotHeldError);
+    expect(stats.registrations).toBe(0);
   });
 
   it('answers 200 when it still leads after the save', async () => {
+    const stats = new ClientStats();
     const leadership = new LeadershipState();
     leadership.update({ role: 'leader', term: 2, leader: 'a:1', leaderApi: null }, () => true);
     const registry = {
@@ -40,12 +44,13 @@ describe('ClientsService.register', () => {
           token: 'tok',
         }),
     } as unknown as RegistryService;
-    const service = new ClientsService(registry, {} as PresenceService, leadership, CONFIG);
+    const service = new ClientsService(registry, {} as PresenceService, leadership, stats, CONFIG);
     await expect(service.register('alice', '1.2.3.4:5')).resolves.toEqual({
       success: true,
       message: "User 'alice' registered successfully at 1.2.3.4:5",
       user_id: 'u1',
       token: 'tok',
     });
+    expect(stats.registrations).toBe(1);
   });
 });

@@ -97,6 +97,7 @@ describe('DriveOutbox', () => {
     expect(outbox.pending).toBe(0);
     expect(health.lastSuccessAt).toBe('2026-01-01T00:00:00.000Z');
     expect(health.lastError).toBeNull();
+    expect(health.failures).toBe(0);
   });
 
   it('keeps everything through an outage and writes it all once Drive is back', async () => {
@@ -108,6 +109,8 @@ describe('DriveOutbox', () => {
     expect(outbox.pending).toBe(6);
     expect(store.files.size).toBe(0);
     expect(health.lastError).toBe('Drive answered 503: Request failed with status code 503');
+    // Each failed call counts (for rollcall_drive_errors_total), at least one per round.
+    expect(health.failures).toBeGreaterThanOrEqual(4);
     // Backoff grows per round of failures, not per write that failed in the round.
     expect(delays.slice(0, 4)).toEqual([2, 4, 8, 8]);
     store.failWith = null;

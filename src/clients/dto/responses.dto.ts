@@ -1,0 +1,55 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class RegisterResponseDto {
+  @ApiProperty({ enum: [true] })
+  success!: true;
+  @ApiProperty({ example: "User 'alice' registered successfully at 192.168.1.10:9000" })
+  message!: string;
+  @ApiProperty({ format: 'uuid', description: 'UUID v4' })
+  user_id!: string;
+}
+
+export class HeartbeatResponseDto {
+  @ApiProperty({ enum: [true] })
+  success!: true;
+  @ApiProperty({ example: "Heartbeat accepted for 'alice' at 192.168.1.10:9000" })
+  message!: string;
+}
+
+export class UserDto {
+  @ApiProperty({ format: 'uuid' })
+  user_id!: string;
+  @ApiProperty({ example: 'alice' })
+  username!: string;
+  @ApiProperty({ example: '192.168.1.10:9000', description: 'The registered address.' })
+  addr!: string;
+  @ApiProperty({ format: 'date-time' })
+  registered_at!: string;
+}
+
+export class UsersResponseDto {
+  @ApiProperty({ type: [UserDto] })
+  users!: UserDto[];
+  @ApiProperty()
+  count!: number;
+}
+
+export class OnlineClientDto {
+  @ApiProperty({ example: 'alice' })
+  username!: string;
+  @ApiProperty({ example: '192.168.1.10:9000', description: 'Where its last heartbeat said.' })
+  addr!: string;
+  @ApiProperty({ format: 'date-time' })
+  last_seen!: string;
+  @ApiProperty()
+  last_seen_ms_ago!: number;
+}
+
+export class DiscoverResponseDto {
+  @ApiProperty({ type: [OnlineClientDto] })
+  online_clients!: OnlineClientDto[];
+  @ApiProperty()
+  count!: number;
+  @ApiProperty({ enum: [true] })
+  is_leader!: true;
+}

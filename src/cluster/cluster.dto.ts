@@ -1,0 +1,37 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { DriveStatusDto } from '../drive/drive-status.dto';
+
+export class MemberDto {
+  @ApiProperty({ example: '127.0.0.1:8081', description: 'Election address.' })
+  node!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'Null until the peer is heard.' })
+  api!: string | null;
+  @ApiProperty({
+    enum: ['leader', 'follower', 'candidate', 'unknown'],
+    description: 'Exact for this node; for a peer, what this node can tell (unknown if not).',
+  })
+  role!: string;
+  @ApiProperty({ type: Number, nullable: true, description: 'Null where not vouched for.' })
+  term!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'CPU load 0-100 as last heard.' })
+  cpu!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: '0 for this node; null if never.' })
+  last_contact_ms!: number | null;
+  @ApiProperty()
+  reachable!: boolean;
+}
+
+export class ClusterDto {
+  @ApiProperty({ type: [MemberDto], description: 'Every member, in address order.' })
+  nodes!: MemberDto[];
+  @ApiProperty({ type: String, nullable: true })
+  leader!: string | null;
+  @ApiProperty()
+  term!: number;
+  @ApiProperty()
+  registered_count!: number;
+  @ApiProperty()
+  online_count!: number;
+  @ApiProperty({ type: DriveStatusDto })
+  drive!: DriveStatusDto;
+}

@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { PresenceService } from '../clients/presence.service';
+import { RegistryService } from '../clients/registry.service';
+import { DriveSyncService } from '../drive/drive-sync.service';
+import { ElectionService } from '../election/election.service';
+
+/** GET /cluster: every member as this node sees it, on any node, leader or not. */
+@Injectable()
+export class ClusterService {
+  constructor(
+    private readonly election: ElectionService,
+    private readonly registry: RegistryService,
+    private readonly presence: PresenceService,
+    private readonly drive: DriveSyncService,
+  ) {}
+
+  view() {
+    const { nodes, leader, term } = this.election.clusterView();
+    return {
+      nodes,
+      leader,
+      term,
+      // Every node applies the log, so its count is the cluster's as far as it has applied.
+      registered_count: this.registry.count,
+      // On a follower: its copy of the leader's list, as last synced.
+      online_count: this.presence.count,
+      drive: this.drive.status(),
+    };
+  }
+}

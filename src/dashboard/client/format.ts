@@ -1,0 +1,16 @@
+/** "850 ms", "12.3 s", "4 min": an age short enough to read at a glance. */
+export function age(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min`;
+}
+
+export function percent(value: number | null): string {
+  return value === null ? '—' : `${Math.round(value)} %`;
+}
+
+/** Local time of day: the feed covers minutes, so the date is noise. */
+export function clock(iso: string): string {
+  return new Date(iso).toLocaleTimeString([], { hour12: false });
+}

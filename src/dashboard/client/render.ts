@@ -1,0 +1,77 @@
+import type { ClusterEvent, ClusterView, NodeView, OnlineView } from './api.js';
+import { byId, fillList, fillTable, h } from './dom.js';
+import { age, clock, percent } from './format.js';
+
+export function renderSummary(cluster: ClusterView): void {
+  byId('leader').textContent = cluster.leader ?? 'electing…';
+  byId('term').textContent = String(cluster.term);
+  byId('registered').textContent = String(cluster.registered_count);
+  byId('online-count').textContent = String(cluster.online_count);
+}
+
+export function renderNodes(cluster: ClusterView): void {
+  const rows = cluster.nodes.map((n) => nodeRow(n, n.node === cluster.leader));
+  fillTable('nodes', rows, 'no nodes reported', 6);
+}
+
+function nodeRow(n: NodeView, isLeader: boolean): HTMLElement {
+  const row = h(
+    'tr',
+    null,
+    h('td', 'mono', n.node),
+    h(
+      'td',
+      null,
+      h('span', `badge ${n.role}`, n.role),
+      n.reachable ? null : h('span', 'badge unreachable', 'unreachable'),
+    ),
+    h('td', 'num', n.term === null ? '—' : String(n.term)),
+    h('td', null, cpuCell(n.cpu)),
+    h('td', 'num', age(n.last_contact_ms)),
+    h('td', 'mono', n.api ?? '—'),
+  );
+  row.classList.toggle('is-leader', isLeader);
+  row.classList.toggle('is-unreachable', !n.reachable);
+  // For tests and scripts: what the row shows, without parsing its text.
+  row.dataset.node = n.node;
+  row.dataset.role = n.role;
+  row.dataset.leader = String(isLeader);
+  row.dataset.reachable = String(n.reachable);
+  return row;
+}
+
+function cpuCell(cpu: number | null): HTMLElement {
+  const fill = h('div', 'cpu-fill');
+  fill.style.setProperty('width', `${Math.min(100, Math.max(0, cpu ?? 0))}%`);
+  return h('div', 'cpu', h('div', 'cpu-bar', fill), percent(cpu));
+}
+
+export function renderClients(online: OnlineView): void {
+  const rows = online.online_clients.map((c) =>
+    h(
+      'tr',
+      null,
+      h('td', null, c.username),
+      h('td', 'mono', c.addr),
+      h('td', 'num', age(c.last_seen_ms_ago)),
+    ),
+  );
+  const shown = online.online_clients.length;
+  byId('clients-note').textContent =
+    shown < online.count ? `(latest ${shown} of ${online.count})` : '';
+  fillTable('clients', rows, 'nobody online', 3);
+}
+
+export function renderEvents(events: ClusterEvent[], servedBy: string): void {
+  const items = events.map((e) =>
+    h(
+      'li',
+      null,
+      h('time', null, clock(e.at)),
+      h('span', `kind ${e.kind}`, e.kind),
+      h('span', null, e.message),
+    ),
+  );
+  byId('events-note').textContent = `(as seen by ${servedBy})`;
+  fillList('events', items, 'nothing yet');
+}

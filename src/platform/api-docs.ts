@@ -1,0 +1,19 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+/**
+ * OpenAPI for every route: the UI at /docs, the spec at /docs-json. Here, not in a module,
+ * because Swagger serves its UI through the HTTP platform (on Fastify, @fastify/static).
+ */
+export function setUpApiDocs(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('rollcall')
+    .setDescription(
+      'Client registration, presence and discovery. Leader-only routes answer 403 on a follower ' +
+        'with the leader and its API, and 503 with Retry-After while no leader can serve. Every ' +
+        'error is {success:false, message}.',
+    )
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', raw: ['json'] });
+}

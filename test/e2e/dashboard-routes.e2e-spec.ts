@@ -1,0 +1,82 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import type { App } from 'supertest/types';
+import { loadClusterConfig } from '../../src/config/config-loader';
+import { createApp } from '../../src/platform/create-app';
+import { freePorts } from '../support/free-port';
+import { httpAdapterEnv } from '../support/http-adapter';
+import { waitFor } from '../support/poll';
+import { writeClusterConfig } from '../support/node-process';
+import { makeTempDir } from '../support/temp-dir';
+
+/**
+ * The dashboard's routes on the HTTP platform under test (this spec runs on both): files go out
+ * through Nest's StreamableFile, whose headers each platform sets its own way. From source the
+ * compiled script is absent, so the HTML and CSS stand for the files here; the Chromium spec
+ * loads the built page.
+ */
+describe('dashboard routes', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let app: INestApplication;
+  let http: App;
+
+  beforeAll(async () => {
+    tmp = makeTempDir();
+    const [electionPort] = await freePorts(1);
+    const configPath = writeClusterConfig(tmp.dir, { peers: [`127.0.0.1:${electionPort}`] });
+    const config = loadClusterConfig({
+      configPath,
+      env: { DATA_DIR: `${tmp.dir}/data`, API_PORT: '3100', ...httpAdapterEnv() },
+    });
+    app = await createApp(config, false);
+    await app.listen(0, '127.0.0.1');
+    http = app.getHttpServer() as App;
+    await waitFor(
+      'the node to lead',
+      async () => (await request(http).get('/')).body.is_leader === true,
+    );
+  });
+
+  afterAll(async () => {
+    await app.close();
+    tmp.cleanup();
+  });
+
+  it('serves the page with its type and a policy that keeps every load on this node', async () => {
+    const res = await request(http).get('/dashboard').expect(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.headers['content-security-policy']).toMatch(/^default-src 'self'/);
+    expect(res.text).toContain('<script type="module" src="/dashboard/main.js">');
+    expect(res.text).not.toMatch(/(src|href)="(https?:)?\/\//);
+  });
+
+  it('serves its stylesheet as CSS', async () => {
+    const res = await request(http).get('/dashboard/style.css').expect(200);
+    expect(res.headers['content-type']).toBe('text/css; charset=utf-8');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('answers 404 for any other name, a path outside the folder included', async () => {
+    await request(http).get('/dashboard/nothing.js').expect(404);
+    await request(http).get('/dashboard/..%2Fdashboard.controller.ts').expect(404);
+    await request(http).get('/dashboard/..%2F..%2Fpackage.json').expect(404);
+  });
+
+  it('serves the node’s own feed and online list', async () => {
+    const events = await request(http).get('/cluster/events').expect(200);
+    expect(events.body.events).toContainEqual(
+      expect.objectContaining({
+        kind: 'election',
+        term: 1,
+        message: expect.stringContaining('won election'),
+      }),
+    );
+    await request(http).post('/register').send({ username: 'alice', addr: '10.0.0.1:9000' });
+    await request(http).post('/heartbeat').send({ username: 'alice' }).expect(200);
+    const online = await request(http).get('/cluster/online').expect(200);
+    expect(online.body).toEqual({
+      online_clients: [expect.objectContaining({ username: 'alice', addr: '10.0.0.1:9000' })],
+      count: 1,
+    });
+  });
+});
