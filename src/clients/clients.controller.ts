@@ -10,7 +10,14 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { MessageEvent } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Observable } from 'rxjs';
 import { ApiErrors, ApiLeaderOnly } from '../common/http/api-errors';
 import { ClientsService } from './clients.service';
@@ -29,7 +36,7 @@ import { LeaderGuard } from './leader.guard';
 @UseGuards(LeaderGuard)
 @ApiTags('clients (leader only)')
 @ApiLeaderOnly(
-  ' On /register also when leadership moved before the entry was applied (retry; a 409 then means it did commit), or while the Drive folder is still being imported.',
+  ' On /register also when leadership moved before the entry was applied (retry; a 409 then means it did commit), while the Drive folder is still being imported, or while the data directory is full or unwritable.',
 )
 export class ClientsController {
   constructor(
@@ -41,7 +48,7 @@ export class ClientsController {
   @ApiOperation({ summary: 'Register a client once; answered once a majority has it on disk' })
   @ApiBody({ type: RegisterDto })
   @ApiOkResponse({ type: RegisterResponseDto })
-  @ApiErrors(400, 409, 413, 415)
+  @ApiErrors(400, 409, 413, 415, 429)
   @HttpCode(200)
   register(@Body() body: RegisterDto) {
     return this.clients.register(body.username, body.addr);
@@ -51,7 +58,13 @@ export class ClientsController {
   @ApiOperation({ summary: 'Mark a registered client online for client_timeout_ms' })
   @ApiBody({ type: HeartbeatDto })
   @ApiOkResponse({ type: HeartbeatResponseDto })
-  @ApiErrors(400, 404, 413, 415)
+  @ApiHeader({
+    name: 'Authorization',
+    required: false,
+    description:
+      'Bearer <token from /register>: needed to move to another addr, or always with require_client_token',
+  })
+  @ApiErrors(400, 401, 404, 413, 415)
   @HttpCode(200)
   heartbeat(@Body() body: HeartbeatDto, @Headers('authorization') authorization?: string) {
     return this.clients.heartbeat(body.username, body.addr, authorization);
@@ -75,6 +88,18 @@ export class ClientsController {
 
   /** Server-Sent Events: a snapshot, then online/offline changes (DiscoverStreamService). */
   @Sse('discover/stream')
+  @ApiOperation({ summary: 'Who is online, then every change, as Server-Sent Events' })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'Resume after this event id (same leader and term); otherwise a fresh snapshot',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({
+    description:
+      'event: snapshot (data {clients}), then online (data {username, addr}) and offline (data {username}), each with an increasing id "<term>-<n>"; a comment line every 15 s',
+    schema: { type: 'string' },
+  })
   discoverStream(@Headers('last-event-id') lastEventId?: string): Observable<MessageEvent> {
     return this.stream.open(lastEventId);
   }

@@ -2,12 +2,26 @@ import { TestCluster } from '../support/cluster';
 import { waitFor } from '../support/poll';
 import { SseReader } from '../support/sse-reader';
 
-const post = (url: string, path: string, body: unknown) =>
+const post = (url: string, path: string, body: unknown, token?: string) =>
   fetch(`${url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify(body),
   }).then((r) => r.status);
+
+/** Registers and returns the client's token, which a move to another addr needs. */
+const register = async (url: string, username: string, addr: string) => {
+  const r = await fetch(`${url}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, addr }),
+  });
+  expect(r.status).toBe(200);
+  return ((await r.json()) as { token: string }).token;
+};
 
 describe('GET /discover/stream on a real node', () => {
   let cluster: TestCluster;
@@ -27,7 +41,7 @@ describe('GET /discover/stream on a real node', () => {
     cluster = await new TestCluster({ size: 1, extra: 'client_timeout_ms = 1500' }).start();
     const url = cluster.url(await cluster.waitForLeader());
     expect(await post(url, '/register', { username: 'alice', addr: '10.0.0.1:9000' })).toBe(200);
-    expect(await post(url, '/register', { username: 'bob', addr: '10.0.0.2:9000' })).toBe(200);
+    const bobToken = await register(url, 'bob', '10.0.0.2:9000');
     expect(await post(url, '/heartbeat', { username: 'alice' })).toBe(200);
 
     const first = open(url);
@@ -48,8 +62,9 @@ describe('GET /discover/stream on a real node', () => {
 
     expect(await post(url, '/heartbeat', { username: 'bob' })).toBe(200);
     // bob moves: a new address is news, a plain refresh is not.
-    expect(await post(url, '/heartbeat', { username: 'bob', addr: '10.0.0.3:9000' })).toBe(200);
-    expect(await post(url, '/heartbeat', { username: 'bob', addr: '10.0.0.3:9000' })).toBe(200);
+    const moved = { username: 'bob', addr: '10.0.0.3:9000' };
+    expect(await post(url, '/heartbeat', moved, bobToken)).toBe(200);
+    expect(await post(url, '/heartbeat', moved, bobToken)).toBe(200);
     const events = await first.waitForEvents(3, 'two online events');
     expect(events.slice(1).map((e) => [e.event, e.data])).toEqual([
       ['online', { username: 'bob', addr: '10.0.0.2:9000' }],

@@ -97,6 +97,7 @@ describe('OpenAPI document', () => {
       'get /dashboard',
       'get /dashboard/{name}',
       'get /discover',
+      'get /discover/stream',
       'get /metrics',
       'get /users',
       'post /heartbeat',

@@ -10,10 +10,13 @@ describe('presence across a failover', () => {
   let cluster: TestCluster;
   afterEach(async () => cluster?.stop());
 
-  const post = (url: string, path: string, body: unknown) =>
+  const post = (url: string, path: string, body: unknown, token?: string) =>
     fetch(`${url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: JSON.stringify(body),
     });
 
@@ -22,16 +25,16 @@ describe('presence across a failover', () => {
     const leader = await cluster.waitForLeader();
     const url = cluster.url(leader);
     const names = Array.from({ length: 50 }, (_, i) => `client-${i}`);
+    const tokens = new Map<string, string>();
     for (const [i, username] of names.entries()) {
-      expect(
-        (await post(url, '/register', { username, addr: `10.0.0.${i + 1}:9000` })).status,
-      ).toBe(200);
+      const reg = await post(url, '/register', { username, addr: `10.0.0.${i + 1}:9000` });
+      expect(reg.status).toBe(200);
+      tokens.set(username, ((await reg.json()) as { token: string }).token);
       expect((await post(url, '/heartbeat', { username })).status).toBe(200);
     }
-    // One client moved: the followers must learn its new address too.
-    expect(
-      (await post(url, '/heartbeat', { username: 'client-7', addr: '10.9.9.9:7000' })).status,
-    ).toBe(200);
+    // One client moved (which takes its token): the followers must learn its new address too.
+    const move = { username: 'client-7', addr: '10.9.9.9:7000' };
+    expect((await post(url, '/heartbeat', move, tokens.get('client-7'))).status).toBe(200);
     const followers = cluster.nodes.map((_, i) => i).filter((i) => i !== leader);
     await waitFor('followers hold the list', async () => {
       const hs = await Promise.all(followers.map((i) => cluster.health(i)));

@@ -7,6 +7,12 @@ export class RegisterResponseDto {
   message!: string;
   @ApiProperty({ format: 'uuid', description: 'UUID v4' })
   user_id!: string;
+  @ApiProperty({
+    description:
+      '256 random bits (base64url), shown only here: send it as Authorization: Bearer <token> with heartbeats',
+    example: 'q3Jx0u6lE2o9l8kq1VqfM1vXo0b7s2QWcYp4a9nT5dE',
+  })
+  token!: string;
 }
 
 export class HeartbeatResponseDto {

@@ -4,14 +4,18 @@ import { ErrorResponseDto, LeaderErrorDto } from './error.dto';
 
 const WHY: Record<number, string> = {
   400: 'Malformed JSON, a body that is not an object, or a missing, unknown or wrongly typed field.',
+  401: "The Authorization token is malformed or not this client's, or it is needed (to move to another addr, or with require_client_token) and missing. WWW-Authenticate: Bearer.",
   404: 'Unknown username.',
   409: 'The username is already registered.',
   413: 'Body over 64 KiB.',
   415: 'Unsupported charset or content encoding.',
+  429: 'More than register_limit registrations from this address within register_window_ms; Retry-After says when to try again.',
 };
 
 /** The errors a route can answer, each with the `{success:false, message}` body. */
-export function ApiErrors(...statuses: (400 | 404 | 409 | 413 | 415)[]): MethodDecorator {
+export function ApiErrors(
+  ...statuses: (400 | 401 | 404 | 409 | 413 | 415 | 429)[]
+): MethodDecorator {
   return applyDecorators(
     ...statuses.map((status) =>
       ApiResponse({ status, description: WHY[status], type: ErrorResponseDto }),
