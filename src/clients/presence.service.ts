@@ -193,9 +193,26 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
 
   /** Replaces the shadow with the leader's full list. */
   replaceAll(records: PresenceRecord[]): void {
+    const before = new Map([...this.online.values()].map((c) => [c.username, c.addr]));
     this.online.clear();
     this.tailSeen = -Infinity;
-    this.apply({ online: records, offline: [] });
+    // Listeners hear what changed, not the whole list again.
+    const listeners = this.listeners.splice(0);
+    try {
+      this.apply({ online: records, offline: [] });
+    } finally {
+      this.listeners.push(...listeners);
+    }
+    for (const [username, addr] of before) {
+      if (!this.online.has(username)) this.emit({ kind: 'offline', username });
+      else if (this.online.get(username)?.addr !== addr) {
+        this.emit({ kind: 'online', username, addr: this.online.get(username)!.addr });
+      }
+    }
+    for (const c of this.online.values()) {
+      if (!before.has(c.username))
+        this.emit({ kind: 'online', username: c.username, addr: c.addr });
+    }
   }
 
   /** Applies the leader's changes to the shadow. */

@@ -46,6 +46,33 @@ describe('PresenceService', () => {
     ]);
   });
 
+  it('tells listeners only what a full resync changed', () => {
+    presence.apply({
+      online: [
+        ['a', '10.0.0.1:1', 0],
+        ['b', '10.0.0.2:1', 0],
+      ],
+      offline: [],
+    });
+    const events: unknown[] = [];
+    presence.onEvent((e) => events.push(e));
+    presence.replaceAll([
+      ['a', '10.0.0.1:1', 0],
+      ['b', '10.0.0.9:1', 0],
+      ['c', '10.0.0.3:1', 0],
+    ]);
+    expect(events).toEqual([
+      { kind: 'online', username: 'b', addr: '10.0.0.9:1' },
+      { kind: 'online', username: 'c', addr: '10.0.0.3:1' },
+    ]);
+    events.length = 0;
+    presence.replaceAll([['c', '10.0.0.3:1', 0]]);
+    expect(events).toEqual([
+      { kind: 'offline', username: 'a' },
+      { kind: 'offline', username: 'b' },
+    ]);
+  });
+
   it('counts the timeout from the latest heartbeat', () => {
     presence.heartbeat('alice', '10.0.0.1:9000');
     clock.advance(20_000);
