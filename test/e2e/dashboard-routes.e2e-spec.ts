@@ -1,13 +1,6 @@
-import type { INestApplication } from '@nestjs/common';
+import { type InProcessNode, startInProcessNode } from '../support/in-process-node';
 import request from 'supertest';
 import type { App } from 'supertest/types';
-import { loadClusterConfig } from '../../src/config/config-loader';
-import { createApp } from '../../src/platform/create-app';
-import { freePorts } from '../support/free-port';
-import { httpAdapterEnv } from '../support/http-adapter';
-import { waitFor } from '../support/poll';
-import { writeClusterConfig } from '../support/node-process';
-import { makeTempDir } from '../support/temp-dir';
 
 /**
  * The dashboard's routes on the HTTP platform under test (this spec runs on both): files go out
@@ -16,31 +9,15 @@ import { makeTempDir } from '../support/temp-dir';
  * loads the built page.
  */
 describe('dashboard routes', () => {
-  let tmp: ReturnType<typeof makeTempDir>;
-  let app: INestApplication;
+  let node: InProcessNode;
   let http: App;
 
   beforeAll(async () => {
-    tmp = makeTempDir();
-    const [electionPort] = await freePorts(1);
-    const configPath = writeClusterConfig(tmp.dir, { peers: [`127.0.0.1:${electionPort}`] });
-    const config = loadClusterConfig({
-      configPath,
-      env: { DATA_DIR: `${tmp.dir}/data`, API_PORT: '3100', ...httpAdapterEnv() },
-    });
-    app = await createApp(config, false);
-    await app.listen(0, '127.0.0.1');
-    http = app.getHttpServer() as App;
-    await waitFor(
-      'the node to lead',
-      async () => (await request(http).get('/')).body.is_leader === true,
-    );
+    node = await startInProcessNode();
+    http = node.http;
   });
 
-  afterAll(async () => {
-    await app.close();
-    tmp.cleanup();
-  });
+  afterAll(() => node.close());
 
   it('serves the page with its type and a policy that keeps every load on this node', async () => {
     const res = await request(http).get('/dashboard').expect(200);

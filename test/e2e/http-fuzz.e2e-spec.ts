@@ -1,17 +1,10 @@
+import { type InProcessNode, startInProcessNode } from '../support/in-process-node';
 import { Agent, request as httpRequest } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
-import type { INestApplication } from '@nestjs/common';
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import { hostPortError, usernameError } from '../../src/clients/dto/field-rules';
 import { MAX_BODY_BYTES } from '../../src/common/http/error-response';
-import { loadClusterConfig } from '../../src/config/config-loader';
-import { createApp } from '../../src/platform/create-app';
-import { freePorts } from '../support/free-port';
 import { FUZZ_PARAMS } from '../support/fuzz-runs';
-import { httpAdapterEnv } from '../support/http-adapter';
-import { writeClusterConfig } from '../support/node-process';
-import { waitFor } from '../support/poll';
-import { makeTempDir } from '../support/temp-dir';
 
 interface Answer {
   status: number;
@@ -155,31 +148,17 @@ const fuzzCase: fc.Arbitrary<Case> = fc
  * JSON `{success:false, message}`, and only valid users ever registered.
  */
 describe('HTTP API, fuzzed', () => {
-  let tmp: ReturnType<typeof makeTempDir>;
-  let app: INestApplication;
+  let node: InProcessNode;
   let port: number;
 
   beforeAll(async () => {
-    tmp = makeTempDir();
-    const [electionPort] = await freePorts(1);
-    const configPath = writeClusterConfig(tmp.dir, { peers: [`127.0.0.1:${electionPort}`] });
-    const config = loadClusterConfig({
-      configPath,
-      env: { DATA_DIR: `${tmp.dir}/data`, API_PORT: '3100', ...httpAdapterEnv() },
-    });
-    app = await createApp(config, false);
-    await app.listen(0, '127.0.0.1');
-    port = (app.getHttpServer().address() as AddressInfo).port;
-    await waitFor('the node to lead', async () => {
-      const res = await send(port, { method: 'GET', path: '/', headers: {}, body: null });
-      return (JSON.parse(res.body) as { is_leader: boolean }).is_leader;
-    });
+    node = await startInProcessNode();
+    port = node.port;
   });
 
   afterAll(async () => {
     agent.destroy();
-    await app.close();
-    tmp.cleanup();
+    await node.close();
   });
 
   it('answers bytes that are not HTTP with a JSON 4xx or nothing, and keeps serving', async () => {

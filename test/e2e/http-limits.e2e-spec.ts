@@ -1,11 +1,5 @@
-import { connect, type AddressInfo, type Socket } from 'node:net';
-import type { INestApplication } from '@nestjs/common';
-import { loadClusterConfig } from '../../src/config/config-loader';
-import { createApp } from '../../src/platform/create-app';
-import { freePorts } from '../support/free-port';
-import { httpAdapterEnv } from '../support/http-adapter';
-import { writeClusterConfig } from '../support/node-process';
-import { makeTempDir } from '../support/temp-dir';
+import { type InProcessNode, startInProcessNode } from '../support/in-process-node';
+import { connect, type Socket } from 'node:net';
 
 interface Conn {
   socket: Socket;
@@ -14,30 +8,21 @@ interface Conn {
 }
 
 describe('HTTP connection limits', () => {
-  const tmp = makeTempDir();
-  let app: INestApplication;
+  let node: InProcessNode;
   let port: number;
   const conns: Socket[] = [];
 
   beforeAll(async () => {
-    const [electionPort] = await freePorts(1);
-    const configPath = writeClusterConfig(tmp.dir, {
-      peers: [`127.0.0.1:${electionPort}`],
-      extra: 'http_max_connections_per_address = 3\nhttp_idle_timeout_ms = 300',
+    node = await startInProcessNode({
+      file: { extra: 'http_max_connections_per_address = 3\nhttp_idle_timeout_ms = 300' },
+      lead: false,
     });
-    const config = loadClusterConfig({
-      configPath,
-      env: { DATA_DIR: `${tmp.dir}/data`, API_PORT: '3100', ...httpAdapterEnv() },
-    });
-    app = await createApp(config, false);
-    await app.listen(0, '127.0.0.1');
-    port = (app.getHttpServer().address() as AddressInfo).port;
+    port = node.port;
   });
 
   afterAll(async () => {
     for (const s of conns) s.destroy();
-    await app.close();
-    tmp.cleanup();
+    await node.close();
   });
 
   const open = (localAddress = '127.0.0.1') =>

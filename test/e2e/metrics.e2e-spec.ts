@@ -1,15 +1,9 @@
-import type { INestApplication } from '@nestjs/common';
+import { type InProcessNode, startInProcessNode } from '../support/in-process-node';
 import request from 'supertest';
 import type { App } from 'supertest/types';
-import { loadClusterConfig } from '../../src/config/config-loader';
-import { createApp } from '../../src/platform/create-app';
 import { FakeClock } from '../support/fake-clock';
-import { freePorts } from '../support/free-port';
-import { httpAdapterEnv } from '../support/http-adapter';
 import { waitFor } from '../support/poll';
 import { declaredMetrics, parseMetrics } from '../support/prometheus';
-import { writeClusterConfig } from '../support/node-process';
-import { makeTempDir } from '../support/temp-dir';
 
 const ALL_METRICS = [
   'rollcall_term',
@@ -27,33 +21,17 @@ const ALL_METRICS = [
 ];
 
 describe('GET /metrics on a single-node cluster', () => {
-  let tmp: ReturnType<typeof makeTempDir>;
-  let app: INestApplication;
+  let node: InProcessNode;
   let http: App;
   let clock: FakeClock;
 
   beforeEach(async () => {
-    tmp = makeTempDir();
-    const [electionPort] = await freePorts(1);
-    const configPath = writeClusterConfig(tmp.dir, { peers: [`127.0.0.1:${electionPort}`] });
-    const config = loadClusterConfig({
-      configPath,
-      env: { DATA_DIR: `${tmp.dir}/data`, API_PORT: '3100', ...httpAdapterEnv() },
-    });
     clock = new FakeClock();
-    app = await createApp(config, false, clock);
-    await app.listen(0, '127.0.0.1');
-    http = app.getHttpServer() as App;
-    await waitFor(
-      'the node to lead',
-      async () => (await request(http).get('/')).body.is_leader === true,
-    );
+    node = await startInProcessNode({ clock });
+    http = node.http;
   });
 
-  afterEach(async () => {
-    await app.close();
-    tmp.cleanup();
-  });
+  afterEach(() => node.close());
 
   const scrape = async () => {
     const res = await request(http).get('/metrics').expect(200);

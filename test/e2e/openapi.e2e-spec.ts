@@ -1,14 +1,9 @@
+import { type InProcessNode, startInProcessNode } from '../support/in-process-node';
 import { type INestApplication, RequestMethod } from '@nestjs/common';
 import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import request from 'supertest';
 import type { App } from 'supertest/types';
-import { loadClusterConfig } from '../../src/config/config-loader';
-import { createApp } from '../../src/platform/create-app';
-import { freePorts } from '../support/free-port';
-import { httpAdapterEnv } from '../support/http-adapter';
-import { writeClusterConfig } from '../support/node-process';
-import { makeTempDir } from '../support/temp-dir';
 
 interface Operation {
   requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
@@ -57,27 +52,16 @@ function registeredRoutes(app: INestApplication): Route[] {
 }
 
 describe('OpenAPI document', () => {
-  let tmp: ReturnType<typeof makeTempDir>;
+  let node: InProcessNode;
   let app: INestApplication;
   let http: App;
 
   beforeAll(async () => {
-    tmp = makeTempDir();
-    const [electionPort] = await freePorts(1);
-    const configPath = writeClusterConfig(tmp.dir, { peers: [`127.0.0.1:${electionPort}`] });
-    const config = loadClusterConfig({
-      configPath,
-      env: { DATA_DIR: `${tmp.dir}/data`, API_PORT: '3100', ...httpAdapterEnv() },
-    });
-    app = await createApp(config, false);
-    await app.listen(0, '127.0.0.1');
-    http = app.getHttpServer() as App;
+    node = await startInProcessNode({ lead: false });
+    ({ app, http } = node);
   });
 
-  afterAll(async () => {
-    await app.close();
-    tmp.cleanup();
-  });
+  afterAll(() => node.close());
 
   it('serves the UI at /docs', async () => {
     const res = await request(http).get('/docs').expect(200);
