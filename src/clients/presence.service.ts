@@ -14,8 +14,6 @@ export interface OnlineClient {
   addr: string;
   /** Monotonic time of the last heartbeat. */
   lastSeen: number;
-  /** Its last heartbeat's wall time as ISO text, for /discover; dropped when the entry changes. */
-  seenIso?: string;
 }
 
 export interface OnlineClientView {
@@ -141,9 +139,9 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * `list()` as JSON, for /discover. Each heartbeat's ISO time is formatted once, not once per
-   * request; the rest is written per request, since a cached string per client would cost more
-   * memory than the online entry itself (bench/memory.ts).
+   * `list()` as JSON, for /discover, written straight into one string. Nothing is cached per
+   * client: a cached string or date per entry costs more memory than the entry itself
+   * (bench/memory.ts), and /discover stays well inside its latency target without it.
    */
   listJson(): { json: string; count: number } {
     this.expireDue();
@@ -153,9 +151,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     let count = 0;
     for (const c of this.online.values()) {
       const age = Math.max(0, Math.round(now - c.lastSeen));
-      // The heartbeat's wall time is fixed once known, where list() recomputes it per call.
-      c.seenIso ??= new Date(wall - age).toISOString();
-      out += `${count++ > 0 ? ',' : ''}{"username":${JSON.stringify(c.username)},"addr":${JSON.stringify(c.addr)},"last_seen":"${c.seenIso}","last_seen_ms_ago":${age}}`;
+      out += `${count++ > 0 ? ',' : ''}{"username":${JSON.stringify(c.username)},"addr":${JSON.stringify(c.addr)},"last_seen":"${new Date(wall - age).toISOString()}","last_seen_ms_ago":${age}}`;
     }
     return { json: `${out}]`, count };
   }
@@ -234,7 +230,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     // A uniform shift, capped at now, keeps the map in last-heartbeat order.
     for (const c of this.online.values()) {
       c.lastSeen = Math.min(now, c.lastSeen + gapMs);
-      c.seenIso = undefined;
     }
     this.tailSeen = Math.min(now, this.tailSeen + gapMs);
   }
@@ -255,7 +250,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       this.online.delete(username);
       entry.addr = addr;
       entry.lastSeen = lastSeen;
-      entry.seenIso = undefined;
     }
     this.online.set(username, moved);
     if (this.tracking) {
