@@ -17,14 +17,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type LatencySample, discoverLatency } from './discover/latency';
 import { type RollcallTimings, snapshotBuild } from './failover/rollcall';
-import { Child, installCleanup, killAllNow, trackTempDir } from './lib/children';
+import { Child, installCleanup, trackTempDir } from './lib/children';
 import { forEachUser } from './lib/fill-users';
-import { closeConnections } from './lib/loopback-http';
 import { parseNumberArgs } from './lib/number-args';
-import { freePorts } from './lib/ports';
+import { startReferenceServer } from './lib/reference-server';
+import { runBench } from './lib/run-bench';
 import { durationLine, loadAverage, startBench, writeResults } from './lib/results';
 import { ratio } from './lib/stats';
-import { now, waitFor } from './lib/time';
+import { now } from './lib/time';
 import { RollcallNodes } from './register/nodes';
 
 const REPO = resolve(__dirname, '..', '..');
@@ -45,20 +45,9 @@ const TIMINGS: RollcallTimings & { client_timeout_ms: number } = {
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-async function startReference(count: number): Promise<{ child: Child; port: number }> {
-  const [port] = await freePorts(1);
-  const child = new Child(
-    'reference',
-    process.execPath,
-    [join(REPO, '.bench-build', 'bench', 'discover', 'reference-server.js')],
-    { PATH: process.env.PATH, PORT: String(port), COUNT: String(count), USER_PREFIX: PREFIX },
-  );
-  await waitFor(
-    'the reference server',
-    () => Promise.resolve(child.tail.includes('listening')),
-    30_000,
-  );
-  return { child, port };
+function startReference(count: number): Promise<{ child: Child; port: number }> {
+  const env = { COUNT: String(count), USER_PREFIX: PREFIX };
+  return startReferenceServer(REPO, 'discover/reference-server.js', env, 30_000);
 }
 
 const fmt = (s: LatencySample) =>
@@ -156,15 +145,4 @@ async function main(): Promise<number> {
   return exited.length > 0 ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    closeConnections();
-    killAllNow();
-    process.exit(code);
-  },
-  (err: Error) => {
-    process.stderr.write(`discover bench: ${err.message}\n`);
-    killAllNow();
-    process.exit(1);
-  },
-);
+runBench('discover', main);

@@ -22,8 +22,8 @@ import { EtcdCluster, type EtcdAvailability, ensureEtcd } from './failover/etcd'
 import { RollcallCluster, type RollcallTimings, snapshotBuild } from './failover/rollcall';
 import type { FailoverSystem } from './failover/system';
 import { runSeries, type SeriesPlan, type SeriesResult } from './failover/trials';
-import { installCleanup, killAllNow, trackTempDir } from './lib/children';
-import { closeConnections } from './lib/loopback-http';
+import { installCleanup, trackTempDir } from './lib/children';
+import { runBench } from './lib/run-bench';
 import { durationLine, loadAverage, startBench, writeResults } from './lib/results';
 import { ratio, type Summary, summarize } from './lib/stats';
 import { now } from './lib/time';
@@ -281,15 +281,4 @@ async function main(): Promise<number> {
   return results.some((r) => r.aborted) ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    closeConnections();
-    killAllNow();
-    process.exit(code);
-  },
-  (err: Error) => {
-    process.stderr.write(`failover bench: ${err.message}\n`);
-    killAllNow();
-    process.exit(1);
-  },
-);
+runBench('failover', main);

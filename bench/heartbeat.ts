@@ -19,14 +19,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type RollcallTimings, snapshotBuild } from './failover/rollcall';
-import { Child, installCleanup, killAllNow, trackTempDir } from './lib/children';
+import { Child, installCleanup, trackTempDir } from './lib/children';
 import { forEachUser } from './lib/fill-users';
-import { closeConnections } from './lib/loopback-http';
 import { parseNumberArgs } from './lib/number-args';
-import { freePorts } from './lib/ports';
+import { startReferenceServer } from './lib/reference-server';
+import { runBench } from './lib/run-bench';
 import { durationLine, loadAverage, startBench, writeResults } from './lib/results';
 import { quantile, ratio } from './lib/stats';
-import { now, waitFor } from './lib/time';
+import { now } from './lib/time';
 import { ensureWrk, runWrk, type WrkResult } from './lib/wrk';
 import { RollcallNodes } from './register/nodes';
 
@@ -75,20 +75,9 @@ interface Round {
   wrk: WrkResult;
 }
 
-async function startReference(users: number): Promise<{ child: Child; port: number }> {
-  const [port] = await freePorts(1);
-  const child = new Child(
-    'reference',
-    process.execPath,
-    [join(REPO, '.bench-build', 'bench', 'heartbeat', 'reference-server.js')],
-    { PATH: process.env.PATH, PORT: String(port), USERS: String(users), USER_PREFIX: PREFIX },
-  );
-  await waitFor(
-    'the reference server',
-    () => Promise.resolve(child.tail.includes('listening')),
-    10_000,
-  );
-  return { child, port };
+function startReference(users: number): Promise<{ child: Child; port: number }> {
+  const env = { USERS: String(users), USER_PREFIX: PREFIX };
+  return startReferenceServer(REPO, 'heartbeat/reference-server.js', env, 10_000);
 }
 
 function median(rounds: Round[], target: Round['target']): Round | null {
@@ -208,15 +197,4 @@ async function main(): Promise<number> {
   return exited.length > 0 ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    closeConnections();
-    killAllNow();
-    process.exit(code);
-  },
-  (err: Error) => {
-    process.stderr.write(`heartbeat bench: ${err.message}\n`);
-    killAllNow();
-    process.exit(1);
-  },
-);
+runBench('heartbeat', main);

@@ -20,9 +20,9 @@ import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type RollcallTimings, snapshotBuild } from './failover/rollcall';
-import { installCleanup, killAllNow, removeTempDir, trackTempDir } from './lib/children';
+import { installCleanup, removeTempDir, trackTempDir } from './lib/children';
 import { probeFdatasync } from './lib/fsync-probe';
-import { closeConnections } from './lib/loopback-http';
+import { runBench } from './lib/run-bench';
 import { durationLine, loadAverage, startBench, writeResults } from './lib/results';
 import { machineBusyBetween, machineCpu, type MachineCpu, processCpuMs } from './lib/proc-cpu';
 import { quantile, ratio } from './lib/stats';
@@ -448,15 +448,4 @@ async function main(): Promise<number> {
   return results.some((r) => !r.ok) ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    closeConnections();
-    killAllNow();
-    process.exit(code);
-  },
-  (err: Error) => {
-    process.stderr.write(`register bench: ${err.message}\n`);
-    killAllNow();
-    process.exit(1);
-  },
-);
+runBench('register', main);
