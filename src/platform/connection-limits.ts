@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { ConnectionsPerAddress } from '../common/connections-per-address';
 
 export interface ConnectionLimits {
   /** Open connections one client address may hold; more are closed at once. */
@@ -23,21 +24,13 @@ export function limitConnections(server: Server, limits: ConnectionLimits): void
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.keepAliveTimeout = limits.idleTimeoutMs;
-  const perAddress = new Map<string, number>();
+  const perAddress = new ConnectionsPerAddress(limits.maxPerAddress);
   server.on('connection', (socket: Socket) => {
-    const host = socket.remoteAddress ?? '?';
-    const open = (perAddress.get(host) ?? 0) + 1;
-    if (open > limits.maxPerAddress) {
+    if (!perAddress.admit(socket)) {
       socket.destroy();
       return;
     }
-    perAddress.set(host, open);
     // On the socket itself: Fastify sets the server-wide timeout when it starts listening.
     socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
-    socket.once('close', () => {
-      const left = (perAddress.get(host) ?? 1) - 1;
-      if (left > 0) perAddress.set(host, left);
-      else perAddress.delete(host);
-    });
   });
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createServer, type Server, type Socket } from 'node:net';
 import { type HostPort, isHostPortError, parseHostPort } from '../../common/address';
+import { ConnectionsPerAddress } from '../../common/connections-per-address';
 import { checkEnvelope, type Envelope, PING } from './envelope';
 import { FRAGMENT, Reassembler } from './fragments';
 import { FrameDecoder, FrameError } from './frame-codec';
@@ -42,17 +43,15 @@ export class TcpTransport {
   private server: Server | null = null;
   private handlers: TransportHandlers | null = null;
   private stopping = false;
-  /** Open inbound connections per remote address. */
-  private readonly perAddress = new Map<string, number>();
   /** Peers may share an address (several nodes on one host), hence a multiple of their count. */
-  private readonly maxPerAddress: number;
+  private readonly perAddress: ConnectionsPerAddress;
   private readonly frameDeadlineMs: number;
   /** Counters for health views and tests. */
   readonly stats = { framesIn: 0, pingsIn: 0, rejected: 0 };
 
   constructor(private readonly o: TransportOptions) {
     this.peers = new Set(o.peers);
-    this.maxPerAddress = Math.max(4, 2 * o.peers.length);
+    this.perAddress = new ConnectionsPerAddress(Math.max(4, 2 * o.peers.length));
     this.frameDeadlineMs = Math.max(2000, 4 * o.netTimeoutMs);
   }
 
@@ -125,19 +124,17 @@ export class TcpTransport {
       return;
     }
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    const host = socket.remoteAddress ?? '?';
-    const fromHost = (this.perAddress.get(host) ?? 0) + 1;
     // A peer keeps one connection, a few while it redials; more from one address is a flood,
     // and must not crowd the real peers out of the 64 the port takes.
-    if (fromHost > this.maxPerAddress) {
+    if (!this.perAddress.admit(socket)) {
+      const host = socket.remoteAddress ?? '?';
       this.stats.rejected++;
       this.logger.warn(
-        `refusing election connection from ${remote}: ${fromHost - 1} already open from ${host} (limit ${this.maxPerAddress})`,
+        `refusing election connection from ${remote}: ${this.perAddress.from(host)} already open from ${host} (limit ${this.perAddress.max})`,
       );
       socket.destroy();
       return;
     }
-    this.perAddress.set(host, fromHost);
     this.inbound.add(socket);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, this.o.keepaliveMs);
@@ -161,12 +158,7 @@ export class TcpTransport {
       socket.destroy();
     });
     socket.on('error', () => undefined); // the close handler does the cleanup
-    socket.once('close', () => {
-      this.inbound.delete(socket);
-      const left = (this.perAddress.get(host) ?? 1) - 1;
-      if (left > 0) this.perAddress.set(host, left);
-      else this.perAddress.delete(host);
-    });
+    socket.once('close', () => this.inbound.delete(socket));
     let partialSince: number | null = null;
     socket.on('data', (chunk: Buffer) => {
       let frames: unknown[];
