@@ -3,6 +3,7 @@ import type { RegisteredUser } from '../storage/registered-user';
 import type { UserStore } from '../storage/user-store';
 import { describeDriveFailure, type DriveFailure } from './drive-failure';
 import type { DriveHealth } from './drive-health';
+import { FailureStreak } from './failure-streak';
 import type { RetryPolicy } from './retry-policy';
 
 export interface OutboxReporter {
@@ -15,7 +16,6 @@ export interface OutboxReporter {
 
 /** Writes at once; Drive copes, and a backlog after an outage drains in reasonable time. */
 const DEFAULT_CONCURRENCY = 4;
-const REPORT_EVERY_MS = 60_000;
 
 /**
  * The leader's queue of users to copy to Drive. Nothing in it is lost by failing: a write is
@@ -28,11 +28,9 @@ export class DriveOutbox {
   private readonly queue = new Map<string, RegisteredUser>();
   private readonly inFlight = new Set<string>();
   private running = false;
-  private failures = 0;
-  private failingSince: number | null = null;
+  private readonly streak: FailureStreak;
   /** Counts pauses: a write that began before the latest one failed in the same event. */
   private pauses = 0;
-  private lastReportAt = 0;
   /** Set while every worker waits out a backoff. */
   private wake: NodeJS.Timeout | null = null;
   private readonly idle: (() => void)[] = [];
@@ -44,7 +42,9 @@ export class DriveOutbox {
     private readonly reporter: OutboxReporter,
     private readonly health: DriveHealth,
     private readonly concurrency = DEFAULT_CONCURRENCY,
-  ) {}
+  ) {
+    this.streak = new FailureStreak(clock);
+  }
 
   get pending(): number {
     return this.queue.size;
@@ -66,8 +66,7 @@ export class DriveOutbox {
     this.queue.clear();
     if (this.wake) clearTimeout(this.wake);
     this.wake = null;
-    this.failures = 0;
-    this.failingSince = null;
+    this.streak.ended();
   }
 
   /** Resolves once nothing is queued or in flight (for an orderly shutdown and for tests). */
@@ -109,32 +108,21 @@ export class DriveOutbox {
   }
 
   private succeeded(): void {
-    const now = this.clock.monotonicMs();
     this.health.succeeded(this.clock.wallMs());
-    if (this.failingSince !== null) {
-      this.reporter.recovered(this.queue.size, now - this.failingSince);
-    }
-    this.failures = 0;
-    this.failingSince = null;
+    const lasted = this.streak.ended();
+    if (lasted !== null) this.reporter.recovered(this.queue.size, lasted);
   }
 
   private failed(failure: DriveFailure, startedIn: number): void {
     if (!this.running) return;
-    const now = this.clock.monotonicMs();
     this.health.failed(failure.message);
     // Writes in flight together fail together; one outage is one step of backoff, not four.
     if (startedIn !== this.pauses) return;
     this.pauses++;
-    this.failures += 1;
-    if (this.failingSince === null) {
-      this.failingSince = now;
-      this.lastReportAt = now;
-      this.reporter.failing(failure, this.queue.size);
-    } else if (now - this.lastReportAt >= REPORT_EVERY_MS) {
-      this.lastReportAt = now;
-      this.reporter.stillFailing(failure, this.queue.size, now - this.failingSince);
-    }
-    const delay = this.policy.delayMs(this.failures, failure, this.clock.wallMs());
+    const report = this.streak.failed();
+    if (report?.say === 'first') this.reporter.failing(failure, this.queue.size);
+    else if (report) this.reporter.stillFailing(failure, this.queue.size, report.forMs);
+    const delay = this.policy.delayMs(this.streak.count, failure, this.clock.wallMs());
     if (this.wake) clearTimeout(this.wake);
     this.wake = setTimeout(() => {
       this.wake = null;

@@ -14,6 +14,7 @@ import type { UserStore } from '../storage/user-store';
 import { describeDriveFailure } from './drive-failure';
 import { DriveHealth } from './drive-health';
 import { DriveOutbox } from './drive-outbox';
+import { FailureStreak } from './failure-streak';
 import { formatDuration } from './format-duration';
 import { RetryPolicy } from './retry-policy';
 
@@ -27,7 +28,6 @@ export interface DriveStatus {
   last_success_at: string | null;
 }
 
-const REPORT_EVERY_MS = 60_000;
 const LEASE_WAIT_MS = 20;
 
 function sleep(ms: number): Promise<void> {
@@ -186,13 +186,14 @@ export class DriveSyncService implements OnModuleInit, OnModuleDestroy {
 
   /** Runs `step` until it succeeds or this term of office ends; false if it ended first. */
   private async untilDone(gen: number, what: string, step: () => Promise<void>): Promise<boolean> {
-    let failures = 0;
-    let firstAt = 0;
-    let reportedAt = 0;
+    const streak = new FailureStreak(this.clock);
     while (this.current(gen)) {
       try {
         await step();
-        if (failures > 0) this.logger.log(`Drive ${what} succeeded after ${failures} failures`);
+        const failures = streak.count;
+        if (streak.ended() !== null) {
+          this.logger.log(`Drive ${what} succeeded after ${failures} failures`);
+        }
         return this.current(gen);
       } catch (err) {
         if (!this.current(gen)) return false;
@@ -202,19 +203,16 @@ export class DriveSyncService implements OnModuleInit, OnModuleDestroy {
           continue;
         }
         const failure = describeDriveFailure(err);
-        const now = this.clock.monotonicMs();
-        failures++;
         this.health.failed(failure.message);
-        if (failures === 1) {
-          firstAt = reportedAt = now;
+        const report = streak.failed();
+        if (report?.say === 'first') {
           this.logger.warn(`Drive ${what} failed: ${failure.message}; retrying with backoff`);
-        } else if (now - reportedAt >= REPORT_EVERY_MS) {
-          reportedAt = now;
+        } else if (report) {
           this.logger.warn(
-            `Drive ${what} still failing after ${formatDuration(now - firstAt)}: ${failure.message}`,
+            `Drive ${what} still failing after ${formatDuration(report.forMs)}: ${failure.message}`,
           );
         }
-        const delay = this.policy.delayMs(failures, failure, this.clock.wallMs());
+        const delay = this.policy.delayMs(streak.count, failure, this.clock.wallMs());
         await sleep(delay);
       }
     }
