@@ -94,6 +94,10 @@ describe('HTTP API on a single-node cluster', () => {
     });
     const users = await request(http).get('/users').expect(200);
     expect(users.body.count).toBe(1);
+    // Leader-served answers name their term; the health route is not one of them.
+    const health = await request(http).get('/').expect(200);
+    expect(users.headers['rollcall-term']).toBe(String(health.body.term));
+    expect(health.headers['rollcall-term']).toBeUndefined();
     expect(users.body.users[0]).toEqual({
       user_id: res.body.user_id,
       username: 'alice',
@@ -512,6 +516,7 @@ describe('HTTP API on a follower', () => {
     });
     for (const call of routes) {
       const res = await call().expect(403);
+      expect(res.headers['rollcall-term']).toBeUndefined();
       expect(res.body).toEqual({
         success: false,
         message: `This node is not the leader. Current leader: ${leader}`,
