@@ -1,4 +1,5 @@
 import type { HostPort } from '../common/address';
+import type { ClusterSecret } from '../common/cluster-secret';
 import type { LogFormat, LogLevel } from '../common/logging/log-level';
 
 /** The one typed, validated configuration of a node, read once at start. */
@@ -47,6 +48,8 @@ export interface ClusterConfig {
   logFormat: LogFormat;
   /** The HTTP platform under Nest: Fastify by default, Express where a deployment needs it. */
   httpAdapter: 'fastify' | 'express';
+  /** CLUSTER_SECRET: peers authenticate each other and every election frame; null when unset. */
+  clusterSecret: ClusterSecret | null;
   drive: DriveSettings;
 }
 

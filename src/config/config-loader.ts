@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { formatHost, type HostPort, isHostPortError, parseHostPort } from '../common/address';
+import { ClusterSecret } from '../common/cluster-secret';
 import {
   isLogLevel,
   LOG_FORMATS,
@@ -240,6 +241,7 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
     logLevel: readLogLevel(file, src.env),
     logFormat: readLogFormat(file, src.env.LOG_FORMAT),
     httpAdapter: readHttpAdapter(file, src.env.HTTP_ADAPTER),
+    clusterSecret: readClusterSecret(file, src.env),
     drive: {
       sharedDriveId: src.env.SHARED_DRIVE_ID?.trim() || null,
       registeredUsersFolderId: src.env.REGISTERED_USERS_FOLDER_ID?.trim() || null,
@@ -344,6 +346,35 @@ function readLogFormat(file: string, value: string | undefined): LogFormat {
 }
 
 const HTTP_ADAPTERS = ['fastify', 'express'] as const;
+
+/** CLUSTER_SECRET, or the file CLUSTER_SECRET_FILE names (so it stays out of the environment). */
+function readClusterSecret(file: string, env: NodeJS.ProcessEnv): ClusterSecret | null {
+  const inline = env.CLUSTER_SECRET;
+  const path = env.CLUSTER_SECRET_FILE?.trim();
+  if (inline !== undefined && inline !== '' && path) {
+    throw new ConfigError(
+      file,
+      'CLUSTER_SECRET',
+      'set either CLUSTER_SECRET or CLUSTER_SECRET_FILE, not both',
+    );
+  }
+  let secret = inline;
+  let key = 'CLUSTER_SECRET';
+  if (path) {
+    key = 'CLUSTER_SECRET_FILE';
+    try {
+      secret = readFileSync(path, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(file, key, `cannot read ${path}: ${(err as Error).message}`);
+    }
+  }
+  if (secret === undefined || secret === '') return null;
+  try {
+    return new ClusterSecret(secret);
+  } catch (err) {
+    throw new ConfigError(file, key, (err as Error).message);
+  }
+}
 
 function readHttpAdapter(file: string, value: string | undefined): ClusterConfig['httpAdapter'] {
   const v = value?.trim().toLowerCase();

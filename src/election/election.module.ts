@@ -37,6 +37,7 @@ const EXIT_FATAL = 1;
           retryMs: c.electionRetryMs,
           keepaliveMs: Math.max(10, Math.min(c.heartbeatIntervalMs, c.netTimeoutMs)),
           random: Math.random,
+          secret: c.clusterSecret,
         }),
     },
     {

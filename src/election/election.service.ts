@@ -126,7 +126,10 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
       ping: (e) => this.heard(e),
     });
     this.logger.log(
-      `Leader election TCP listener bound to ${c.electionBind.host}:${c.electionBind.port} as ${c.thisNode}`,
+      `Leader election TCP listener bound to ${c.electionBind.host}:${c.electionBind.port} as ${c.thisNode}` +
+        (c.clusterSecret
+          ? '; peers must prove CLUSTER_SECRET and every frame is authenticated'
+          : '; no CLUSTER_SECRET: any process listed in peers is trusted'),
     );
     this.cpuTimer = setInterval(() => this.core.setLoad(this.cpu.sample()), c.cpuRefreshMs);
     this.flush();

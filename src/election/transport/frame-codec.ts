@@ -1,12 +1,20 @@
 /**
- * Frames on the election port: `[u32 length][u8 version][JSON]`, length counting version and
- * JSON. A peer that sends anything else loses its connection, nothing more.
+ * Frames on the election port: `[u32 length][u8 version][body]`, length counting version and
+ * body. Version 1 carries JSON; version 2 carries an authenticated body (see peer-auth.ts) and is
+ * spoken only between nodes that share CLUSTER_SECRET. A peer that sends anything else loses its
+ * connection, nothing more.
  */
 export const PROTOCOL_VERSION = 1;
+export const SEALED_VERSION = 2;
 export const MAX_FRAME_BYTES = 1024 * 1024;
 const LENGTH_BYTES = 4;
 
 export class FrameError extends Error {}
+
+export interface RawFrame {
+  version: number;
+  body: Buffer;
+}
 
 export function encodeFrame(body: unknown): Buffer {
   return encodeJsonFrame(Buffer.from(JSON.stringify(body)));
@@ -14,27 +22,55 @@ export function encodeFrame(body: unknown): Buffer {
 
 /** Frames a message that is already serialized. */
 export function encodeJsonFrame(json: Buffer): Buffer {
-  const frame = Buffer.allocUnsafe(LENGTH_BYTES + 1 + json.length);
-  frame.writeUInt32BE(json.length + 1, 0);
-  frame.writeUInt8(PROTOCOL_VERSION, LENGTH_BYTES);
-  json.copy(frame, LENGTH_BYTES + 1);
+  return encodeRawFrame(PROTOCOL_VERSION, [json]);
+}
+
+/** Frames a body given in parts, so callers need not join them first. */
+export function encodeRawFrame(version: number, parts: readonly Buffer[]): Buffer {
+  let bodyBytes = 0;
+  for (const p of parts) bodyBytes += p.length;
+  const frame = Buffer.allocUnsafe(LENGTH_BYTES + 1 + bodyBytes);
+  frame.writeUInt32BE(bodyBytes + 1, 0);
+  frame.writeUInt8(version, LENGTH_BYTES);
+  let at = LENGTH_BYTES + 1;
+  for (const p of parts) at += p.copy(frame, at);
   return frame;
 }
 
-/** Reassembles frames from a byte stream; throws FrameError on the first bad one. */
+/** Parses a version-1 body; throws FrameError when it is not JSON. */
+export function parseJsonBody(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new FrameError('frame body is not JSON');
+  }
+}
+
+/**
+ * Reassembles frames from a byte stream; throws FrameError on the first bad one. It accepts the
+ * versions it is given (version 1 only unless told), so a node without a secret refuses sealed
+ * frames at the framing layer.
+ */
 export class FrameDecoder {
   private buffered: Buffer[] = [];
   private bufferedBytes = 0;
+
+  constructor(private readonly versions: readonly number[] = [PROTOCOL_VERSION]) {}
 
   /** Bytes of a frame begun but not yet whole. */
   get pendingBytes(): number {
     return this.bufferedBytes;
   }
 
+  /** Whole version-1 frames, parsed. */
   push(chunk: Buffer): unknown[] {
+    return this.pushRaw(chunk).map((f) => parseJsonBody(f.body));
+  }
+
+  pushRaw(chunk: Buffer): RawFrame[] {
     this.buffered.push(chunk);
     this.bufferedBytes += chunk.length;
-    const out: unknown[] = [];
+    const out: RawFrame[] = [];
     for (;;) {
       if (this.bufferedBytes < LENGTH_BYTES) return out;
       const head = this.peek(LENGTH_BYTES + 1);
@@ -43,17 +79,12 @@ export class FrameDecoder {
       if (length > MAX_FRAME_BYTES)
         throw new FrameError(`frame of ${length} bytes is over the 1 MiB limit`);
       if (length === 0) throw new FrameError('empty frame');
-      if (head.length > LENGTH_BYTES && head[LENGTH_BYTES] !== PROTOCOL_VERSION) {
+      if (head.length > LENGTH_BYTES && !this.versions.includes(head[LENGTH_BYTES])) {
         throw new FrameError(`unknown protocol version ${head[LENGTH_BYTES]}`);
       }
       if (this.bufferedBytes < LENGTH_BYTES + length) return out;
       const frame = this.take(LENGTH_BYTES + length);
-      const json = frame.subarray(LENGTH_BYTES + 1).toString('utf8');
-      try {
-        out.push(JSON.parse(json));
-      } catch {
-        throw new FrameError('frame body is not JSON');
-      }
+      out.push({ version: frame[LENGTH_BYTES], body: frame.subarray(LENGTH_BYTES + 1) });
     }
   }
 

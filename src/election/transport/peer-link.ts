@@ -2,9 +2,13 @@ import { Logger } from '@nestjs/common';
 import { connect, type Socket } from 'node:net';
 import type { HostPort } from '../../common/address';
 import { FRAGMENT, splitMessage } from './fragments';
-import { encodeFrame, encodeJsonFrame, MAX_FRAME_BYTES } from './frame-codec';
+import { encodeJsonFrame, FrameDecoder, FrameError, MAX_FRAME_BYTES } from './frame-codec';
+import type { ClusterSecret } from '../../common/cluster-secret';
+import { DialerHandshake, type FrameSealer } from './peer-auth';
 
 export interface PeerLinkOptions {
+  /** This node's id, for the handshake. */
+  self: string;
   peer: string;
   address: HostPort;
   netTimeoutMs: number;
@@ -14,7 +18,14 @@ export interface PeerLinkOptions {
   ping: () => unknown;
   /** A connection attempt failed; `refused` means nothing listens there: the process is gone. */
   onUnreachable: (peer: string, refused: boolean) => void;
+  /** With a secret, a connection carries nothing until the handshake proves both ends. */
+  secret: ClusterSecret | null;
+  /** How long the acceptor may take to complete the handshake. */
+  handshakeTimeoutMs: number;
 }
+
+/** Room a sealed frame needs next to its JSON: the version byte and the MAC. */
+const FRAME_OVERHEAD = 1 + 32;
 
 /** Immediate redials after a reset during connect, before counting the attempt as failed. */
 const MAX_QUICK_REDIALS = 2;
@@ -35,11 +46,13 @@ export class PeerLink {
   private drainTimer: NodeJS.Timeout | null = null;
   private lastSendAt = 0;
   private failures = 0;
+  private lastProblem = '';
   dropped = 0;
   connections = 0;
   private resets = 0;
   private fragmentIds = 0;
   private connectedAt = 0;
+  private sealer: FrameSealer | null = null;
 
   constructor(private readonly o: PeerLinkOptions) {}
 
@@ -80,8 +93,8 @@ export class PeerLink {
     this.lastSendAt = Date.now();
     const json = Buffer.from(JSON.stringify(message));
     let flushed = true;
-    if (json.length < MAX_FRAME_BYTES - 1) {
-      flushed = socket.write(encodeJsonFrame(json));
+    if (json.length < MAX_FRAME_BYTES - FRAME_OVERHEAD) {
+      flushed = socket.write(this.frame(json));
     } else {
       const m = message as { from: string; to: string; api: string };
       const fragments = splitMessage(json, ++this.fragmentIds);
@@ -90,7 +103,7 @@ export class PeerLink {
       );
       for (const f of fragments) {
         const frame = { type: FRAGMENT, from: m.from, to: m.to, term: 0, cpu: 0, api: m.api, ...f };
-        flushed = socket.write(encodeFrame(frame)) && flushed;
+        flushed = socket.write(this.frame(Buffer.from(JSON.stringify(frame)))) && flushed;
       }
     }
     if (!flushed && !this.drainTimer) {
@@ -109,22 +122,40 @@ export class PeerLink {
     }
   }
 
+  private frame(json: Buffer): Buffer {
+    return this.sealer ? this.sealer.seal(json) : encodeJsonFrame(json);
+  }
+
+  /** The link is usable: TCP is up and, with a secret, both ends have proved it. */
+  private established(sealer: FrameSealer | null): void {
+    this.sealer = sealer;
+    this.connected = true;
+    this.connectedAt = Date.now();
+    this.connections++;
+    if (this.failures > 0)
+      this.logger.log(`connected to peer ${this.o.peer} after ${this.failures} failed attempts`);
+    this.failures = 0;
+    this.resets = 0;
+  }
+
   private dial(): void {
     if (this.stopped) return;
     const socket = connect({ host: this.o.address.host, port: this.o.address.port, noDelay: true });
     this.socket = socket;
+    this.sealer = null;
     socket.setTimeout(this.o.netTimeoutMs);
     let failure: NodeJS.ErrnoException | null = null;
+    let tcpUp = false;
+    const fail = (why: string) => {
+      failure = Object.assign(new Error(why), { code: 'EAUTH' });
+      socket.destroy();
+    };
     socket.once('connect', () => {
+      tcpUp = true;
       socket.setTimeout(0);
       socket.setKeepAlive(true, this.o.keepaliveMs);
-      this.connected = true;
-      this.connectedAt = Date.now();
-      this.connections++;
-      if (this.failures > 0)
-        this.logger.log(`connected to peer ${this.o.peer} after ${this.failures} failed attempts`);
-      this.failures = 0;
-      this.resets = 0;
+      if (!this.o.secret) return this.established(null);
+      this.handshake(socket, this.o.secret, fail);
     });
     socket.on('timeout', () => {
       failure = Object.assign(new Error(`connect timed out after ${this.o.netTimeoutMs} ms`), {
@@ -132,11 +163,19 @@ export class PeerLink {
       });
       socket.destroy();
     });
-    socket.on('error', (err: NodeJS.ErrnoException) => (failure = err));
-    socket.on('data', () => undefined); // nothing is expected back on this half
+    socket.on('error', (err: NodeJS.ErrnoException) => (failure ??= err));
+    if (!this.o.secret) socket.on('data', () => undefined); // nothing is expected back on this half
     socket.once('close', () => {
       if (this.drainTimer) clearTimeout(this.drainTimer);
       this.drainTimer = null;
+      if (tcpUp && !this.connected && this.o.secret && !failure) {
+        failure = Object.assign(
+          new Error(
+            'the peer closed the connection during the handshake (no CLUSTER_SECRET there, or another one?)',
+          ),
+          { code: 'EAUTH' },
+        );
+      }
       const wasConnected = this.connected;
       this.connected = false;
       this.socket = null;
@@ -154,24 +193,63 @@ export class PeerLink {
           this.retryTimer = setTimeout(() => this.dial(), this.o.retryMs * (1 + this.o.random()));
         return;
       }
-      // A reset before the handshake completes comes from a process that is exiting with our
+      // A reset before the TCP handshake completes comes from a process that is exiting with our
       // connection still in its backlog; ask again at once to get the refusal that proves it.
-      if (failure?.code === 'ECONNRESET' && this.resets < MAX_QUICK_REDIALS) {
+      if (!tcpUp && failure?.code === 'ECONNRESET' && this.resets < MAX_QUICK_REDIALS) {
         this.resets++;
         this.dial();
         return;
       }
       this.failures++;
       const refused = failure?.code === 'ECONNREFUSED';
-      if (this.failures === 1) {
-        this.logger.warn(
-          `peer ${this.o.peer} unreachable: ${failure?.code ?? failure?.message ?? 'closed'}; retrying`,
-        );
+      const problem =
+        failure?.code === 'EAUTH'
+          ? `failed authentication: ${failure.message}`
+          : `unreachable: ${failure?.code ?? failure?.message ?? 'closed'}`;
+      // Once per run of failures, and again when the reason changes (a peer that was down comes
+      // back with the wrong secret), so the log says what is wrong without repeating it.
+      if (this.failures === 1 || problem !== this.lastProblem) {
+        this.logger.warn(`peer ${this.o.peer} ${problem}; retrying`);
       }
+      this.lastProblem = problem;
       this.resets = 0;
       this.o.onUnreachable(this.o.peer, refused);
       const delay = this.o.retryMs * (1 + this.o.random());
       this.retryTimer = setTimeout(() => this.dial(), delay);
+    });
+  }
+
+  /** Answers the acceptor's challenge and checks its welcome; nothing is sent before that. */
+  private handshake(socket: Socket, secret: ClusterSecret, fail: (why: string) => void): void {
+    const handshake = new DialerHandshake(secret, this.o.self, this.o.peer);
+    const decoder = new FrameDecoder();
+    const deadline = setTimeout(
+      () =>
+        fail(
+          `no handshake within ${this.o.handshakeTimeoutMs} ms (is CLUSTER_SECRET set on that node?)`,
+        ),
+      this.o.handshakeTimeoutMs,
+    );
+    socket.once('close', () => clearTimeout(deadline));
+    socket.on('data', (chunk: Buffer) => {
+      if (this.sealer) return fail('the peer sent data after the handshake');
+      let frames;
+      try {
+        frames = decoder.pushRaw(chunk);
+      } catch (err) {
+        return fail(err instanceof FrameError ? err.message : String(err));
+      }
+      for (const frame of frames) {
+        if (this.sealer) return fail('the peer sent data after the handshake');
+        const step = handshake.receive(frame);
+        if (typeof step === 'string') return fail(step);
+        if ('send' in step) {
+          socket.write(step.send);
+          continue;
+        }
+        clearTimeout(deadline);
+        this.established(step.sealer);
+      }
     });
   }
 }

@@ -4,7 +4,16 @@ import { type HostPort, isHostPortError, parseHostPort } from '../../common/addr
 import { ConnectionsPerAddress } from '../../common/connections-per-address';
 import { checkEnvelope, type Envelope, PING } from './envelope';
 import { FRAGMENT, Reassembler } from './fragments';
-import { FrameDecoder, FrameError } from './frame-codec';
+import {
+  FrameDecoder,
+  FrameError,
+  parseJsonBody,
+  PROTOCOL_VERSION,
+  type RawFrame,
+  SEALED_VERSION,
+} from './frame-codec';
+import type { ClusterSecret } from '../../common/cluster-secret';
+import { AcceptorHandshake, type FrameOpener } from './peer-auth';
 import { PeerLink } from './peer-link';
 
 export interface TransportOptions {
@@ -19,6 +28,8 @@ export interface TransportOptions {
   /** How often an otherwise silent link sends a ping; an inbound link silent 3x as long is dropped. */
   keepaliveMs: number;
   random: () => number;
+  /** CLUSTER_SECRET: peers must prove they hold it, and every frame is authenticated. */
+  secret?: ClusterSecret | null;
 }
 
 export interface TransportHandlers {
@@ -27,6 +38,9 @@ export interface TransportHandlers {
   /** A keepalive from a peer: proof its process and link are up, for GET /cluster. */
   ping?: (envelope: Envelope) => void;
 }
+
+/** What a connection's hello frame turns into: nothing for the consensus core. */
+const HANDSHAKE_DONE = Symbol('handshake done');
 
 /** Inbound connections beyond this are refused: a cluster has a handful of peers. */
 const MAX_INBOUND = 64;
@@ -79,6 +93,9 @@ export class TcpTransport {
         random: this.o.random,
         ping: () => this.stamp({ type: PING, from: this.o.self, to: peer, term: 0, cpu: 0 }),
         onUnreachable: (p, refused) => this.handlers?.unreachable(p, refused),
+        self: this.o.self,
+        secret: this.o.secret ?? null,
+        handshakeTimeoutMs: this.frameDeadlineMs,
       });
       this.links.set(peer, link);
       link.start();
@@ -140,9 +157,29 @@ export class TcpTransport {
     socket.setKeepAlive(true, this.o.keepaliveMs);
     // Half-open or silent connections are dropped; live peers ping well inside this window.
     socket.setTimeout(this.o.keepaliveMs * 3 + this.o.netTimeoutMs);
-    const decoder = new FrameDecoder();
+    const secret = this.o.secret ?? null;
+    const decoder = new FrameDecoder(secret ? [PROTOCOL_VERSION, SEALED_VERSION] : undefined);
     const reassembler = new Reassembler();
     let claimed: string | null = null;
+    const handshake = secret
+      ? new AcceptorHandshake(secret, this.o.self, (id) => this.peers.has(id))
+      : null;
+    let opener: FrameOpener | null = null;
+    /** A frame's JSON, checked against the session when there is a secret. */
+    const unwrap = (frame: RawFrame): unknown => {
+      if (!handshake) return parseJsonBody(frame.body);
+      if (opener) {
+        const json = opener.open(frame);
+        if (typeof json === 'string') throw new FrameError(json);
+        return parseJsonBody(json);
+      }
+      const ok = handshake.hello(frame);
+      if (typeof ok === 'string') throw new FrameError(ok);
+      opener = ok.opener;
+      claimed = handshake.peer;
+      socket.write(ok.welcome);
+      return HANDSHAKE_DONE;
+    };
     const reject = (why: string) => {
       this.stats.rejected++;
       this.logger.warn(
@@ -159,11 +196,19 @@ export class TcpTransport {
     });
     socket.on('error', () => undefined); // the close handler does the cleanup
     socket.once('close', () => this.inbound.delete(socket));
+    if (handshake) {
+      socket.write(handshake.challenge());
+      // A dialer that never answers the challenge is dropped like a trickling sender.
+      const deadline = setTimeout(() => {
+        if (!opener) reject(`no handshake within ${this.frameDeadlineMs} ms`);
+      }, this.frameDeadlineMs);
+      socket.once('close', () => clearTimeout(deadline));
+    }
     let partialSince: number | null = null;
     socket.on('data', (chunk: Buffer) => {
-      let frames: unknown[];
+      let frames: RawFrame[];
       try {
-        frames = decoder.push(chunk);
+        frames = decoder.pushRaw(chunk);
       } catch (err) {
         reject(err instanceof FrameError ? err.message : String(err));
         return;
@@ -177,7 +222,14 @@ export class TcpTransport {
           `a frame took over ${this.frameDeadlineMs} ms to arrive (${decoder.pendingBytes} bytes so far): too slow a sender`,
         );
       }
-      for (const frame of frames) {
+      for (const raw of frames) {
+        let frame: unknown;
+        try {
+          frame = unwrap(raw);
+        } catch (err) {
+          return reject(err instanceof FrameError ? err.message : String(err));
+        }
+        if (frame === HANDSHAKE_DONE) continue;
         let whole: unknown = frame;
         if ((frame as { type?: unknown })?.type === FRAGMENT) {
           const envelope = checkEnvelope(frame);

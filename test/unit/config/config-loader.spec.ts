@@ -242,6 +242,31 @@ describe('loadClusterConfig', () => {
       /^"koa" is not one of fastify, express$/,
     );
   });
+
+  it('reads CLUSTER_SECRET or CLUSTER_SECRET_FILE, refusing short secrets and both at once', () => {
+    const secret = 'sixteen-or-more-characters';
+    expect(load(SEED).clusterSecret).toBeNull();
+    const inline = load(SEED, { CLUSTER_SECRET: secret }).clusterSecret;
+    const file = join(tmp.dir, 'secret');
+    writeFileSync(file, `${secret}\n`);
+    const fromFile = load(SEED, { CLUSTER_SECRET_FILE: file }).clusterSecret;
+    // The same secret either way: the trailing newline of the file does not count.
+    const proof = (s: typeof inline) =>
+      s?.derive('hello', Buffer.alloc(32), Buffer.alloc(32), 'a', 'b').toString('hex');
+    expect(proof(fromFile)).toBe(proof(inline));
+    expect(proof(inline)).toMatch(/^[0-9a-f]{64}$/);
+    expectError(() => load(SEED, { CLUSTER_SECRET: 'short' }), 'CLUSTER_SECRET', /at least 16/);
+    expectError(
+      () => load(SEED, { CLUSTER_SECRET: secret, CLUSTER_SECRET_FILE: file }),
+      'CLUSTER_SECRET',
+      /either CLUSTER_SECRET or CLUSTER_SECRET_FILE, not both/,
+    );
+    expectError(
+      () => load(SEED, { CLUSTER_SECRET_FILE: join(tmp.dir, 'missing') }),
+      'CLUSTER_SECRET_FILE',
+      /cannot read .*missing/,
+    );
+  });
 });
 
 describe('cpu_hysteresis_pct', () => {

@@ -1,0 +1,161 @@
+import { inspect } from 'node:util';
+import { ClusterSecret } from '../../../src/common/cluster-secret';
+import {
+  encodeFrame,
+  FrameDecoder,
+  PROTOCOL_VERSION,
+  type RawFrame,
+  SEALED_VERSION,
+} from '../../../src/election/transport/frame-codec';
+import {
+  AcceptorHandshake,
+  DialerHandshake,
+  type FrameOpener,
+  type FrameSealer,
+} from '../../../src/election/transport/peer-auth';
+
+const A = '127.0.0.1:7001';
+const B = '127.0.0.1:7002';
+const RIGHT = new ClusterSecret('correct horse battery staple');
+const WRONG = new ClusterSecret('incorrect horse battery staple');
+
+const raw = (bytes: Buffer): RawFrame => {
+  const frames = new FrameDecoder([PROTOCOL_VERSION, SEALED_VERSION]).pushRaw(bytes);
+  expect(frames).toHaveLength(1);
+  return frames[0];
+};
+
+/** Runs the handshake from dialer A to acceptor B; returns both session halves or the failure. */
+function handshake(
+  dialerSecret: ClusterSecret,
+  acceptorSecret: ClusterSecret,
+  acceptor = new AcceptorHandshake(acceptorSecret, B, (id) => id === A || id === B),
+): { sealer: FrameSealer; opener: FrameOpener } | string {
+  const dialer = new DialerHandshake(dialerSecret, A, B);
+  const hello = dialer.receive(raw(acceptor.challenge()));
+  if (typeof hello === 'string') return hello;
+  if (!('send' in hello)) throw new Error('a challenge must be answered with a hello');
+  const accepted = acceptor.hello(raw(hello.send));
+  if (typeof accepted === 'string') return accepted;
+  const done = dialer.receive(raw(accepted.welcome));
+  if (typeof done === 'string') return done;
+  if (!('sealer' in done)) throw new Error('a welcome must finish the handshake');
+  return { sealer: done.sealer, opener: accepted.opener };
+}
+
+const json = (v: unknown) => Buffer.from(JSON.stringify(v));
+
+describe('peer authentication', () => {
+  it('opens a session between holders of the secret and carries frames in order', () => {
+    const s = handshake(RIGHT, RIGHT);
+    if (typeof s === 'string') throw new Error(s);
+    for (let i = 0; i < 50; i++) {
+      const opened = s.opener.open(raw(s.sealer.seal(json({ n: i }))));
+      expect(opened).toEqual(json({ n: i }));
+    }
+  });
+
+  it('refuses a hello made with another secret, and the dialer refuses a welcome made with one', () => {
+    expect(handshake(WRONG, RIGHT)).toMatch(/AuthHello from 127.0.0.1:7001 has a wrong proof/);
+    // The acceptor is the impostor here: it cannot check the hello, and if it answers anyway
+    // with a welcome made from its own secret, that welcome gives it away.
+    const dialer = new DialerHandshake(RIGHT, A, B);
+    const challenge = raw(new AcceptorHandshake(WRONG, B, () => true).challenge());
+    const hello = dialer.receive(challenge);
+    if (typeof hello === 'string' || !('send' in hello)) throw new Error('expected a hello');
+    const nonceOf = (f: RawFrame) =>
+      Buffer.from((JSON.parse(f.body.toString()) as { nonce: string }).nonce, 'base64');
+    const proof = WRONG.derive('welcome', nonceOf(challenge), nonceOf(raw(hello.send)), A, B);
+    const welcome = encodeFrame({ type: 'AuthWelcome', proof: proof.toString('hex') });
+    expect(dialer.receive(raw(welcome))).toMatch(/AuthWelcome from 127.0.0.1:7002 .* wrong proof/);
+  });
+
+  it('refuses a recorded hello on a new connection: the challenge differs', () => {
+    const first = new AcceptorHandshake(RIGHT, B, () => true);
+    const dialer = new DialerHandshake(RIGHT, A, B);
+    const hello = dialer.receive(raw(first.challenge()));
+    if (typeof hello === 'string' || !('send' in hello)) throw new Error('expected a hello');
+    expect(typeof first.hello(raw(hello.send))).toBe('object');
+    const second = new AcceptorHandshake(RIGHT, B, () => true);
+    second.challenge();
+    expect(second.hello(raw(hello.send))).toMatch(/wrong proof/);
+  });
+
+  it('refuses a hello from a non-peer, or addressed to another node, even with the secret', () => {
+    const strangerGate = new AcceptorHandshake(RIGHT, B, (id) => id === B);
+    expect(handshake(RIGHT, RIGHT, strangerGate)).toMatch(
+      /AuthHello from 127.0.0.1:7001, not a peer/,
+    );
+    const elsewhere = new AcceptorHandshake(RIGHT, '127.0.0.1:7003', () => true);
+    expect(handshake(RIGHT, RIGHT, elsewhere)).toMatch(
+      /addressed to 127.0.0.1:7002, not to this node/,
+    );
+  });
+
+  it('refuses altered, forged, replayed, reordered and dropped frames', () => {
+    const open = () => {
+      const s = handshake(RIGHT, RIGHT);
+      if (typeof s === 'string') throw new Error(s);
+      return s;
+    };
+    const REFUSED = /failed authentication/;
+
+    let s = open();
+    const altered = raw(s.sealer.seal(json({ term: 1 })));
+    altered.body[altered.body.length - 2] ^= 1;
+    expect(s.opener.open(altered)).toMatch(REFUSED);
+
+    s = open();
+    const replayed = raw(s.sealer.seal(json({ term: 1 })));
+    expect(s.opener.open(replayed)).toEqual(json({ term: 1 }));
+    expect(s.opener.open(replayed)).toMatch(REFUSED);
+
+    s = open();
+    const first = raw(s.sealer.seal(json({ n: 1 })));
+    const second = raw(s.sealer.seal(json({ n: 2 })));
+    expect(s.opener.open(second)).toMatch(REFUSED);
+    expect(s.opener.open(first)).toEqual(json({ n: 1 }));
+
+    s = open();
+    s.sealer.seal(json({ dropped: true }));
+    expect(s.opener.open(raw(s.sealer.seal(json({ n: 2 }))))).toMatch(REFUSED);
+
+    // A frame sealed in one session means nothing in another, even between the same nodes.
+    const one = open();
+    const other = open();
+    expect(other.opener.open(raw(one.sealer.seal(json({ n: 0 }))))).toMatch(REFUSED);
+
+    s = open();
+    expect(s.opener.open(raw(encodeFrame({ type: 'Heartbeat' })))).toMatch(/unsealed frame/);
+    expect(s.opener.open({ version: SEALED_VERSION, body: Buffer.alloc(10) })).toMatch(/too short/);
+  });
+
+  it('refuses anything but a hello before the handshake', () => {
+    const acceptor = new AcceptorHandshake(RIGHT, B, () => true);
+    acceptor.challenge();
+    expect(acceptor.hello(raw(encodeFrame({ type: 'RequestVote', from: A, to: B })))).toMatch(
+      /unauthenticated frame where AuthHello was expected/,
+    );
+    expect(acceptor.hello({ version: SEALED_VERSION, body: Buffer.alloc(40) })).toMatch(
+      /expected AuthHello before any sealed frame/,
+    );
+    expect(acceptor.hello({ version: PROTOCOL_VERSION, body: Buffer.from('{') })).toMatch(
+      /not JSON/,
+    );
+    expect(acceptor.hello(raw(encodeFrame({ type: 'AuthHello', from: A, to: B })))).toBe(
+      'malformed AuthHello',
+    );
+  });
+
+  it('never shows the secret, however the config is printed', () => {
+    const secret = new ClusterSecret('a-very-secret-value-1234');
+    for (const shown of [
+      String(secret),
+      JSON.stringify({ secret }),
+      inspect(secret, { showHidden: true }),
+    ]) {
+      expect(shown).not.toContain('a-very-secret-value-1234');
+    }
+    expect(() => new ClusterSecret('short')).toThrow(/at least 16 characters/);
+  });
+});
