@@ -12,7 +12,7 @@
  * every node holds as many users as were answered 200.
  *
  *   npm run bench:register -- [--seconds N] [--runs N] [--clients N] [--warmup-seconds N]
- *                              [--max N] [--only cluster|single] [--log-level LEVEL]
+ *                              [--max N] [--only cluster|single|cluster-secret] [--log-level LEVEL]
  *
  * Measures only: there is no assertion on any number. Results go to bench/results/.
  */
@@ -32,7 +32,7 @@ import { type NodeHealth, RollcallNodes } from './register/nodes';
 
 const REPO = resolve(__dirname, '..', '..');
 const USAGE =
-  'usage: register [--seconds N] [--runs N] [--clients N] [--warmup-seconds N] [--max N] [--only cluster|single] [--log-level LEVEL]';
+  'usage: register [--seconds N] [--runs N] [--clients N] [--warmup-seconds N] [--max N] [--only cluster|single|cluster-secret] [--log-level LEVEL]';
 const TARGET_PER_SECOND = 2000;
 
 /** Fast election timings; leader_term_ms long enough that no load transfer happens mid-run. */
@@ -47,9 +47,12 @@ const TIMINGS: RollcallTimings = {
 };
 
 const CONFIGS = [
-  { id: 'cluster', label: '3-node cluster (quorum + fsync)', size: 3 },
-  { id: 'single', label: 'single node (fsync, no replication)', size: 1 },
+  { id: 'cluster', label: '3-node cluster (quorum + fsync)', size: 3, secret: false },
+  { id: 'single', label: 'single node (fsync, no replication)', size: 1, secret: false },
+  // The same cluster with every election frame authenticated: the price of CLUSTER_SECRET.
+  { id: 'cluster-secret', label: '3-node cluster with CLUSTER_SECRET', size: 3, secret: true },
 ] as const;
+const BENCH_SECRET = 'register-bench-cluster-secret';
 type ConfigId = (typeof CONFIGS)[number]['id'];
 
 interface Args {
@@ -90,9 +93,9 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--max') out.max = num(flag, value(), 1, 1_000_000);
     else if (flag === '--only') {
       const v = value();
-      if (v !== 'cluster' && v !== 'single')
-        throw new Error(`--only takes cluster or single\n${USAGE}`);
-      out.only = v;
+      const ids: readonly string[] = CONFIGS.map((c) => c.id);
+      if (!v || !ids.includes(v)) throw new Error(`--only takes ${ids.join(', ')}\n${USAGE}`);
+      out.only = v as ConfigId;
     } else if (flag === '--log-level') {
       out.logLevel = value() ?? '';
       if (!/^[a-z]+$/.test(out.logLevel)) throw new Error(`--log-level needs a level\n${USAGE}`);
@@ -207,7 +210,14 @@ async function runOne(
 ): Promise<RunResult> {
   const t0 = now();
   const dir = join(work, `run${run}-${config.id}`);
-  const nodes = new RollcallNodes(mainJs, TIMINGS, dir, config.size, args.logLevel);
+  const nodes = new RollcallNodes(
+    mainJs,
+    TIMINGS,
+    dir,
+    config.size,
+    args.logLevel,
+    config.secret ? BENCH_SECRET : null,
+  );
   try {
     await nodes.start();
     const leaderPort = await nodes.waitLeader(30_000);
@@ -391,6 +401,10 @@ async function main(): Promise<number> {
     summaries.cluster?.medianRate ?? null,
     summaries.single?.medianRate ?? null,
   );
+  const costOfAuth = ratio(
+    summaries['cluster-secret']?.medianRate ?? null,
+    summaries.cluster?.medianRate ?? null,
+  );
   const clusterRate = summaries.cluster?.medianRate ?? null;
   const target = {
     what: 'cluster registrations/s (median run)',
@@ -414,6 +428,9 @@ async function main(): Promise<number> {
   log(
     `cost of safety (cluster / single, median rates): ${costOfSafety === null ? '-' : `${costOfSafety.toFixed(2)}x`}`,
   );
+  log(
+    `cost of authentication (with CLUSTER_SECRET / without, median rates): ${costOfAuth === null ? '-' : `${costOfAuth.toFixed(2)}x`}`,
+  );
   if (summaries.cluster) {
     log(
       `target >= ${TARGET_PER_SECOND}/s on the cluster: ${fmtRate(clusterRate)}, ${target.met ? 'met' : 'NOT met'}`,
@@ -435,11 +452,12 @@ async function main(): Promise<number> {
       rollcall: TIMINGS,
       rollcallLogLevel: args.logLevel,
       configurations: configs,
-      order: 'odd runs: cluster then single; even runs: single then cluster',
+      order: 'odd runs in the order of configurations, even runs reversed',
     },
     fsyncProbe: fsync,
     summaries,
     costOfSafety,
+    costOfAuth,
     target,
     runs: results,
   };

@@ -33,6 +33,8 @@ export class RollcallNodes {
     private readonly dir: string,
     readonly size: number,
     private readonly logLevel = 'warn',
+    /** CLUSTER_SECRET for every node, or none. */
+    private readonly secret: string | null = null,
   ) {}
 
   get apiPorts(): readonly number[] {
@@ -68,6 +70,7 @@ export class RollcallNodes {
         API_HOST: LOOPBACK,
         DATA_DIR: join(this.dir, `n${i}`),
         LOG_LEVEL: this.logLevel,
+        ...(this.secret ? { CLUSTER_SECRET: this.secret } : {}),
       };
       this.nodes.push(
         new Child(

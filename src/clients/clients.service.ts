@@ -5,6 +5,7 @@ import { LeadershipState } from '../election/leadership-state';
 import { ClientTokenError, UnknownUserError } from './client-errors';
 import { ClientStats } from './client-stats';
 import { bearerToken, clientTokenMatches } from './client-token';
+import { PresenceReplicator } from './presence-replicator';
 import { PresenceService } from './presence.service';
 import { RegistryService } from './registry.service';
 
@@ -17,6 +18,7 @@ export class ClientsService {
     private readonly leadership: LeadershipState,
     private readonly stats: ClientStats,
     @Inject(CLUSTER_CONFIG) config: ClusterConfig,
+    private readonly replicator?: PresenceReplicator,
   ) {
     this.requireToken = config.requireClientToken;
   }
@@ -80,8 +82,24 @@ export class ClientsService {
     return { users, count: users.length };
   }
 
-  /** `{online_clients, count, is_leader: true}`, serialized here: see PresenceService.listJson. */
-  discover(): string {
+  /**
+   * `{online_clients, count, is_leader: true}`, serialized here: see PresenceService.listJson.
+   * A leader still gathering its followers' copies answers once they are in.
+   */
+  discover(): string | Promise<string> {
+    const gathering = this.replicator?.gathering;
+    if (!gathering) return this.discoverNow();
+    const term = this.leadership.current.term;
+    return gathering.then(() => {
+      // As for a registration: leadership may have moved on during the wait.
+      if (!this.leadership.canServeAsLeader() || this.leadership.current.term !== term) {
+        throw new LeaseNotHeldError();
+      }
+      return this.discoverNow();
+    });
+  }
+
+  private discoverNow(): string {
     const { json, count } = this.presence.listJson();
     return `{"online_clients":${json},"count":${count},"is_leader":true}`;
   }

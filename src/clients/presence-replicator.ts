@@ -16,10 +16,14 @@ import {
   fullProblem,
   PRESENCE_DELTA,
   PRESENCE_FULL,
+  PRESENCE_GATHER,
+  PRESENCE_REPORT,
   PRESENCE_SYNC_REQUEST,
   type PresenceDelta,
   type PresenceFull,
+  type PresenceReport,
   RECORDS_PER_FRAME,
+  reportProblem,
   requestProblem,
 } from './presence-sync.messages';
 import { type PresenceRecord, PresenceService } from './presence.service';
@@ -44,6 +48,8 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
   private assembling: { term: number; seq: number; records: PresenceRecord[] } | null = null;
   /** When this node last had the leader's list: from the leader, or by being it. */
   private lastSyncAt: number | null = null;
+  /** New leader: the followers' copies still awaited, and /discover's wait for them. */
+  private gather: Gathering | null = null;
 
   constructor(
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
@@ -59,6 +65,8 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     this.channel.on(PRESENCE_DELTA, deltaProblem, (e) => this.onDelta(e));
     this.channel.on(PRESENCE_FULL, fullProblem, (e) => this.onFull(e));
     this.channel.on(PRESENCE_SYNC_REQUEST, requestProblem, (e) => this.onRequest(e));
+    this.channel.on(PRESENCE_GATHER, requestProblem, (e) => this.onGather(e));
+    this.channel.on(PRESENCE_REPORT, reportProblem, (e) => this.onReport(e));
     this.leadership.onChange((view, before) => this.onLeadership(view, before));
     this.scheduler.addInterval(
       SYNC_JOB,
@@ -68,6 +76,15 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     if (this.scheduler.doesExist('interval', SYNC_JOB)) this.scheduler.deleteInterval(SYNC_JOB);
+    this.finishGathering('shutting down');
+  }
+
+  /**
+   * While a new leader waits for its followers' copies: settles when they are in (or after
+   * election_timeout_min_ms), so /discover never answers from a copy known to be partial.
+   */
+  get gathering(): Promise<void> | null {
+    return this.gather?.done ?? null;
   }
 
   private isLeading(view: Readonly<LeadershipView>): boolean {
@@ -88,11 +105,75 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
         `leading term ${view.term} with ${this.presence.count} clients online from the previous ` +
           `leader's list (timeouts pushed back ${Math.round(gap)} ms for the election)`,
       );
+      // Ask for their copies before sending ours, which replaces theirs: same link, in order.
+      this.startGathering(view.term, gap);
       for (const peer of this.channel.others) this.sendFull(peer);
     } else if (!this.isLeading(view) && this.isLeading(before)) {
       this.presence.trackChanges(false);
       this.leaderTerm = -1;
+      this.finishGathering('no longer leading');
     }
+  }
+
+  /**
+   * Asks every follower it can reach for its copy. Its own may lack clients: it restarted and
+   * holds nobody, or it was cut off while others heard of new clients.
+   */
+  private startGathering(term: number, gapMs: number): void {
+    this.finishGathering('a new term');
+    const awaited = new Set(
+      this.channel.others.filter((peer) => this.channel.send(peer, PRESENCE_GATHER, term, {})),
+    );
+    if (awaited.size === 0) return;
+    let settle: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (settle = resolve));
+    const timer = setTimeout(
+      () => this.finishGathering('timed out'),
+      this.config.electionTimeoutMinMs,
+    );
+    this.gather = { term, gapMs, awaited, parts: new Map(), added: 0, done, settle, timer };
+  }
+
+  private finishGathering(why: string): void {
+    const g = this.gather;
+    if (!g) return;
+    this.gather = null;
+    clearTimeout(g.timer);
+    g.settle();
+    const missing = g.awaited.size > 0 ? `; no answer from ${[...g.awaited].join(', ')}` : '';
+    this.logger.log(
+      `term ${g.term}: followers' copies added or freshened ${g.added} clients (${why})${missing}`,
+    );
+  }
+
+  private onGather(e: Envelope): void {
+    const view = this.leadership.current;
+    if (e.term < view.term || this.isLeading(view)) return;
+    const known = this.lastSyncAt !== null;
+    const parts = inFrames(known ? this.presence.snapshot() : []);
+    for (const [chunk, records] of parts.entries()) {
+      const report: PresenceReport = { chunk, chunks: parts.length, known, records };
+      this.channel.send(e.from, PRESENCE_REPORT, e.term, { ...report });
+    }
+  }
+
+  private onReport(e: Envelope): void {
+    const g = this.gather;
+    if (!g || e.term !== g.term || !g.awaited.has(e.from)) return;
+    const r = e as unknown as PresenceReport;
+    const got = g.parts.get(e.from) ?? [];
+    if (r.chunk !== got.length) return; // out of turn: a chunk was lost, and the timeout decides
+    got.push(r.records);
+    g.parts.set(e.from, got);
+    if (got.length < r.chunks) return;
+    g.parts.delete(e.from);
+    g.awaited.delete(e.from);
+    // Their ages include the election's gap, which this node's own copy was forgiven.
+    const records = got
+      .flat()
+      .map(([name, addr, age]): PresenceRecord => [name, addr, Math.max(0, age - g.gapMs)]);
+    g.added += this.presence.merge(records);
+    if (g.awaited.size === 0) this.finishGathering('every follower answered');
   }
 
   private tick(): void {
@@ -180,4 +261,15 @@ function inFrames<T>(items: T[]): T[][] {
     parts.push(items.slice(i, i + RECORDS_PER_FRAME));
   }
   return parts.length > 0 ? parts : [[]];
+}
+
+interface Gathering {
+  term: number;
+  gapMs: number;
+  awaited: Set<string>;
+  parts: Map<string, PresenceRecord[][]>;
+  added: number;
+  done: Promise<void>;
+  settle: () => void;
+  timer: NodeJS.Timeout;
 }

@@ -7,6 +7,10 @@ export const PRESENCE_DELTA = 'PresenceDelta';
 export const PRESENCE_FULL = 'PresenceFull';
 /** Follower to leader: "I missed something, send me everything". */
 export const PRESENCE_SYNC_REQUEST = 'PresenceSyncRequest';
+/** New leader to followers: "send me who you know online", so it starts from everyone's copy. */
+export const PRESENCE_GATHER = 'PresenceGather';
+/** Follower to new leader: its copy, in chunks; `known` is false if it never synced since start. */
+export const PRESENCE_REPORT = 'PresenceReport';
 
 /** Records per frame: a record is at most ~350 bytes of JSON, frames at most 1 MiB. */
 export const RECORDS_PER_FRAME = 2000;
@@ -15,6 +19,13 @@ export interface PresenceDelta {
   seq: number;
   online: PresenceRecord[];
   offline: string[];
+}
+
+export interface PresenceReport {
+  chunk: number;
+  chunks: number;
+  known: boolean;
+  records: PresenceRecord[];
 }
 
 export interface PresenceFull {
@@ -58,3 +69,10 @@ export function fullProblem(e: Envelope): string | null {
 }
 
 export const requestProblem = (): string | null => null;
+
+export function reportProblem(e: Envelope): string | null {
+  if (!isCount(e.chunk) || !isCount(e.chunks)) return 'chunk, chunks must be counts';
+  if (e.chunk >= e.chunks) return 'chunk must be below chunks';
+  if (typeof e.known !== 'boolean') return 'known must be a boolean';
+  return recordsProblem(e.records);
+}

@@ -220,6 +220,42 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     for (const [username, addr, ageMs] of changes.online) this.touch(username, addr, now - ageMs);
   }
 
+  // ---- presence sync: a new leader's side ----------------------------------------------------
+
+  /**
+   * Folds a follower's copy into this one, keeping for each client the fresher heartbeat, so a
+   * new leader knows everyone any reachable node knew: also when its own copy is empty (it has
+   * just restarted) or stale (it was cut off). Returns how many clients it added or freshened.
+   */
+  merge(records: PresenceRecord[]): number {
+    const now = this.clock.monotonicMs();
+    let fresher = 0;
+    for (const [username, addr, ageMs] of records) {
+      const seenAt = now - ageMs;
+      if (ageMs >= this.timeoutMs) continue;
+      const mine = this.online.get(username);
+      if (mine && mine.lastSeen >= seenAt) continue;
+      fresher++;
+      if (!mine || mine.addr !== addr) this.emit({ kind: 'online', username, addr });
+      const entry = mine ?? { username, addr, lastSeen: seenAt };
+      entry.addr = addr;
+      entry.lastSeen = seenAt;
+      this.online.set(username, entry);
+      if (this.tracking) {
+        this.changed.set(username, entry);
+        this.gone.delete(username);
+      }
+    }
+    // Expiry walks the map in last-heartbeat order; merged heartbeats land anywhere in it.
+    if (fresher > 0) {
+      const ordered = [...this.online.values()].sort((a, b) => a.lastSeen - b.lastSeen);
+      this.online.clear();
+      for (const c of ordered) this.online.set(c.username, c);
+      this.tailSeen = Math.max(this.tailSeen, ordered[ordered.length - 1].lastSeen);
+    }
+    return fresher;
+  }
+
   /**
    * A new leader's clients could not reach anyone while the election ran: their timeouts are
    * pushed back by that gap (never past now), so nobody is expired for the election's sake.

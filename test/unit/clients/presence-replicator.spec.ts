@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { PresenceReplicator } from '../../../src/clients/presence-replicator';
 import { PresenceService } from '../../../src/clients/presence.service';
@@ -113,7 +114,9 @@ describe('PresenceReplicator on a follower', () => {
     leadership.update({ role: 'leader', term: 4, leader: B, leaderApi: null });
     // Timeouts pushed back by the 500 ms without a leader: age reads as it was at the last sync.
     expect(presence.list().map((c) => [c.username, c.last_seen_ms_ago])).toEqual([['a', 100]]);
+    // It asks for the follower's copy before sending its own, which replaces the follower's.
     expect(channel.sent).toEqual([
+      { to: A, type: 'PresenceGather', term: 4, body: {} },
       {
         to: A,
         type: 'PresenceFull',
@@ -121,5 +124,144 @@ describe('PresenceReplicator on a follower', () => {
         body: { seq: 0, chunk: 0, chunks: 1, records: [['a', '10.0.0.1:1', 100]] },
       },
     ]);
+  });
+
+  it('reports its copy to a node that gathers as the new leader', () => {
+    channel.deliver('PresenceFull', 3, {
+      seq: 0,
+      chunk: 0,
+      chunks: 1,
+      records: [['a', '10.0.0.1:1', 100]],
+    });
+    clock.advance(20);
+    channel.deliver('PresenceGather', 4, {});
+    expect(channel.sent).toEqual([
+      {
+        to: A,
+        type: 'PresenceReport',
+        term: 4,
+        body: { chunk: 0, chunks: 1, known: true, records: [['a', '10.0.0.1:1', 120]] },
+      },
+    ]);
+    // A gather from an older term is stale: nobody answers it.
+    channel.deliver('PresenceGather', 2, {});
+    expect(channel.sent).toHaveLength(1);
+  });
+});
+
+describe('PresenceReplicator on a new leader', () => {
+  let clock: FakeClock;
+  let presence: PresenceService;
+  let leadership: LeadershipState;
+  let channel: FakeChannel;
+  let scheduler: SchedulerRegistry;
+  let replicator: PresenceReplicator;
+
+  beforeEach(() => {
+    clock = new FakeClock();
+    scheduler = new SchedulerRegistry();
+    presence = new PresenceService(config, clock, scheduler);
+    leadership = new LeadershipState();
+    channel = new FakeChannel();
+    replicator = new PresenceReplicator(
+      config,
+      clock,
+      leadership,
+      presence,
+      channel as unknown as PeerChannel,
+      scheduler,
+    );
+    replicator.onModuleInit();
+  });
+  afterEach(() => {
+    replicator.onModuleDestroy();
+  });
+
+  const online = () => presence.list().map((c) => [c.username, c.addr, c.last_seen_ms_ago]);
+
+  it('a restarted node that wins learns who is online from its followers before /discover answers', async () => {
+    // Fresh from a restart: it holds nobody.
+    leadership.update({ role: 'leader', term: 7, leader: B, leaderApi: null });
+    expect(channel.sent[0]).toEqual({ to: A, type: 'PresenceGather', term: 7, body: {} });
+    const waiting = replicator.gathering;
+    expect(waiting).not.toBeNull();
+    channel.deliver('PresenceReport', 7, {
+      chunk: 0,
+      chunks: 2,
+      known: true,
+      records: [['a', '10.0.0.1:1', 300]],
+    });
+    expect(online()).toEqual([]); // not before every chunk is in
+    channel.deliver('PresenceReport', 7, {
+      chunk: 1,
+      chunks: 2,
+      known: true,
+      records: [['b', '10.0.0.2:1', 40]],
+    });
+    await waiting;
+    expect(replicator.gathering).toBeNull();
+    expect(online()).toEqual([
+      ['a', '10.0.0.1:1', 300],
+      ['b', '10.0.0.2:1', 40],
+    ]);
+    // What it learned goes to the followers with the next delta.
+    const before = channel.sent.length;
+    (replicator as unknown as { tick: () => void }).tick();
+    expect(channel.sent.slice(before)).toEqual([
+      {
+        to: A,
+        type: 'PresenceDelta',
+        term: 7,
+        body: {
+          seq: 1,
+          online: [
+            ['a', '10.0.0.1:1', 300],
+            ['b', '10.0.0.2:1', 40],
+          ],
+          offline: [],
+        },
+      },
+    ]);
+  });
+
+  it('keeps the fresher heartbeat of the two copies, and ignores reports of another term', async () => {
+    presence.heartbeat('a', '10.0.0.1:1');
+    clock.advance(100);
+    leadership.update({ role: 'leader', term: 8, leader: B, leaderApi: null });
+    const waiting = replicator.gathering;
+    channel.deliver('PresenceReport', 7, {
+      chunk: 0,
+      chunks: 1,
+      known: true,
+      records: [['stale', '10.0.0.9:1', 0]],
+    });
+    channel.deliver('PresenceReport', 8, {
+      chunk: 0,
+      chunks: 1,
+      known: true,
+      records: [
+        ['a', '10.0.0.1:1', 5000], // older than its own: kept as it is
+        ['c', '10.0.0.3:1', 10],
+        ['gone', '10.0.0.4:1', 30_000], // timed out already
+      ],
+    });
+    await waiting;
+    expect(online()).toEqual([
+      ['a', '10.0.0.1:1', 100],
+      ['c', '10.0.0.3:1', 10],
+    ]);
+  });
+
+  it('gives up waiting after election_timeout_min_ms when a follower does not answer', async () => {
+    leadership.update({ role: 'leader', term: 9, leader: B, leaderApi: null });
+    const waiting = replicator.gathering;
+    expect(waiting).not.toBeNull();
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    await waiting;
+    expect(replicator.gathering).toBeNull();
+    expect(log).toHaveBeenCalledWith(
+      `term 9: followers' copies added or freshened 0 clients (timed out); no answer from ${A}`,
+    );
+    log.mockRestore();
   });
 });
