@@ -105,9 +105,9 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
         `leading term ${view.term} with ${this.presence.count} clients online from the previous ` +
           `leader's list (timeouts pushed back ${Math.round(gap)} ms for the election)`,
       );
-      // Ask for their copies before sending ours, which replaces theirs: same link, in order.
-      this.startGathering(view.term, gap);
-      for (const peer of this.channel.others) this.sendFull(peer);
+      // Our list replaces the followers' copies, so it goes out only once theirs are folded in:
+      // a node that restarted holds nobody, and must not wipe everyone else's list.
+      if (!this.startGathering(view.term, gap)) this.sendFullToAll();
     } else if (!this.isLeading(view) && this.isLeading(before)) {
       this.presence.trackChanges(false);
       this.leaderTerm = -1;
@@ -119,12 +119,12 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
    * Asks every follower it can reach for its copy. Its own may lack clients: it restarted and
    * holds nobody, or it was cut off while others heard of new clients.
    */
-  private startGathering(term: number, gapMs: number): void {
+  private startGathering(term: number, gapMs: number): boolean {
     this.finishGathering('a new term');
     const awaited = new Set(
       this.channel.others.filter((peer) => this.channel.send(peer, PRESENCE_GATHER, term, {})),
     );
-    if (awaited.size === 0) return;
+    if (awaited.size === 0) return false;
     let settle: () => void = () => undefined;
     const done = new Promise<void>((resolve) => (settle = resolve));
     const timer = setTimeout(
@@ -132,6 +132,11 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
       this.config.electionTimeoutMinMs,
     );
     this.gather = { term, gapMs, awaited, parts: new Map(), added: 0, done, settle, timer };
+    return true;
+  }
+
+  private sendFullToAll(): void {
+    for (const peer of this.channel.others) this.sendFull(peer);
   }
 
   private finishGathering(why: string): void {
@@ -144,6 +149,10 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     this.logger.log(
       `term ${g.term}: followers' copies added or freshened ${g.added} clients (${why})${missing}`,
     );
+    const view = this.leadership.current;
+    if (this.isLeading(view) && view.term === g.term && g.term === this.leaderTerm) {
+      this.sendFullToAll();
+    }
   }
 
   private onGather(e: Envelope): void {
@@ -180,6 +189,8 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     const view = this.leadership.current;
     if (!this.isLeading(view) || view.term !== this.leaderTerm) return;
     this.lastSyncAt = this.clock.monotonicMs();
+    // Deltas follow the full list, which waits for the gathering; the changes keep till then.
+    if (this.gather) return;
     const { online, offline } = this.presence.drainChanges();
     // An empty delta still goes out: it tells followers the stream is alive and lets one that
     // missed a delta notice at once.
@@ -250,7 +261,8 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
 
   private onRequest(e: Envelope): void {
     const view = this.leadership.current;
-    if (this.isLeading(view) && e.term === this.leaderTerm) this.sendFull(e.from);
+    // While gathering, the full list is not ready; everyone gets it when it is.
+    if (this.isLeading(view) && e.term === this.leaderTerm && !this.gather) this.sendFull(e.from);
   }
 }
 

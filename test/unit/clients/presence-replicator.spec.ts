@@ -114,9 +114,11 @@ describe('PresenceReplicator on a follower', () => {
     leadership.update({ role: 'leader', term: 4, leader: B, leaderApi: null });
     // Timeouts pushed back by the 500 ms without a leader: age reads as it was at the last sync.
     expect(presence.list().map((c) => [c.username, c.last_seen_ms_ago])).toEqual([['a', 100]]);
-    // It asks for the follower's copy before sending its own, which replaces the follower's.
-    expect(channel.sent).toEqual([
-      { to: A, type: 'PresenceGather', term: 4, body: {} },
+    // It asks for the follower's copy first; its own, which replaces the follower's, goes out
+    // once that copy is folded in.
+    expect(channel.sent).toEqual([{ to: A, type: 'PresenceGather', term: 4, body: {} }]);
+    channel.deliver('PresenceReport', 4, { chunk: 0, chunks: 1, known: true, records: [] });
+    expect(channel.sent.slice(1)).toEqual([
       {
         to: A,
         type: 'PresenceFull',
@@ -185,6 +187,10 @@ describe('PresenceReplicator on a new leader', () => {
     expect(channel.sent[0]).toEqual({ to: A, type: 'PresenceGather', term: 7, body: {} });
     const waiting = replicator.gathering;
     expect(waiting).not.toBeNull();
+    // No deltas and no full list while it gathers, even if a follower asks.
+    (replicator as unknown as { tick: () => void }).tick();
+    channel.deliver('PresenceSyncRequest', 7, {});
+    expect(channel.sent).toHaveLength(1);
     channel.deliver('PresenceReport', 7, {
       chunk: 0,
       chunks: 2,
@@ -204,21 +210,20 @@ describe('PresenceReplicator on a new leader', () => {
       ['a', '10.0.0.1:1', 300],
       ['b', '10.0.0.2:1', 40],
     ]);
-    // What it learned goes to the followers with the next delta.
-    const before = channel.sent.length;
-    (replicator as unknown as { tick: () => void }).tick();
-    expect(channel.sent.slice(before)).toEqual([
+    // Only now does its list go out, with what it learned: nothing of the follower's is wiped.
+    expect(channel.sent.slice(1)).toEqual([
       {
         to: A,
-        type: 'PresenceDelta',
+        type: 'PresenceFull',
         term: 7,
         body: {
-          seq: 1,
-          online: [
+          seq: 0,
+          chunk: 0,
+          chunks: 1,
+          records: [
             ['a', '10.0.0.1:1', 300],
             ['b', '10.0.0.2:1', 40],
           ],
-          offline: [],
         },
       },
     ]);
