@@ -171,7 +171,7 @@ export class PeerLink {
       if (tcpUp && !this.connected && this.o.secret && !failure) {
         failure = Object.assign(
           new Error(
-            'the peer closed the connection during the handshake (no CLUSTER_SECRET there, or another one?)',
+            'the connection closed during the handshake (a network fault, or no CLUSTER_SECRET or another one on that node)',
           ),
           { code: 'EAUTH' },
         );

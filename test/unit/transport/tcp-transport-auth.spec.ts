@@ -123,7 +123,7 @@ describe('TcpTransport with CLUSTER_SECRET', () => {
     await waitFor('the failed handshake is reported', () =>
       warnings().some((w) =>
         w.includes(
-          `peer ${b.id} failed authentication: the peer closed the connection during the handshake`,
+          `peer ${b.id} failed authentication: the connection closed during the handshake`,
         ),
       ),
     );
