@@ -36,6 +36,10 @@ export interface ChaosResult {
   /** Things that stop the run from proving its invariants (a node never verified, say). */
   incomplete: string[];
   durationSeconds: number;
+  /** Wall clock at the runner's time 0, to line node log timestamps up with the report's times. */
+  startedAt: string;
+  /** Every node process's log lines (a restart is a new process). */
+  nodeLogs: { node: number; incarnation: number; lines: readonly string[] }[];
 }
 
 /** Every cluster a run started, so that an exit path of any kind can kill its processes. */
@@ -150,6 +154,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       violations,
       incomplete: result.lostRegistrations.unverified,
       durationSeconds: Math.round((now() - recorder.startedAt) / 1000),
+      startedAt: new Date(performance.timeOrigin + recorder.startedAt).toISOString(),
+      nodeLogs: nemesis.incarnations.map((inc, k) => ({
+        node: inc.node,
+        incarnation: nemesis.incarnations.slice(0, k).filter((i) => i.node === inc.node).length,
+        lines: inc.proc.lines,
+      })),
     };
   } finally {
     stopSchedule.abort();

@@ -21,6 +21,18 @@ export interface Incarnation {
   lines: readonly string[];
 }
 
+export interface VanishEpisode {
+  node: number;
+  term: number;
+  /** Runner clock, seconds since the start: first and last violating answer. */
+  from: string;
+  to: string;
+  answers: number;
+  clients: number;
+  violations: number;
+  nodeRestartedSinceAck: boolean;
+}
+
 export interface CheckResult {
   overlappingLeadership: InvariantResult;
   leadersPerTerm: InvariantResult & { terms: number };
@@ -33,6 +45,10 @@ export interface CheckResult {
     discovers: number;
     sameLeader: number;
     wholeCluster: number;
+    /** Violations in answers from a node that had been restarted since the ack expecting them. */
+    onRestartedNode: number;
+    /** The violating answers grouped by the leader (node, term) that served them. */
+    episodes: VanishEpisode[];
   };
   anomalies: string[];
 }
@@ -184,7 +200,22 @@ export function checkDiscover(
     discovers: recorder.discovers.length,
     sameLeader: 0,
     wholeCluster: 0,
+    onRestartedNode: 0,
+    episodes: [] as VanishEpisode[],
   };
+  const episodes = new Map<
+    string,
+    {
+      node: number;
+      term: number;
+      from: number;
+      to: number;
+      answers: Set<unknown>;
+      clients: Set<string>;
+      violations: number;
+      restarted: boolean;
+    }
+  >();
   // The last time each leader (node, term) was seen serving: ack (b) needs it past the second.
   const lastServed = new Map<string, number>();
   for (const a of recorder.leaderAnswers) {
@@ -237,10 +268,29 @@ export function checkDiscover(
       else result.wholeCluster++;
       if (d.online.has(username)) continue;
       result.violations++;
+      const restarted = incarnations.some(
+        (i) => i.node === d.node && i.startedAt > because.recv && i.startedAt < d.send,
+      );
+      if (restarted) result.onRestartedNode++;
+      const key = `${d.node}:${d.term}`;
+      const e = episodes.get(key) ?? {
+        node: d.node,
+        term: d.term,
+        from: d.send,
+        to: d.send,
+        answers: new Set<unknown>(),
+        clients: new Set<string>(),
+        violations: 0,
+        restarted: false,
+      };
+      episodes.set(key, e);
+      e.from = Math.min(e.from, d.send);
+      e.to = Math.max(e.to, d.send);
+      e.answers.add(d);
+      e.clients.add(username);
+      e.violations++;
+      e.restarted ||= restarted;
       if (result.examples.length < EXAMPLES) {
-        const restarted = incarnations.some(
-          (i) => i.node === d.node && i.startedAt > because.recv && i.startedAt < d.send,
-        );
         result.examples.push(
           `${username} missing from /discover of node ${d.node} term ${d.term} (${d.source}, sent ` +
             `${t(d.send)}, answered ${t(d.recv)}); expected by ${why === 'same' ? 'an ack from the same leader' : 'an ack spread to a whole cluster'}: ` +
@@ -250,6 +300,16 @@ export function checkDiscover(
       }
     }
   }
+  result.episodes = [...episodes.values()].map((e) => ({
+    node: e.node,
+    term: e.term,
+    from: t(e.from),
+    to: t(e.to),
+    answers: e.answers.size,
+    clients: e.clients.size,
+    violations: e.violations,
+    nodeRestartedSinceAck: e.restarted,
+  }));
   return result;
 }
 

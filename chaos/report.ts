@@ -35,6 +35,16 @@ export function summary(r: ChaosResult): string {
       c.vanishedClients,
       ` (${c.vanishedClients.discovers} discovers; expectations by same leader ${c.vanishedClients.sameLeader}, by whole cluster ${c.vanishedClients.wholeCluster})`,
     ),
+    ...(c.vanishedClients.violations > 0
+      ? [
+          `       ${c.vanishedClients.onRestartedNode} of them in answers from a node restarted since the ack; by leader:`,
+          ...c.vanishedClients.episodes.map(
+            (e) =>
+              `         node ${e.node} term ${e.term}, ${e.from}-${e.to}: ${e.clients} clients missing in ${e.answers} answers` +
+              (e.nodeRestartedSinceAck ? ' (node restarted since the acks)' : ''),
+          ),
+        ]
+      : []),
     ...(r.incomplete.length > 0 ? ['INCOMPLETE:', ...r.incomplete.map((s) => `  - ${s}`)] : []),
     ...(c.anomalies.length > 0
       ? ['anomalies:', ...c.anomalies.slice(0, 25).map((s) => `  - ${s}`)]
@@ -48,7 +58,14 @@ export function summary(r: ChaosResult): string {
 /** Writes the result as JSON under `dir`; returns the file. */
 export function writeResult(dir: string, r: ChaosResult, commit: string): string {
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${r.options.seed}-${r.options.nodes}n-${r.options.seconds}s.json`);
-  writeFileSync(file, `${JSON.stringify({ commit, ...r }, null, 2)}\n`);
+  const name = `${r.options.seed}-${r.options.nodes}n-${r.options.seconds}s`;
+  const { nodeLogs, ...rest } = r;
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, `${JSON.stringify({ commit, ...rest }, null, 2)}\n`);
+  // The nodes' own logs, for the evidence behind a violation: one file per process.
+  const logs = join(dir, `${name}-logs`);
+  mkdirSync(logs, { recursive: true });
+  for (const l of nodeLogs)
+    writeFileSync(join(logs, `node${l.node}-${l.incarnation}.log`), `${l.lines.join('\n')}\n`);
   return file;
 }

@@ -16,10 +16,11 @@ async function main(): Promise<number> {
     });
   }
   const started = Date.now();
+  const root = join(__dirname, '..', '..');
+  const commit = commitOf(root);
   const result = await runChaos({ ...args, log: (line) => console.log(line) });
   console.log(summary(result));
-  const root = join(__dirname, '..', '..');
-  const file = writeResult(join(root, 'chaos', 'results'), result, commitOf(root));
+  const file = writeResult(join(root, 'chaos', 'results'), result, commit);
   console.log(`result: ${file} (${Math.round((Date.now() - started) / 1000)} s)`);
   return result.violations === 0 && result.incomplete.length === 0 ? 0 : 1;
 }
