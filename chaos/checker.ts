@@ -29,6 +29,8 @@ export interface VanishEpisode {
   to: string;
   answers: number;
   clients: number;
+  /** Of those clients, how many heartbeated again after the last of these answers. */
+  stillHeartbeating: number;
   violations: number;
   nodeRestartedSinceAck: boolean;
 }
@@ -307,6 +309,10 @@ export function checkDiscover(
     to: t(e.to),
     answers: e.answers.size,
     clients: e.clients.size,
+    stillHeartbeating: [...e.clients].filter((c) => {
+      const acks = acksByClient.get(c)!;
+      return acks[acks.length - 1].send > e.to;
+    }).length,
     violations: e.violations,
     nodeRestartedSinceAck: e.restarted,
   }));

@@ -40,7 +40,8 @@ export function summary(r: ChaosResult): string {
           `       ${c.vanishedClients.onRestartedNode} of them in answers from a node restarted since the ack; by leader:`,
           ...c.vanishedClients.episodes.map(
             (e) =>
-              `         node ${e.node} term ${e.term}, ${e.from}-${e.to}: ${e.clients} clients missing in ${e.answers} answers` +
+              `         node ${e.node} term ${e.term}, ${e.from}-${e.to}: ${e.clients} clients missing ` +
+              `(${e.stillHeartbeating} of them heartbeated again later) in ${e.answers} answers` +
               (e.nodeRestartedSinceAck ? ' (node restarted since the acks)' : ''),
           ),
         ]

@@ -106,7 +106,11 @@ describe('chaos invariant checker', () => {
         checks: 1,
         violations: 1,
         wholeCluster: 1,
+        onRestartedNode: 0,
       });
+      // Said of an answer from a node that was restarted between the ack and the answer.
+      const restarted = [{ node: 1, startedAt: 4000, lines: [] }];
+      expect(checkDiscover(rec, restarted, t)).toMatchObject({ onRestartedNode: 1 });
       // A fault during that second: the new leader may not have heard of c.
       rec.disturbed.push({ start: 1500, end: 1600 });
       expect(checkDiscover(rec, [], t)).toMatchObject({ checks: 0, violations: 0 });
