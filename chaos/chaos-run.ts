@@ -45,6 +45,11 @@ export interface ChaosResult {
 /** Every cluster a run started, so that an exit path of any kind can kill its processes. */
 const live = new Set<TestCluster>();
 
+/** Stops every cluster a run started: kills its nodes, closes its proxies, removes its data. */
+export async function stopAllClusters(): Promise<void> {
+  await Promise.all([...live].map((cluster) => cluster.stop()));
+}
+
 /** Kills every node process a run started; synchronous, so it works from process 'exit'. */
 export function killAllNodes(): void {
   for (const cluster of live) {

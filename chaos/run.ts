@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from './args';
-import { killAllNodes, runChaos } from './chaos-run';
+import { killAllNodes, runChaos, stopAllClusters } from './chaos-run';
 import { summary, writeResult } from './report';
 
 /** `npm run chaos -- --nodes 5 --seconds 300 --seed N`: exit 0 only with 0 violations. */
@@ -12,7 +12,9 @@ async function main(): Promise<number> {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
       killAllNodes();
-      process.exit(130);
+      // Then the proxies and temp directories, but never hang on the way out.
+      setTimeout(() => process.exit(130), 5000).unref();
+      void stopAllClusters().finally(() => process.exit(130));
     });
   }
   const started = Date.now();
