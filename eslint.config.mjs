@@ -7,6 +7,7 @@ export default tseslint.config(
     ignores: [
       'dist/**',
       '.bench-build/**',
+      '.chaos-build/**',
       '.examples-build/**',
       'node_modules/**',
       'coverage/**',

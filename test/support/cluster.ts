@@ -18,6 +18,8 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** Initial CPU load per node (pinned through CPU_LOAD_FILE). */
   loads?: number[];
+  /** Seed of the proxy mesh's loss draws (setLoss). */
+  meshSeed?: number;
 }
 
 export interface Health {
@@ -49,7 +51,9 @@ export class TestCluster {
     const idPorts = this.opts.proxied ? ports.slice(2 * n) : this.binds;
     this.ids = idPorts.map((p) => `127.0.0.1:${p}`);
     if (this.opts.proxied) {
-      this.mesh = new ProxyMesh(new Map(this.ids.map((id, i) => [id, this.binds[i]])));
+      this.mesh = new ProxyMesh(new Map(this.ids.map((id, i) => [id, this.binds[i]])), {
+        seed: this.opts.meshSeed,
+      });
       await this.mesh.start();
     }
     this.config = writeClusterConfig(this.tmp.dir, { peers: this.ids, ...this.opts });

@@ -1,11 +1,22 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { httpAdapterEnv } from './http-adapter';
 import { waitFor } from './poll';
 
-export const MAIN_JS = join(__dirname, '..', '..', 'dist', 'main.js');
+/**
+ * The package's dist/main.js, found from the nearest directory up with a package.json: this file
+ * also runs compiled elsewhere (the chaos runner's .chaos-build/), where ../../dist is not it.
+ */
+export const MAIN_JS = join(packageRoot(__dirname), 'dist', 'main.js');
+
+function packageRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  }
+  return join(from, '..', '..');
+}
 
 export interface ClusterFile {
   peers: string[];

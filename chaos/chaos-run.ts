@@ -1,0 +1,177 @@
+import { TestCluster } from '../test/support/cluster';
+import { type CheckResult, check } from './checker';
+import { now, pause } from './clock';
+import { FAULT_KINDS, Nemesis } from './nemesis';
+import { Prng } from './prng';
+import { Prober } from './prober';
+import { Recorder } from './recorder';
+import { verifyRegistrations } from './verify-registrations';
+import { Workload } from './workload';
+
+export interface ChaosOptions {
+  nodes: number;
+  seconds: number;
+  seed: number;
+  /** Progress lines (faults, operation counts) for a human watching. */
+  log: (line: string) => void;
+}
+
+export interface ChaosResult {
+  options: Omit<ChaosOptions, 'log'>;
+  faults: Record<string, number>;
+  mesh: { forwarded: number; droppedByCut: number; droppedByLoss: number; delayed: number };
+  operations: {
+    registerOk: number;
+    registerFailed: number;
+    heartbeatOk: number;
+    heartbeatFailed: number;
+    discoverOk: number;
+    discoverFailed: number;
+    probeDiscoverOk: number;
+    leaderAnswers: number;
+    healthPolls: number;
+  };
+  check: CheckResult;
+  violations: number;
+  /** Things that stop the run from proving its invariants (a node never verified, say). */
+  incomplete: string[];
+  durationSeconds: number;
+  /** Wall clock at the runner's time 0, to line node log timestamps up with the report's times. */
+  startedAt: string;
+  /** Every node process's log lines (a restart is a new process). */
+  nodeLogs: { node: number; incarnation: number; lines: readonly string[] }[];
+}
+
+/** Every cluster a run started, so that an exit path of any kind can kill its processes. */
+const live = new Set<TestCluster>();
+
+/** Stops every cluster a run started: kills its nodes, closes its proxies, removes its data. */
+export async function stopAllClusters(): Promise<void> {
+  await Promise.all([...live].map((cluster) => cluster.stop()));
+}
+
+/** Kills every node process a run started; synchronous, so it works from process 'exit'. */
+export function killAllNodes(): void {
+  for (const cluster of live) {
+    for (const node of cluster.nodes) node?.signal('SIGKILL');
+  }
+}
+
+/**
+ * One chaos run: a real cluster behind the fault proxy mesh, the seeded schedule of faults, the
+ * client workload and the prober for `seconds`, then healing, verification and the checker.
+ */
+export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
+  const rng = new Prng(opts.seed);
+  const cluster = new TestCluster({
+    size: opts.nodes,
+    proxied: true,
+    // Pinned and equal, so that leadership moves for load only when the schedule says so.
+    loads: Array.from({ length: opts.nodes }, () => 50),
+    meshSeed: opts.seed,
+  });
+  live.add(cluster);
+  const stopSchedule = new AbortController();
+  let prober: Prober | null = null;
+  let workload: Workload | null = null;
+  try {
+    await cluster.start();
+    const recorder = new Recorder();
+    const urls = cluster.ids.map((_, i) => cluster.url(i));
+    const leader0 = await cluster.waitForLeader(undefined, 30_000);
+    opts.log(`cluster of ${opts.nodes} up, node ${leader0} leads; seed ${opts.seed}`);
+    prober = new Prober(() => urls, recorder, rng.fork('prober')).start();
+    workload = new Workload(
+      {
+        urls,
+        seed: opts.seed,
+        activeClients: 30,
+        initialClients: 10,
+        registerEveryMs: [200, 600],
+        heartbeatIntervalMs: 300,
+        discoverers: 2,
+        discoverEveryMs: [100, 250],
+      },
+      recorder,
+      rng.fork('workload'),
+    ).start();
+    const seen = prober;
+    const leaderNow = () => {
+      const l = seen.lastLeader;
+      return l && now() - l.at < 1000 ? l.node : null;
+    };
+    const nemesis = new Nemesis(cluster, recorder, rng.fork('nemesis'), leaderNow, (line) =>
+      opts.log(`[${recorder.sinceStart(now()).padStart(9)}] ${line}`),
+    );
+    const end = now() + opts.seconds * 1000;
+    const status = (async () => {
+      // Bounded by the run's end: one line every 10 s.
+      while (!stopSchedule.signal.aborted && now() < end) {
+        await pause(10_000, stopSchedule.signal);
+        const o = recorder.ops;
+        opts.log(
+          `[${recorder.sinceStart(now()).padStart(9)}] ops: register ${o.register.ok} ok/${o.register.failed} failed, ` +
+            `heartbeat ${recorder.heartbeatAcks.length} acked, discover ${o.discover.ok} ok, ` +
+            `probe 200s ${o.probe.ok}; faults ${recorder.faults.length}`,
+        );
+      }
+    })();
+    await nemesis.run(end, stopSchedule.signal);
+    stopSchedule.abort();
+    await status;
+    opts.log(
+      `[${recorder.sinceStart(now()).padStart(9)}] schedule over: stopping the workload, healing`,
+    );
+    await workload.close();
+    await nemesis.healAll();
+    const verification = await verifyRegistrations(cluster, recorder, opts.log);
+    await prober.close();
+    recorder.finish();
+    const incarnations = nemesis.incarnations.map((i) => ({
+      node: i.node,
+      startedAt: i.startedAt,
+      lines: i.proc.lines,
+    }));
+    const result = check(recorder, incarnations, verification);
+    const o = recorder.ops;
+    const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, recorder.faultCounts()[k] ?? 0]));
+    const violations =
+      result.overlappingLeadership.violations +
+      result.leadersPerTerm.violations +
+      result.lostRegistrations.violations +
+      result.vanishedClients.violations;
+    return {
+      options: { nodes: opts.nodes, seconds: opts.seconds, seed: opts.seed },
+      faults,
+      mesh: { ...cluster.mesh!.stats },
+      operations: {
+        registerOk: o.register.ok,
+        registerFailed: o.register.failed,
+        heartbeatOk: recorder.heartbeatAcks.length,
+        heartbeatFailed: o.heartbeat.failed,
+        discoverOk: o.discover.ok,
+        discoverFailed: o.discover.failed,
+        probeDiscoverOk: o.probe.ok,
+        leaderAnswers: recorder.leaderAnswers.length,
+        healthPolls: o.health.ok,
+      },
+      check: result,
+      violations,
+      incomplete: result.lostRegistrations.unverified,
+      durationSeconds: Math.round((now() - recorder.startedAt) / 1000),
+      startedAt: new Date(performance.timeOrigin + recorder.startedAt).toISOString(),
+      nodeLogs: nemesis.incarnations.map((inc, k) => ({
+        node: inc.node,
+        incarnation: nemesis.incarnations.slice(0, k).filter((i) => i.node === inc.node).length,
+        lines: inc.proc.lines,
+      })),
+    };
+  } finally {
+    stopSchedule.abort();
+    // Closing twice is harmless; after a failure mid-run these loops must not outlive the run.
+    await workload?.close();
+    await prober?.close();
+    await cluster.stop();
+    live.delete(cluster);
+  }
+}

@@ -1,0 +1,346 @@
+import type { HeartbeatAck, LeaderAnswer, Recorder } from './recorder';
+import type { Verification } from './verify-registrations';
+
+/** How long a heartbeat keeps a client online (client_timeout_ms 30 s), less a margin of 1 s. */
+export const PRESENCE_WINDOW_MS = 29_000;
+/** A whole cluster for this long after an ack means every node has heard of it (50 ms deltas). */
+export const SPREAD_MS = 1_000;
+/** Examples kept per invariant; the counts are always complete. */
+const EXAMPLES = 25;
+
+export interface InvariantResult {
+  /** How many things were checked: a 0 in `violations` means something only if this is not 0. */
+  checks: number;
+  violations: number;
+  examples: string[];
+}
+
+export interface Incarnation {
+  node: number;
+  startedAt: number;
+  lines: readonly string[];
+}
+
+export interface VanishEpisode {
+  node: number;
+  term: number;
+  /** Runner clock, seconds since the start: first and last violating answer. */
+  from: string;
+  to: string;
+  answers: number;
+  clients: number;
+  /** Of those clients, how many heartbeated again after the last of these answers. */
+  stillHeartbeating: number;
+  violations: number;
+  nodeRestartedSinceAck: boolean;
+}
+
+export interface CheckResult {
+  overlappingLeadership: InvariantResult;
+  leadersPerTerm: InvariantResult & { terms: number };
+  lostRegistrations: InvariantResult & {
+    acked: number;
+    nodesVerified: number;
+    unverified: string[];
+  };
+  vanishedClients: InvariantResult & {
+    discovers: number;
+    sameLeader: number;
+    wholeCluster: number;
+    /** Violations in answers from a node that had been restarted since the ack expecting them. */
+    onRestartedNode: number;
+    /** The violating answers grouped by the leader (node, term) that served them. */
+    episodes: VanishEpisode[];
+  };
+  anomalies: string[];
+}
+
+/**
+ * 1. No node serves a leader-only 200 in an older term after another node served one in a newer
+ * term: answers A and B from different nodes with termA < termB and recvB < sendA. Server time of
+ * B is before recvB and that of A after sendA, so B was truly served first; a lease that works
+ * makes the old leader stop before anyone else can be elected.
+ */
+export function checkOverlap(answers: readonly LeaderAnswer[], t: (x: number) => string) {
+  const result: InvariantResult = { checks: 0, violations: 0, examples: [] };
+  const byTermDesc = [...answers].sort((a, b) => b.term - a.term);
+  // For the terms above the one being looked at: each node's earliest-answered 200.
+  const earliest = new Map<number, LeaderAnswer>();
+  for (let i = 0; i < byTermDesc.length;) {
+    const term = byTermDesc[i].term;
+    let j = i;
+    while (j < byTermDesc.length && byTermDesc[j].term === term) j++;
+    for (let k = i; k < j; k++) {
+      const a = byTermDesc[k];
+      result.checks++;
+      for (const [node, b] of earliest) {
+        if (node === a.node || b.recv >= a.send) continue;
+        result.violations++;
+        if (result.examples.length < EXAMPLES) {
+          result.examples.push(
+            `node ${a.node} served ${a.route} in term ${a.term} (sent ${t(a.send)}, answered ${t(a.recv)}) ` +
+              `after node ${b.node} had served ${b.route} in term ${b.term} (answered ${t(b.recv)})`,
+          );
+        }
+        break;
+      }
+    }
+    for (let k = i; k < j; k++) {
+      const a = byTermDesc[k];
+      const e = earliest.get(a.node);
+      if (!e || a.recv < e.recv) earliest.set(a.node, a);
+    }
+    i = j;
+  }
+  return result;
+}
+
+/**
+ * 2. At most one leader per term, from every source that names one: leader-served 200s (their
+ * Rollcall-Term), health answers saying is_leader in a term, and the nodes' own "became leader in
+ * term N" log lines.
+ */
+export function checkLeadersPerTerm(recorder: Recorder, incarnations: readonly Incarnation[]) {
+  const leaders = new Map<number, Map<number, Set<string>>>();
+  const add = (term: number, node: number, how: string) => {
+    const nodes = leaders.get(term) ?? new Map<number, Set<string>>();
+    leaders.set(term, nodes);
+    nodes.set(node, (nodes.get(node) ?? new Set()).add(how));
+  };
+  for (const c of recorder.claims) add(c.term, c.node, c.how);
+  for (const inc of incarnations) {
+    for (const line of inc.lines) {
+      const m = /became leader in term (\d+)/.exec(line);
+      if (m) add(Number(m[1]), inc.node, 'log');
+    }
+  }
+  const result = { checks: 0, violations: 0, examples: [] as string[], terms: leaders.size };
+  for (const [term, nodes] of [...leaders].sort((a, b) => a[0] - b[0])) {
+    result.checks++;
+    if (nodes.size < 2) continue;
+    result.violations++;
+    if (result.examples.length < EXAMPLES) {
+      const who = [...nodes].map(([node, how]) => `node ${node} (${[...how].join('+')})`);
+      result.examples.push(`term ${term} led by ${who.join(' and ')}`);
+    }
+  }
+  return result;
+}
+
+/**
+ * 3. Every acknowledged registration is on every node once healed, with the id it was answered
+ * with, and no username is ever listed with two ids (on one node, across nodes, or in acks).
+ */
+export function checkRegistrations(recorder: Recorder, v: Verification) {
+  const result = {
+    checks: 0,
+    violations: 0,
+    examples: [] as string[],
+    acked: recorder.registrations.length,
+    nodesVerified: 0,
+    unverified: [] as string[],
+  };
+  const note = (s: string) => {
+    result.violations++;
+    if (result.examples.length < EXAMPLES) result.examples.push(s);
+  };
+  const acked = new Map<string, string>();
+  for (const r of recorder.registrations) {
+    const before = acked.get(r.username);
+    if (before !== undefined && before !== r.userId) {
+      note(`${r.username} acknowledged with two ids: ${before} and ${r.userId}`);
+    }
+    acked.set(r.username, r.userId);
+  }
+  if (v.error !== null) result.unverified.push(`cluster did not settle: ${v.error}`);
+  const seen = new Map<string, string>();
+  for (const reg of v.registries) {
+    if (reg.users === null) {
+      result.unverified.push(`node ${reg.node}: ${reg.error ?? 'no answer'}`);
+      continue;
+    }
+    result.nodesVerified++;
+    for (const [username, ids] of reg.users) {
+      if (new Set(ids).size > 1)
+        note(`node ${reg.node} lists ${username} with ids ${ids.join(', ')}`);
+      const other = seen.get(username);
+      if (other !== undefined && other !== ids[0]) {
+        note(`${username} has id ${ids[0]} on node ${reg.node} but ${other} on another node`);
+      }
+      seen.set(username, ids[0]);
+    }
+    for (const [username, userId] of acked) {
+      result.checks++;
+      const ids = reg.users.get(username);
+      if (!ids) note(`node ${reg.node} (leading term ${reg.term}) is missing acked ${username}`);
+      else if (!ids.includes(userId)) {
+        note(`node ${reg.node} lists acked ${username} as ${ids.join(', ')}, acked as ${userId}`);
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * 4. A client that kept heartbeating is in /discover. A discover answered by node N in term T
+ * (sent s, answered r) must list client c if c has a heartbeat acknowledged with send time at or
+ * after r - 29 s (so at most 29 s old when N answered: client_timeout_ms is 30 s) and answered by
+ * s (so before N looked), and either (a) that ack came from N in term T, the very list N serves,
+ * or (b) the cluster was whole for the 1 s after it and the acking leader still served in its
+ * term after that second, so its presence deltas (every 50 ms) reached every node. Acks that
+ * lost their leader within that second are the README's documented limit, and are not relied on.
+ */
+export function checkDiscover(
+  recorder: Recorder,
+  incarnations: readonly Incarnation[],
+  t: (x: number) => string,
+) {
+  const result = {
+    checks: 0,
+    violations: 0,
+    examples: [] as string[],
+    discovers: recorder.discovers.length,
+    sameLeader: 0,
+    wholeCluster: 0,
+    onRestartedNode: 0,
+    episodes: [] as VanishEpisode[],
+  };
+  const episodes = new Map<
+    string,
+    {
+      node: number;
+      term: number;
+      from: number;
+      to: number;
+      answers: Set<unknown>;
+      clients: Set<string>;
+      violations: number;
+      restarted: boolean;
+    }
+  >();
+  // The last time each leader (node, term) was seen serving: ack (b) needs it past the second.
+  const lastServed = new Map<string, number>();
+  for (const a of recorder.leaderAnswers) {
+    const key = `${a.node}:${a.term}`;
+    lastServed.set(key, Math.max(lastServed.get(key) ?? -Infinity, a.send));
+  }
+  const acksByClient = new Map<string, HeartbeatAck[]>();
+  for (const ack of recorder.heartbeatAcks) {
+    const list = acksByClient.get(ack.username) ?? [];
+    list.push(ack);
+    acksByClient.set(ack.username, list);
+  }
+  const spread = new Map<HeartbeatAck, boolean>();
+  const spreadToAll = (ack: HeartbeatAck) => {
+    let ok = spread.get(ack);
+    if (ok === undefined) {
+      ok =
+        recorder.wholeDuring(ack.recv, ack.recv + SPREAD_MS) &&
+        (lastServed.get(`${ack.node}:${ack.term}`) ?? -Infinity) >= ack.recv + SPREAD_MS;
+      spread.set(ack, ok);
+    }
+    return ok;
+  };
+  const clients = [...acksByClient].map(([username, acks]) => ({
+    username,
+    acks: acks.sort((a, b) => a.send - b.send),
+  }));
+  for (const d of recorder.discovers) {
+    for (const { username, acks } of clients) {
+      const from = d.recv - PRESENCE_WINDOW_MS;
+      if (acks[acks.length - 1].send < from || acks[0].send > d.send) continue;
+      let why: 'same' | 'whole' | null = null;
+      let because: HeartbeatAck | null = null;
+      for (let k = firstAtOrAfter(acks, from); k < acks.length && acks[k].send <= d.send; k++) {
+        const ack = acks[k];
+        if (ack.recv > d.send) continue;
+        if (ack.node === d.node && ack.term === d.term) {
+          why = 'same';
+          because = ack;
+          break;
+        }
+        if (why === null && spreadToAll(ack)) {
+          why = 'whole';
+          because = ack;
+        }
+      }
+      if (why === null || because === null) continue;
+      result.checks++;
+      if (why === 'same') result.sameLeader++;
+      else result.wholeCluster++;
+      if (d.online.has(username)) continue;
+      result.violations++;
+      const restarted = incarnations.some(
+        (i) => i.node === d.node && i.startedAt > because.recv && i.startedAt < d.send,
+      );
+      if (restarted) result.onRestartedNode++;
+      const key = `${d.node}:${d.term}`;
+      const e = episodes.get(key) ?? {
+        node: d.node,
+        term: d.term,
+        from: d.send,
+        to: d.send,
+        answers: new Set<unknown>(),
+        clients: new Set<string>(),
+        violations: 0,
+        restarted: false,
+      };
+      episodes.set(key, e);
+      e.from = Math.min(e.from, d.send);
+      e.to = Math.max(e.to, d.send);
+      e.answers.add(d);
+      e.clients.add(username);
+      e.violations++;
+      e.restarted ||= restarted;
+      if (result.examples.length < EXAMPLES) {
+        result.examples.push(
+          `${username} missing from /discover of node ${d.node} term ${d.term} (${d.source}, sent ` +
+            `${t(d.send)}, answered ${t(d.recv)}); expected by ${why === 'same' ? 'an ack from the same leader' : 'an ack spread to a whole cluster'}: ` +
+            `heartbeat acked by node ${because.node} term ${because.term} (sent ${t(because.send)}, answered ${t(because.recv)})` +
+            (restarted ? `; node ${d.node} was restarted after that ack` : ''),
+        );
+      }
+    }
+  }
+  result.episodes = [...episodes.values()].map((e) => ({
+    node: e.node,
+    term: e.term,
+    from: t(e.from),
+    to: t(e.to),
+    answers: e.answers.size,
+    clients: e.clients.size,
+    stillHeartbeating: [...e.clients].filter((c) => {
+      const acks = acksByClient.get(c)!;
+      return acks[acks.length - 1].send > e.to;
+    }).length,
+    violations: e.violations,
+    nodeRestartedSinceAck: e.restarted,
+  }));
+  return result;
+}
+
+function firstAtOrAfter(acks: readonly HeartbeatAck[], send: number): number {
+  let lo = 0;
+  let hi = acks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (acks[mid].send < send) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function check(
+  recorder: Recorder,
+  incarnations: readonly Incarnation[],
+  verification: Verification,
+): CheckResult {
+  const t = (x: number) => recorder.sinceStart(x);
+  return {
+    overlappingLeadership: checkOverlap(recorder.leaderAnswers, t),
+    leadersPerTerm: checkLeadersPerTerm(recorder, incarnations),
+    lostRegistrations: checkRegistrations(recorder, verification),
+    vanishedClients: checkDiscover(recorder, incarnations, t),
+    anomalies: recorder.anomalies,
+  };
+}

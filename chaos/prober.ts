@@ -1,0 +1,87 @@
+import { now, pause } from './clock';
+import type { Prng } from './prng';
+import type { Recorder } from './recorder';
+import { recordLeaderAnswer } from './recording-fetch';
+
+/** Upper bound on any loop here, whatever happens to the stop signal: hours of polling. */
+const MAX_ROUNDS = 1_000_000;
+
+/**
+ * Asks every node a leader-only route (/discover) every 20-50 ms and its health every ~200 ms,
+ * each node on its own loop so that a stopped node does not slow the others down. Every 200 is
+ * recorded with its term; health answers say who claims to lead which term.
+ */
+export class Prober {
+  private readonly stop = new AbortController();
+  private loops: Promise<void>[] = [];
+  /** The node that most recently said it leads, by health, and when. */
+  lastLeader: { node: number; term: number; at: number } | null = null;
+
+  constructor(
+    private readonly urls: () => string[],
+    private readonly recorder: Recorder,
+    private readonly rng: Prng,
+  ) {}
+
+  start(): this {
+    const n = this.urls().length;
+    for (let i = 0; i < n; i++) {
+      this.loops.push(this.probeLoop(i, this.rng.fork(`probe-${i}`)));
+      this.loops.push(this.healthLoop(i, this.rng.fork(`health-${i}`)));
+    }
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.stop.abort();
+    await Promise.all(this.loops);
+  }
+
+  private async probeLoop(i: number, rng: Prng): Promise<void> {
+    for (let round = 0; round < MAX_ROUNDS && !this.stop.signal.aborted; round++) {
+      const send = now();
+      try {
+        const res = await fetch(`${this.urls()[i]}/discover`, {
+          signal: AbortSignal.timeout(1000),
+        });
+        const recv = now();
+        const body = await res.text();
+        if (res.status === 200) {
+          this.recorder.ops.probe.ok++;
+          recordLeaderAnswer(this.recorder, {
+            node: i,
+            route: '/discover',
+            header: res.headers.get('rollcall-term'),
+            send,
+            recv,
+            source: 'prober',
+            requestBody: null,
+            responseBody: body,
+          });
+        } else this.recorder.ops.probe.other++;
+      } catch {
+        this.recorder.ops.probe.other++;
+      }
+      await pause(rng.between(20, 50), this.stop.signal);
+    }
+  }
+
+  private async healthLoop(i: number, rng: Prng): Promise<void> {
+    for (let round = 0; round < MAX_ROUNDS && !this.stop.signal.aborted; round++) {
+      try {
+        const res = await fetch(`${this.urls()[i]}/`, { signal: AbortSignal.timeout(1000) });
+        const h = (await res.json()) as { is_leader?: boolean; term?: number };
+        const at = now();
+        this.recorder.ops.health.ok++;
+        if (h.is_leader === true && typeof h.term === 'number') {
+          this.recorder.claims.push({ term: h.term, node: i, how: 'health', at });
+          if (!this.lastLeader || at >= this.lastLeader.at)
+            this.lastLeader = { node: i, term: h.term, at };
+        }
+      } catch {
+        this.recorder.ops.health.failed++;
+      }
+      await pause(rng.between(150, 250), this.stop.signal);
+    }
+  }
+}

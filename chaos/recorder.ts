@@ -1,0 +1,113 @@
+import { now } from './clock';
+
+/** The routes only a leader answers 200 on; each such 200 carries Rollcall-Term. */
+export const LEADER_ROUTES = ['/register', '/heartbeat', '/discover', '/users'] as const;
+
+export type Source = 'workload' | 'prober' | 'verify';
+
+/** One 200 from a leader-only route: which node served it, in which term, and when. */
+export interface LeaderAnswer {
+  node: number;
+  term: number;
+  route: string;
+  /** Runner clock: just before the request left, and when its answer's headers arrived. */
+  send: number;
+  recv: number;
+  source: Source;
+}
+
+export interface HeartbeatAck extends LeaderAnswer {
+  username: string;
+}
+
+export interface DiscoverAnswer extends LeaderAnswer {
+  online: Set<string>;
+}
+
+export interface RegistrationAck {
+  username: string;
+  userId: string;
+  at: number;
+}
+
+/** A node seen as leader of a term, and by what. */
+export interface LeaderClaim {
+  term: number;
+  node: number;
+  how: 'answer' | 'health' | 'log';
+  at: number;
+}
+
+export interface FaultRecord {
+  kind: string;
+  at: number;
+  detail: string;
+}
+
+/**
+ * Everything the invariant checker needs, on the runner's monotonic clock. The runner, the
+ * workload and the prober only append; the checker reads it all after the run.
+ */
+export class Recorder {
+  readonly leaderAnswers: LeaderAnswer[] = [];
+  readonly heartbeatAcks: HeartbeatAck[] = [];
+  readonly discovers: DiscoverAnswer[] = [];
+  readonly registrations: RegistrationAck[] = [];
+  readonly claims: LeaderClaim[] = [];
+  readonly faults: FaultRecord[] = [];
+  /** Intervals during which the cluster was not whole (a link fault, a node down or stopped). */
+  readonly disturbed: { start: number; end: number }[] = [];
+  /** Things that are wrong but no invariant of their own: a 200 without its term, say. */
+  readonly anomalies: string[] = [];
+  readonly ops = {
+    register: { ok: 0, failed: 0 },
+    heartbeat: { ok: 0, failed: 0 },
+    discover: { ok: 0, failed: 0 },
+    probe: { ok: 0, other: 0 },
+    health: { ok: 0, failed: 0 },
+  };
+  readonly startedAt = now();
+  private readonly open = new Set<number>();
+  private openSince = 0;
+  private nextKey = 0;
+
+  fault(kind: string, detail: string): void {
+    this.faults.push({ kind, at: now(), detail });
+  }
+
+  faultCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const f of this.faults) counts[f.kind] = (counts[f.kind] ?? 0) + 1;
+    return counts;
+  }
+
+  /** Marks the cluster not whole until the returned function is called (idempotent). */
+  disturb(): () => void {
+    const key = this.nextKey++;
+    if (this.open.size === 0) this.openSince = now();
+    this.open.add(key);
+    return () => {
+      if (!this.open.delete(key)) return;
+      if (this.open.size === 0) this.disturbed.push({ start: this.openSince, end: now() });
+    };
+  }
+
+  /** Whether the cluster was whole (no disturbance) over all of [from, to]. */
+  wholeDuring(from: number, to: number): boolean {
+    if (this.open.size > 0 && this.openSince <= to) return false;
+    // Intervals are appended in order of their end; few enough (hundreds) to scan.
+    return !this.disturbed.some((d) => d.start <= to && d.end >= from);
+  }
+
+  /** Closes the books: a disturbance still open counts until now. */
+  finish(): void {
+    if (this.open.size > 0) {
+      this.disturbed.push({ start: this.openSince, end: Number.POSITIVE_INFINITY });
+      this.open.clear();
+    }
+  }
+
+  sinceStart(t: number): string {
+    return `${((t - this.startedAt) / 1000).toFixed(3)}s`;
+  }
+}

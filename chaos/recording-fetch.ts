@@ -1,0 +1,78 @@
+import { now } from './clock';
+import { LEADER_ROUTES, type Recorder, type Source } from './recorder';
+
+/**
+ * A fetch that records every leader-served 200 it sees: the node (by its base URL), the term
+ * from Rollcall-Term, and when the request left and its answer arrived. The SDK takes it as its
+ * `fetch`, so the workload's calls are recorded whichever node the SDK finds leading.
+ */
+export function recordingFetch(
+  recorder: Recorder,
+  nodeOf: (base: string) => number,
+  source: Source,
+): typeof fetch {
+  return async (input, init) => {
+    const url = new URL(
+      typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
+    );
+    const send = now();
+    const res = await fetch(input, init);
+    const recv = now();
+    if (res.status === 200 && (LEADER_ROUTES as readonly string[]).includes(url.pathname)) {
+      const body = await res.clone().text();
+      recordLeaderAnswer(recorder, {
+        node: nodeOf(url.origin),
+        route: url.pathname,
+        header: res.headers.get('rollcall-term'),
+        send,
+        recv,
+        source,
+        requestBody: typeof init?.body === 'string' ? init.body : null,
+        responseBody: body,
+      });
+    }
+    return res;
+  };
+}
+
+export interface RawAnswer {
+  node: number;
+  route: string;
+  header: string | null;
+  send: number;
+  recv: number;
+  source: Source;
+  requestBody: string | null;
+  responseBody: string;
+}
+
+/** Files one leader-served 200 under every list it belongs to. */
+export function recordLeaderAnswer(recorder: Recorder, a: RawAnswer): void {
+  const term = a.header === null ? NaN : Number(a.header);
+  if (!Number.isSafeInteger(term)) {
+    recorder.anomalies.push(
+      `200 on ${a.route} from node ${a.node} at ${recorder.sinceStart(a.recv)} without a valid Rollcall-Term (${String(a.header)})`,
+    );
+    return;
+  }
+  const answer = {
+    node: a.node,
+    term,
+    route: a.route,
+    send: a.send,
+    recv: a.recv,
+    source: a.source,
+  };
+  recorder.leaderAnswers.push(answer);
+  recorder.claims.push({ term, node: a.node, how: 'answer', at: a.recv });
+  if (a.route === '/heartbeat' && a.requestBody !== null) {
+    const username = (JSON.parse(a.requestBody) as { username?: unknown }).username;
+    if (typeof username === 'string') recorder.heartbeatAcks.push({ ...answer, username });
+  } else if (a.route === '/discover') {
+    const body = JSON.parse(a.responseBody) as { online_clients: { username: string }[] };
+    recorder.discovers.push({
+      ...answer,
+      online: new Set(body.online_clients.map((c) => c.username)),
+    });
+  }
+}
