@@ -12,6 +12,8 @@ export interface ChaosOptions {
   nodes: number;
   seconds: number;
   seed: number;
+  /** CLUSTER_SECRET on every node: the faults then also break sealed streams mid-connection. */
+  secret: boolean;
   /** Progress lines (faults, operation counts) for a human watching. */
   log: (line: string) => void;
 }
@@ -69,6 +71,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     // Pinned and equal, so that leadership moves for load only when the schedule says so.
     loads: Array.from({ length: opts.nodes }, () => 50),
     meshSeed: opts.seed,
+    env: opts.secret ? { CLUSTER_SECRET: `chaos-run-${opts.seed}-cluster-secret` } : undefined,
   });
   live.add(cluster);
   const stopSchedule = new AbortController();
@@ -141,7 +144,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       result.lostRegistrations.violations +
       result.vanishedClients.violations;
     return {
-      options: { nodes: opts.nodes, seconds: opts.seconds, seed: opts.seed },
+      options: { nodes: opts.nodes, seconds: opts.seconds, seed: opts.seed, secret: opts.secret },
       faults,
       mesh: { ...cluster.mesh!.stats },
       operations: {

@@ -11,7 +11,7 @@ export function summary(r: ChaosResult): string {
     x.examples.map((e) => `\n         - ${e}`).join('');
   const o = r.operations;
   return [
-    `chaos: seed ${r.options.seed}, ${r.options.nodes} nodes, ${r.options.seconds} s (${r.durationSeconds} s with healing and verification)`,
+    `chaos: seed ${r.options.seed}, ${r.options.nodes} nodes, ${r.options.seconds} s${r.options.secret ? ', CLUSTER_SECRET' : ''} (${r.durationSeconds} s with healing and verification)`,
     `faults: ${Object.entries(r.faults)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
@@ -59,7 +59,7 @@ export function summary(r: ChaosResult): string {
 /** Writes the result as JSON under `dir`; returns the file. */
 export function writeResult(dir: string, r: ChaosResult, commit: string): string {
   mkdirSync(dir, { recursive: true });
-  const name = `${r.options.seed}-${r.options.nodes}n-${r.options.seconds}s`;
+  const name = `${r.options.seed}-${r.options.nodes}n-${r.options.seconds}s${r.options.secret ? '-secret' : ''}`;
   const { nodeLogs, ...rest } = r;
   const file = join(dir, `${name}.json`);
   writeFileSync(file, `${JSON.stringify({ commit, ...rest }, null, 2)}\n`);

@@ -19,12 +19,17 @@ describe('chaos: faults against a real cluster, checked by the invariant checker
 
   beforeAll(async () => {
     // Printed first, so that a failure can be replayed with CHAOS_SEED.
-    process.stdout.write(`chaos e2e: seed ${SEED} (set CHAOS_SEED to replay another)\n`);
+    process.stdout.write(
+      `chaos e2e: seed ${SEED}, CLUSTER_SECRET on (set CHAOS_SEED to replay another)\n`,
+    );
     const lines: string[] = [];
     result = await runChaos({
       nodes: NODES,
       seconds: SECONDS,
       seed: SEED,
+      // Authenticated, as a production cluster should run: lost and cut frames then also break
+      // sealed streams, and the nodes must redo the handshake through every fault.
+      secret: true,
       log: (l) => lines.push(l),
     });
     process.stdout.write(`${lines.join('\n')}\n${summary(result)}\n`);
