@@ -241,10 +241,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       entry.addr = addr;
       entry.lastSeen = seenAt;
       this.online.set(username, entry);
-      if (this.tracking) {
-        this.changed.set(username, entry);
-        this.gone.delete(username);
-      }
+      this.noteOnline(entry);
     }
     // Expiry walks the map in last-heartbeat order; merged heartbeats land anywhere in it.
     if (fresher > 0) {
@@ -288,10 +285,14 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       entry.lastSeen = lastSeen;
     }
     this.online.set(username, moved);
-    if (this.tracking) {
-      this.changed.set(username, moved);
-      this.gone.delete(username);
-    }
+    this.noteOnline(moved);
+  }
+
+  /** On a leader, what followers must hear with the next delta. */
+  private noteOnline(entry: OnlineClient): void {
+    if (!this.tracking) return;
+    this.changed.set(entry.username, entry);
+    this.gone.delete(entry.username);
   }
 }
 

@@ -35,30 +35,38 @@ class FakeChannel {
   }
 }
 
+/** A replicator on node B, with its presence, leadership and a channel to A, all in memory. */
+function makeNode() {
+  const clock = new FakeClock();
+  const scheduler = new SchedulerRegistry();
+  const presence = new PresenceService(config, clock, scheduler);
+  const leadership = new LeadershipState();
+  const channel = new FakeChannel();
+  const replicator = new PresenceReplicator(
+    config,
+    clock,
+    leadership,
+    presence,
+    channel as unknown as PeerChannel,
+    scheduler,
+  );
+  replicator.onModuleInit();
+  return { clock, presence, leadership, channel, replicator };
+}
+
 describe('PresenceReplicator on a follower', () => {
+  let node: ReturnType<typeof makeNode>;
   let clock: FakeClock;
   let presence: PresenceService;
   let leadership: LeadershipState;
   let channel: FakeChannel;
-  let scheduler: SchedulerRegistry;
 
   beforeEach(() => {
-    clock = new FakeClock();
-    scheduler = new SchedulerRegistry();
-    presence = new PresenceService(config, clock, scheduler);
-    leadership = new LeadershipState();
-    channel = new FakeChannel();
-    new PresenceReplicator(
-      config,
-      clock,
-      leadership,
-      presence,
-      channel as unknown as PeerChannel,
-      scheduler,
-    ).onModuleInit();
+    node = makeNode();
+    ({ clock, presence, leadership, channel } = node);
     leadership.update({ role: 'follower', term: 3, leader: A, leaderApi: null });
   });
-  afterEach(() => scheduler.deleteInterval('presence-sync'));
+  afterEach(() => node.replicator.onModuleDestroy());
 
   const names = () => presence.list().map((c) => c.username);
 
@@ -156,28 +164,12 @@ describe('PresenceReplicator on a new leader', () => {
   let presence: PresenceService;
   let leadership: LeadershipState;
   let channel: FakeChannel;
-  let scheduler: SchedulerRegistry;
   let replicator: PresenceReplicator;
 
   beforeEach(() => {
-    clock = new FakeClock();
-    scheduler = new SchedulerRegistry();
-    presence = new PresenceService(config, clock, scheduler);
-    leadership = new LeadershipState();
-    channel = new FakeChannel();
-    replicator = new PresenceReplicator(
-      config,
-      clock,
-      leadership,
-      presence,
-      channel as unknown as PeerChannel,
-      scheduler,
-    );
-    replicator.onModuleInit();
+    ({ clock, presence, leadership, channel, replicator } = makeNode());
   });
-  afterEach(() => {
-    replicator.onModuleDestroy();
-  });
+  afterEach(() => replicator.onModuleDestroy());
 
   const online = () => presence.list().map((c) => [c.username, c.addr, c.last_seen_ms_ago]);
 

@@ -8,32 +8,18 @@ import {
   type RawFrame,
   SEALED_VERSION,
 } from '../../../src/election/transport/frame-codec';
-import {
-  AcceptorHandshake,
-  DialerHandshake,
-  type FrameOpener,
-  type FrameSealer,
-} from '../../../src/election/transport/peer-auth';
+import { AcceptorHandshake } from '../../../src/election/transport/peer-auth';
 import { FUZZ_PARAMS } from '../../support/fuzz-runs';
+import { ACCEPTOR as B, DIALER as A, handshake, oneFrame as one } from '../../support/peer-session';
 
-const A = '127.0.0.1:7001';
-const B = '127.0.0.1:7002';
 const SECRET = new ClusterSecret('the secret of the fuzzed cluster');
 const VERSIONS = [PROTOCOL_VERSION, SEALED_VERSION];
 
-const one = (bytes: Buffer): RawFrame => new FrameDecoder(VERSIONS).pushRaw(bytes)[0];
-
 /** A genuine session from A to B: the sealer A writes with, the opener B reads with. */
-function session(): { sealer: FrameSealer; opener: FrameOpener } {
-  const acceptor = new AcceptorHandshake(SECRET, B, () => true);
-  const dialer = new DialerHandshake(SECRET, A, B);
-  const hello = dialer.receive(one(acceptor.challenge()));
-  if (typeof hello === 'string' || !('send' in hello)) throw new Error('no hello');
-  const accepted = acceptor.hello(one(hello.send));
-  if (typeof accepted === 'string') throw new Error(accepted);
-  const done = dialer.receive(one(accepted.welcome));
-  if (typeof done === 'string' || !('sealer' in done)) throw new Error('no welcome');
-  return { sealer: done.sealer, opener: accepted.opener };
+function session() {
+  const s = handshake(SECRET, SECRET);
+  if (typeof s === 'string') throw new Error(s);
+  return s;
 }
 
 const anyVersion = fc.constantFrom(PROTOCOL_VERSION, SEALED_VERSION);

@@ -2,46 +2,15 @@ import { inspect } from 'node:util';
 import { ClusterSecret } from '../../../src/common/cluster-secret';
 import {
   encodeFrame,
-  FrameDecoder,
   PROTOCOL_VERSION,
   type RawFrame,
   SEALED_VERSION,
 } from '../../../src/election/transport/frame-codec';
-import {
-  AcceptorHandshake,
-  DialerHandshake,
-  type FrameOpener,
-  type FrameSealer,
-} from '../../../src/election/transport/peer-auth';
+import { AcceptorHandshake, DialerHandshake } from '../../../src/election/transport/peer-auth';
+import { ACCEPTOR as B, DIALER as A, handshake, oneFrame as raw } from '../../support/peer-session';
 
-const A = '127.0.0.1:7001';
-const B = '127.0.0.1:7002';
 const RIGHT = new ClusterSecret('correct horse battery staple');
 const WRONG = new ClusterSecret('incorrect horse battery staple');
-
-const raw = (bytes: Buffer): RawFrame => {
-  const frames = new FrameDecoder([PROTOCOL_VERSION, SEALED_VERSION]).pushRaw(bytes);
-  expect(frames).toHaveLength(1);
-  return frames[0];
-};
-
-/** Runs the handshake from dialer A to acceptor B; returns both session halves or the failure. */
-function handshake(
-  dialerSecret: ClusterSecret,
-  acceptorSecret: ClusterSecret,
-  acceptor = new AcceptorHandshake(acceptorSecret, B, (id) => id === A || id === B),
-): { sealer: FrameSealer; opener: FrameOpener } | string {
-  const dialer = new DialerHandshake(dialerSecret, A, B);
-  const hello = dialer.receive(raw(acceptor.challenge()));
-  if (typeof hello === 'string') return hello;
-  if (!('send' in hello)) throw new Error('a challenge must be answered with a hello');
-  const accepted = acceptor.hello(raw(hello.send));
-  if (typeof accepted === 'string') return accepted;
-  const done = dialer.receive(raw(accepted.welcome));
-  if (typeof done === 'string') return done;
-  if (!('sealer' in done)) throw new Error('a welcome must finish the handshake');
-  return { sealer: done.sealer, opener: accepted.opener };
-}
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 
