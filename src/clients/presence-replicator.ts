@@ -147,7 +147,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     g.settle();
     const missing = g.awaited.size > 0 ? `; no answer from ${[...g.awaited].join(', ')}` : '';
     this.logger.log(
-      `term ${g.term}: followers' copies added or freshened ${g.added} clients (${why})${missing}`,
+      `term ${g.term}: followers' copies added ${g.added} clients this node did not know (${why})${missing}`,
     );
     const view = this.leadership.current;
     if (this.isLeading(view) && view.term === g.term && g.term === this.leaderTerm) {

@@ -225,17 +225,21 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   /**
    * Folds a follower's copy into this one, keeping for each client the fresher heartbeat, so a
    * new leader knows everyone any reachable node knew: also when its own copy is empty (it has
-   * just restarted) or stale (it was cut off). Returns how many clients it added or freshened.
+   * just restarted) or stale (it was cut off). Returns how many clients it did not know of; a
+   * fresher heartbeat of one it knew is taken silently (ages cross the network without the
+   * transit time, so a copy often reads a few ms fresher: that is noise, not news).
    */
   merge(records: PresenceRecord[]): number {
     const now = this.clock.monotonicMs();
     let fresher = 0;
+    let added = 0;
     for (const [username, addr, ageMs] of records) {
       const seenAt = now - ageMs;
       if (ageMs >= this.timeoutMs) continue;
       const mine = this.online.get(username);
       if (mine && mine.lastSeen >= seenAt) continue;
       fresher++;
+      if (!mine) added++;
       if (!mine || mine.addr !== addr) this.emit({ kind: 'online', username, addr });
       const entry = mine ?? { username, addr, lastSeen: seenAt };
       entry.addr = addr;
@@ -250,7 +254,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       for (const c of ordered) this.online.set(c.username, c);
       this.tailSeen = Math.max(this.tailSeen, ordered[ordered.length - 1].lastSeen);
     }
-    return fresher;
+    return added;
   }
 
   /**

@@ -226,6 +226,7 @@ describe('PresenceReplicator on a new leader', () => {
     clock.advance(100);
     leadership.update({ role: 'leader', term: 8, leader: B, leaderApi: null });
     const waiting = replicator.gathering;
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     channel.deliver('PresenceReport', 7, {
       chunk: 0,
       chunks: 1,
@@ -247,6 +248,11 @@ describe('PresenceReplicator on a new leader', () => {
       ['a', '10.0.0.1:1', 100],
       ['c', '10.0.0.3:1', 10],
     ]);
+    // Only 'c' was news: 'a' it knew, fresher than the copy.
+    expect(log).toHaveBeenCalledWith(
+      "term 8: followers' copies added 1 clients this node did not know (every follower answered)",
+    );
+    log.mockRestore();
   });
 
   it('gives up waiting after election_timeout_min_ms when a follower does not answer', async () => {
@@ -257,7 +263,7 @@ describe('PresenceReplicator on a new leader', () => {
     await waiting;
     expect(replicator.gathering).toBeNull();
     expect(log).toHaveBeenCalledWith(
-      `term 9: followers' copies added or freshened 0 clients (timed out); no answer from ${A}`,
+      `term 9: followers' copies added 0 clients this node did not know (timed out); no answer from ${A}`,
     );
     log.mockRestore();
   });
