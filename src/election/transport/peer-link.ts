@@ -226,7 +226,7 @@ export class PeerLink {
     const deadline = setTimeout(
       () =>
         fail(
-          `no handshake within ${this.o.handshakeTimeoutMs} ms (is CLUSTER_SECRET set on that node?)`,
+          `no handshake within ${this.o.handshakeTimeoutMs} ms (a network fault, or no CLUSTER_SECRET on that node)`,
         ),
       this.o.handshakeTimeoutMs,
     );
