@@ -22,7 +22,7 @@ import { forEachUser } from './lib/fill-users';
 import { parseNumberArgs } from './lib/number-args';
 import { startReferenceServer } from './lib/reference-server';
 import { runBench } from './lib/run-bench';
-import { durationLine, loadAverage, startBench, writeResults } from './lib/results';
+import { durationLine, loadAverage, reportHeader, startBench, writeResults } from './lib/results';
 import { ratio } from './lib/stats';
 import { now } from './lib/time';
 import { RollcallNodes } from './register/nodes';
@@ -68,7 +68,8 @@ async function main(): Promise<number> {
     'discover',
   );
   const command = `npm run bench:discover${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
-  const { startedAt, t0, machine, loadBefore, git } = startBench('discover', REPO, log);
+  const start = startBench('discover', REPO, log);
+  const { startedAt, t0, loadBefore } = start;
   log(`load average at the start: ${loadBefore.join(' ')}`);
 
   const work = mkdtempSync(join(tmpdir(), 'discover-bench-'));
@@ -123,13 +124,8 @@ async function main(): Promise<number> {
   );
   log(durationLine(durationMs, loadBefore));
   const file = writeResults(REPO, 'discover', startedAt, {
-    bench: 'discover',
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(durationMs),
+    ...reportHeader('discover', start, durationMs),
     command,
-    machine,
-    loadAverage: { before: loadBefore, after: loadAverage() },
-    git,
     settings: {
       ...args,
       rollcall: TIMINGS,

@@ -24,7 +24,7 @@ import type { FailoverSystem } from './failover/system';
 import { runSeries, type SeriesPlan, type SeriesResult } from './failover/trials';
 import { installCleanup, trackTempDir } from './lib/children';
 import { runBench } from './lib/run-bench';
-import { durationLine, loadAverage, startBench, writeResults } from './lib/results';
+import { durationLine, reportHeader, startBench, writeResults } from './lib/results';
 import { ratio, type Summary, summarize } from './lib/stats';
 import { now } from './lib/time';
 
@@ -159,7 +159,8 @@ function table(summaries: Record<string, Summary>, etcd: EtcdAvailability | null
 async function main(): Promise<number> {
   installCleanup();
   const args = parseArgs(process.argv.slice(2));
-  const { startedAt, t0, machine, loadBefore, git } = startBench('failover', REPO, log);
+  const start = startBench('failover', REPO, log);
+  const { startedAt, t0, loadBefore } = start;
 
   if (args.trials < MIN_TRIALS_FOR_THE_ISSUE || args.seedTrials < MIN_TRIALS_FOR_THE_ISSUE) {
     log(
@@ -256,13 +257,8 @@ async function main(): Promise<number> {
   log(durationLine(durationMs, loadBefore));
 
   const report = {
-    bench: 'failover',
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(durationMs),
+    ...reportHeader('failover', start, durationMs),
     argv: process.argv.slice(2),
-    machine,
-    loadAverage: { before: loadBefore, after: loadAverage() },
-    git,
     etcd: etcd ?? { available: false, reason: 'not run (--skip-etcd or --only)' },
     settings: {
       rollcallLogLevel: args.logLevel,

@@ -24,7 +24,7 @@ import { forEachUser } from './lib/fill-users';
 import { parseNumberArgs } from './lib/number-args';
 import { startReferenceServer } from './lib/reference-server';
 import { runBench } from './lib/run-bench';
-import { durationLine, loadAverage, startBench, writeResults } from './lib/results';
+import { durationLine, loadAverage, reportHeader, startBench, writeResults } from './lib/results';
 import { quantile, ratio } from './lib/stats';
 import { now } from './lib/time';
 import { ensureWrk, runWrk, type WrkResult } from './lib/wrk';
@@ -100,7 +100,8 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2).filter((a) => a !== '--');
   const args = parseNumberArgs(argv, DEFAULTS, LIMITS, 'heartbeat');
   const command = `npm run bench:heartbeat${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
-  const { startedAt, t0, machine, loadBefore, git } = startBench('heartbeat', REPO, log);
+  const start = startBench('heartbeat', REPO, log);
+  const { startedAt, t0, loadBefore } = start;
   log(`load average at the start: ${loadBefore.join(' ')}`);
   const noWrk = ensureWrk(log);
   if (noWrk) throw new Error(`${noWrk}: install wrk (apt-get install -y wrk) and rerun`);
@@ -171,13 +172,8 @@ async function main(): Promise<number> {
   log(durationLine(durationMs, loadBefore));
 
   const file = writeResults(REPO, 'heartbeat', startedAt, {
-    bench: 'heartbeat',
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(durationMs),
+    ...reportHeader('heartbeat', start, durationMs),
     command,
-    machine,
-    loadAverage: { before: loadBefore, after: loadAverage() },
-    git,
     settings: {
       ...args,
       rollcall: TIMINGS,

@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseNumberArgs } from './lib/number-args';
-import { durationLine, loadAverage, startBench, writeResults } from './lib/results';
+import { durationLine, reportHeader, startBench, writeResults } from './lib/results';
 import { now } from './lib/time';
 import {
   MEMORY_CASES,
@@ -78,7 +78,8 @@ async function main(): Promise<void> {
     return runCase(caseName, args.count, args['idle-passes'], args['due-passes']);
 
   const command = `npm run bench:memory${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
-  const { startedAt, t0, machine, loadBefore, git } = startBench('memory', REPO, log);
+  const start = startBench('memory', REPO, log);
+  const { startedAt, t0, loadBefore } = start;
   log(`load average at the start: ${loadBefore.join(' ')}`);
   const childArgs = argv;
   const memory: Record<string, MemoryResult & { what: string }> = {};
@@ -141,13 +142,8 @@ async function main(): Promise<void> {
   const durationMs = now() - t0;
   log(durationLine(durationMs, loadBefore));
   const file = writeResults(REPO, 'memory', startedAt, {
-    bench: 'memory',
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(durationMs),
+    ...reportHeader('memory', start, durationMs),
     command,
-    machine,
-    loadAverage: { before: loadBefore, after: loadAverage() },
-    git,
     settings: {
       ...args,
       clientTimeoutMs: 30_000,

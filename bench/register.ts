@@ -23,7 +23,7 @@ import { type RollcallTimings, snapshotBuild } from './failover/rollcall';
 import { installCleanup, removeTempDir, trackTempDir } from './lib/children';
 import { probeFdatasync } from './lib/fsync-probe';
 import { runBench } from './lib/run-bench';
-import { durationLine, loadAverage, startBench, writeResults } from './lib/results';
+import { durationLine, reportHeader, startBench, writeResults } from './lib/results';
 import { machineBusyBetween, machineCpu, type MachineCpu, processCpuMs } from './lib/proc-cpu';
 import { quantile, ratio } from './lib/stats';
 import { now, sleep } from './lib/time';
@@ -352,7 +352,8 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2).filter((a) => a !== '--');
   const args = parseArgs(argv);
   const command = `npm run bench:register${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
-  const { startedAt, t0, machine, loadBefore, git } = startBench('register', REPO, log);
+  const start = startBench('register', REPO, log);
+  const { startedAt, t0, loadBefore } = start;
 
   log(
     `${args.clients} clients, warm-up ${args.warmupSeconds} s, window ${args.seconds} s or ${args.max} registrations, ${args.runs} runs per configuration`,
@@ -439,14 +440,9 @@ async function main(): Promise<number> {
   log(durationLine(durationMs, loadBefore));
 
   const report = {
-    bench: 'register',
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(durationMs),
+    ...reportHeader('register', start, durationMs),
     command,
     argv,
-    machine,
-    loadAverage: { before: loadBefore, after: loadAverage() },
-    git,
     settings: {
       ...args,
       rollcall: TIMINGS,

@@ -56,3 +56,15 @@ export function startBench(name: string, repo: string, log: (line: string) => vo
   log(`commit ${git.commit}${dirty}`);
   return start;
 }
+
+/** The facts every bench's report opens with: which bench, when, how long, where, how busy. */
+export function reportHeader(name: string, start: BenchStart, durationMs: number) {
+  return {
+    bench: name,
+    startedAt: start.startedAt.toISOString(),
+    durationMs: Math.round(durationMs),
+    machine: start.machine,
+    loadAverage: { before: start.loadBefore, after: loadAverage() },
+    git: start.git,
+  };
+}
