@@ -18,7 +18,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type RollcallTimings, snapshotBuild } from './failover/rollcall';
+import { type RollcallTimings, snapshotBuild, STEADY_TIMINGS } from './failover/rollcall';
 import { Child, installCleanup, trackTempDir } from './lib/children';
 import { forEachUser } from './lib/fill-users';
 import { parseNumberArgs } from './lib/number-args';
@@ -56,13 +56,7 @@ const LIMITS = {
 
 /** leader_term_ms long enough that no load transfer happens mid-run; clients never expire. */
 const TIMINGS: RollcallTimings & { client_timeout_ms: number } = {
-  heartbeat_interval_ms: 50,
-  election_timeout_min_ms: 300,
-  election_timeout_max_ms: 600,
-  leader_term_ms: 600_000,
-  net_timeout_ms: 500,
-  cpu_refresh_ms: 500,
-  election_retry_ms: 50,
+  ...STEADY_TIMINGS,
   client_timeout_ms: 600_000,
 };
 

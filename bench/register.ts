@@ -19,7 +19,7 @@
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type RollcallTimings, snapshotBuild } from './failover/rollcall';
+import { snapshotBuild, STEADY_TIMINGS } from './failover/rollcall';
 import { installCleanup, removeTempDir, trackTempDir } from './lib/children';
 import { probeFdatasync } from './lib/fsync-probe';
 import { runBench } from './lib/run-bench';
@@ -35,16 +35,7 @@ const USAGE =
   'usage: register [--seconds N] [--runs N] [--clients N] [--warmup-seconds N] [--max N] [--only cluster|single|cluster-secret] [--log-level LEVEL]';
 const TARGET_PER_SECOND = 2000;
 
-/** Fast election timings; leader_term_ms long enough that no load transfer happens mid-run. */
-const TIMINGS: RollcallTimings = {
-  heartbeat_interval_ms: 50,
-  election_timeout_min_ms: 300,
-  election_timeout_max_ms: 600,
-  leader_term_ms: 600_000,
-  net_timeout_ms: 500,
-  cpu_refresh_ms: 500,
-  election_retry_ms: 50,
-};
+const TIMINGS = STEADY_TIMINGS;
 
 const CONFIGS = [
   { id: 'cluster', label: '3-node cluster (quorum + fsync)', size: 3, secret: false },

@@ -18,6 +18,20 @@ export interface RollcallTimings {
   election_retry_ms: number;
 }
 
+/**
+ * The throughput benches' timings: the tests' fast election, and a leader_term_ms long enough
+ * that no load transfer happens mid-run.
+ */
+export const STEADY_TIMINGS: RollcallTimings = {
+  heartbeat_interval_ms: 50,
+  election_timeout_min_ms: 300,
+  election_timeout_max_ms: 600,
+  leader_term_ms: 600_000,
+  net_timeout_ms: 500,
+  cpu_refresh_ms: 500,
+  election_retry_ms: 50,
+};
+
 const PROBE_TIMEOUT_MS = 500;
 
 /**
