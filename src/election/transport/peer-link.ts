@@ -2,7 +2,13 @@ import { Logger } from '@nestjs/common';
 import { connect, type Socket } from 'node:net';
 import type { HostPort } from '../../common/address';
 import { FRAGMENT, splitMessage } from './fragments';
-import { encodeJsonFrame, FrameDecoder, FrameError, MAX_FRAME_BYTES } from './frame-codec';
+import {
+  encodeJsonFrame,
+  FrameDecoder,
+  FrameError,
+  MAX_FRAME_BYTES,
+  type RawFrame,
+} from './frame-codec';
 import type { ClusterSecret } from '../../common/cluster-secret';
 import { DialerHandshake, type FrameSealer } from './peer-auth';
 
@@ -233,7 +239,7 @@ export class PeerLink {
     socket.once('close', () => clearTimeout(deadline));
     socket.on('data', (chunk: Buffer) => {
       if (this.sealer) return fail('the peer sent data after the handshake');
-      let frames;
+      let frames: RawFrame[];
       try {
         frames = decoder.pushRaw(chunk);
       } catch (err) {
