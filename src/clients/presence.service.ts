@@ -55,6 +55,11 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private readonly timeoutMs: number;
   /** While followers need them: entries changed and names gone since the last drain. */
   private tracking = false;
+  /**
+   * Whether time takes clients offline here. Off on a follower, whose copy the leader's deltas
+   * expire, so that time without a leader (an election) costs no client its place.
+   */
+  private expiring = true;
   private readonly changed = new Map<string, OnlineClient>();
   private readonly gone = new Set<string>();
   /** The newest lastSeen in the map: what an entry going to the end may not be older than. */
@@ -94,12 +99,20 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     this.listeners.push(listener);
   }
 
-  heartbeat(username: string, addr: string): void {
+  /**
+   * Marks the client online at `addr` now. Returns when it was last seen at that addr, or
+   * -Infinity when it was not online or was elsewhere: whether followers may already know it.
+   */
+  heartbeat(username: string, addr: string): number {
+    const before = this.online.get(username);
+    const seenBefore = before !== undefined && before.addr === addr ? before.lastSeen : -Infinity;
     this.touch(username, addr, this.clock.monotonicMs());
+    return seenBefore;
   }
 
   /** Removes every client whose last heartbeat is at least the timeout old; returns how many. */
   expireDue(): number {
+    if (!this.expiring) return 0;
     const now = this.clock.monotonicMs();
     let expired = 0;
     let first = '';
@@ -157,6 +170,11 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   // ---- presence sync: the leader's side ------------------------------------------------------
+
+  /** Starts or stops taking clients offline by time (see `expiring`). */
+  setExpiring(on: boolean): void {
+    this.expiring = on;
+  }
 
   /** Starts or stops recording changes for followers; starting forgets what came before. */
   trackChanges(on: boolean): void {

@@ -4,3 +4,4 @@ export type { PeerStatus, Ready, Role, RoleChange, Status } from './core-output'
 export type * from './messages';
 export { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES } from './raft-log';
 export { Reason, type TransferReason } from './reasons';
+export { kthLargest, majorityOf } from './quorum';
