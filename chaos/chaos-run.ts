@@ -129,7 +129,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     await nemesis.healAll();
     const verification = await verifyRegistrations(cluster, recorder, opts.log);
     await prober.close();
-    recorder.finish();
     const incarnations = nemesis.incarnations.map((i) => ({
       node: i.node,
       startedAt: i.startedAt,

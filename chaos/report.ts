@@ -33,7 +33,7 @@ export function summary(r: ChaosResult): string {
     line(
       'heartbeating clients missing from /discover',
       c.vanishedClients,
-      ` (${c.vanishedClients.discovers} discovers; expectations by same leader ${c.vanishedClients.sameLeader}, by whole cluster ${c.vanishedClients.wholeCluster})`,
+      ` (${c.vanishedClients.discovers} discovers; expectations by same leader ${c.vanishedClients.sameLeader}, by an earlier leader ${c.vanishedClients.laterLeader})`,
     ),
     ...(c.vanishedClients.violations > 0
       ? [

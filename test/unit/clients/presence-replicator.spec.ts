@@ -454,7 +454,7 @@ describe('PresenceReplicator: a heartbeat is answered once a majority holds it',
 });
 
 describe('PresenceReplicator: handing over', () => {
-  it('a leader sends its last changes, marked final, as it hands over', async () => {
+  it('a leader sends its last changes, marked final, as it hands over', () => {
     const node = leaderOfThree();
     node.presence.heartbeat('x', '10.0.0.1:1');
     node.leadership.handingOver(A);
