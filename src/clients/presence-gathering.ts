@@ -47,11 +47,12 @@ export class PresenceGathering {
 
   /**
    * Takes one chunk of a follower's report, received at `now`; returns true once its last chunk
-   * is in. Chunks out of turn are dropped (one was lost: the bound decides).
+   * is in. Chunks out of turn are dropped (one was lost: the ask is repeated).
    */
   take(from: string, report: PresenceReport, now: number): boolean {
     if (!this.awaited.has(from)) return false;
-    const got = this.parts.get(from) ?? [];
+    // A first chunk starts over: the follower answers every ask, and an ask may be repeated.
+    const got = report.chunk === 0 ? [] : (this.parts.get(from) ?? []);
     if (report.chunk !== got.length) return false;
     got.push(report.records);
     this.parts.set(from, got);

@@ -276,6 +276,9 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     if (this.isLeading(view) && view.term === this.leaderTerm) {
       this.lastSyncAt = this.clock.monotonicMs();
       this.sendDelta(false);
+      // An ask or a report may have been lost: those not in yet are asked again.
+      const g = this.gather;
+      for (const peer of g?.awaited ?? []) this.channel.send(peer, PRESENCE_GATHER, g!.term, {});
     }
     // Whoever waited this long for a quorum gets a 503 and tries again.
     const before = this.clock.monotonicMs() - 2 * this.config.electionTimeoutMinMs;

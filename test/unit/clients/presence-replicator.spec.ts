@@ -215,10 +215,10 @@ describe('PresenceReplicator on a new leader', () => {
     expect(channel.sent[0]).toEqual({ to: A, type: 'PresenceGather', term: 7, body: {} });
     const waiting = replicator.gathering;
     expect(waiting).not.toBeNull();
-    // No deltas and no full list while it gathers, even if a follower asks.
-    (replicator as unknown as { tick: () => void }).tick();
+    // No deltas and no full list while it gathers, even if a follower asks; only the ask again.
+    tick(replicator);
     channel.deliver('PresenceSyncRequest', 7, {});
-    expect(channel.sent).toHaveLength(1);
+    expect(channel.sent.map((m) => m.type)).toEqual(['PresenceGather', 'PresenceGather']);
     channel.deliver('PresenceReport', 7, {
       chunk: 0,
       chunks: 2,
@@ -240,7 +240,7 @@ describe('PresenceReplicator on a new leader', () => {
       ['b', '10.0.0.2:1', 0],
     ]);
     // Only now does its list go out, with what it learned: nothing of the follower's is wiped.
-    expect(channel.sent.slice(1)).toEqual([
+    expect(channel.sent.slice(2)).toEqual([
       {
         to: A,
         type: 'PresenceFull',
@@ -525,6 +525,34 @@ describe('PresenceReplicator: gathering in a cluster of five', () => {
     expect(node.replicator.gathering).not.toBeNull();
     report(node, 2, D);
     expect(node.replicator.gathering).toBeNull();
+    node.replicator.onModuleDestroy();
+  });
+
+  it('asks again every sync interval whoever has not answered, and takes a repeated answer whole', () => {
+    const node = makeNode(FIVE);
+    node.leadership.update({ role: 'leader', term: 2, leader: B, leaderApi: null });
+    const part = (from: string, chunk: number, name: string) =>
+      node.channel.deliver(
+        'PresenceReport',
+        2,
+        { chunk, chunks: 2, known: true, records: [[name, '10.0.0.1:1', 0]] },
+        from,
+      );
+    part(C, 0, 'c0'); // its second chunk is lost
+    report(node, 2, D);
+    node.channel.sent.length = 0;
+    tick(node.replicator);
+    expect(node.channel.of('PresenceGather').map((m) => m.to)).toEqual([A, C, E]);
+    part(C, 0, 'c0');
+    part(C, 1, 'c1');
+    report(node, 2, E);
+    expect(node.replicator.gathering).toBeNull();
+    expect(
+      node.presence
+        .list()
+        .map((c) => c.username)
+        .sort(),
+    ).toEqual(['c0', 'c1']);
     node.replicator.onModuleDestroy();
   });
 
