@@ -79,7 +79,7 @@ describeInBrowser('the dashboard from `nest start`', () => {
   );
 
   it(
-    'under --watch serves the script as edited, without a restart',
+    'under --watch serves the script as it is edited',
     async () => {
       const { url } = await nestStart('--watch');
       expect((await servedScript(url)).status).toBe(200);
