@@ -35,7 +35,7 @@ function servedBy(cluster) {
 }
 
 /**
- * @param {'live' | 'stale'} state
+ * @param {'connecting' | 'live' | 'stale'} state
  * @param {string} text
  */
 function setStatus(state, text) {
@@ -55,4 +55,8 @@ async function loop() {
   setTimeout(() => void loop(), POLL_MS);
 }
 
+// The page says its script did not load until the script itself takes that back: the policy
+// allows no inline script, and a module that fails to load runs nothing that could say so.
+byId('no-script').remove();
+setStatus('connecting', 'connecting…');
 void loop();
