@@ -53,7 +53,7 @@ describe('DriveRepository', () => {
       emulator.putFile(FOLDER, `${u.username}.json`, userFileContent(u));
     }
     emulator.putFile(FOLDER, 'broken.json', '{nope');
-    emulator.putFile(FOLDER, 'readme.txt', 'hello', 'text/plain');
+    emulator.putFile(FOLDER, 'readme.txt', 'hello', { mimeType: 'text/plain' });
     const pages = await collect(repo.readAll());
     expect(pages.length).toBe(3);
     const users = pages.flatMap((p) => p.users);
