@@ -84,6 +84,29 @@ describe('RegistryStateMachine', () => {
     expect(copy.tokenHash('b')).toBeUndefined();
   });
 
+  it('keeps a name held by an unreadable Drive file taken, on every replica and through snapshots', () => {
+    const held = { username: 'mallory', file: 'mallory.json', why: 'not valid JSON' };
+    const sm = new RegistryStateMachine();
+    expect(sm.apply(1, { op: 'import', users: [user('bob', 1)], reserved: [held] })).toEqual({
+      kind: 'imported',
+      added: [user('bob', 1)],
+      skipped: [],
+    });
+    expect(sm.apply(2, register(user('mallory', 2)))).toEqual({
+      kind: 'taken',
+      username: 'mallory',
+    });
+    // Held, not registered: nobody is listed under the name.
+    expect(sm.all()).toEqual([user('bob', 1)]);
+    const copy = new RegistryStateMachine();
+    copy.restore(2, sm.snapshot());
+    expect(copy.apply(3, register(user('mallory', 3)))).toEqual({
+      kind: 'taken',
+      username: 'mallory',
+    });
+    expect(copy.apply(4, register(user('carol', 4))).kind).toBe('registered');
+  });
+
   it('treats an import holding anything but users as a no-op', () => {
     const sm = new RegistryStateMachine();
     expect(sm.apply(1, { op: 'import', users: [user('a', 1), { username: 'b' }] })).toEqual({
