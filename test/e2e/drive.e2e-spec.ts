@@ -233,14 +233,16 @@ describe('Google Drive persistence', () => {
     const before = emulator.filesIn(FOLDER).find((f) => f.name === 'mallory.json');
     // The registry is the truth: the name was free in the log, so it is registered.
     expect(await register(c, leader, 'mallory')).toBe(200);
-    await waitFor('the warning naming the file', () =>
-      c.node(leader).lines.some((l) => l.includes('mallory.json') && l.includes('not valid JSON')),
-    );
+    // The registration is queued before it is answered: an empty queue means the write is over.
     await waitFor(
       'an empty queue',
       async () => (await driveStatus(c, leader))?.pending_writes === 0,
     );
+    expect(emulator.requests.some((r) => r.query.q?.includes("'mallory.json'"))).toBe(true);
     expect(emulator.filesIn(FOLDER).filter((f) => f.name === 'mallory.json')).toEqual([before]);
+    await waitFor('the warning naming the file', () =>
+      c.node(leader).lines.some((l) => l.includes('mallory.json') && l.includes('not valid JSON')),
+    );
     // Logged once, not retried: the queue gave the write up for good.
     const tried = emulator.requests.length;
     expect(await register(c, leader, 'z')).toBe(200);
