@@ -1,7 +1,15 @@
 /** Domain failures of the clients routes; the HTTP layer maps each to its status code. */
 export class UsernameTakenError extends Error {
-  constructor(readonly username: string) {
-    super(`Username '${username}' is already registered`);
+  /** `heldBy`: the unreadable Drive file that holds the name, when no user does. */
+  constructor(
+    readonly username: string,
+    heldBy?: { file: string; why: string },
+  ) {
+    super(
+      heldBy
+        ? `Username '${username}' is held by ${heldBy.file} in the Drive folder, which is not a valid user file: ${heldBy.why}`
+        : `Username '${username}' is already registered`,
+    );
     this.name = 'UsernameTakenError';
   }
 }

@@ -8,10 +8,20 @@ export interface RegisterCommand {
   token_sha256?: string;
 }
 
+/** A name whose file in the Drive folder is not a readable user: it is nobody's to take. */
+export interface ReservedName {
+  username: string;
+  /** The file holding the name, and why it is not a user, for the 409 that refuses the name. */
+  file: string;
+  why: string;
+}
+
 /** Users read from an existing Google Drive folder; a name already taken is skipped. */
 export interface ImportCommand {
   op: 'import';
   users: RegisteredUser[];
+  /** Absent in entries written before unreadable files held their names. */
+  reserved?: ReservedName[];
 }
 
 /** The Drive folder has been read to the end: no later leader imports it again. */
@@ -33,11 +43,24 @@ export interface RegistrySnapshot {
   drive_imported?: boolean;
   /** Token hashes by username; absent before tokens existed. */
   token_hashes?: Record<string, string>;
+  /** Absent before unreadable Drive files held their names: read as none. */
+  reserved?: ReservedName[];
 }
 
 export function isRegisterCommand(v: unknown): v is RegisterCommand {
   const c = v as Partial<RegisterCommand> | null;
   return typeof c === 'object' && c !== null && c.op === 'register' && isRegisteredUser(c.user);
+}
+
+function isReservedName(v: unknown): v is ReservedName {
+  const r = v as Partial<ReservedName> | null;
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.username === 'string' &&
+    typeof r.file === 'string' &&
+    typeof r.why === 'string'
+  );
 }
 
 function isImportCommand(v: unknown): v is ImportCommand {
@@ -47,7 +70,8 @@ function isImportCommand(v: unknown): v is ImportCommand {
     c !== null &&
     c.op === 'import' &&
     Array.isArray(c.users) &&
-    c.users.every(isRegisteredUser)
+    c.users.every(isRegisteredUser) &&
+    (c.reserved === undefined || (Array.isArray(c.reserved) && c.reserved.every(isReservedName)))
   );
 }
 
@@ -65,6 +89,8 @@ export class RegistryStateMachine {
   private applied = 0;
   private imported = false;
   private readonly tokenHashes = new Map<string, string>();
+  /** Names held by unreadable files in the Drive folder: taken, though nobody registered them. */
+  private readonly reserved = new Map<string, ReservedName>();
 
   get appliedIndex(): number {
     return this.applied;
@@ -88,6 +114,11 @@ export class RegistryStateMachine {
     return this.users.get(username);
   }
 
+  /** The unreadable Drive file that holds the name, if one does. */
+  reservation(username: string): ReservedName | undefined {
+    return this.reserved.get(username);
+  }
+
   all(): RegisteredUser[] {
     return [...this.users.values()];
   }
@@ -99,27 +130,39 @@ export class RegistryStateMachine {
     this.applied = index;
     if (isRegisterCommand(data)) {
       const { user } = data;
-      if (this.users.has(user.username)) return { kind: 'taken', username: user.username };
+      if (this.users.has(user.username) || this.reserved.has(user.username)) {
+        return { kind: 'taken', username: user.username };
+      }
       this.users.set(user.username, user);
       if (typeof data.token_sha256 === 'string')
         this.tokenHashes.set(user.username, data.token_sha256);
       return { kind: 'registered', user };
     }
-    if (isImportCommand(data)) {
-      const added: RegisteredUser[] = [];
-      const skipped: string[] = [];
-      for (const user of data.users) {
-        if (this.users.has(user.username)) {
-          skipped.push(user.username);
-        } else {
-          this.users.set(user.username, user);
-          added.push(user);
-        }
-      }
-      return { kind: 'imported', added, skipped };
-    }
+    if (isImportCommand(data)) return this.applyImport(data);
     if (isDriveImportedCommand(data)) this.imported = true;
     return { kind: 'noop' };
+  }
+
+  /**
+   * A readable file wins over an unreadable one under the same name (Drive allows two files
+   * of one name): its user is added and frees the name's reservation, in either order.
+   */
+  private applyImport(command: ImportCommand): ApplyResult {
+    const added: RegisteredUser[] = [];
+    const skipped: string[] = [];
+    for (const user of command.users) {
+      if (this.users.has(user.username)) {
+        skipped.push(user.username);
+      } else {
+        this.users.set(user.username, user);
+        this.reserved.delete(user.username);
+        added.push(user);
+      }
+    }
+    for (const held of command.reserved ?? []) {
+      if (!this.users.has(held.username)) this.reserved.set(held.username, held);
+    }
+    return { kind: 'imported', added, skipped };
   }
 
   snapshot(): RegistrySnapshot {
@@ -127,6 +170,7 @@ export class RegistryStateMachine {
       users: this.all(),
       drive_imported: this.imported,
       token_hashes: Object.fromEntries(this.tokenHashes),
+      reserved: [...this.reserved.values()],
     };
   }
 
@@ -138,6 +182,10 @@ export class RegistryStateMachine {
     this.tokenHashes.clear();
     for (const [name, hash] of Object.entries(snapshot.token_hashes ?? {})) {
       if (typeof hash === 'string') this.tokenHashes.set(name, hash);
+    }
+    this.reserved.clear();
+    for (const held of snapshot.reserved ?? []) {
+      if (isReservedName(held)) this.reserved.set(held.username, held);
     }
     this.applied = index;
   }

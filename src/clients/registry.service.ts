@@ -14,6 +14,7 @@ import {
   type ImportCommand,
   type RegisterCommand,
   RegistryStateMachine,
+  type ReservedName,
   type RegistrySnapshot,
 } from './registry-state-machine';
 
@@ -77,9 +78,17 @@ export class RegistryService implements OnModuleInit {
     this.listeners.push(listener);
   }
 
-  /** Adds users read from Drive (names already taken are skipped); resolves once applied. */
-  async importUsers(users: RegisteredUser[]): Promise<{ added: number; skipped: string[] }> {
-    const command: ImportCommand = { op: 'import', users };
+  /**
+   * Adds users read from Drive (names already taken are skipped) and holds the names of files
+   * that are not users; resolves once applied.
+   */
+  async importUsers(
+    users: RegisteredUser[],
+    reserved: ReservedName[] = [],
+  ): Promise<{ added: number; skipped: string[] }> {
+    // Without reservations the entry keeps the shape every earlier version applies.
+    const command: ImportCommand =
+      reserved.length > 0 ? { op: 'import', users, reserved } : { op: 'import', users };
     const result = (await this.log.propose(command)) as ApplyResult;
     if (result.kind !== 'imported') return { added: 0, skipped: [] };
     return { added: result.added.length, skipped: result.skipped };
@@ -111,6 +120,8 @@ export class RegistryService implements OnModuleInit {
     const diskProblem = this.disk.status.problem;
     if (diskProblem !== null) throw new DiskUnavailableError(diskProblem);
     if (this.waitForDriveImport && !this.machine.driveImported) throw new DriveImportPendingError();
+    const heldBy = this.machine.reservation(username);
+    if (heldBy) throw new UsernameTakenError(username, heldBy);
     if (this.machine.find(username) || this.pending.has(username))
       throw new UsernameTakenError(username);
     const user: RegisteredUser = {
@@ -129,7 +140,9 @@ export class RegistryService implements OnModuleInit {
       this.pending.delete(username);
     }
     // Taken by an entry committed first, perhaps proposed by an earlier leader.
-    if (result.kind !== 'registered') throw new UsernameTakenError(username);
+    if (result.kind !== 'registered') {
+      throw new UsernameTakenError(username, this.machine.reservation(username));
+    }
     this.logger.debug(`registered '${username}' at ${addr}`);
     return { user: result.user, token };
   }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 
 export interface Asset {
@@ -14,22 +14,21 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
+const PUBLIC_DIR = join(__dirname, 'public');
+
 /**
- * The dashboard's files, read once at startup from dist/dashboard/public (the HTML and CSS
- * copied by `nest build`, the script compiled from client/ by `npm run build`). Looking a
- * name up in this map, never joining it to a path, is what keeps a request inside the folder.
+ * A dashboard file from dist/dashboard/public, where `nest build` copies the whole of
+ * src/dashboard/public (nest-cli.json's assets): the page, its style and its script. Read when
+ * asked for, not once at startup, because under `nest start --watch` the copies change while the
+ * node runs. Only a name the folder lists is read, which is what keeps a request inside it.
  */
-export function loadAssets(dir = join(__dirname, 'public')): Map<string, Asset> {
-  const assets = new Map<string, Asset>();
-  let names: string[];
+export async function readAsset(name: string): Promise<Asset | undefined> {
+  const type = TYPES[extname(name)];
+  if (!type) return undefined;
   try {
-    names = readdirSync(dir);
+    if (!(await readdir(PUBLIC_DIR)).includes(name)) return undefined;
+    return { body: await readFile(join(PUBLIC_DIR, name)), type };
   } catch {
-    return assets; // not built: every asset answers 404, the node itself still runs
+    return undefined; // not built, or deleted by a rebuild: a 404, and the node still runs
   }
-  for (const name of names) {
-    const type = TYPES[extname(name)];
-    if (type) assets.set(name, { body: readFileSync(join(dir, name)), type });
-  }
-  return assets;
 }

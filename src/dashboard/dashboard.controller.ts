@@ -10,7 +10,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/http/error.dto';
-import { type Asset, loadAssets } from './dashboard-assets';
+import { readAsset } from './dashboard-assets';
 
 // Everything the page loads comes from this node: the policy makes a stray external URL fail
 // loudly in the browser instead of quietly working while online.
@@ -19,8 +19,6 @@ const CSP = "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ance
 /** GET /dashboard and its files, through Nest alone, so that both HTTP platforms serve them. */
 @Controller('dashboard')
 export class DashboardController {
-  private readonly assets = loadAssets();
-
   @Get()
   @ApiTags('dashboard')
   @ApiOperation({ summary: 'The live dashboard page' })
@@ -28,7 +26,7 @@ export class DashboardController {
   @ApiOkResponse({ schema: { type: 'string' }, description: 'HTML' })
   @Header('Content-Security-Policy', CSP)
   @Header('Cache-Control', 'no-cache')
-  page(): StreamableFile {
+  page(): Promise<StreamableFile> {
     return this.file('index.html');
   }
 
@@ -47,12 +45,12 @@ export class DashboardController {
   })
   @Header('Cache-Control', 'no-cache')
   @Header('X-Content-Type-Options', 'nosniff')
-  asset(@Param('name') name: string): StreamableFile {
+  asset(@Param('name') name: string): Promise<StreamableFile> {
     return this.file(name);
   }
 
-  private file(name: string): StreamableFile {
-    const asset: Asset | undefined = this.assets.get(name);
+  private async file(name: string): Promise<StreamableFile> {
+    const asset = await readAsset(name);
     if (!asset) throw new NotFoundException(`No dashboard file '${name}'`);
     return new StreamableFile(asset.body, { type: asset.type, length: asset.body.length });
   }

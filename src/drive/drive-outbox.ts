@@ -1,6 +1,6 @@
 import type { Clock } from '../common/clock';
 import type { RegisteredUser } from '../storage/registered-user';
-import type { UserStore } from '../storage/user-store';
+import type { LeftAlone, PutOutcome, UserStore } from '../storage/user-store';
 import { describeDriveFailure, type DriveFailure } from './drive-failure';
 import type { DriveHealth } from './drive-health';
 import { FailureStreak } from './failure-streak';
@@ -12,6 +12,10 @@ export interface OutboxReporter {
   /** Still failing: said at most once per report interval, never once per retry. */
   stillFailing(failure: DriveFailure, pending: number, sinceMs: number): void;
   recovered(pending: number, afterMs: number): void;
+  /** A readable file of another user under the name was overwritten with the log's user. */
+  replaced(user: RegisteredUser): void;
+  /** An unreadable file holds the name: not written, and not tried again (it would not change). */
+  leftAlone(user: RegisteredUser, outcome: LeftAlone): void;
 }
 
 /** Writes at once; Drive copes, and a backlog after an outage drains in reasonable time. */
@@ -88,10 +92,11 @@ export class DriveOutbox {
   private async write(user: RegisteredUser): Promise<void> {
     const startedIn = this.pauses;
     try {
-      await this.store.put(user);
+      const outcome = await this.store.put(user);
       // Only the version that was written leaves the queue; a newer add stays.
       if (this.queue.get(user.username) === user) this.queue.delete(user.username);
       this.succeeded();
+      this.report(user, outcome);
     } catch (err) {
       if (this.queue.get(user.username) === user) {
         this.queue.delete(user.username);
@@ -105,6 +110,11 @@ export class DriveOutbox {
       }
       this.pump();
     }
+  }
+
+  private report(user: RegisteredUser, outcome: PutOutcome): void {
+    if (outcome === 'replaced') this.reporter.replaced(user);
+    else if (typeof outcome === 'object') this.reporter.leftAlone(user, outcome);
   }
 
   private succeeded(): void {

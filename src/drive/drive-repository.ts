@@ -3,7 +3,15 @@ import { drive_v3 } from 'googleapis/build/src/apis/drive';
 import type { RegisteredUser } from '../storage/registered-user';
 import type { PutOutcome, UserPage, UserStore } from '../storage/user-store';
 import type { AccessTokenSource } from './access-token-source';
-import { parseUserFile, USER_FILE_MIME, userFileContent, userFileName } from './drive-user-file';
+import {
+  type DriveFileFacts,
+  parseUserFile,
+  settleExisting,
+  USER_FILE_MIME,
+  userFileContent,
+  userFileName,
+  usernameOfFile,
+} from './drive-user-file';
 
 export interface DriveLocation {
   sharedDriveId: string;
@@ -57,7 +65,7 @@ export class DriveRepository implements UserStore {
         const batch = files.slice(i, i + READ_CONCURRENCY);
         const contents = await Promise.all(batch.map((f) => this.read(f.id)));
         batch.forEach((f, j) => {
-          const parsed = parseUserFile(f.name, contents[j]);
+          const parsed = parseUserFile(f, contents[j]);
           if ('why' in parsed) page.skipped.push({ name: f.name, why: parsed.why });
           else page.users.push(parsed);
         });
@@ -70,7 +78,8 @@ export class DriveRepository implements UserStore {
     const names = new Set<string>();
     for await (const files of this.pages(this.inFolder())) {
       for (const f of files) {
-        if (f.name.endsWith('.json')) names.add(f.name.slice(0, -'.json'.length));
+        const name = usernameOfFile(f.name);
+        if (name !== null) names.add(name);
       }
     }
     return names;
@@ -79,7 +88,7 @@ export class DriveRepository implements UserStore {
   async put(user: RegisteredUser): Promise<PutOutcome> {
     const name = userFileName(user.username);
     // Looked up first, every time: a create whose answer was lost may have happened.
-    const existing: { id: string; name: string }[] = [];
+    const existing: DriveFileFacts[] = [];
     for await (const files of this.pages(`${this.inFolder()} and name = ${quote(name)}`)) {
       existing.push(...files);
     }
@@ -96,12 +105,14 @@ export class DriveRepository implements UserStore {
       );
       return 'created';
     }
-    const current = await this.read(existing[0].id);
-    if (current === content) return 'already-there';
-    // The registry is the truth once committed; a stale or foreign file under the name yields.
+    const found = await Promise.all(
+      existing.map(async (file) => ({ file, read: parseUserFile(file, await this.read(file.id)) })),
+    );
+    const settled = settleExisting(user, found);
+    if (settled === 'already-there' || settled.kind === 'left-alone') return settled;
     await this.drive.files.update(
       {
-        fileId: existing[0].id,
+        fileId: settled.fileId,
         supportsAllDrives: true,
         fields: 'id',
         media: { mimeType: USER_FILE_MIME, body: content },
@@ -128,7 +139,7 @@ export class DriveRepository implements UserStore {
     return typeof res.data === 'string' ? res.data : JSON.stringify(res.data);
   }
 
-  private async *pages(q: string): AsyncGenerator<{ id: string; name: string }[]> {
+  private async *pages(q: string): AsyncGenerator<DriveFileFacts[]> {
     let pageToken: string | undefined;
     do {
       const res = await this.drive.files.list({
@@ -139,10 +150,13 @@ export class DriveRepository implements UserStore {
         supportsAllDrives: true,
         pageSize: PAGE_SIZE,
         pageToken,
-        fields: 'nextPageToken, files(id, name)',
+        // createdTime: the registration time of a file that does not say it (the seed's).
+        fields: 'nextPageToken, files(id, name, createdTime)',
       });
       const files = (res.data.files ?? []).flatMap((f) =>
-        typeof f.id === 'string' && typeof f.name === 'string' ? [{ id: f.id, name: f.name }] : [],
+        typeof f.id === 'string' && typeof f.name === 'string'
+          ? [{ id: f.id, name: f.name, createdTime: f.createdTime ?? undefined }]
+          : [],
       );
       yield files;
       pageToken = res.data.nextPageToken ?? undefined;

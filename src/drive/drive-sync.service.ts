@@ -10,12 +10,14 @@ import { CLOCK, type Clock } from '../common/clock';
 import { LeaseNotHeldError } from '../common/http/leadership-errors';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { LeadershipState } from '../election/leadership-state';
-import type { UserStore } from '../storage/user-store';
+import type { UserPage, UserStore } from '../storage/user-store';
+import type { ReservedName } from '../clients/registry-state-machine';
 import { describeDriveFailure } from './drive-failure';
 import { DriveHealth } from './drive-health';
 import { DriveOutbox } from './drive-outbox';
 import { FailureStreak } from './failure-streak';
 import { formatDuration } from './format-duration';
+import { userFileName, usernameOfFile } from './drive-user-file';
 import { RetryPolicy } from './retry-policy';
 
 export const USER_STORE = Symbol('USER_STORE');
@@ -76,6 +78,14 @@ export class DriveSyncService implements OnModuleInit, OnModuleDestroy {
             recovered: (pending, after) =>
               this.logger.log(
                 `Drive writes succeed again after ${formatDuration(after)}; ${pending} still pending`,
+              ),
+            replaced: (user) =>
+              this.logger.warn(
+                `replaced ${userFileName(user.username)} in the Drive folder: it held another user_id or addr than the log's '${user.username}'`,
+              ),
+            leftAlone: (user, { file, why }) =>
+              this.logger.warn(
+                `left ${file} in the Drive folder alone: it is not a valid user file (${why}), and rollcall never writes a file it cannot read. '${user.username}' is registered all the same; fix or remove the file by hand (once it is gone, the next leader to take office writes it)`,
               ),
           },
           this.health,
@@ -147,25 +157,42 @@ export class DriveSyncService implements OnModuleInit, OnModuleDestroy {
     let files = 0;
     let added = 0;
     let taken = 0;
+    let held = 0;
     for await (const page of this.store!.readAll()) {
       if (!this.current(gen)) return;
       this.health.succeeded(this.clock.wallMs());
-      for (const s of page.skipped) {
-        this.logger.warn(`skipped '${s.name}' in the registered-users folder: ${s.why}`);
-      }
+      const reserved = this.reservedNames(page.skipped);
       files += page.users.length + page.skipped.length;
-      if (page.users.length > 0) {
-        const r = await this.registry.importUsers(page.users);
+      if (page.users.length > 0 || reserved.length > 0) {
+        const r = await this.registry.importUsers(page.users, reserved);
         added += r.added;
         taken += r.skipped.length;
+        held += reserved.length;
       }
       this.logger.log(`import: ${files} files read, ${added} users added so far`);
     }
     if (!this.current(gen)) return;
     await this.registry.markDriveImported();
     this.logger.log(
-      `import done: ${files} files read, ${added} users added, ${taken} already registered under the same name`,
+      `import done: ${files} files read, ${added} users added, ${taken} already registered under the same name, ${held} names held by files that are not valid users`,
     );
+  }
+
+  /** Warns of each file skipped; one named `<name>.json` keeps its name from being handed out. */
+  private reservedNames(skipped: UserPage['skipped']): ReservedName[] {
+    const reserved: ReservedName[] = [];
+    for (const { name: file, why } of skipped) {
+      const username = usernameOfFile(file);
+      if (username === null) {
+        this.logger.warn(`skipped '${file}' in the registered-users folder: ${why}`);
+        continue;
+      }
+      this.logger.warn(
+        `skipped '${file}' in the registered-users folder: ${why}; the name '${username}' stays taken, and rollcall never writes the file`,
+      );
+      reserved.push({ username, file, why });
+    }
+    return reserved;
   }
 
   /** Queues every committed user the folder lacks: the previous leader's unfinished work. */

@@ -7,8 +7,18 @@ export interface UserPage {
   skipped: { name: string; why: string }[];
 }
 
+/**
+ * A file under the user's name that the store cannot read as a user: it is someone's, and is
+ * never written, renamed or deleted. Final: writing again would find the same file.
+ */
+export interface LeftAlone {
+  kind: 'left-alone';
+  file: string;
+  why: string;
+}
+
 /** What happened to a user written to a store. */
-export type PutOutcome = 'created' | 'already-there' | 'replaced';
+export type PutOutcome = 'created' | 'already-there' | 'replaced' | LeftAlone;
 
 /**
  * An external store that keeps a copy of every committed registration. The embedded store is
@@ -20,7 +30,10 @@ export interface UserStore {
   readAll(): AsyncGenerator<UserPage>;
   /** The usernames the store holds, for the new leader's reconciliation. */
   usernames(): Promise<Set<string>>;
-  /** Idempotent: never two copies of one user, whatever failed before. */
+  /**
+   * Idempotent: never two copies of one user, whatever failed before. A readable copy of
+   * another user under the name is replaced (the log is the truth); an unreadable one is not.
+   */
   put(user: RegisteredUser): Promise<PutOutcome>;
 }
 

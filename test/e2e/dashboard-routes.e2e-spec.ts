@@ -4,9 +4,8 @@ import type { App } from 'supertest/types';
 
 /**
  * The dashboard's routes on the HTTP platform under test (this spec runs on both): files go out
- * through Nest's StreamableFile, whose headers each platform sets its own way. From source the
- * compiled script is absent, so the HTML and CSS stand for the files here; the Chromium spec
- * loads the built page.
+ * through Nest's StreamableFile, whose headers each platform sets its own way. From source they
+ * come from src/dashboard/public, as they are; the Chromium specs load the page.
  */
 describe('dashboard routes', () => {
   let node: InProcessNode;
@@ -33,8 +32,18 @@ describe('dashboard routes', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
 
+  it('serves its script modules as JavaScript, which browsers require of them', async () => {
+    for (const name of ['main.js', 'api.js']) {
+      const res = await request(http).get(`/dashboard/${name}`).expect(200);
+      expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    }
+  });
+
   it('answers 404 for any other name, a path outside the folder included', async () => {
     await request(http).get('/dashboard/nothing.js').expect(404);
+    // Its type-checking config sits in the folder; it is not one of the page's files.
+    await request(http).get('/dashboard/tsconfig.json').expect(404);
     await request(http).get('/dashboard/..%2Fdashboard.controller.ts').expect(404);
     await request(http).get('/dashboard/..%2F..%2Fpackage.json').expect(404);
   });

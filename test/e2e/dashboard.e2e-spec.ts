@@ -1,17 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { describeInBrowser, launchChromium } from '../support/chromium';
 import { TestCluster } from '../support/cluster';
 import { waitFor } from '../support/poll';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
-
-// Developers without Debian's Chromium may skip this; CI may not (.ci/run installs it), so
-// there a missing browser fails the launch instead of passing silently.
-const canRun = existsSync(CHROMIUM) || Boolean(process.env.CI);
-const describeInBrowser = canRun ? describe : describe.skip;
-const skipped = canRun ? '' : ` (skipped: ${CHROMIUM} is missing; apt-get install -y chromium)`;
 
 interface ShownNode {
   node: string;
@@ -32,7 +26,7 @@ function shownNodes(page: Page): Promise<ShownNode[]> {
   );
 }
 
-describeInBrowser(`GET /dashboard in Chromium${skipped}`, () => {
+describeInBrowser('GET /dashboard in Chromium', () => {
   let cluster: TestCluster;
   let browser: Browser | undefined;
   afterEach(async () => {
@@ -57,10 +51,7 @@ describeInBrowser(`GET /dashboard in Chromium${skipped}`, () => {
       expect((await post('/heartbeat', { username })).status).toBe(200);
     }
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu'],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     const origin = cluster.url(follower);
     const elsewhere: string[] = [];

@@ -31,6 +31,8 @@ const seeded = (i: number): RegisteredUser => ({
   registered_at: '2025-06-01T12:00:00.000Z',
 });
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 async function post(url: string, path: string, body: unknown): Promise<number> {
   try {
     const res = await fetch(`${url}${path}`, {
@@ -94,6 +96,20 @@ describe('Google Drive persistence', () => {
   const register = (c: TestCluster, i: number, username: string) =>
     post(c.url(i), '/register', { username, addr: '127.0.0.1:7000' });
 
+  async function registerAnswer(
+    c: TestCluster,
+    i: number,
+    username: string,
+  ): Promise<{ status: number; message: string }> {
+    const res = await fetch(`${c.url(i)}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, addr: '127.0.0.1:7000' }),
+      signal: AbortSignal.timeout(5000),
+    });
+    return { status: res.status, message: ((await res.json()) as { message: string }).message };
+  }
+
   function filesIn(): Map<string, string[]> {
     const byName = new Map<string, string[]>();
     for (const f of emulator.filesIn(FOLDER)) {
@@ -127,6 +143,112 @@ describe('Google Drive persistence', () => {
     );
     expect(pages.some((r) => r.query.pageToken !== undefined)).toBe(true);
     expect(filesIn().size).toBe(252);
+  });
+
+  it("imports the seed's two-field files with stable ids and createdTime, and leaves them as they are", async () => {
+    const created = (i: number) => new Date(Date.UTC(2024, 5, 1, 8, 0, i)).toISOString();
+    for (let i = 0; i < 120; i++) {
+      const content = JSON.stringify({ username: `peer-${i}`, addr: `10.1.0.${i}:9000` });
+      emulator.putFile(FOLDER, `peer-${i}.json`, content, { createdTime: created(i) });
+    }
+    const folderBefore = emulator.filesIn(FOLDER);
+    // Each cluster registers one name of its own, so the second one also reads the first's file.
+    const importOnce = async (fresh: string, count: number): Promise<RegisteredUser[]> => {
+      const c = await startCluster();
+      const leader = await c.waitForLeader();
+      await waitFor('registrations open', async () => (await register(c, leader, fresh)) === 200);
+      await waitFor('the import on every node', async () => {
+        const hs = await Promise.all([0, 1, 2].map((i) => c.health(i)));
+        return hs.every((h) => (h as unknown as HealthWithDrive)?.registered_count === count);
+      });
+      expect(await register(c, leader, 'peer-7')).toBe(409);
+      await waitFor(`${fresh}.json written`, () => filesIn().has(`${fresh}.json`));
+      const res = await fetch(`${c.url(leader)}/users`);
+      const { users } = (await res.json()) as { users: RegisteredUser[] };
+      await c.stop();
+      cluster = null;
+      return users.filter((u) => u.username.startsWith('peer-'));
+    };
+    const first = await importOnce('new-1', 121);
+    expect(first).toHaveLength(120);
+    for (let i = 0; i < 120; i++) {
+      const u = first.find((x) => x.username === `peer-${i}`);
+      expect(u).toEqual({
+        user_id: expect.stringMatching(UUID) as string,
+        username: `peer-${i}`,
+        addr: `10.1.0.${i}:9000`,
+        registered_at: created(i),
+      });
+    }
+    expect(new Set(first.map((u) => u.user_id)).size).toBe(120);
+    // A second cluster, with empty data directories, reads the same folder into the same ids.
+    const second = await importOnce('new-2', 122);
+    expect(second).toEqual(first);
+    // The seed's files were complete enough to import: rollcall left every one as it was.
+    const seedFiles = emulator.filesIn(FOLDER).filter((f) => f.name.startsWith('peer-'));
+    expect(seedFiles).toEqual(folderBefore);
+  });
+
+  it('keeps a name held by an unreadable file taken on every leader, and never touches the file', async () => {
+    const damaged = '{"username": "mallory", "addr": "10.0.0.9:7'; // cut short by hand
+    const id = emulator.putFile(FOLDER, 'mallory.json', damaged);
+    emulator.putFile(
+      FOLDER,
+      'trent.json',
+      JSON.stringify({ username: 'trudy', addr: '1.2.3.4:5' }),
+    );
+    const before = emulator.filesIn(FOLDER);
+    const c = await startCluster();
+    const old = await c.waitForLeader();
+    await waitFor('registrations open', async () => (await register(c, old, 'x')) === 200);
+    const mallory =
+      "Username 'mallory' is held by mallory.json in the Drive folder, which is not a valid user file: not valid JSON";
+    expect(await registerAnswer(c, old, 'mallory')).toEqual({ status: 409, message: mallory });
+    expect(await registerAnswer(c, old, 'trent')).toEqual({
+      status: 409,
+      message:
+        "Username 'trent' is held by trent.json in the Drive folder, which is not a valid user file: username 'trudy' does not match the file name",
+    });
+    // The name is held in the log, so the next leader refuses it too.
+    await c.node(old).kill();
+    c.nodes[old] = null;
+    const leader = await c.waitForLeader([0, 1, 2].filter((i) => i !== old));
+    await waitFor('the new leader answers', async () => (await register(c, leader, 'y')) === 200);
+    expect(await registerAnswer(c, leader, 'mallory')).toEqual({ status: 409, message: mallory });
+    await waitFor('y.json written', () => filesIn().has('y.json'));
+    const untouched = emulator
+      .filesIn(FOLDER)
+      .filter((f) => f.name !== 'x.json' && f.name !== 'y.json');
+    expect(untouched).toEqual(before);
+    const writes = emulator.requests.filter((r) => r.method !== 'GET' && r.path.includes(id));
+    expect(writes).toEqual([]);
+  });
+
+  it('never overwrites an unreadable file that appears after the import; the registration stands', async () => {
+    const c = await startCluster();
+    const leader = await c.waitForLeader();
+    await waitFor('registrations open', async () => (await register(c, leader, 'x')) === 200);
+    const damaged = 'mallory, 10.0.0.9:7000\n'; // someone's notes, not JSON
+    emulator.putFile(FOLDER, 'mallory.json', damaged);
+    const before = emulator.filesIn(FOLDER).find((f) => f.name === 'mallory.json');
+    // The registry is the truth: the name was free in the log, so it is registered.
+    expect(await register(c, leader, 'mallory')).toBe(200);
+    // The registration is queued before it is answered: an empty queue means the write is over.
+    await waitFor(
+      'an empty queue',
+      async () => (await driveStatus(c, leader))?.pending_writes === 0,
+    );
+    expect(emulator.requests.some((r) => r.query.q?.includes("'mallory.json'"))).toBe(true);
+    expect(emulator.filesIn(FOLDER).filter((f) => f.name === 'mallory.json')).toEqual([before]);
+    await waitFor('the warning naming the file', () =>
+      c.node(leader).lines.some((l) => l.includes('mallory.json') && l.includes('not valid JSON')),
+    );
+    // Logged once, not retried: the queue gave the write up for good.
+    const tried = emulator.requests.length;
+    expect(await register(c, leader, 'z')).toBe(200);
+    await waitFor('z.json written', () => filesIn().has('z.json'));
+    expect(emulator.requests.slice(tried).some((r) => r.query.q?.includes('mallory'))).toBe(false);
+    expect(c.node(leader).lines.filter((l) => l.includes('mallory.json'))).toHaveLength(1);
   });
 
   it('opens registrations only once the folder has been read', async () => {

@@ -9,7 +9,8 @@ import { waitFor } from './poll';
  * The package's dist/main.js, found from the nearest directory up with a package.json: this file
  * also runs compiled elsewhere (the chaos runner's .chaos-build/), where ../../dist is not it.
  */
-export const MAIN_JS = join(packageRoot(__dirname), 'dist', 'main.js');
+export const PACKAGE_ROOT = packageRoot(__dirname);
+export const MAIN_JS = join(PACKAGE_ROOT, 'dist', 'main.js');
 
 function packageRoot(from: string): string {
   for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
@@ -61,9 +62,15 @@ export interface NodeOptions {
   /** Run as this user (the test must be root), e.g. so file permissions apply to the node. */
   uid?: number;
   gid?: number;
+  /**
+   * What node runs instead of dist/main.js, the node's own arguments following it, e.g. the Nest
+   * CLI's `start --` from a copy of the project (cwd). It runs in a process group of its own, so
+   * that kill() also ends the node it started.
+   */
+  launcher?: { args: string[]; cwd: string };
 }
 
-/** A rollcall node run as a real process from dist/main.js. */
+/** A rollcall node run as a real process from dist/main.js (or by a launcher). */
 export class NodeProcess {
   readonly lines: string[] = [];
   readonly url: string;
@@ -72,11 +79,15 @@ export class NodeProcess {
 
   constructor(readonly opts: NodeOptions) {
     this.url = `http://127.0.0.1:${opts.apiPort}`;
-    const args = [MAIN_JS, '--config', opts.config];
+    const args = [...(opts.launcher?.args ?? [MAIN_JS]), '--config', opts.config];
     if (opts.thisNode) args.push('--this-node', opts.thisNode);
-    if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run \`npm run build\` first`);
+    if (!opts.launcher && !existsSync(MAIN_JS)) {
+      throw new Error(`${MAIN_JS} is missing: run \`npm run build\` first`);
+    }
     args.push(...(opts.extraArgs ?? []));
     this.child = spawn(process.execPath, args, {
+      cwd: opts.launcher?.cwd,
+      detached: opts.launcher !== undefined,
       env: {
         PATH: process.env.PATH,
         API_PORT: String(opts.apiPort),
@@ -126,9 +137,10 @@ export class NodeProcess {
     );
   }
 
-  /** SIGKILL and wait for the process to be gone. */
+  /** SIGKILL (a launcher: its whole process group) and wait for the process to be gone. */
   async kill(): Promise<void> {
-    this.signal('SIGKILL');
+    if (this.opts.launcher && this.running) process.kill(-this.pid, 'SIGKILL');
+    else this.signal('SIGKILL');
     await this.exited;
   }
 }

@@ -6,7 +6,7 @@ const WHY: Record<number, string> = {
   400: 'Malformed JSON, a body that is not an object, or a missing, unknown or wrongly typed field.',
   401: "The Authorization token is malformed or not this client's, or it is needed (to move to another addr, or with require_client_token) and missing. WWW-Authenticate: Bearer.",
   404: 'Unknown username.',
-  409: 'The username is already registered.',
+  409: 'The username is already registered, or held by a file in the Drive folder that is not a valid user file (the message names the file and why).',
   413: 'Body over 64 KiB.',
   415: 'Unsupported charset or content encoding.',
   429: 'More than register_limit registrations from this address within register_window_ms; Retry-After says when to try again.',

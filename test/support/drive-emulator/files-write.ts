@@ -54,6 +54,7 @@ export class FileWriter {
       mimeType: stringOr(metadata.mimeType, contentType ?? 'application/octet-stream'),
       parentId,
       content: content ?? Buffer.alloc(0),
+      createdTime: createdTimeOf(metadata.createdTime),
     });
     return jsonReply(200, projectFile(item, fieldsOf(req.query)));
   }
@@ -136,6 +137,18 @@ export class FileWriter {
 
 function splitIds(raw: string | null): string[] {
   return raw === null ? [] : raw.split(',').filter((s) => s !== '');
+}
+
+/** Drive takes `createdTime` on create only, as an RFC 3339 date-time. */
+function createdTimeOf(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const ms = typeof value === 'string' ? Date.parse(value) : NaN;
+  if (Number.isNaN(ms)) {
+    throw new DriveApiError(
+      googleError(400, { reason: 'invalid', message: `Invalid value for: createdTime` }),
+    );
+  }
+  return new Date(ms).toISOString();
 }
 
 function stringOr(value: unknown, fallback: string): string {

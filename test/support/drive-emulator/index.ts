@@ -121,13 +121,20 @@ export class DriveEmulator {
     });
   }
 
-  putFile(folderId: string, name: string, content: string, mimeType = 'application/json'): string {
+  /** Adds a file as a person would; `createdTime` (ISO 8601) defaults to now. */
+  putFile(
+    folderId: string,
+    name: string,
+    content: string,
+    options: { mimeType?: string; createdTime?: string } = {},
+  ): string {
     if (!this.store.isContainer(folderId)) throw new Error(`unknown folder: ${folderId}`);
     return this.store.create({
       name,
-      mimeType,
+      mimeType: options.mimeType ?? 'application/json',
       parentId: folderId,
       content: Buffer.from(content, 'utf8'),
+      createdTime: options.createdTime,
     }).id;
   }
 

@@ -62,6 +62,8 @@ export class DriveStore {
     mimeType: string;
     parentId: string;
     content: Buffer;
+    /** Drive lets a create set it (RFC 3339), for files copied in from elsewhere. */
+    createdTime?: string;
   }): DriveItem {
     const driveId = this.driveOf(fields.parentId);
     if (driveId === undefined) throw new Error(`unknown parent: ${fields.parentId}`);
@@ -76,7 +78,7 @@ export class DriveStore {
       driveId,
       content: fields.content,
       trashed: false,
-      createdTime: now,
+      createdTime: fields.createdTime ?? now,
       modifiedTime: now,
       seq: this.seq++,
     };

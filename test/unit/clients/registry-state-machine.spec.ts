@@ -84,6 +84,57 @@ describe('RegistryStateMachine', () => {
     expect(copy.tokenHash('b')).toBeUndefined();
   });
 
+  it('keeps a name held by an unreadable Drive file taken, on every replica and through snapshots', () => {
+    const held = { username: 'mallory', file: 'mallory.json', why: 'not valid JSON' };
+    const sm = new RegistryStateMachine();
+    expect(sm.apply(1, { op: 'import', users: [user('bob', 1)], reserved: [held] })).toEqual({
+      kind: 'imported',
+      added: [user('bob', 1)],
+      skipped: [],
+    });
+    expect(sm.apply(2, register(user('mallory', 2)))).toEqual({
+      kind: 'taken',
+      username: 'mallory',
+    });
+    // Held, not registered: nobody is listed under the name.
+    expect(sm.all()).toEqual([user('bob', 1)]);
+    const copy = new RegistryStateMachine();
+    copy.restore(2, sm.snapshot());
+    expect(copy.apply(3, register(user('mallory', 3)))).toEqual({
+      kind: 'taken',
+      username: 'mallory',
+    });
+    expect(copy.apply(4, register(user('carol', 4))).kind).toBe('registered');
+  });
+
+  it('lets a readable file win over an unreadable one of the same name, in either order', () => {
+    const held = { username: 'bob', file: 'bob.json', why: 'not valid JSON' };
+    const first = new RegistryStateMachine();
+    first.apply(1, { op: 'import', users: [], reserved: [held] });
+    expect(first.reservation('bob')).toEqual(held);
+    first.apply(2, { op: 'import', users: [user('bob', 1)] });
+    const second = new RegistryStateMachine();
+    second.apply(1, { op: 'import', users: [user('bob', 1)], reserved: [held] });
+    for (const sm of [first, second]) {
+      expect(sm.find('bob')).toEqual(user('bob', 1));
+      expect(sm.reservation('bob')).toBeUndefined();
+    }
+  });
+
+  it('reads a snapshot from before reservations as holding none', () => {
+    const old = new RegistryStateMachine();
+    old.restore(5, { users: [user('a', 1)], drive_imported: true, token_hashes: {} });
+    expect(old.reservation('a')).toBeUndefined();
+    expect(old.apply(6, register(user('mallory', 2))).kind).toBe('registered');
+  });
+
+  it('treats an import with a malformed reservation as a no-op', () => {
+    const sm = new RegistryStateMachine();
+    const bad = { op: 'import', users: [user('a', 1)], reserved: [{ username: 'm' }] };
+    expect(sm.apply(1, bad)).toEqual({ kind: 'noop' });
+    expect(sm.count).toBe(0);
+  });
+
   it('treats an import holding anything but users as a no-op', () => {
     const sm = new RegistryStateMachine();
     expect(sm.apply(1, { op: 'import', users: [user('a', 1), { username: 'b' }] })).toEqual({

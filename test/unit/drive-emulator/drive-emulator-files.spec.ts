@@ -81,6 +81,35 @@ describe('DriveEmulator files over the real googleapis client', () => {
     });
   });
 
+  it('keeps a createdTime given on create and lists it when asked for', async () => {
+    const given = '2025-03-04T05:06:07.000Z';
+    const created = await drive.files.create(
+      {
+        supportsAllDrives: true,
+        requestBody: { name: 'old.json', parents: [FOLDER], createdTime: given },
+        media: { mimeType: 'application/json', body: '{}' },
+        fields: 'id,createdTime',
+      },
+      uploadOpts(),
+    );
+    expect(created.data.createdTime).toBe(given);
+    const byHand = emulator.putFile(FOLDER, 'seed.json', '{}', { createdTime: given });
+    const listed = await drive.files.list({
+      q: `'${FOLDER}' in parents`,
+      ...ALL_DRIVES,
+      fields: 'files(id, createdTime)',
+    });
+    expect(listed.data.files).toEqual([
+      { id: created.data.id, createdTime: given },
+      { id: byHand, createdTime: given },
+    ]);
+    const bad = drive.files.create(
+      { supportsAllDrives: true, requestBody: { name: 'x', parents: [FOLDER], createdTime: 'x' } },
+      uploadOpts(),
+    );
+    expect(await statusOf(bad)).toBe(400);
+  });
+
   it('accepts a streamed media body', async () => {
     const { Readable } = await import('node:stream');
     const created = await drive.files.create(

@@ -21,6 +21,8 @@ class MemoryStore implements UserStore {
   readonly files = new Map<string, RegisteredUser>();
   readonly puts: string[] = [];
   failWith: Error | null = null;
+  /** Names whose file is someone's unreadable work: never written. */
+  readonly unreadable = new Map<string, string>();
   /** Puts that have started but are held until released. */
   private held: (() => void)[] = [];
   hold = false;
@@ -29,6 +31,8 @@ class MemoryStore implements UserStore {
     this.puts.push(u.username);
     if (this.hold) await new Promise<void>((resolve) => this.held.push(resolve));
     if (this.failWith) throw this.failWith;
+    const why = this.unreadable.get(u.username);
+    if (why !== undefined) return { kind: 'left-alone', file: `${u.username}.json`, why };
     const had = this.files.get(u.username);
     this.files.set(u.username, u);
     return had ? 'already-there' : 'created';
@@ -69,6 +73,8 @@ function setup(concurrency = 4) {
     failing: (f, pending) => events.push(`failing ${f.status} ${pending}`),
     stillFailing: (f, pending) => events.push(`still ${f.status} ${pending}`),
     recovered: (pending) => events.push(`recovered ${pending}`),
+    replaced: (u) => events.push(`replaced ${u.username}`),
+    leftAlone: (u, { file, why }) => events.push(`left ${file} of ${u.username} alone: ${why}`),
   };
   const health = new DriveHealth();
   const delays: number[] = [];
@@ -145,6 +151,22 @@ describe('DriveOutbox', () => {
     await outbox.drained();
     expect(store.files.get('a')).toEqual(user('a', 2));
     expect(store.puts).toEqual(['a', 'a']);
+  });
+
+  it('gives up a write for good when an unreadable file holds the name, and says so once', async () => {
+    const { store, outbox, events, health, delays } = setup();
+    store.unreadable.set('mallory', 'not valid JSON');
+    outbox.start();
+    outbox.add(user('mallory'));
+    outbox.add(user('bob'));
+    await outbox.drained();
+    expect(outbox.pending).toBe(0);
+    expect(store.puts).toEqual(['mallory', 'bob']);
+    expect([...store.files.keys()]).toEqual(['bob']);
+    expect(events).toEqual(['left mallory.json of mallory alone: not valid JSON']);
+    // Not a failure: no backoff, no error shown in GET /.
+    expect(delays).toEqual([]);
+    expect(health.lastError).toBeNull();
   });
 
   it('forgets its queue when it stops, since the next leader rebuilds it from the log', async () => {

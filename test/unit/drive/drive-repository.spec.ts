@@ -17,6 +17,8 @@ const user = (username: string, n = 1): RegisteredUser => ({
   registered_at: '2026-11-26T10:00:00.000Z',
 });
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 async function collect(pages: AsyncGenerator<UserPage>): Promise<UserPage[]> {
   const out: UserPage[] = [];
   for await (const page of pages) out.push(page);
@@ -28,6 +30,7 @@ describe('DriveRepository', () => {
   let emulator: DriveEmulator;
   let account: ServiceAccount;
   let repo: DriveRepository;
+  let otherRepo: () => DriveRepository;
 
   beforeEach(async () => {
     emulator = await DriveEmulator.start({ maxPageSize: 100 });
@@ -39,10 +42,12 @@ describe('DriveRepository', () => {
       emulator.tokenUrl,
       new SystemClock(),
     );
-    repo = new DriveRepository(
-      { sharedDriveId: DRIVE, folderId: FOLDER, apiRootUrl: emulator.rootUrl },
-      tokens,
-    );
+    otherRepo = () =>
+      new DriveRepository(
+        { sharedDriveId: DRIVE, folderId: FOLDER, apiRootUrl: emulator.rootUrl },
+        tokens,
+      );
+    repo = otherRepo();
   });
 
   afterEach(() => emulator.close());
@@ -53,7 +58,7 @@ describe('DriveRepository', () => {
       emulator.putFile(FOLDER, `${u.username}.json`, userFileContent(u));
     }
     emulator.putFile(FOLDER, 'broken.json', '{nope');
-    emulator.putFile(FOLDER, 'readme.txt', 'hello', 'text/plain');
+    emulator.putFile(FOLDER, 'readme.txt', 'hello', { mimeType: 'text/plain' });
     const pages = await collect(repo.readAll());
     expect(pages.length).toBe(3);
     const users = pages.flatMap((p) => p.users);
@@ -93,6 +98,68 @@ describe('DriveRepository', () => {
     expect(emulator.filesIn(FOLDER).map((f) => JSON.parse(f.content) as unknown)).toEqual([
       user('bob', 2),
     ]);
+  });
+
+  it("reads the seed's two-field files as users: user_id from the file id, registered_at from createdTime", async () => {
+    const created = (i: number) => new Date(Date.UTC(2025, 0, 1, 0, i)).toISOString();
+    const ids = Array.from({ length: 120 }, (_, i) =>
+      emulator.putFile(
+        FOLDER,
+        `seed-${i}.json`,
+        JSON.stringify({ username: `seed-${i}`, addr: `10.0.0.${i}:7000`, note: 'extra' }),
+        { createdTime: created(i) },
+      ),
+    );
+    const first = (await collect(repo.readAll())).flatMap((p) => p.users);
+    expect(first).toHaveLength(120);
+    expect(first[5]).toMatchObject({
+      username: 'seed-5',
+      addr: '10.0.0.5:7000',
+      registered_at: created(5),
+    });
+    expect(Object.keys(first[5]).sort()).toEqual(['addr', 'registered_at', 'user_id', 'username']);
+    for (const u of first) expect(u.user_id).toMatch(UUID);
+    expect(new Set(first.map((u) => u.user_id)).size).toBe(120);
+    // Read again, by another repository (another node): the same ids, since the files are the same.
+    const again = (await collect(otherRepo().readAll())).flatMap((p) => p.users);
+    expect(again).toEqual(first);
+    // The id follows the file, not the name: a file made anew under the name is another user.
+    emulator.trashFile(ids[5]);
+    emulator.putFile(
+      FOLDER,
+      'seed-5.json',
+      JSON.stringify({ username: 'seed-5', addr: '1.2.3.4:5' }),
+    );
+    const remade = (await collect(repo.readAll())).flatMap((p) => p.users);
+    const seed5 = remade.find((u) => u.username === 'seed-5');
+    expect(seed5?.user_id).toMatch(UUID);
+    expect(seed5?.user_id).not.toBe(first[5].user_id);
+  });
+
+  it('leaves a file it cannot read untouched, byte for byte, and says why', async () => {
+    const damaged = '{"username": "mallory", "addr": "10.0.0.9:70'; // cut short by hand
+    const id = emulator.putFile(FOLDER, 'mallory.json', damaged);
+    const before = emulator.filesIn(FOLDER)[0];
+    emulator.clearLog();
+    expect(await repo.put(user('mallory'))).toEqual({
+      kind: 'left-alone',
+      file: 'mallory.json',
+      why: 'not valid JSON',
+    });
+    expect(emulator.filesIn(FOLDER)).toEqual([before]);
+    // Only reads reached the file API (the token grant is a POST of its own).
+    const writes = emulator.requests.filter((r) => r.method !== 'GET' && r.path !== '/token');
+    expect(writes).toEqual([]);
+    expect(emulator.filesIn(FOLDER)[0].id).toBe(id);
+  });
+
+  it("takes a file of the same user in the seed's shape as already there, and does not rewrite it", async () => {
+    const content = JSON.stringify({ username: 'sam', addr: '10.0.0.1:7000' });
+    emulator.putFile(FOLDER, 'sam.json', content, { createdTime: '2025-01-01T00:00:00.000Z' });
+    const [sam] = (await collect(repo.readAll())).flatMap((p) => p.users);
+    expect(await repo.put(sam)).toBe('already-there');
+    // Another user under the name (a different addr) is not this one: a readable file yields.
+    expect(await repo.put({ ...sam, addr: '10.0.0.2:7000' })).toBe('replaced');
   });
 
   it('makes no second file when a create succeeded but its answer was lost', async () => {

@@ -1,20 +1,27 @@
-import type { ClusterEvent, ClusterView, NodeView, OnlineView } from './api.js';
+/** @import { ClusterEvent, ClusterView, NodeView, OnlineView } from './api.js' */
 import { byId, fillList, fillTable, h } from './dom.js';
 import { age, clock, percent } from './format.js';
 
-export function renderSummary(cluster: ClusterView): void {
+/** @param {ClusterView} cluster */
+export function renderSummary(cluster) {
   byId('leader').textContent = cluster.leader ?? 'electing…';
   byId('term').textContent = String(cluster.term);
   byId('registered').textContent = String(cluster.registered_count);
   byId('online-count').textContent = String(cluster.online_count);
 }
 
-export function renderNodes(cluster: ClusterView): void {
+/** @param {ClusterView} cluster */
+export function renderNodes(cluster) {
   const rows = cluster.nodes.map((n) => nodeRow(n, n.node === cluster.leader));
   fillTable('nodes', rows, 'no nodes reported', 6);
 }
 
-function nodeRow(n: NodeView, isLeader: boolean): HTMLElement {
+/**
+ * @param {NodeView} n
+ * @param {boolean} isLeader
+ * @returns {HTMLElement}
+ */
+function nodeRow(n, isLeader) {
   const row = h(
     'tr',
     null,
@@ -40,13 +47,18 @@ function nodeRow(n: NodeView, isLeader: boolean): HTMLElement {
   return row;
 }
 
-function cpuCell(cpu: number | null): HTMLElement {
+/**
+ * @param {number | null} cpu
+ * @returns {HTMLElement}
+ */
+function cpuCell(cpu) {
   const fill = h('div', 'cpu-fill');
   fill.style.setProperty('width', `${Math.min(100, Math.max(0, cpu ?? 0))}%`);
   return h('div', 'cpu', h('div', 'cpu-bar', fill), percent(cpu));
 }
 
-export function renderClients(online: OnlineView): void {
+/** @param {OnlineView} online */
+export function renderClients(online) {
   const rows = online.online_clients.map((c) =>
     h(
       'tr',
@@ -62,7 +74,11 @@ export function renderClients(online: OnlineView): void {
   fillTable('clients', rows, 'nobody online', 3);
 }
 
-export function renderEvents(events: ClusterEvent[], servedBy: string): void {
+/**
+ * @param {ClusterEvent[]} events
+ * @param {string} servedBy
+ */
+export function renderEvents(events, servedBy) {
   const items = events.map((e) =>
     h(
       'li',
