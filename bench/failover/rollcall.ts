@@ -44,10 +44,10 @@ const CLIENTS_PER_TRIAL = 20;
 export type FailoverProbe = 'users' | 'discover';
 
 /**
- * Copies dist/ into the bench's temp dir (with node_modules linked beside it) so that a rebuild
- * of dist/ while the bench runs cannot change the code under test half-way.
+ * Copies dist/ into the bench's temp dir (with node_modules linked beside it, from `modulesFrom`)
+ * so that a rebuild of dist/ while the bench runs cannot change the code under test half-way.
  */
-export function snapshotBuild(repoRoot: string, into: string): string {
+export function snapshotBuild(repoRoot: string, into: string, modulesFrom = repoRoot): string {
   const dist = join(repoRoot, 'dist');
   if (!existsSync(join(dist, 'main.js'))) {
     throw new Error(`${join(dist, 'main.js')} is missing: run \`npm run build\` first`);
@@ -55,7 +55,7 @@ export function snapshotBuild(repoRoot: string, into: string): string {
   const app = join(into, 'app');
   mkdirSync(app, { recursive: true });
   cpSync(dist, join(app, 'dist'), { recursive: true });
-  symlinkSync(resolve(repoRoot, 'node_modules'), join(app, 'node_modules'), 'dir');
+  symlinkSync(resolve(modulesFrom, 'node_modules'), join(app, 'node_modules'), 'dir');
   return join(app, 'dist', 'main.js');
 }
 
