@@ -31,7 +31,7 @@ export function summary(r: ChaosResult): string {
       ` (${c.lostRegistrations.acked} acked x ${c.lostRegistrations.nodesVerified} nodes)`,
     ),
     line(
-      'heartbeating clients missing from /discover',
+      'acknowledged heartbeats missing from /discover',
       c.vanishedClients,
       ` (${c.vanishedClients.discovers} discovers; expectations by same leader ${c.vanishedClients.sameLeader}, by an earlier leader ${c.vanishedClients.laterLeader})`,
     ),
