@@ -43,7 +43,9 @@ const EXPIRY_JOB = 'presence-expiry';
  *
  * The map is kept in last-heartbeat order (a heartbeat moves its entry to the end), and the
  * timeout is the same for everyone, so the entries due to expire are always a prefix: an expiry
- * pass walks only those and stops at the first live one.
+ * pass walks only those and stops at the first live one. A follower's copy may fall out of that
+ * order (a delta can carry an older heartbeat, merged by a new leader); it is put back in order,
+ * once, before anything walks it.
  *
  * On the leader the map is the truth; on a follower it is a shadow of the leader's, fed by
  * presence sync, so that a new leader starts from it instead of from nobody.
@@ -62,8 +64,10 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private expiring = true;
   private readonly changed = new Map<string, OnlineClient>();
   private readonly gone = new Set<string>();
-  /** The newest lastSeen in the map: what an entry going to the end may not be older than. */
+  /** The newest lastSeen in the map: an entry going to the end older than this breaks the order. */
   private tailSeen = -Infinity;
+  /** False once an entry went to the end out of last-heartbeat order (see restoreOrder). */
+  private ordered = true;
   private readonly listeners: ((event: PresenceEvent) => void)[] = [];
   /** Clients this node has timed out since it started (on a follower, in its shadow copy). */
   expirations = 0;
@@ -112,6 +116,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
 
   /** Removes every client whose last heartbeat is at least the timeout old; returns how many. */
   expireDue(): number {
+    this.restoreOrder();
     if (!this.expiring) return 0;
     const now = this.clock.monotonicMs();
     let expired = 0;
@@ -210,6 +215,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     const before = new Map([...this.online.values()].map((c) => [c.username, c.addr]));
     this.online.clear();
     this.tailSeen = -Infinity;
+    this.ordered = true;
     // Listeners hear what changed, not the whole list again.
     const listeners = this.listeners.splice(0);
     try {
@@ -265,13 +271,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       this.online.set(username, entry);
       this.noteOnline(entry);
     }
-    // Expiry walks the map in last-heartbeat order; merged heartbeats land anywhere in it.
-    if (fresher > 0) {
-      const ordered = [...this.online.values()].sort((a, b) => a.lastSeen - b.lastSeen);
-      this.online.clear();
-      for (const c of ordered) this.online.set(c.username, c);
-      this.tailSeen = Math.max(this.tailSeen, ordered[ordered.length - 1].lastSeen);
-    }
+    // Merged heartbeats belong anywhere in last-heartbeat order, not at the end.
+    if (fresher > 0) this.ordered = false;
     return added;
   }
 
@@ -293,12 +294,25 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     for (const listener of this.listeners) listener(event);
   }
 
-  private touch(username: string, addr: string, seenAt: number): void {
+  /**
+   * Puts the map back in last-heartbeat order after entries went to its end out of order, so
+   * that expiry can stop at the first live entry and the newest are last.
+   */
+  private restoreOrder(): void {
+    if (this.ordered) return;
+    const sorted = [...this.online.values()].sort((a, b) => a.lastSeen - b.lastSeen);
+    this.online.clear();
+    for (const c of sorted) this.online.set(c.username, c);
+    this.tailSeen = sorted.length > 0 ? sorted[sorted.length - 1].lastSeen : -Infinity;
+    this.ordered = true;
+  }
+
+  private touch(username: string, addr: string, lastSeen: number): void {
     const entry = this.online.get(username);
-    // The map must stay in last-heartbeat order: an entry goes to the end, so it may not be
-    // older than the entry it follows. A synced age is rounded up to keep that true.
-    const lastSeen = Math.max(seenAt, this.tailSeen);
-    this.tailSeen = lastSeen;
+    // Its age is kept exact: rounding it up to keep the order would make a client that a delta
+    // carries late (a new leader's merge) look freshly heard, over and over.
+    if (lastSeen >= this.tailSeen) this.tailSeen = lastSeen;
+    else this.ordered = false;
     const moved = entry ?? { username, addr, lastSeen };
     if (!entry || entry.addr !== addr) this.emit({ kind: 'online', username, addr });
     if (entry) {
