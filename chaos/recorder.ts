@@ -59,6 +59,8 @@ export class Recorder {
   readonly processFaults: { node: number; start: number; end: number }[] = [];
   /** Things that are wrong but no invariant of their own: a 200 without its term, say. */
   readonly anomalies: string[] = [];
+  /** Workload calls that failed for good (the SDK's retry budget spent), and why. */
+  readonly failures: { op: 'register' | 'heartbeat' | 'discover'; at: number; why: string }[] = [];
   readonly ops = {
     register: { ok: 0, failed: 0 },
     heartbeat: { ok: 0, failed: 0 },
@@ -67,6 +69,11 @@ export class Recorder {
     health: { ok: 0, failed: 0 },
   };
   readonly startedAt = now();
+
+  failed(op: 'register' | 'heartbeat' | 'discover', err: unknown): void {
+    this.ops[op].failed++;
+    this.failures.push({ op, at: now(), why: (err as Error)?.message ?? String(err) });
+  }
 
   fault(kind: string, detail: string): void {
     this.faults.push({ kind, at: now(), detail });

@@ -46,6 +46,17 @@ export function summary(r: ChaosResult): string {
           ),
         ]
       : []),
+    ...(r.failures.length > 0
+      ? [
+          `calls that failed for good (first 10 of ${r.failures.length}; all in the JSON):`,
+          ...r.failures
+            .slice(0, 10)
+            .map(
+              (f) =>
+                `  - ${f.op} at ${f.at}: ${f.why}; faults started in the 6 s before: ${f.faultsBefore.join('; ') || 'none'}`,
+            ),
+        ]
+      : []),
     ...(r.incomplete.length > 0 ? ['INCOMPLETE:', ...r.incomplete.map((s) => `  - ${s}`)] : []),
     ...(c.anomalies.length > 0
       ? ['anomalies:', ...c.anomalies.slice(0, 25).map((s) => `  - ${s}`)]
