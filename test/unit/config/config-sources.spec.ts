@@ -41,22 +41,36 @@ describe('config sources', () => {
     throw new Error('no ConfigError');
   };
 
-  describe('the environment over config.toml', () => {
-    it('names the variable a bad value came from', () => {
-      expect(errorOf(() => load(SEED, { THIS_NODE: '127.0.0.1' }))).toBe(
-        'this_node (from env THIS_NODE): "127.0.0.1" is not host:port',
-      );
-      expect(errorOf(() => load(SEED, { PEERS: '127.0.0.1:8080, nope' }))).toBe(
-        'peers (from env PEERS)[1]: "nope" is not host:port',
-      );
-      expect(errorOf(() => load(SEED, { REQUIRE_CLIENT_TOKEN: 'yes' }))).toBe(
-        'require_client_token (from env REQUIRE_CLIENT_TOKEN): must be true or false, got the string "yes"',
-      );
-      expect(errorOf(() => load(SEED, { REGISTER_LIMIT: '-1' }))).toBe(
-        'register_limit (from env REGISTER_LIMIT): must be at least 0, got -1',
-      );
-    });
+  /**
+   * A bad value is named by the source it came from: a config.toml key overridden by the
+   * environment says which variable; an environment-only variable is its own name. API_PORT,
+   * LOG_FORMAT and HTTP_ADAPTER are quoted as given, LOG_LEVEL and RUST_LOG as read (lower case).
+   */
+  it.each<[NodeJS.ProcessEnv, string]>([
+    [{ THIS_NODE: '127.0.0.1' }, 'this_node (from env THIS_NODE): "127.0.0.1" is not host:port'],
+    [{ PEERS: '127.0.0.1:8080, nope' }, 'peers (from env PEERS)[1]: "nope" is not host:port'],
+    [
+      { REQUIRE_CLIENT_TOKEN: 'yes' },
+      'require_client_token (from env REQUIRE_CLIENT_TOKEN): must be true or false, got the string "yes"',
+    ],
+    [
+      { REGISTER_LIMIT: '-1' },
+      'register_limit (from env REGISTER_LIMIT): must be at least 0, got -1',
+    ],
+    [{ API_PORT: ' 0 ' }, 'API_PORT: " 0 " is not a port in 1-65535'],
+    [{ LOG_FORMAT: ' XML' }, 'LOG_FORMAT: " XML" is not one of text, json'],
+    [{ HTTP_ADAPTER: 'Koa ' }, 'HTTP_ADAPTER: "Koa " is not one of fastify, express'],
+    [{ LOG_LEVEL: ' LOUD ' }, 'LOG_LEVEL: "loud" is not one of error, warn, info, debug, trace'],
+    [
+      { LOG_LEVEL: 'loud', RUST_LOG: 'debug' },
+      'LOG_LEVEL: "loud" is not one of error, warn, info, debug, trace',
+    ],
+    [{ RUST_LOG: 'LOUD' }, 'RUST_LOG: "loud" names no level among error, warn, info, debug, trace'],
+  ])('with %j refuses to start: %s', (env, message) => {
+    expect(errorOf(() => load(SEED, env))).toBe(message);
+  });
 
+  describe('the environment over config.toml', () => {
     it('takes an empty variable as unset, and trims what it converts', () => {
       expect(load(SEED, { HEARTBEAT_INTERVAL_MS: '' }).heartbeatIntervalMs).toBe(1000);
       expect(load(SEED, { NET_TIMEOUT_MS: ' 250 ' }).netTimeoutMs).toBe(250);
@@ -146,31 +160,10 @@ describe('config sources', () => {
       );
     });
 
-    it('quotes API_PORT, LOG_FORMAT and HTTP_ADAPTER as given, LOG_LEVEL as read', () => {
-      expect(errorOf(() => load(SEED, { API_PORT: ' 0 ' }))).toBe(
-        'API_PORT: " 0 " is not a port in 1-65535',
-      );
-      expect(errorOf(() => load(SEED, { LOG_FORMAT: ' XML' }))).toBe(
-        'LOG_FORMAT: " XML" is not one of text, json',
-      );
-      expect(errorOf(() => load(SEED, { HTTP_ADAPTER: 'Koa ' }))).toBe(
-        'HTTP_ADAPTER: "Koa " is not one of fastify, express',
-      );
-      expect(errorOf(() => load(SEED, { LOG_LEVEL: ' LOUD ' }))).toBe(
-        'LOG_LEVEL: "loud" is not one of error, warn, info, debug, trace',
-      );
-    });
-
     it('reads RUST_LOG only when LOG_LEVEL is unset', () => {
       expect(load(SEED, { RUST_LOG: 'off' }).logLevel).toBe('error');
       expect(load(SEED, { RUST_LOG: 'hyper=warn,rollcall=debug' }).logLevel).toBe('warn');
       expect(load(SEED, { LOG_LEVEL: 'debug', RUST_LOG: 'loud' }).logLevel).toBe('debug');
-      expect(errorOf(() => load(SEED, { RUST_LOG: 'loud' }))).toBe(
-        'RUST_LOG: "loud" names no level among error, warn, info, debug, trace',
-      );
-      expect(errorOf(() => load(SEED, { LOG_LEVEL: 'loud', RUST_LOG: 'debug' }))).toBe(
-        'LOG_LEVEL: "loud" is not one of error, warn, info, debug, trace',
-      );
     });
 
     it('trims the text variables and takes blank ones as unset', () => {
