@@ -209,6 +209,12 @@ export class SimCluster {
     node.core?.setLoad(cpu);
   }
 
+  /** A node's sampler reports its machine's load and that minus its own process's share. */
+  setLoad(id: NodeId, load: { machine: number; background: number }): void {
+    // The core compares the only figure it takes: the machine's load.
+    this.setCpu(id, load.machine);
+  }
+
   crash(id: NodeId): void {
     const node = this.node(id);
     if (node.core === null) return;
