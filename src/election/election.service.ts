@@ -110,7 +110,8 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
       initial: { hardState: initial, entries: stored.entries, snapshot: stored.snapshot },
       now: this.clock.monotonicMs(),
     });
-    this.core.setLoad(this.cpu.sample());
+    // The core compares machine loads until it takes both figures.
+    this.core.setLoad(this.cpu.sample().machine);
     this.logger.log(
       `starting in term ${initial.term}${initial.votedFor ? `, voted for ${initial.votedFor}` : ''}`,
     );
@@ -131,7 +132,7 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
           ? '; peers must prove CLUSTER_SECRET and every frame is authenticated'
           : '; no CLUSTER_SECRET: any process listed in peers is trusted'),
     );
-    this.cpuTimer = setInterval(() => this.core.setLoad(this.cpu.sample()), c.cpuRefreshMs);
+    this.cpuTimer = setInterval(() => this.core.setLoad(this.cpu.sample().machine), c.cpuRefreshMs);
     this.flush();
     await this.pipeline;
     this.logger.log(
@@ -170,7 +171,7 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
       role: 'follower' as const,
       term: 0,
       leader: null,
-      cpu: this.cpu.sample(),
+      cpu: this.cpu.sample().machine,
       peers: c.peers
         .filter((p) => p !== c.thisNode)
         .sort()
