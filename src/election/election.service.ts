@@ -110,8 +110,7 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
       initial: { hardState: initial, entries: stored.entries, snapshot: stored.snapshot },
       now: this.clock.monotonicMs(),
     });
-    // The core compares machine loads until it takes both figures.
-    this.core.setLoad(this.cpu.sample().machine);
+    this.core.setLoad(this.cpu.sample());
     this.logger.log(
       `starting in term ${initial.term}${initial.votedFor ? `, voted for ${initial.votedFor}` : ''}`,
     );
@@ -132,7 +131,7 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
           ? '; peers must prove CLUSTER_SECRET and every frame is authenticated'
           : '; no CLUSTER_SECRET: any process listed in peers is trusted'),
     );
-    this.cpuTimer = setInterval(() => this.core.setLoad(this.cpu.sample().machine), c.cpuRefreshMs);
+    this.cpuTimer = setInterval(() => this.core.setLoad(this.cpu.sample()), c.cpuRefreshMs);
     this.flush();
     await this.pipeline;
     this.logger.log(

@@ -17,19 +17,27 @@ export interface NodeLoad {
  */
 export function loadRank(
   self: NodeId,
-  selfCpu: number,
+  selfLoad: NodeLoad,
   others: readonly NodeId[],
-  knownCpu: ReadonlyMap<NodeId, number>,
+  known: ReadonlyMap<NodeId, NodeLoad>,
 ): number {
   let rank = 0;
   for (const peer of others) {
-    const cpu = knownCpu.get(peer) ?? selfCpu;
-    if (cpu < selfCpu || (cpu === selfCpu && peer < self)) rank++;
+    if (isLessLoaded(peer, known.get(peer) ?? selfLoad, self, selfLoad)) rank++;
   }
   return rank;
 }
 
 /** Lowest load wins; equal loads go to the lower address. */
-export function isLessLoaded(a: NodeId, aCpu: number, b: NodeId, bCpu: number): boolean {
-  return aCpu < bCpu || (aCpu === bCpu && a < b);
+export function isLessLoaded(a: NodeId, aLoad: NodeLoad, b: NodeId, bLoad: NodeLoad): boolean {
+  return aLoad.background < bLoad.background || (aLoad.background === bLoad.background && a < b);
+}
+
+/** Whether `lighter` is less loaded than `heavier` by more than `hysteresisPct` points. */
+export function lighterBeyond(
+  lighter: NodeLoad,
+  heavier: NodeLoad,
+  hysteresisPct: number,
+): boolean {
+  return heavier.background - lighter.background > hysteresisPct;
 }
