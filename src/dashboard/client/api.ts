@@ -6,7 +6,9 @@ export interface NodeView {
   /** `unknown` for a peer this node cannot vouch for. */
   role: string;
   term: number | null;
+  /** The machine's load; `background` is that minus the node's rollcall process. */
   cpu: number | null;
+  background: number | null;
   last_contact_ms: number | null;
   reachable: boolean;
 }

@@ -26,7 +26,7 @@ function nodeRow(n: NodeView, isLeader: boolean): HTMLElement {
       n.reachable ? null : h('span', 'badge unreachable', 'unreachable'),
     ),
     h('td', 'num', n.term === null ? '—' : String(n.term)),
-    h('td', null, cpuCell(n.cpu)),
+    h('td', null, cpuCell(n.cpu, n.background)),
     h('td', 'num', age(n.last_contact_ms)),
     h('td', 'mono', n.api ?? '—'),
   );
@@ -40,10 +40,15 @@ function nodeRow(n: NodeView, isLeader: boolean): HTMLElement {
   return row;
 }
 
-function cpuCell(cpu: number | null): HTMLElement {
-  const fill = h('div', 'cpu-fill');
-  fill.style.setProperty('width', `${Math.min(100, Math.max(0, cpu ?? 0))}%`);
-  return h('div', 'cpu', h('div', 'cpu-bar', fill), percent(cpu));
+/** One bar for the machine: its background load solid, the node's own share lighter after it. */
+function cpuCell(cpu: number | null, background: number | null): HTMLElement {
+  const widthOf = (v: number | null) => `${Math.min(100, Math.max(0, v ?? 0))}%`;
+  const other = h('div', 'cpu-fill');
+  other.style.setProperty('width', widthOf(background));
+  const own = h('div', 'cpu-fill own');
+  own.style.setProperty('width', widthOf((cpu ?? 0) - (background ?? 0)));
+  const text = `${percent(cpu)} / ${percent(background)}`;
+  return h('div', 'cpu', h('div', 'cpu-bar', other, own), text);
 }
 
 export function renderClients(online: OnlineView): void {
