@@ -78,7 +78,7 @@ describe('ElectionService (the driver around the core)', () => {
       new LeadershipState(),
       rec,
       rec,
-      { sample: () => 10 },
+      { sample: () => ({ machine: 10, background: 8 }) },
       fatal,
       log,
     );
