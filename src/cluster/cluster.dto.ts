@@ -13,8 +13,20 @@ export class MemberDto {
   role!: string;
   @ApiProperty({ type: Number, nullable: true, description: 'Null where not vouched for.' })
   term!: number | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'CPU load 0-100 as last heard.' })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: "The machine's CPU load 0-100, as last heard; null if never.",
+  })
   cpu!: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description:
+      "The machine's load minus the node's own rollcall process, 0-100, as last heard: the " +
+      'figure elections and leadership transfers compare. Null if never.',
+  })
+  background!: number | null;
   @ApiProperty({ type: Number, nullable: true, description: '0 for this node; null if never.' })
   last_contact_ms!: number | null;
   @ApiProperty()

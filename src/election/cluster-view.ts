@@ -10,8 +10,10 @@ export interface MemberView {
   role: PeerRole;
   /** Null for a peer whose term this node cannot vouch for. */
   term: number | null;
-  /** CPU load 0-100 as last heard; null if never. */
+  /** The machine's CPU load 0-100 as last heard; null if never. */
   cpu: number | null;
+  /** That minus the node's own rollcall process, as last heard: what elections compare. */
+  background: number | null;
   /** Since anything (election message or keepalive) was last heard; 0 for this node. */
   last_contact_ms: number | null;
   reachable: boolean;
@@ -24,8 +26,8 @@ export interface ClusterView {
 }
 
 /** The part of the core's status the view needs. */
-export type StatusForView = Pick<Status, 'role' | 'term' | 'leader' | 'cpu'> & {
-  peers: Pick<PeerStatus, 'id' | 'cpu' | 'lastContact' | 'unreachableSince'>[];
+export type StatusForView = Pick<Status, 'role' | 'term' | 'leader' | 'cpu' | 'background'> & {
+  peers: Pick<PeerStatus, 'id' | 'cpu' | 'background' | 'lastContact' | 'unreachableSince'>[];
 };
 
 export interface PeerSignals {
@@ -51,6 +53,7 @@ export function buildClusterView(
     role: publicRole(s.role),
     term: s.term,
     cpu: s.cpu,
+    background: s.background,
     last_contact_ms: 0,
     reachable: true,
   };
@@ -74,6 +77,7 @@ export function buildClusterView(
       role: isLeader ? 'leader' : reachable && s.leader !== null ? 'follower' : 'unknown',
       term: vouched ? s.term : null,
       cpu: p.cpu,
+      background: p.background,
       last_contact_ms: ageMs,
       reachable,
     };

@@ -1,4 +1,5 @@
 import type { Entry, HardState, Snapshot } from './consensus/core-options';
+import type { NodeLoad } from './consensus/load-rank';
 import type { Envelope } from './transport/envelope';
 import type { TransportHandlers } from './transport/tcp-transport';
 
@@ -17,9 +18,9 @@ export interface VoteStore {
   save(state: HardState): void;
 }
 
-/** This node's CPU load, 0-100. CpuSampler in production. */
+/** This node's load over the time since the last sample (see NodeLoad). CpuSampler in production. */
 export interface LoadSampler {
-  sample(): number;
+  sample(): NodeLoad;
 }
 
 /** Stops the process: for failures after which going on could break safety. */

@@ -10,7 +10,7 @@ import { formatHost } from '../common/address';
 import { LeaseNotHeldError } from '../common/http/leadership-errors';
 import { CLOCK, type Clock } from '../common/clock';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
-import { buildClusterView, type ClusterView } from './cluster-view';
+import { buildClusterView, type ClusterView, type StatusForView } from './cluster-view';
 import { ElectionCore } from './consensus/election-core';
 import type { Role } from './consensus/core-output';
 import {
@@ -166,16 +166,7 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
     const c = this.config;
     const now = this.clock.monotonicMs();
     const self = { node: c.thisNode, api: c.apiUrl };
-    const status = this.core?.status(now) ?? {
-      role: 'follower' as const,
-      term: 0,
-      leader: null,
-      cpu: this.cpu.sample(),
-      peers: c.peers
-        .filter((p) => p !== c.thisNode)
-        .sort()
-        .map((id) => ({ id, cpu: null, lastContact: null, unreachableSince: null })),
-    };
+    const status = this.core?.status(now) ?? this.statusBeforeStart();
     return buildClusterView(
       status,
       self,
@@ -188,6 +179,29 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
       },
       now,
     );
+  }
+
+  /** What GET /cluster shows before the core exists: this node's load, and peers unheard. */
+  private statusBeforeStart(): StatusForView {
+    const c = this.config;
+    const load = this.cpu.sample();
+    return {
+      role: 'follower',
+      term: 0,
+      leader: null,
+      cpu: load.machine,
+      background: load.background,
+      peers: c.peers
+        .filter((p) => p !== c.thisNode)
+        .sort()
+        .map((id) => ({
+          id,
+          cpu: null,
+          background: null,
+          lastContact: null,
+          unreachableSince: null,
+        })),
+    };
   }
 
   /** Called with each heartbeat round trip to a follower while this node leads. */

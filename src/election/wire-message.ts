@@ -5,12 +5,16 @@ const isInt = (v: unknown): v is number =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const isPct = (v: unknown): v is number => isNum(v) && v >= 0 && v <= 100;
 
 function isLoads(v: unknown): v is Record<string, number> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const entries = Object.entries(v);
-  return entries.length <= 1000 && entries.every(([, cpu]) => isNum(cpu) && cpu >= 0 && cpu <= 100);
+  return entries.length <= 1000 && entries.every(([, cpu]) => isPct(cpu));
 }
+
+/** Background loads came with this version: a peer of the previous one leaves them out. */
+const isOptionalLoads = (v: unknown) => v === undefined || isLoads(v);
 
 /** The most entries one AppendEntries may carry on the wire (the leader sends at most 512). */
 export const MAX_WIRE_ENTRIES = 10_000;
@@ -48,6 +52,7 @@ const FIELDS: Record<Message['type'], (e: Envelope) => boolean> = {
   Heartbeat: (e) =>
     isNum(e.sentAt) &&
     isLoads(e.loads) &&
+    isOptionalLoads(e.backgrounds) &&
     isBool(e.countsForLease) &&
     isInt(e.prevLogIndex) &&
     isInt(e.prevLogTerm) &&
@@ -59,6 +64,7 @@ const FIELDS: Record<Message['type'], (e: Envelope) => boolean> = {
   InstallSnapshot: (e) =>
     isNum(e.sentAt) &&
     isLoads(e.loads) &&
+    isOptionalLoads(e.backgrounds) &&
     isBool(e.countsForLease) &&
     isInt(e.snapshotIndex) &&
     isInt(e.snapshotTerm) &&
@@ -76,6 +82,8 @@ export function toMessage(e: Envelope): Message | string {
     ? (FIELDS as Record<string, (e: Envelope) => boolean>)[e.type]
     : undefined;
   if (!check) return `unknown message type "${e.type.slice(0, 40)}"`;
-  if (!check(e)) return `malformed ${e.type} message`;
+  if (!check(e) || !(e.background === undefined || isPct(e.background))) {
+    return `malformed ${e.type} message`;
+  }
   return e as unknown as Message;
 }

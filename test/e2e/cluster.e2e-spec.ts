@@ -9,6 +9,7 @@ interface ClusterBody {
     role: string;
     term: number | null;
     cpu: number | null;
+    background: number | null;
     last_contact_ms: number | null;
     reachable: boolean;
   }[];
@@ -37,7 +38,8 @@ describe('GET /cluster across real processes', () => {
     });
 
   it('lists every node with one leader and the counts, on the leader and on a follower; a killed leader shows unreachable', async () => {
-    cluster = await new TestCluster({ size: 3 }).start();
+    // Each machine's load pinned at 60 (CPU_LOAD_FILE): every node's own process is taken off it.
+    cluster = await new TestCluster({ size: 3, loads: [60, 60, 60] }).start();
     const leader = await cluster.waitForLeader();
     const leaderId = cluster.ids[leader];
     expect(
@@ -57,7 +59,7 @@ describe('GET /cluster across real processes', () => {
         const settled =
           v.registered_count === 2 &&
           v.online_count === 1 &&
-          v.nodes.every((n) => n.reachable && n.api !== null && n.cpu !== null);
+          v.nodes.every((n) => n.reachable && n.api !== null && n.background !== null);
         return settled ? v : undefined;
       });
       expect(body.leader).toBe(leaderId);
@@ -70,9 +72,14 @@ describe('GET /cluster across real processes', () => {
         expect(n.api).toBe(cluster.url(j));
         if (j !== leader) expect(n.role).toBe('follower');
         expect(n.last_contact_ms).toBeGreaterThanOrEqual(0);
+        expect(n.cpu).toBe(60);
+        expect(n.background).toBeGreaterThanOrEqual(0);
+        expect(n.background).toBeLessThanOrEqual(60);
       }
       const own = body.nodes.find((n) => n.node === cluster.ids[i]);
       expect(own).toMatchObject({ last_contact_ms: 0, reachable: true, term: body.term });
+      // A live process spends some CPU in every sampling window: less than the machine's 60.
+      expect(own!.background).toBeLessThan(60);
       expect(body.nodes.find((n) => n.node === leaderId)?.term).toBe(body.term);
     }
 

@@ -120,4 +120,17 @@ describe('OpenAPI document', () => {
       if (ok) expect(spec.components.schemas[ok]).toBeDefined();
     }
   });
+
+  it("documents every field of GET /cluster's members, the machine and background loads too", async () => {
+    const spec = (await request(http).get('/docs-json').expect(200)).body as Spec;
+    const member = spec.components.schemas.MemberDto as { properties: Record<string, unknown> };
+    const sent = (await request(http).get('/cluster').expect(200)).body as {
+      nodes: Record<string, unknown>[];
+    };
+    expect(sent.nodes.length).toBeGreaterThan(0);
+    for (const node of sent.nodes) {
+      expect(Object.keys(node).sort()).toEqual(Object.keys(member.properties).sort());
+    }
+    expect(Object.keys(member.properties)).toEqual(expect.arrayContaining(['cpu', 'background']));
+  });
 });

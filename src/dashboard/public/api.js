@@ -6,7 +6,8 @@
  * @property {string | null} api
  * @property {string} role `unknown` for a peer this node cannot vouch for.
  * @property {number | null} term
- * @property {number | null} cpu
+ * @property {number | null} cpu The machine's load.
+ * @property {number | null} background The machine's load minus the node's rollcall process.
  * @property {number | null} last_contact_ms
  * @property {boolean} reachable
  *

@@ -33,7 +33,7 @@ function nodeRow(n, isLeader) {
       n.reachable ? null : h('span', 'badge unreachable', 'unreachable'),
     ),
     h('td', 'num', n.term === null ? '—' : String(n.term)),
-    h('td', null, cpuCell(n.cpu)),
+    h('td', null, cpuCell(n.cpu, n.background)),
     h('td', 'num', age(n.last_contact_ms)),
     h('td', 'mono', n.api ?? '—'),
   );
@@ -48,13 +48,20 @@ function nodeRow(n, isLeader) {
 }
 
 /**
+ * One bar for the machine: its background load solid, the node's own share lighter after it.
  * @param {number | null} cpu
+ * @param {number | null} background
  * @returns {HTMLElement}
  */
-function cpuCell(cpu) {
-  const fill = h('div', 'cpu-fill');
-  fill.style.setProperty('width', `${Math.min(100, Math.max(0, cpu ?? 0))}%`);
-  return h('div', 'cpu', h('div', 'cpu-bar', fill), percent(cpu));
+function cpuCell(cpu, background) {
+  /** @param {number | null} v */
+  const widthOf = (v) => `${Math.min(100, Math.max(0, v ?? 0))}%`;
+  const other = h('div', 'cpu-fill');
+  other.style.setProperty('width', widthOf(background));
+  const own = h('div', 'cpu-fill own');
+  own.style.setProperty('width', widthOf((cpu ?? 0) - (background ?? 0)));
+  const text = `${percent(cpu)} / ${percent(background)}`;
+  return h('div', 'cpu', h('div', 'cpu-bar', other, own), text);
 }
 
 /** @param {OnlineView} online */

@@ -41,8 +41,10 @@ export interface Ready {
 
 export interface PeerStatus {
   id: NodeId;
-  /** Last load heard from or about this peer, null if never. */
+  /** Last machine load heard from or about this peer, null if never. */
   cpu: number | null;
+  /** Last background load (machine minus its rollcall process) heard, null if never. */
+  background: number | null;
   /** Monotonic ms of the last message received from this peer. */
   lastContact: number | null;
   /** Set by peerUnreachable, cleared by the next message from the peer. */
@@ -63,7 +65,9 @@ export interface Status {
   leaseUntil: number | null;
   /** Leader only: the follower being handed leadership, null when not transferring. */
   transferTarget: NodeId | null;
+  /** This node's load as last set: the machine's, and that minus this process (compared). */
   cpu: number;
+  background: number;
   /** Every other member, in address order. */
   peers: PeerStatus[];
   /** Log position: first and last index held, commit and applied (handed out in Ready). */

@@ -6,7 +6,7 @@ import {
 } from './core-options';
 import type { Ready, Role, RoleChange, Status } from './core-output';
 import { LeasePromises, type RevokedHeartbeats } from './lease-promises';
-import { isLessLoaded, loadRank } from './load-rank';
+import { isLessLoaded, lighterBeyond, loadRank, type NodeLoad } from './load-rank';
 import type {
   Heartbeat,
   HeartbeatResponse,
@@ -24,7 +24,7 @@ import { RaftLog } from './raft-log';
 import { Reason, type TransferReason } from './reasons';
 
 /** Distributes Omit over the union so each outgoing message keeps its own fields. */
-type Outgoing<M> = M extends Message ? Omit<M, 'from' | 'cpu'> : never;
+type Outgoing<M> = M extends Message ? Omit<M, 'from' | 'cpu' | 'background'> : never;
 
 interface PreVoteRound {
   /** Answers by member, self included: true = granted. */
@@ -104,9 +104,9 @@ export class ElectionCore {
   private votedFor: NodeId | null;
   private role: Role = 'follower';
   private leader: NodeId | null = null;
-  private cpu = 0;
+  private load: NodeLoad = { machine: 0, background: 0 };
 
-  private readonly peerCpu = new Map<NodeId, number>();
+  private readonly peerLoad = new Map<NodeId, NodeLoad>();
   private readonly lastContact = new Map<NodeId, number>();
   private readonly unreachableSince = new Map<NodeId, number>();
 
@@ -161,8 +161,9 @@ export class ElectionCore {
     this.emit(Reason.startup);
   }
 
-  setLoad(cpuPct: number): void {
-    this.cpu = cpuPct;
+  /** This node's load as last sampled; only its `background` is ever compared (see NodeLoad). */
+  setLoad(load: NodeLoad): void {
+    this.load = { ...load };
   }
 
   tick(now: number): void {
@@ -189,7 +190,7 @@ export class ElectionCore {
 
   step(msg: Message, now: number): void {
     if (msg.to !== this.id || msg.from === this.id || !this.members.has(msg.from)) return;
-    this.peerCpu.set(msg.from, msg.cpu);
+    this.peerLoad.set(msg.from, { machine: msg.cpu, background: msg.background ?? msg.cpu });
     this.lastContact.set(msg.from, now);
     this.unreachableSince.delete(msg.from);
     if (msg.type === 'Heartbeat' || msg.type === 'InstallSnapshot') this.learnLoads(msg);
@@ -332,10 +333,12 @@ export class ElectionCore {
       leaseValid: this.leaseValid(now),
       leaseUntil,
       transferTarget: leadership?.transfer?.target ?? null,
-      cpu: this.cpu,
+      cpu: this.load.machine,
+      background: this.load.background,
       peers: this.others.map((id) => ({
         id,
-        cpu: this.peerCpu.get(id) ?? null,
+        cpu: this.peerLoad.get(id)?.machine ?? null,
+        background: this.peerLoad.get(id)?.background ?? null,
         lastContact: this.lastContact.get(id) ?? null,
         unreachableSince: this.unreachableSince.get(id) ?? null,
         matchIndex: leadership?.matchIndex.get(id) ?? null,
@@ -417,11 +420,11 @@ export class ElectionCore {
    * we know of is lighter than us, we are the one it will wait for: campaign soon.
    */
   private expectDeferenceFrom(peer: NodeId, now: number): void {
-    const theirs = this.peerCpu.get(peer);
+    const theirs = this.peerLoad.get(peer);
     if (this.role !== 'follower' || theirs === undefined) return;
-    if (theirs - this.cpu <= this.cpuHysteresisPct) return;
-    for (const [other, cpu] of this.peerCpu) {
-      if (isLessLoaded(other, cpu, this.id, this.cpu)) return;
+    if (!lighterBeyond(this.load, theirs, this.cpuHysteresisPct)) return;
+    for (const [other, load] of this.peerLoad) {
+      if (isLessLoaded(other, load, this.id, this.load)) return;
     }
     this.timerAt = Math.min(this.timerAt, now + this.rankedRetryDelay());
   }
@@ -462,17 +465,15 @@ export class ElectionCore {
 
   /** The least loaded peer that granted us, if it is lighter than us by more than the hysteresis. */
   private lessLoadedGranter(round: PreVoteRound): NodeId | null {
-    let best: NodeId | null = null;
-    let bestCpu = Infinity;
+    let best: { id: NodeId; load: NodeLoad } | null = null;
     for (const [peer, granted] of round.answers) {
-      const cpu = this.peerCpu.get(peer);
-      if (!granted || peer === this.id || cpu === undefined) continue;
-      if (best === null || isLessLoaded(peer, cpu, best, bestCpu)) {
-        best = peer;
-        bestCpu = cpu;
-      }
+      const load = this.peerLoad.get(peer);
+      if (!granted || peer === this.id || load === undefined) continue;
+      if (best === null || isLessLoaded(peer, load, best.id, best.load)) best = { id: peer, load };
     }
-    return best !== null && this.cpu - bestCpu > this.cpuHysteresisPct ? best : null;
+    return best !== null && lighterBeyond(best.load, this.load, this.cpuHysteresisPct)
+      ? best.id
+      : null;
   }
 
   private countAnswers(round: PreVoteRound): { granted: number; refused: number } {
@@ -651,9 +652,11 @@ export class ElectionCore {
   }
 
   private learnLoads(msg: Heartbeat | InstallSnapshot): void {
-    for (const [peer, cpu] of Object.entries(msg.loads)) {
+    for (const [peer, machine] of Object.entries(msg.loads)) {
       if (peer !== this.id && peer !== msg.from && this.members.has(peer)) {
-        this.peerCpu.set(peer, cpu);
+        // A previous-version leader relays machine loads only: they stand for the background.
+        const background = msg.backgrounds?.[peer] ?? machine;
+        this.peerLoad.set(peer, { machine, background });
       }
     }
   }
@@ -738,7 +741,12 @@ export class ElectionCore {
    * falls back when the follower refuses. `onlyWithEntries`: skip followers with nothing new.
    */
   private sendAppend(to: NodeId, sentAt: number, l: Leadership, onlyWithEntries: boolean): void {
-    const loads = Object.fromEntries(this.peerCpu);
+    const loads: Record<NodeId, number> = {};
+    const backgrounds: Record<NodeId, number> = {};
+    for (const [peer, load] of this.peerLoad) {
+      loads[peer] = load.machine;
+      backgrounds[peer] = load.background;
+    }
     const countsForLease = l.transfer === null;
     const next = l.nextIndex.get(to)!;
     if (next < this.log.firstIndex()) {
@@ -749,6 +757,7 @@ export class ElectionCore {
         term: this.term,
         sentAt,
         loads,
+        backgrounds,
         countsForLease,
         snapshotIndex: snap.index,
         snapshotTerm: snap.term,
@@ -767,6 +776,7 @@ export class ElectionCore {
       term: this.term,
       sentAt,
       loads,
+      backgrounds,
       countsForLease,
       prevLogIndex,
       prevLogTerm: this.log.termAt(prevLogIndex)!,
@@ -838,25 +848,21 @@ export class ElectionCore {
 
   /** The least loaded follower that is up to date and was heard from recently. */
   private bestTransferTarget(now: number, l: Leadership): NodeId | null {
-    let best: NodeId | null = null;
-    let bestCpu = Infinity;
+    let best: { id: NodeId; load: NodeLoad } | null = null;
     for (const peer of this.others) {
-      const cpu = this.peerCpu.get(peer);
+      const load = this.peerLoad.get(peer);
       const heard = this.lastContact.get(peer);
-      if (cpu === undefined || heard === undefined) continue;
+      if (load === undefined || heard === undefined) continue;
       if (now - heard >= this.electionTimeoutMinMs) continue;
       if (l.matchIndex.get(peer) !== this.log.lastIndex()) continue;
-      if (best === null || isLessLoaded(peer, cpu, best, bestCpu)) {
-        best = peer;
-        bestCpu = cpu;
-      }
+      if (best === null || isLessLoaded(peer, load, best.id, best.load)) best = { id: peer, load };
     }
-    return best;
+    return best?.id ?? null;
   }
 
   private worthMovingTo(target: NodeId): boolean {
-    const cpu = this.peerCpu.get(target);
-    return cpu !== undefined && this.cpu - cpu > this.cpuHysteresisPct;
+    const load = this.peerLoad.get(target);
+    return load !== undefined && lighterBeyond(load, this.load, this.cpuHysteresisPct);
   }
 
   private startTransfer(now: number, l: Leadership, target: NodeId, reason: TransferReason): void {
@@ -895,17 +901,18 @@ export class ElectionCore {
   /** The least loaded member times out first; equal loads still get random spacing. */
   private electionTimeout(): number {
     const slot = (this.electionTimeoutMaxMs - this.electionTimeoutMinMs) / this.members.size;
-    const rank = loadRank(this.id, this.cpu, this.others, this.peerCpu);
+    const rank = loadRank(this.id, this.load, this.others, this.peerLoad);
     return this.electionTimeoutMinMs + rank * slot + this.random() * slot;
   }
 
   private rankedRetryDelay(): number {
-    const rank = loadRank(this.id, this.cpu, this.others, this.peerCpu);
+    const rank = loadRank(this.id, this.load, this.others, this.peerLoad);
     return (rank + this.random()) * this.electionRetryMs;
   }
 
   private send(msg: Outgoing<Message>): void {
-    this.outbox.push({ ...msg, from: this.id, cpu: this.cpu });
+    const { machine, background } = this.load;
+    this.outbox.push({ ...msg, from: this.id, cpu: machine, background });
   }
 
   private emit(reason: string): void {

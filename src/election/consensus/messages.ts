@@ -6,8 +6,13 @@ interface Envelope {
   from: NodeId;
   to: NodeId;
   term: number;
-  /** The sender's own CPU load, 0..100. */
+  /** The sender's machine's CPU load, 0..100. */
   cpu: number;
+  /**
+   * The sender's background load, 0..100: `cpu` minus its own process's share (see NodeLoad).
+   * A peer of the previous version leaves it out; its `cpu` then stands for it.
+   */
+  background?: number;
 }
 
 /** Asks whether the sender could win; `term` is the sender's term + 1, which it has not adopted. */
@@ -68,6 +73,8 @@ export interface Heartbeat extends Envelope {
   sentAt: number;
   /** The loads the leader knows of the other peers, so followers rank themselves on fresh data. */
   loads: Record<NodeId, number>;
+  /** Their background loads, beside `loads` (machine); absent from a previous-version leader. */
+  backgrounds?: Record<NodeId, number>;
   /**
    * False while the leader hands over: it will never count this heartbeat toward a lease, so
    * acknowledging it binds the follower to nothing.
@@ -98,6 +105,7 @@ export interface InstallSnapshot extends Envelope {
   type: 'InstallSnapshot';
   sentAt: number;
   loads: Record<NodeId, number>;
+  backgrounds?: Record<NodeId, number>;
   countsForLease: boolean;
   snapshotIndex: number;
   snapshotTerm: number;

@@ -82,7 +82,7 @@ describe('ElectionService (the driver around the core)', () => {
       leadership,
       rec,
       rec,
-      { sample: () => 10 },
+      { sample: () => ({ machine: 10, background: 8 }) },
       fatal,
       log,
     );

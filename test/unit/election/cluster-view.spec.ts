@@ -16,6 +16,7 @@ const signals = (over: Partial<PeerSignals> = {}): PeerSignals => ({
 const peer = (id: string, over: object = {}) => ({
   id,
   cpu: 20,
+  background: 15,
   lastContact: 980,
   unreachableSince: null,
   ...over,
@@ -27,6 +28,7 @@ describe('buildClusterView', () => {
     term: 4,
     leader: A,
     cpu: 10,
+    background: 3,
     peers,
   });
 
@@ -42,6 +44,7 @@ describe('buildClusterView', () => {
           role: 'leader',
           term: 4,
           cpu: 20,
+          background: 15,
           last_contact_ms: 10,
           reachable: true,
         },
@@ -51,6 +54,7 @@ describe('buildClusterView', () => {
           role: 'follower',
           term: 4,
           cpu: 10,
+          background: 3,
           last_contact_ms: 0,
           reachable: true,
         },
@@ -61,6 +65,7 @@ describe('buildClusterView', () => {
           role: 'follower',
           term: null,
           cpu: 20,
+          background: 15,
           last_contact_ms: 10,
           reachable: true,
         },
@@ -94,7 +99,7 @@ describe('buildClusterView', () => {
     );
     expect(silent.nodes.map((n) => n.reachable)).toEqual([false, true, false]);
     const never = buildClusterView(
-      status([peer(A), peer(C, { lastContact: null, cpu: null })]),
+      status([peer(A), peer(C, { lastContact: null, cpu: null, background: null })]),
       self,
       signals({ heardAt: (p) => (p === C ? null : 990), api: (p) => (p === C ? null : 'x') }),
       1000,
@@ -105,6 +110,7 @@ describe('buildClusterView', () => {
       role: 'unknown',
       term: null,
       cpu: null,
+      background: null,
       last_contact_ms: null,
       reachable: false,
     });

@@ -90,7 +90,7 @@ describe('ElectionCore', () => {
   describe('election timer', () => {
     function timerAfterHeartbeat(ownCpu: number): number {
       const core = makeCore();
-      core.setLoad(ownCpu);
+      core.setLoad({ machine: ownCpu, background: ownCpu });
       core.step(heartbeat(B, 1, 0, { loads: { [C]: 60 } }), 0);
       return core.nextDeadline();
     }
@@ -158,7 +158,7 @@ describe('ElectionCore', () => {
 
     it('steps aside once for a lighter peer that granted it, then campaigns anyway', () => {
       const core = makeCore();
-      core.setLoad(80);
+      core.setLoad({ machine: 80, background: 80 });
       let now = tickUntil(core, () => core.status(0).role === 'pre-candidate', MAX);
       core.ready();
       core.step(msg('PreVoteResponse', { from: B, to: A, term: 1, granted: true, cpu: 20 }), now);
@@ -364,7 +364,7 @@ describe('ElectionCore', () => {
 
   it('forgets an unreachable leader and campaigns within its ranked retry delay', () => {
     const core = makeCore();
-    core.setLoad(10);
+    core.setLoad({ machine: 10, background: 10 });
     core.step(heartbeat(B, 1, 0, { loads: { [C]: 60 } }), 0);
     core.ready();
     core.peerUnreachable(C, 100);

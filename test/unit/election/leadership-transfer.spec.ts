@@ -58,6 +58,29 @@ describe('leadership transfer for load', () => {
     expect(reasonsOf(cluster, leader).filter((r) => r.startsWith('transfer'))).toEqual([]);
   });
 
+  it('compares background loads: the work of leading is no reason to move', () => {
+    const { cluster, leader, term } = ledBy(3, 0, [50, 50, 50]);
+    const [, second, third] = cluster.ids;
+    // The leader's machine is the busiest, but only by its own process's work.
+    cluster.setLoad(leader, { machine: 90, background: 30 });
+    cluster.setLoad(second, { machine: 35, background: 33 });
+    cluster.setLoad(third, { machine: 40, background: 38 });
+    cluster.runFor(3 * TERM_MS + MIN);
+    expect(cluster.agreedLeader()).toBe(leader);
+    expect(cluster.maxTerm()).toBe(term);
+  });
+
+  it('moves to a follower whose background is lighter, even on a busier machine', () => {
+    const { cluster, leader } = ledBy(3, 0, [50, 50, 50]);
+    const [, second, third] = cluster.ids;
+    cluster.setLoad(leader, { machine: 50, background: 45 });
+    cluster.setLoad(second, { machine: 70, background: 20 });
+    cluster.setLoad(third, { machine: 30, background: 28 });
+    cluster.runFor(TERM_MS + MIN);
+    expect(cluster.agreedLeader()).toBe(second);
+    expect(reasonsOf(cluster, leader)).toContain(`transfer to ${second} for load`);
+  });
+
   it('breaks a tie between the least loaded followers in favour of the lower address', () => {
     const { cluster } = ledBy(3, 2, [20, 20, 80]);
     cluster.runFor(TERM_MS + MIN);

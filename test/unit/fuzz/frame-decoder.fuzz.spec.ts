@@ -164,6 +164,11 @@ describe('election port input, fuzzed', () => {
           fc.constantFrom(A, B, C, 'x'),
           fc.oneof(fc.integer({ min: 0, max: 100 }), small),
         ),
+        backgrounds: fc.dictionary(
+          fc.constantFrom(A, B, C, 'x'),
+          fc.oneof(fc.integer({ min: 0, max: 100 }), small),
+        ),
+        background: fc.oneof(fc.integer({ min: 0, max: 100 }), small),
         countsForLease: fc.boolean(),
         prevLogIndex: small,
         prevLogTerm: small,

@@ -53,6 +53,19 @@ describe('wire messages', () => {
     { type: 'HeartbeatResponse', sentAt: 1.5, lastLogIndex: 0, success: true, matchIndex: 0 },
     { type: 'HeartbeatResponse', sentAt: 1.5, lastLogIndex: 9, success: false, matchIndex: 3 },
     { type: 'TimeoutNow', leaseRevokedAt: 99 },
+    { type: 'PreVote', lastLogIndex: 0, lastLogTerm: 0, background: 7.5 },
+    {
+      type: 'Heartbeat',
+      sentAt: 1.5,
+      loads: { '127.0.0.1:8082': 40 },
+      backgrounds: { '127.0.0.1:8082': 25 },
+      countsForLease: true,
+      prevLogIndex: 0,
+      prevLogTerm: 0,
+      entries: [],
+      leaderCommit: 0,
+      background: 0,
+    },
   ])('accepts a well-formed $type', (fields) => {
     const env = checkEnvelope({ ...base, ...fields });
     expect(typeof env).toBe('object');
@@ -154,6 +167,17 @@ describe('wire messages', () => {
     ],
     [{ ...base, type: 'TimeoutNow' }, 'malformed TimeoutNow message'],
     [{ ...append, loads: { a: 500 } }, 'malformed Heartbeat message'],
+    [{ ...append, backgrounds: { a: -1 } }, 'malformed Heartbeat message'],
+    [{ ...append, backgrounds: [40] }, 'malformed Heartbeat message'],
+    [{ ...snapshot, backgrounds: null }, 'malformed InstallSnapshot message'],
+    [
+      { ...base, type: 'TimeoutNow', leaseRevokedAt: 1, background: 101 },
+      'malformed TimeoutNow message',
+    ],
+    [
+      { ...base, type: 'TimeoutNow', leaseRevokedAt: 1, background: '5' },
+      'malformed TimeoutNow message',
+    ],
     [{ ...base, type: 'AppendEverything' }, 'unknown message type "AppendEverything"'],
     [{ ...base, type: '__proto__' }, 'unknown message type "__proto__"'],
   ])('refuses %j', (frame, why) => {

@@ -4,6 +4,7 @@ import {
   type HardState,
   type Message,
   type NodeId,
+  type NodeLoad,
   type Ready,
   type RoleChange,
   type Snapshot,
@@ -20,7 +21,7 @@ export interface ClusterOptions {
   size: number;
   seed: number;
   timing?: Partial<Timing>;
-  /** Per node, in address order; default 50 each. */
+  /** Per node, in address order, machine and background alike; default 50 each. */
   cpu?: number[];
   network?: Partial<NetworkConditions>;
   /** Record every role change and message handled (for debugging one seed). */
@@ -63,7 +64,7 @@ class SimNode {
 
   constructor(
     readonly id: NodeId,
-    public cpu: number,
+    public load: NodeLoad,
     seed: number,
   ) {
     this.random = new Prng(seed).next;
@@ -111,7 +112,8 @@ export class SimCluster {
     this.network = new SimNetwork(this.ids, new Prng(this.rng.fork()));
     this.network.conditions = { ...this.network.conditions, ...opts.network };
     this.ids.forEach((id, i) => {
-      this.nodes.set(id, new SimNode(id, opts.cpu?.[i] ?? 50, this.rng.fork()));
+      const cpu = opts.cpu?.[i] ?? 50;
+      this.nodes.set(id, new SimNode(id, { machine: cpu, background: cpu }, this.rng.fork()));
     });
     for (const id of this.ids) this.start(id);
   }
@@ -203,10 +205,16 @@ export class SimCluster {
     return Math.max(...this.ids.map((id) => this.status(id)?.term ?? 0));
   }
 
+  /** A load its own process has no part in: machine and background alike. */
   setCpu(id: NodeId, cpu: number): void {
+    this.setLoad(id, { machine: cpu, background: cpu });
+  }
+
+  /** A node's sampler reports its machine's load and that minus its own process's share. */
+  setLoad(id: NodeId, load: NodeLoad): void {
     const node = this.node(id);
-    node.cpu = cpu;
-    node.core?.setLoad(cpu);
+    node.load = { ...load };
+    node.core?.setLoad(node.load);
   }
 
   crash(id: NodeId): void {
@@ -298,7 +306,7 @@ export class SimCluster {
       },
       now: this.now,
     });
-    node.core.setLoad(node.cpu);
+    node.core.setLoad(node.load);
     // The state machine is rebuilt from the snapshot; the core hands out the rest to apply.
     node.applied = node.disk.snapshot === null ? [] : [...(node.disk.snapshot.data as string[])];
     this.afterEvent(node, false);
