@@ -65,22 +65,49 @@ describe('TcpTransport on loopback', () => {
     expect(gotB[0]).toEqual({ ...msg(addrA, addrB, 1), api: `http://api-of-${addrA}` });
   });
 
+  /**
+   * Sends `bytes` to B on a connection of its own and waits until B closes it. Returns B's
+   * warnings about that connection: the transport must have refused it for what it sent, at
+   * once, not dropped it later as a silent link (which would close it all the same).
+   */
+  const refusedBy = async (bytes: Buffer): Promise<{ warnings: string[]; rejected: number }> => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const [host, port] = addrB.split(':');
+      const local = await new Promise<string>((resolve) => {
+        const s = connect({ host, port: Number(port) }, () => s.write(bytes));
+        s.on('error', () => undefined);
+        s.once('connect', () => {
+          const from = `${s.localAddress}:${s.localPort}`;
+          s.once('close', () => resolve(from));
+        });
+      });
+      const warnings = warn.mock.calls
+        .map(([line]) => String(line))
+        .filter((line) => line.includes(`election connection from ${local}`));
+      return { warnings, rejected: b.stats.rejected };
+    } finally {
+      warn.mockRestore();
+    }
+  };
+
   it.each([
-    ['garbage bytes', Buffer.from('GET / HTTP/1.1\r\n\r\n')],
-    ['an oversized frame', Buffer.from([0x7f, 0xff, 0xff, 0xff, 1])],
-    ['a frame from a stranger', encodeFrame({ ...msg('10.9.9.9:1', 'x', 1), api: 'x' })],
+    ['garbage bytes', () => Buffer.from('GET / HTTP/1.1\r\n\r\n'), /over the 1 MiB limit/],
+    ['an oversized frame', () => Buffer.from([0x7f, 0xff, 0xff, 0xff, 1]), /over the 1 MiB limit/],
+    [
+      'a frame from a stranger',
+      () => encodeFrame({ ...msg('10.9.9.9:1', addrB, 1), api: 'x' }),
+      /sender 10\.9\.9\.9:1 is not a peer/,
+    ],
     [
       'a frame without a term',
-      encodeFrame({ type: 'Heartbeat', from: 'x', to: 'y', cpu: 1, api: 'z' }),
+      () => encodeFrame({ type: 'Heartbeat', from: addrA, to: addrB, cpu: 1, api: 'z' }),
+      /bad term/,
     ],
-  ])('closes a connection that sends %s, and only that one', async (_what, bytes) => {
-    const [host, port] = addrB.split(':');
-    const closed = await new Promise<boolean>((resolve) => {
-      const s = connect({ host, port: Number(port) }, () => s.write(bytes));
-      s.on('error', () => undefined);
-      s.on('close', () => resolve(true));
-    });
-    expect(closed).toBe(true);
+  ])('closes a connection that sends %s, and only that one', async (_what, bytes, reason) => {
+    const { warnings, rejected } = await refusedBy(bytes());
+    expect(warnings).toEqual([expect.stringMatching(reason)]);
+    expect(rejected).toBe(1);
     expect(gotB).toEqual([]);
     a.send(msg(addrA, addrB, 42));
     await waitFor('the real peer still gets through', () => gotB.some((m) => m.term === 42));
@@ -112,7 +139,6 @@ describe('TcpTransport on loopback', () => {
   });
 
   it('closes a connection whose fragments come out of order', async () => {
-    const [host, port] = addrB.split(':');
     const frag = (part: number) =>
       encodeFrame({
         type: 'Fragment',
@@ -126,14 +152,9 @@ describe('TcpTransport on loopback', () => {
         parts: 3,
         chunk: 'eA==',
       });
-    const closed = await new Promise<boolean>((resolve) => {
-      const s = connect({ host, port: Number(port) }, () =>
-        s.write(Buffer.concat([frag(0), frag(2)])),
-      );
-      s.on('error', () => undefined);
-      s.on('close', () => resolve(true));
-    });
-    expect(closed).toBe(true);
+    const { warnings, rejected } = await refusedBy(Buffer.concat([frag(0), frag(2)]));
+    expect(warnings).toEqual([expect.stringMatching(/fragment out of order/)]);
+    expect(rejected).toBe(1);
     expect(gotB).toEqual([]);
   });
 
