@@ -241,7 +241,9 @@ describe('TcpTransport limits', () => {
       api: 'http://x',
       netTimeoutMs: 200,
       retryMs: 1000,
-      keepaliveMs: 1000,
+      // The test's connections send nothing: a silence limit (3 x this) must not close them
+      // while a test is still opening the rest, however slow the machine.
+      keepaliveMs: 60_000,
       random: () => 0.5,
     });
     await t.start({ message: () => undefined, unreachable: () => undefined });
@@ -278,6 +280,33 @@ describe('TcpTransport limits', () => {
     await waitFor('room for one more', () => t.inboundCount === 5);
     expect(t.stats.rejected).toBe(1);
   });
+
+  it('holds at most 64 inbound connections in all, and logs each one refused past that', async () => {
+    // Four (the per-address limit) from each of 16 addresses fill the port.
+    const hosts = Array.from({ length: 16 }, (_, i) => `127.0.1.${i + 1}`);
+    const kept = (
+      await Promise.all(hosts.map((host) => Promise.all([1, 2, 3, 4].map(() => dial(host)))))
+    ).flat();
+    await waitFor('64 accepted', () => t.inboundCount === 64);
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const over = await dial('127.0.2.1');
+      let closed = false;
+      void over.closed.then(() => (closed = true));
+      await waitFor('the node to close the 65th connection', () => closed);
+      expect(t.inboundCount).toBe(64);
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringMatching(/refusing election connection from 127\.0\.2\.1:\d+: .*64/),
+      );
+    } finally {
+      warn.mockRestore();
+    }
+    // One gone makes room for that address again.
+    kept[0].socket.destroy();
+    await waitFor('one gone', () => t.inboundCount === 63);
+    await dial('127.0.2.1');
+    await waitFor('the newcomer accepted', () => t.inboundCount === 64);
+  }, 20_000);
 
   it('closes a connection that trickles a frame too slowly to ever finish it', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
