@@ -28,13 +28,16 @@ export function limitConnections(server: Server, limits: ConnectionLimits): void
   server.headersTimeout = limits.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   server.requestTimeout = limits.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   server.keepAliveTimeout = limits.idleTimeoutMs;
+  // Node re-arms a kept-alive connection's timeout with this one at each new request; left at
+  // 0 (both platforms' default), a sender stalled in its second request is never idle-cut.
+  server.timeout = limits.idleTimeoutMs;
   const perAddress = new ConnectionsPerAddress(limits.maxPerAddress);
   server.on('connection', (socket: Socket) => {
     if (!perAddress.admit(socket)) {
       socket.destroy();
       return;
     }
-    // On the socket itself: Fastify sets the server-wide timeout when it starts listening.
+    // Closed outright, whatever the platform does with a request's 'timeout' event.
     socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
   });
 }
