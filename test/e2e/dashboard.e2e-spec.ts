@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { describeNeeding } from '../support/ci';
 import { TestCluster } from '../support/cluster';
 import { waitFor } from '../support/poll';
 
@@ -9,9 +10,10 @@ const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 
 // Developers without Debian's Chromium may skip this; CI may not (.ci/run installs it), so
 // there a missing browser fails the launch instead of passing silently.
-const canRun = existsSync(CHROMIUM) || Boolean(process.env.CI);
-const describeInBrowser = canRun ? describe : describe.skip;
-const skipped = canRun ? '' : ` (skipped: ${CHROMIUM} is missing; apt-get install -y chromium)`;
+const describeInBrowser = describeNeeding(
+  existsSync(CHROMIUM),
+  `${CHROMIUM} is missing; apt-get install -y chromium`,
+);
 
 interface ShownNode {
   node: string;
@@ -32,7 +34,7 @@ function shownNodes(page: Page): Promise<ShownNode[]> {
   );
 }
 
-describeInBrowser(`GET /dashboard in Chromium${skipped}`, () => {
+describeInBrowser('GET /dashboard in Chromium', () => {
   let cluster: TestCluster;
   let browser: Browser | undefined;
   afterEach(async () => {
