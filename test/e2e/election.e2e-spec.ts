@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LeaderOverlapMonitor, TestCluster } from '../support/cluster';
+import { TestCluster } from '../support/cluster';
+import { LeaderOverlapMonitor } from '../support/leader-overlap-monitor';
 import { waitFor } from '../support/poll';
 
 /** Election e2e: real processes, real TCP on loopback, fast timeouts. */
@@ -14,10 +15,14 @@ describe('leader election across real processes', () => {
 
   const others = (leader: number) => cluster.nodes.map((_, i) => i).filter((i) => i !== leader);
   const monitor = () => {
-    // Lease margin with a 300 ms minimum election timeout is 45 ms; rounds must be shorter.
-    const m = new LeaderOverlapMonitor(() => cluster.nodes.map((_, i) => cluster.url(i)), 40);
+    const m = new LeaderOverlapMonitor(() => cluster.nodes.map((_, i) => cluster.url(i)));
     monitors.push(m);
     return m.start();
+  };
+  /** No overlap, and the monitor polled inside the window from the fault to the new leader. */
+  const expectNoOverlap = (m: LeaderOverlapMonitor) => {
+    expect(m.overlaps()).toEqual([]);
+    expect(m.roundsInWindow()).toBeGreaterThan(0);
   };
 
   it('elects one leader that every node names, with its API URL', async () => {
@@ -42,14 +47,14 @@ describe('leader election across real processes', () => {
       const first = await cluster.waitForLeader();
       const term = (await cluster.health(first))!.term;
       const m = monitor();
+      await m.markFault();
       await cluster.node(first).kill();
       cluster.nodes[first] = null;
       const next = await cluster.waitForLeader(others(first));
-      await m.stop();
+      await m.stopOnceNewLeaderServed();
       expect(next).not.toBe(first);
       expect((await cluster.health(next))!.term).toBeGreaterThan(term);
-      expect(m.overlaps).toEqual([]);
-      expect(m.checked).toBeGreaterThan(0);
+      expectNoOverlap(m);
       // The survivors saw the connection drop and acted on it instead of waiting out a timeout.
       const logs = others(first).flatMap((i) => cluster.node(i).lines);
       expect(logs.some((l) => l.includes('reason: lost connection to leader'))).toBe(true);
@@ -60,13 +65,13 @@ describe('leader election across real processes', () => {
     cluster = await new TestCluster({ size: 3 }).start();
     const first = await cluster.waitForLeader();
     const m = monitor();
+    await m.markFault();
     cluster.node(first).signal('SIGTERM');
     expect(await cluster.node(first).exited).toEqual({ code: 0, signal: null });
     cluster.nodes[first] = null;
     const next = await cluster.waitForLeader(others(first));
-    await m.stop();
-    expect(m.overlaps).toEqual([]);
-    expect(m.checked).toBeGreaterThan(0);
+    await m.stopOnceNewLeaderServed();
+    expectNoOverlap(m);
     const lines = cluster.nodes.flatMap((n) => n?.lines ?? []);
     expect(lines.some((l) => l.includes(`timeout-now from ${cluster.ids[first]}`))).toBe(true);
     expect(next).not.toBe(first);
@@ -118,15 +123,15 @@ describe('leader election across real processes', () => {
       cluster = await new TestCluster({ size: 3, proxied: true }).start();
       const old = await cluster.waitForLeader();
       const m = monitor();
+      await m.markFault();
       cluster.mesh!.isolate(cluster.ids[old]);
       const next = await cluster.waitForLeader(others(old));
       await waitFor('isolated leader stops serving', async () => {
         const h = await cluster.health(old);
         return h !== null && !h.is_leader;
       });
-      await m.stop();
-      expect(m.overlaps).toEqual([]);
-      expect(m.checked).toBeGreaterThan(0);
+      await m.stopOnceNewLeaderServed();
+      expectNoOverlap(m);
       expect(cluster.node(old).lines.some((l) => l.includes('reason: lost quorum'))).toBe(true);
       // Healing brings it back as a follower without disturbing the new leader's term.
       const term = (await cluster.health(next))!.term;
@@ -181,13 +186,13 @@ describe('leader election across real processes', () => {
       cluster = await new TestCluster({ size: 3, loads: [10, 50, 50], leaderTermMs: 300 }).start();
       expect(await cluster.waitForLeader()).toBe(0);
       const m = monitor();
+      await m.markFault();
       cluster.setLoad(0, 70);
       cluster.setLoad(2, 5);
       await waitFor('node 2 leads', async () => (await cluster.health(2))?.is_leader);
       expect(await cluster.waitForLeader()).toBe(2);
-      await m.stop();
-      expect(m.overlaps).toEqual([]);
-      expect(m.checked).toBeGreaterThan(0);
+      await m.stopOnceNewLeaderServed();
+      expectNoOverlap(m);
       const lines = cluster.node(0).lines;
       expect(lines.some((l) => l.includes(`transfer to ${cluster.ids[2]} for load`))).toBe(true);
     });
