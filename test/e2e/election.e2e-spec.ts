@@ -119,20 +119,50 @@ describe('leader election across real processes', () => {
   });
 
   describe('behind a fault-injecting proxy', () => {
-    it('makes an isolated leader step down and stop serving; the majority elects another', async () => {
+    it('makes an isolated leader step down, serve nothing and acknowledge no registration; the majority elects another', async () => {
       cluster = await new TestCluster({ size: 3, proxied: true }).start();
       const old = await cluster.waitForLeader();
       const m = monitor();
+      // Four clients register on the old leader throughout; bounded in count.
+      const sent: { username: string; at: number; status: number }[] = [];
+      let stop = false;
+      const client = async (c: number) => {
+        for (let i = 0; i < 500 && !stop; i++) {
+          const username = `c${c}-${i}`;
+          const at = performance.now();
+          const status = await fetch(`${cluster.url(old)}/register`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ username, addr: '10.0.0.1:9000' }),
+          }).then(
+            (r) => r.status,
+            () => 0,
+          );
+          sent.push({ username, at, status });
+        }
+      };
+      const clients = Promise.all([0, 1, 2, 3].map(client));
+      await waitFor(
+        'registrations acknowledged',
+        () => sent.filter((r) => r.status === 200).length >= 20,
+      );
       await m.markFault();
+      const cutAt = performance.now();
       cluster.mesh!.isolate(cluster.ids[old]);
       const next = await cluster.waitForLeader(others(old));
       await waitFor('isolated leader stops serving', async () => {
         const h = await cluster.health(old);
         return h !== null && !h.is_leader;
       });
+      stop = true;
+      await clients;
       await m.stopOnceNewLeaderServed();
       expectNoOverlap(m);
       expect(cluster.node(old).lines.some((l) => l.includes('reason: lost quorum'))).toBe(true);
+      // Cut off from the majority, it can commit nothing: no 200 for anything sent after the cut.
+      const afterCut = sent.filter((r) => r.at > cutAt);
+      expect(afterCut.length).toBeGreaterThan(0);
+      expect(afterCut.filter((r) => r.status === 200)).toEqual([]);
       // Healing brings it back as a follower without disturbing the new leader's term.
       const term = (await cluster.health(next))!.term;
       cluster.mesh!.heal();
@@ -141,6 +171,40 @@ describe('leader election across real processes', () => {
         async () => (await cluster.health(old))?.current_leader === cluster.ids[next],
       );
       expect((await cluster.health(next))!).toMatchObject({ is_leader: true, term });
+      // And what it did acknowledge, before the cut, the new leader has.
+      const users = (await (await fetch(`${cluster.url(next)}/users`)).json()) as {
+        users: { username: string }[];
+      };
+      const held = new Set(users.users.map((u) => u.username));
+      expect(sent.filter((r) => r.status === 200 && !held.has(r.username))).toEqual([]);
+    });
+
+    it('behind ELECTION_BIND, never takes a refused redial to a live leader for proof that it died', async () => {
+      cluster = await new TestCluster({ size: 3, proxied: true }).start();
+      const leader = await cluster.waitForLeader();
+      const id = cluster.ids[leader];
+      const m = monitor();
+      await m.markFault();
+      // The leader lives; the proxy in front of it refuses its followers' redials.
+      await cluster.mesh!.refuse(id);
+      await waitFor('both followers refused at the leader address', () =>
+        others(leader).every((i) =>
+          cluster.node(i).lines.some((l) => l.includes(`peer ${id} unreachable: ECONNREFUSED`)),
+        ),
+      );
+      // The slow way only: the leader hears no acknowledgement, loses its quorum and steps
+      // down, and the followers elect another once their election timeout runs out.
+      await waitFor('another node leads', async () => {
+        const hs = await Promise.all(others(leader).map((i) => cluster.health(i)));
+        return hs.some((h) => h?.is_leader);
+      });
+      await m.stopOnceNewLeaderServed();
+      expectNoOverlap(m);
+      expect(cluster.node(leader).lines.some((l) => l.includes('reason: lost quorum'))).toBe(true);
+      const shortcuts = others(leader)
+        .flatMap((i) => cluster.node(i).lines)
+        .filter((l) => l.includes('reason: lost connection to leader'));
+      expect(shortcuts).toEqual([]);
     });
 
     it('keeps a rejoining partitioned follower from disrupting a healthy leader (pre-vote)', async () => {
