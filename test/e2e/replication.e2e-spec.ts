@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { isRegisterCommand, type RegistrySnapshot } from '../../src/clients/registry-state-machine';
 import { RaftLogFile } from '../../src/storage/raft-log-file';
 import { TestCluster } from '../support/cluster';
@@ -28,6 +29,47 @@ async function committedIds(dataDir: string, commitIndex: number): Promise<Map<s
     }
   }
   return ids;
+}
+
+/** One registration as the client saw it, on the clock of performance.now(). */
+interface Attempt {
+  username: string;
+  /** When the whole request had been handed to the OS; null if it never was. */
+  writtenAt: number | null;
+  /** When the answer's head arrived, or the connection failed. */
+  answeredAt: number;
+  /** 0 when no answer came (refused, reset). */
+  status: number;
+  userId: string | null;
+  retryAfter: string | null;
+}
+
+/** POST /register on a kept-alive connection, with the times a shutdown test needs. */
+function attempt(agent: Agent, url: string, username: string): Promise<Attempt> {
+  const body = JSON.stringify({ username, addr: '10.1.2.3:9000' });
+  return new Promise((resolve) => {
+    let writtenAt: number | null = null;
+    const done = (status: number, userId: string | null, retryAfter: string | null) =>
+      resolve({ username, writtenAt, answeredAt: performance.now(), status, userId, retryAfter });
+    const req = request(
+      `${url}/register`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        const retryAfter = res.headers['retry-after'] ?? null;
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => {
+          const userId = status === 200 ? (JSON.parse(text) as { user_id: string }).user_id : null;
+          done(status, userId, retryAfter);
+        });
+        res.on('error', () => done(0, null, null));
+      },
+    );
+    req.on('finish', () => (writtenAt = performance.now()));
+    req.on('error', () => done(0, null, null));
+    req.end(body);
+  });
 }
 
 describe('registrations in the replicated log', () => {
@@ -97,6 +139,61 @@ describe('registrations in the replicated log', () => {
       expect([...ids].filter(([, all]) => all.length !== 1)).toEqual([]);
       expect(new Map([...ids].map(([name, [id]]) => [name, id]))).toEqual(served);
     }
+  });
+
+  it('on SIGTERM under load, answers every request in flight, and 503 (never 200) to registrations still being saved', async () => {
+    cluster = await new TestCluster({ size: 3 }).start();
+    const leader = await cluster.waitForLeader();
+    const followers = [0, 1, 2].filter((i) => i !== leader);
+    const agent = new Agent({ keepAlive: true });
+    const sent: Attempt[] = [];
+    let stop = false;
+    // Eight clients register on the leader, on kept-alive connections; bounded in count.
+    const client = async (c: number) => {
+      for (let i = 0; i < 300 && !stop; i++) {
+        sent.push(await attempt(agent, cluster.url(leader), `c${c}-u${i}`));
+      }
+    };
+    const clients = Promise.all(Array.from({ length: 8 }, (_, c) => client(c)));
+    await waitFor(
+      'registrations acknowledged',
+      () => sent.filter((a) => a.status === 200).length >= 50,
+    );
+    // With both followers frozen no registration can reach a majority's disk: what the leader
+    // takes from now on stays "being saved" until it stops.
+    for (const f of followers) cluster.node(f).signal('SIGSTOP');
+    const frozenAt = performance.now();
+    type Logged = { log: { last_index: number; commit_index: number } };
+    await waitFor('registrations appended that cannot commit', async () => {
+      const h = (await cluster.node(leader).health()) as unknown as Logged;
+      return h.log.last_index > h.log.commit_index;
+    });
+    const signalledAt = performance.now();
+    cluster.node(leader).signal('SIGTERM');
+    const exit = await cluster.node(leader).exited;
+    cluster.nodes[leader] = null;
+    stop = true;
+    for (const f of followers) cluster.node(f).signal('SIGCONT');
+    await clients;
+    agent.destroy();
+    expect(exit).toEqual({ code: 0, signal: null });
+
+    // Every request the node had whole before the signal was answered, none cut off.
+    const before = sent.filter((a) => a.writtenAt !== null && a.writtenAt < signalledAt);
+    expect(before.filter((a) => a.status === 0)).toEqual([]);
+    // Those still being saved when it came: 503 with Retry-After.
+    const inFlight = before.filter((a) => a.answeredAt > signalledAt);
+    expect(inFlight.length).toBeGreaterThan(0);
+    expect(inFlight.filter((a) => a.status !== 503 || a.retryAfter === null)).toEqual([]);
+    // Nothing sent once the followers froze could be on a majority's disk: never a 200.
+    expect(sent.filter((a) => a.status === 200 && a.writtenAt! > frozenAt)).toEqual([]);
+
+    // And every 200 is committed: the new leader has it, with the id it was answered with.
+    const next = await cluster.waitForLeader(followers);
+    const onNext = (await (await fetch(`${cluster.url(next)}/users`)).json()) as Users;
+    const held = new Map(onNext.users.map((u) => [u.username, u.user_id]));
+    const ok = sent.filter((a) => a.status === 200);
+    expect(ok.filter((a) => held.get(a.username) !== a.userId)).toEqual([]);
   });
 
   it('keeps every user when the whole cluster restarts from its data directories', async () => {
