@@ -1,5 +1,5 @@
-import type { HardState, Message, Ready, RoleChange } from '../../../src/election/consensus';
-import { A, B, C, msg } from './sim/core-fixture';
+import type { HardState, Message, RoleChange } from '../../../src/election/consensus';
+import { A, B, C, msg, readyOf } from './sim/core-fixture';
 import { SafetyRecorder } from './sim/safety-recorder';
 import { SimCluster } from './sim/sim-cluster';
 
@@ -9,15 +9,6 @@ import { SimCluster } from './sim/sim-cluster';
  */
 describe('the simulator safety recorder', () => {
   const disk = (term: number, votedFor: string | null): HardState => ({ term, votedFor });
-  const ready = (fields: Partial<Ready>): Ready => ({
-    hardState: null,
-    snapshot: null,
-    entries: [],
-    committed: [],
-    messages: [],
-    roleChanges: [],
-    ...fields,
-  });
   const grant = (from: string, to: string, term: number): Message =>
     msg('RequestVoteResponse', { from, to, term, granted: true, leaseWaitMs: 0 });
   const becameLeader = (leader: string, term: number): RoleChange => ({
@@ -29,7 +20,7 @@ describe('the simulator safety recorder', () => {
 
   it('reports a vote sent before it was persisted', () => {
     const r = new SafetyRecorder();
-    r.checkReady(A, disk(3, null), ready({ messages: [grant(A, B, 3)] }), 10);
+    r.checkReady(A, disk(3, null), readyOf({ messages: [grant(A, B, 3)] }), 10);
     expect(r.violations).toEqual([
       `t=10.000: ${A} sent RequestVoteResponse for ${B} in term 3 before persisting it (durable: term 3, votedFor null)`,
     ]);
@@ -37,18 +28,18 @@ describe('the simulator safety recorder', () => {
 
   it('reports a second vote in one term', () => {
     const r = new SafetyRecorder();
-    r.checkReady(A, disk(3, null), ready({ hardState: { ...disk(3, B), commit: 0 } }), 1);
-    r.checkReady(A, disk(3, B), ready({ messages: [grant(A, B, 3)] }), 2);
+    r.checkReady(A, disk(3, null), readyOf({ hardState: { ...disk(3, B), commit: 0 } }), 1);
+    r.checkReady(A, disk(3, B), readyOf({ messages: [grant(A, B, 3)] }), 2);
     // A node that lost its vote (say, a disk that did not keep it) votes again.
-    r.checkReady(A, disk(3, null), ready({ hardState: { ...disk(3, C), commit: 0 } }), 3);
-    r.checkReady(A, disk(3, C), ready({ messages: [grant(A, C, 3)] }), 4);
+    r.checkReady(A, disk(3, null), readyOf({ hardState: { ...disk(3, C), commit: 0 } }), 3);
+    r.checkReady(A, disk(3, C), readyOf({ messages: [grant(A, C, 3)] }), 4);
     expect(r.violations).toEqual([`t=4.000: ${A} voted twice in term 3: ${B} and ${C}`]);
   });
 
   it('reports a vote changed or a term gone back in what is persisted', () => {
     const r = new SafetyRecorder();
-    r.checkReady(A, disk(3, B), ready({ hardState: { ...disk(3, C), commit: 0 } }), 1);
-    r.checkReady(A, disk(3, C), ready({ hardState: { ...disk(2, null), commit: 0 } }), 2);
+    r.checkReady(A, disk(3, B), readyOf({ hardState: { ...disk(3, C), commit: 0 } }), 1);
+    r.checkReady(A, disk(3, C), readyOf({ hardState: { ...disk(2, null), commit: 0 } }), 2);
     expect(r.violations).toEqual([
       `t=1.000: ${A} changed its vote in term 3`,
       `t=2.000: ${A} term went back 3 -> 2`,
@@ -57,8 +48,8 @@ describe('the simulator safety recorder', () => {
 
   it('reports two leaders in one term', () => {
     const r = new SafetyRecorder();
-    r.checkReady(A, disk(4, A), ready({ roleChanges: [becameLeader(A, 4)] }), 1);
-    r.checkReady(B, disk(4, B), ready({ roleChanges: [becameLeader(B, 4)] }), 2);
+    r.checkReady(A, disk(4, A), readyOf({ roleChanges: [becameLeader(A, 4)] }), 1);
+    r.checkReady(B, disk(4, B), readyOf({ roleChanges: [becameLeader(B, 4)] }), 2);
     expect(r.violations).toEqual([`t=2.000: two leaders in term 4: ${A} and ${B}`]);
   });
 
@@ -82,9 +73,9 @@ describe('the simulator safety recorder', () => {
 
   it('finds nothing wrong in a legal history: a vote persisted, one leader, leases in turn', () => {
     const r = new SafetyRecorder();
-    r.checkReady(A, disk(2, null), ready({ hardState: { ...disk(3, B), commit: 0 } }), 1);
-    r.checkReady(A, disk(3, B), ready({ messages: [grant(A, B, 3)] }), 2);
-    r.checkReady(B, disk(3, B), ready({ roleChanges: [becameLeader(B, 3)] }), 3);
+    r.checkReady(A, disk(2, null), readyOf({ hardState: { ...disk(3, B), commit: 0 } }), 1);
+    r.checkReady(A, disk(3, B), readyOf({ messages: [grant(A, B, 3)] }), 2);
+    r.checkReady(B, disk(3, B), readyOf({ roleChanges: [becameLeader(B, 3)] }), 3);
     r.updateLease(B, { valid: true, until: 100 }, 3);
     r.updateLease(B, null, 100);
     r.updateLease(C, { valid: true, until: 200 }, 100);
