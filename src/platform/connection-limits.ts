@@ -7,6 +7,10 @@ export interface ConnectionLimits {
   maxPerAddress: number;
   /** A connection with no bytes either way for this long is closed (idle or stalled). */
   idleTimeoutMs: number;
+  /** Headers must be whole within this (default 10 s); shorter only in tests. */
+  headersTimeoutMs?: number;
+  /** The whole request must be in within this (default 30 s); shorter only in tests. */
+  requestTimeoutMs?: number;
 }
 
 /** Headers must be whole within this, the whole request within the next (slowloris). */
@@ -21,16 +25,19 @@ const REQUEST_TIMEOUT_MS = 30_000;
  * its deadline.)
  */
 export function limitConnections(server: Server, limits: ConnectionLimits): void {
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = limits.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  server.requestTimeout = limits.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   server.keepAliveTimeout = limits.idleTimeoutMs;
+  // Node re-arms a kept-alive connection's timeout with this one at each new request; left at
+  // 0 (both platforms' default), a sender stalled in its second request is never idle-cut.
+  server.timeout = limits.idleTimeoutMs;
   const perAddress = new ConnectionsPerAddress(limits.maxPerAddress);
   server.on('connection', (socket: Socket) => {
     if (!perAddress.admit(socket)) {
       socket.destroy();
       return;
     }
-    // On the socket itself: Fastify sets the server-wide timeout when it starts listening.
+    // Closed outright, whatever the platform does with a request's 'timeout' event.
     socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
   });
 }

@@ -4,6 +4,7 @@ import type { Clock } from '../common/clock';
 import type { ClusterConfig } from '../config/cluster-config';
 import type { Server } from 'node:http';
 import { limitConnections } from './connection-limits';
+import { refuseHostlessRequests } from './host-header';
 import { setUpApiDocs } from './api-docs';
 import { createExpressApp } from './express-app';
 import { createFastifyApp } from './fastify-app';
@@ -24,10 +25,12 @@ export async function createApp(
     config.httpAdapter === 'express'
       ? await createExpressApp(module, options)
       : await createFastifyApp(module, options);
-  limitConnections(app.getHttpServer() as Server, {
+  const server = app.getHttpServer() as Server;
+  limitConnections(server, {
     maxPerAddress: config.httpMaxConnectionsPerAddress,
     idleTimeoutMs: config.httpIdleTimeoutMs,
   });
+  refuseHostlessRequests(server);
   setUpApiDocs(app);
   return app;
 }

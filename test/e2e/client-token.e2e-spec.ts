@@ -42,6 +42,18 @@ describe('require_client_token = true', () => {
     expect(((await bare.json()) as { message: string }).message).toBe(
       'Every heartbeat must carry the token from /register (Authorization: Bearer <token>)',
     );
+    // A token, but not erin's: a well-formed guess, and another client's real one.
+    const other = (await (
+      await post('/register', { username: 'frank', addr: '127.0.0.1:7001' })
+    ).json()) as { token: string };
+    for (const wrong of ['A'.repeat(43), other.token]) {
+      const refused = await post('/heartbeat', { username: 'erin' }, wrong);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(((await refused.json()) as { message: string }).message).toBe(
+        "The token is not 'erin's",
+      );
+    }
     expect((await post('/heartbeat', { username: 'erin' }, reg.token)).status).toBe(200);
     // Not in the logs, even at trace, nor on disk: only its hash is stored.
     expect(node.lines.some((l) => l.includes(reg.token))).toBe(false);

@@ -4,6 +4,7 @@ import { TcpTransport } from '../../src/election/transport/tcp-transport';
 import { freePorts } from '../support/free-port';
 import { NodeProcess, writeClusterConfig } from '../support/node-process';
 import { waitFor } from '../support/poll';
+import { everythingServed } from '../support/served';
 import { makeTempDir } from '../support/temp-dir';
 
 const RIGHT = 'the secret this cluster was given at deployment';
@@ -179,5 +180,56 @@ describe('CLUSTER_SECRET between real nodes', () => {
     attacker = null;
     // Without the impostor, the three elect among themselves again.
     await waitForLeader();
+  });
+
+  it('serves the secret nowhere: no route, page, file, event or metric on any node', async () => {
+    // Last, so that the events hold the elections and the refused impostor of the tests above.
+    await waitForLeader();
+    const forms = [
+      RIGHT,
+      Buffer.from(RIGHT).toString('base64'),
+      Buffer.from(RIGHT).toString('base64url'),
+      Buffer.from(RIGHT).toString('hex'),
+      encodeURIComponent(RIGHT),
+    ];
+    const post = async (url: string, path: string, body: unknown) => {
+      const res = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return `${res.status}\n${[...res.headers].join('\n')}\n\n${await res.text()}`;
+    };
+    for (const node of nodes) {
+      const served = await everythingServed(node.url);
+      // Answers to writes too: a registration, a heartbeat, a bad body (a follower's are 403s).
+      served.set(
+        'POST /register',
+        await post(node.url, '/register', {
+          username: `s-${node.opts.apiPort}`,
+          addr: '10.0.0.2:1',
+        }),
+      );
+      served.set('POST /heartbeat', await post(node.url, '/heartbeat', { username: 'alice' }));
+      served.set('POST /register (bad)', await post(node.url, '/register', { nope: 1 }));
+      // The crawl reached what matters, on leader and followers alike.
+      expect([...served.keys()]).toEqual(
+        expect.arrayContaining([
+          '/',
+          '/cluster',
+          '/cluster/events',
+          '/cluster/online',
+          '/metrics',
+          '/docs-json',
+          '/discover/stream',
+          '/dashboard',
+          '/dashboard/main.js',
+          '/dashboard/api.js',
+        ]),
+      );
+      expect(served.get('/cluster/events')).toMatch(/"kind":"election"/);
+      const leaks = [...served].filter(([, text]) => forms.some((f) => text.includes(f)));
+      expect(leaks.map(([path]) => `${node.url}${path}`)).toEqual([]);
+    }
   });
 });

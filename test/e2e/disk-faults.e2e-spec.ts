@@ -1,18 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeNeeding } from '../support/ci';
 import { freePorts } from '../support/free-port';
 import { NodeProcess, writeClusterConfig } from '../support/node-process';
 import { waitFor } from '../support/poll';
 import { makeTempDir } from '../support/temp-dir';
 
-const isRoot = process.getuid?.() === 0;
 // A small filesystem of its own needs mount(8), so root; CI runs as root and must run this.
-const canMount = isRoot || process.env.CI === 'true';
-const describeIfRoot = canMount ? describe : describe.skip;
-if (!canMount) {
-  console.warn('disk-faults e2e skipped: mounting a small tmpfs needs root (CI runs it as root)');
-}
+const describeIfRoot = describeNeeding(
+  process.getuid?.() === 0,
+  'mounting a small tmpfs needs root',
+);
 
 interface Answer {
   status: number;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LeaderOverlapMonitor, TestCluster } from '../support/cluster';
+import { TestCluster } from '../support/cluster';
+import { LeaderOverlapMonitor } from '../support/leader-overlap-monitor';
 import { waitFor } from '../support/poll';
 
 /** Election e2e: real processes, real TCP on loopback, fast timeouts. */
@@ -14,10 +15,14 @@ describe('leader election across real processes', () => {
 
   const others = (leader: number) => cluster.nodes.map((_, i) => i).filter((i) => i !== leader);
   const monitor = () => {
-    // Lease margin with a 300 ms minimum election timeout is 45 ms; rounds must be shorter.
-    const m = new LeaderOverlapMonitor(() => cluster.nodes.map((_, i) => cluster.url(i)), 40);
+    const m = new LeaderOverlapMonitor(() => cluster.nodes.map((_, i) => cluster.url(i)));
     monitors.push(m);
     return m.start();
+  };
+  /** No overlap, and the monitor polled inside the window from the fault to the new leader. */
+  const expectNoOverlap = (m: LeaderOverlapMonitor) => {
+    expect(m.overlaps()).toEqual([]);
+    expect(m.roundsInWindow()).toBeGreaterThan(0);
   };
 
   it('elects one leader that every node names, with its API URL', async () => {
@@ -42,14 +47,14 @@ describe('leader election across real processes', () => {
       const first = await cluster.waitForLeader();
       const term = (await cluster.health(first))!.term;
       const m = monitor();
+      await m.markFault();
       await cluster.node(first).kill();
       cluster.nodes[first] = null;
       const next = await cluster.waitForLeader(others(first));
-      await m.stop();
+      await m.stopOnceNewLeaderServed();
       expect(next).not.toBe(first);
       expect((await cluster.health(next))!.term).toBeGreaterThan(term);
-      expect(m.overlaps).toEqual([]);
-      expect(m.checked).toBeGreaterThan(0);
+      expectNoOverlap(m);
       // The survivors saw the connection drop and acted on it instead of waiting out a timeout.
       const logs = others(first).flatMap((i) => cluster.node(i).lines);
       expect(logs.some((l) => l.includes('reason: lost connection to leader'))).toBe(true);
@@ -60,13 +65,13 @@ describe('leader election across real processes', () => {
     cluster = await new TestCluster({ size: 3 }).start();
     const first = await cluster.waitForLeader();
     const m = monitor();
+    await m.markFault();
     cluster.node(first).signal('SIGTERM');
     expect(await cluster.node(first).exited).toEqual({ code: 0, signal: null });
     cluster.nodes[first] = null;
     const next = await cluster.waitForLeader(others(first));
-    await m.stop();
-    expect(m.overlaps).toEqual([]);
-    expect(m.checked).toBeGreaterThan(0);
+    await m.stopOnceNewLeaderServed();
+    expectNoOverlap(m);
     const lines = cluster.nodes.flatMap((n) => n?.lines ?? []);
     expect(lines.some((l) => l.includes(`timeout-now from ${cluster.ids[first]}`))).toBe(true);
     expect(next).not.toBe(first);
@@ -114,20 +119,50 @@ describe('leader election across real processes', () => {
   });
 
   describe('behind a fault-injecting proxy', () => {
-    it('makes an isolated leader step down and stop serving; the majority elects another', async () => {
+    it('makes an isolated leader step down, serve nothing and acknowledge no registration; the majority elects another', async () => {
       cluster = await new TestCluster({ size: 3, proxied: true }).start();
       const old = await cluster.waitForLeader();
       const m = monitor();
+      // Four clients register on the old leader throughout; bounded in count.
+      const sent: { username: string; at: number; status: number }[] = [];
+      let stop = false;
+      const client = async (c: number) => {
+        for (let i = 0; i < 500 && !stop; i++) {
+          const username = `c${c}-${i}`;
+          const at = performance.now();
+          const status = await fetch(`${cluster.url(old)}/register`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ username, addr: '10.0.0.1:9000' }),
+          }).then(
+            (r) => r.status,
+            () => 0,
+          );
+          sent.push({ username, at, status });
+        }
+      };
+      const clients = Promise.all([0, 1, 2, 3].map(client));
+      await waitFor(
+        'registrations acknowledged',
+        () => sent.filter((r) => r.status === 200).length >= 20,
+      );
+      await m.markFault();
+      const cutAt = performance.now();
       cluster.mesh!.isolate(cluster.ids[old]);
       const next = await cluster.waitForLeader(others(old));
       await waitFor('isolated leader stops serving', async () => {
         const h = await cluster.health(old);
         return h !== null && !h.is_leader;
       });
-      await m.stop();
-      expect(m.overlaps).toEqual([]);
-      expect(m.checked).toBeGreaterThan(0);
+      stop = true;
+      await clients;
+      await m.stopOnceNewLeaderServed();
+      expectNoOverlap(m);
       expect(cluster.node(old).lines.some((l) => l.includes('reason: lost quorum'))).toBe(true);
+      // Cut off from the majority, it can commit nothing: no 200 for anything sent after the cut.
+      const afterCut = sent.filter((r) => r.at > cutAt);
+      expect(afterCut.length).toBeGreaterThan(0);
+      expect(afterCut.filter((r) => r.status === 200)).toEqual([]);
       // Healing brings it back as a follower without disturbing the new leader's term.
       const term = (await cluster.health(next))!.term;
       cluster.mesh!.heal();
@@ -136,6 +171,40 @@ describe('leader election across real processes', () => {
         async () => (await cluster.health(old))?.current_leader === cluster.ids[next],
       );
       expect((await cluster.health(next))!).toMatchObject({ is_leader: true, term });
+      // And what it did acknowledge, before the cut, the new leader has.
+      const users = (await (await fetch(`${cluster.url(next)}/users`)).json()) as {
+        users: { username: string }[];
+      };
+      const held = new Set(users.users.map((u) => u.username));
+      expect(sent.filter((r) => r.status === 200 && !held.has(r.username))).toEqual([]);
+    });
+
+    it('behind ELECTION_BIND, never takes a refused redial to a live leader for proof that it died', async () => {
+      cluster = await new TestCluster({ size: 3, proxied: true }).start();
+      const leader = await cluster.waitForLeader();
+      const id = cluster.ids[leader];
+      const m = monitor();
+      await m.markFault();
+      // The leader lives; the proxy in front of it refuses its followers' redials.
+      await cluster.mesh!.refuse(id);
+      await waitFor('both followers refused at the leader address', () =>
+        others(leader).every((i) =>
+          cluster.node(i).lines.some((l) => l.includes(`peer ${id} unreachable: ECONNREFUSED`)),
+        ),
+      );
+      // The slow way only: the leader hears no acknowledgement, loses its quorum and steps
+      // down, and the followers elect another once their election timeout runs out.
+      await waitFor('another node leads', async () => {
+        const hs = await Promise.all(others(leader).map((i) => cluster.health(i)));
+        return hs.some((h) => h?.is_leader);
+      });
+      await m.stopOnceNewLeaderServed();
+      expectNoOverlap(m);
+      expect(cluster.node(leader).lines.some((l) => l.includes('reason: lost quorum'))).toBe(true);
+      const shortcuts = others(leader)
+        .flatMap((i) => cluster.node(i).lines)
+        .filter((l) => l.includes('reason: lost connection to leader'));
+      expect(shortcuts).toEqual([]);
     });
 
     it('keeps a rejoining partitioned follower from disrupting a healthy leader (pre-vote)', async () => {
@@ -181,13 +250,13 @@ describe('leader election across real processes', () => {
       cluster = await new TestCluster({ size: 3, loads: [10, 50, 50], leaderTermMs: 300 }).start();
       expect(await cluster.waitForLeader()).toBe(0);
       const m = monitor();
+      await m.markFault();
       cluster.setLoad(0, 70);
       cluster.setLoad(2, 5);
       await waitFor('node 2 leads', async () => (await cluster.health(2))?.is_leader);
       expect(await cluster.waitForLeader()).toBe(2);
-      await m.stop();
-      expect(m.overlaps).toEqual([]);
-      expect(m.checked).toBeGreaterThan(0);
+      await m.stopOnceNewLeaderServed();
+      expectNoOverlap(m);
       const lines = cluster.node(0).lines;
       expect(lines.some((l) => l.includes(`transfer to ${cluster.ids[2]} for load`))).toBe(true);
     });

@@ -79,7 +79,22 @@ const addrish = fc.oneof(
   fc.constantFrom('127.0.0.1:9000', '[::1]:80', 'host.example:65535', 'x:0', ':1', '1.2.3.4'),
   fc.string({ maxLength: 40 }),
 );
+/** Valid by the field rules: names of every allowed character, addresses of every form. */
+const validUser = fc.record({
+  username: fc.stringMatching(/^[A-Za-z0-9._-]{1,64}$/),
+  addr: fc
+    .tuple(
+      fc.oneof(
+        fc.ipV4(),
+        fc.ipV6().map((a) => `[${a}]`),
+        fc.domain().filter((d) => d.length <= 200),
+      ),
+      fc.integer({ min: 1, max: 65535 }),
+    )
+    .map(([host, port]) => `${host}:${port}`),
+});
 const jsonBody = fc.oneof(
+  validUser,
   fc.record({ username: usernameish, addr: addrish }, { requiredKeys: [] }),
   fc.record({ username: usernameish, addr: addrish, extra: fc.jsonValue({ maxDepth: 1 }) }),
   fc.jsonValue({ maxDepth: 3 }),
@@ -143,6 +158,51 @@ const fuzzCase: fc.Arbitrary<Case> = fc
     return { method, path, headers, body: b };
   });
 
+/** Content types under which the README says a body is read as JSON, and read it so. */
+const JSON_READABLE = new Set([
+  undefined,
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+]);
+
+/**
+ * The cases the README pins down as served: a GET of a public route without a body, and a
+ * registration with a valid name and address and nothing else, as JSON, not encoded. Null for
+ * every other case, which need only be answered below 500.
+ */
+function validRequest(c: Case): { kind: 'get' } | { kind: 'register'; username: string } | null {
+  if (c.method === 'GET' && ['/', '/users', '/discover'].includes(c.path) && c.body === null) {
+    return { kind: 'get' };
+  }
+  if (c.method !== 'POST' || c.path !== '/register' || c.body === null) return null;
+  if (!JSON_READABLE.has(c.headers['content-type'])) return null;
+  const encoding = c.headers['content-encoding'];
+  if (encoding !== undefined && encoding !== 'identity') return null;
+  let body: unknown;
+  try {
+    body = JSON.parse(c.body.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const { username, addr, ...rest } = body as Record<string, unknown>;
+  if (Object.keys(rest).length > 0 || usernameError(username) !== null) return null;
+  if (hostPortError('addr', addr) !== null) return null;
+  return { kind: 'register', username: username as string };
+}
+
+const exampleBody = Buffer.from(JSON.stringify({ username: 'fuzz-example', addr: '10.0.0.1:9' }));
+/** Tried first, twice: a registration that must succeed, then the same one, which must be 409. */
+const validRegistration: Case = {
+  method: 'POST',
+  path: '/register',
+  headers: { 'content-type': 'application/json', 'content-length': String(exampleBody.length) },
+  body: exampleBody,
+};
+const validGet: Case = { method: 'GET', path: '/users', headers: {}, body: null };
+
 /**
  * Random requests at a real node on loopback: no 5xx for anything a client sends, every error a
  * JSON `{success:false, message}`, and only valid users ever registered.
@@ -161,9 +221,34 @@ describe('HTTP API, fuzzed', () => {
     await node.close();
   });
 
-  it('answers bytes that are not HTTP with a JSON 4xx or nothing, and keeps serving', async () => {
-    const raw = fc.oneof(
-      fc.uint8Array({ minLength: 1, maxLength: 200 }).map((b) => Buffer.from(b)),
+  it('answers raw bytes, HTTP or not, and refuses everything malformed with a JSON 4xx', async () => {
+    // Each case says what it must get: a well-formed GET is served (200), bytes that cannot
+    // begin a request are refused (400), and anything else gets some answer below 500, a JSON
+    // error if it is a refusal. The connection is half-closed after the bytes, so a request
+    // cut short is malformed too: nothing may go unanswered.
+    type RawCase = { bytes: Buffer; expected: 'served' | 'refused' | 'answered' };
+    const headerValue = fc.stringMatching(/^[\x21-\x7e][\x20-\x7e]{0,40}$/);
+    const raw: fc.Arbitrary<RawCase> = fc.oneof(
+      fc
+        .tuple(
+          fc.constantFrom('/', '/users', '/discover'),
+          fc.stringMatching(/^[a-z]{1,10}$/),
+          headerValue,
+        )
+        .map(([path, name, value]) => ({
+          bytes: Buffer.from(`GET ${path} HTTP/1.1\r\nHost: x\r\nX-${name}: ${value}\r\n\r\n`),
+          expected: 'served' as const,
+        })),
+      fc
+        .tuple(fc.constantFrom('{', '<', '@', '\x00', '\x7f'), fc.uint8Array({ maxLength: 200 }))
+        .map(([first, rest]) => ({
+          bytes: Buffer.concat([Buffer.from(first, 'latin1'), Buffer.from(rest)]),
+          expected: 'refused' as const,
+        })),
+      fc.uint8Array({ minLength: 1, maxLength: 200 }).map((b) => ({
+        bytes: Buffer.from(b),
+        expected: 'answered' as const,
+      })),
       fc
         .tuple(
           fc.constantFrom(
@@ -173,31 +258,44 @@ describe('HTTP API, fuzzed', () => {
           ),
           fc.string({ maxLength: 100 }),
         )
-        .map(([line, rest]) => Buffer.from(line + rest)),
-      fc
-        .string({ maxLength: 40 })
-        .map((h) => Buffer.from(`POST /heartbeat HTTP/1.1\r\nHost: x\r\n${h}\r\n\r\n{}`)),
+        .map(([line, rest]) => ({
+          bytes: Buffer.from(line + rest),
+          expected: 'answered' as const,
+        })),
+      fc.string({ maxLength: 40 }).map((h) => ({
+        bytes: Buffer.from(`POST /heartbeat HTTP/1.1\r\nHost: x\r\n${h}\r\n\r\n{}`),
+        expected: 'answered' as const,
+      })),
     );
+    // Always tried: an HTTP/1.1 request without the Host header it must carry.
+    const hostless: RawCase = { bytes: Buffer.from('GET / HTTP/1.1\r\n\r\n'), expected: 'refused' };
     await fc.assert(
-      fc.asyncProperty(raw, async (bytes) => {
+      fc.asyncProperty(raw, async ({ bytes, expected }) => {
         const answer = await rawExchange(port, bytes);
-        if (answer === '') return;
+        // Blank lines before a request line are skipped (RFC 9112): no request, no answer.
+        if (answer === '' && /^[\r\n]+$/.test(bytes.toString('latin1'))) return;
         const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
-        expect(status).toBeGreaterThanOrEqual(200);
-        expect(status).toBeLessThan(500);
+        if (expected === 'served') expect(status).toBe(200);
+        else if (expected === 'refused') expect(status).toBe(400);
+        else {
+          expect(status).toBeGreaterThanOrEqual(200);
+          expect(status).toBeLessThan(500);
+        }
         if (status >= 400) {
           const body = answer.slice(answer.indexOf('\r\n\r\n') + 4);
           expect((JSON.parse(body) as { success: unknown }).success).toBe(false);
         }
       }),
-      FUZZ_PARAMS,
+      { ...FUZZ_PARAMS, examples: [[hostless]] },
     );
     const health = await send(port, { method: 'GET', path: '/', headers: {}, body: null });
     expect(health.status).toBe(200);
   });
 
-  it('answers every request below 500, with a JSON error for every refusal', async () => {
+  it('answers every request below 500, serves the valid ones, with a JSON error for every refusal', async () => {
+    const taken = new Set<string>();
     let registered = 0;
+    const served = { get: 0, register: 0 };
     await fc.assert(
       fc.asyncProperty(fuzzCase, async (c) => {
         const res = await send(port, c);
@@ -212,11 +310,27 @@ describe('HTTP API, fuzzed', () => {
           expect(error.success).toBe(false);
           expect(typeof error.message === 'string' && error.message.length > 0).toBe(true);
         }
+        const valid = validRequest(c);
+        if (valid?.kind === 'get') {
+          expect(res.status).toBe(200);
+          served.get++;
+        } else if (valid?.kind === 'register') {
+          expect(res.status).toBe(taken.has(valid.username) ? 409 : 200);
+          served.register++;
+        }
         // Counted by what came back: '/register?x=1' and '/REGISTER/' register too.
-        if (res.status === 200 && /registered successfully/.test(res.body)) registered++;
+        const done = /User '(.+)' registered successfully/.exec(res.body);
+        if (res.status === 200 && done) {
+          registered++;
+          taken.add(done[1]);
+        }
       }),
-      FUZZ_PARAMS,
+      { ...FUZZ_PARAMS, examples: [[validRegistration], [validRegistration], [validGet]] },
     );
+    // The examples at least: a node refusing everything with a 400 fails above.
+    expect(served.get).toBeGreaterThan(0);
+    expect(served.register).toBeGreaterThan(0);
+    expect(registered).toBeGreaterThan(0);
     // Nothing half-written: exactly the acknowledged registrations, each one valid.
     const res = await send(port, { method: 'GET', path: '/users', headers: {}, body: null });
     const { users, count } = JSON.parse(res.body) as {

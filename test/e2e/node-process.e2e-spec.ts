@@ -1,7 +1,9 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { freePorts } from '../support/free-port';
 import { NodeProcess, writeClusterConfig } from '../support/node-process';
+import { waitFor } from '../support/poll';
 import { makeTempDir } from '../support/temp-dir';
 
 /** A node started from dist/main.js as a real process. */
@@ -87,6 +89,67 @@ describe('node process', () => {
       } finally {
         await new Promise((r) => blocker.close(r));
       }
+    });
+  });
+
+  describe('stops with exit code 1 rather than serve wrong data or cast a vote it cannot keep', () => {
+    /** How a node's start ends: its exit, or 'serving' if it answers the health check first. */
+    const outcome = (node: NodeProcess) =>
+      Promise.race([node.exited, node.waitUntilServing().then(() => 'serving' as const)]);
+
+    /** Runs a node until it has committed `users` registrations, then kills it. */
+    async function nodeWithUsers(s: Awaited<ReturnType<typeof singleNode>>, users: number) {
+      const node = start(s);
+      await node.waitUntilServing();
+      for (let i = 0; i < users; i++) {
+        await waitFor(`registration ${i}`, async () => {
+          const res = await fetch(`${node.url}/register`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ username: `u${i}`, addr: '10.0.0.1:9000' }),
+          });
+          return res.status === 200;
+        });
+      }
+      await node.kill();
+    }
+
+    it('for a log damaged before its last record', async () => {
+      const s = await singleNode();
+      await nodeWithUsers(s, 3);
+      const log = join(s.dataDir, 'raft.log');
+      const bytes = readFileSync(log);
+      // The first record's first payload byte (after its length and checksum): not a torn tail.
+      bytes[8] ^= 0xff;
+      writeFileSync(log, bytes);
+      const node = start(s);
+      expect(await outcome(node)).toEqual({ code: 1, signal: null });
+      expect(node.lines.join('\n')).toContain(`${log}: corrupt record at byte 0`);
+    });
+
+    it('for an election state file that is not one', async () => {
+      const s = await singleNode();
+      await nodeWithUsers(s, 1);
+      const state = join(s.dataDir, 'election-state.json');
+      writeFileSync(state, '{"term": "seven"}');
+      const node = start(s);
+      expect(await outcome(node)).toEqual({ code: 1, signal: null });
+      expect(node.lines.join('\n')).toContain(`${state}: not an election state`);
+    });
+
+    it('when its term and vote cannot be written', async () => {
+      const s = await singleNode();
+      // The vote is written to this name, then renamed into place: a directory there makes the
+      // write fail, even for root.
+      mkdirSync(join(s.dataDir, 'election-state.json.tmp'), { recursive: true });
+      const node = start(s);
+      // It serves health first: the vote is written at its first election, a moment later.
+      await waitFor('the node to stop', () => !node.running);
+      expect(await node.exited).toEqual({ code: 1, signal: null });
+      const out = node.lines.join('\n');
+      expect(out).toMatch(/cannot persist the election state or the log: .*EISDIR.*; stopping/);
+      // It stopped before it could lead: no term of its own was ever acknowledged.
+      expect(out).not.toContain('became leader');
     });
   });
 

@@ -110,8 +110,10 @@ class OrderedSender {
  * does: nobody gets a refusal or a reset. Frames are forwarded as the bytes that came in.
  */
 export class ProxyMesh {
-  private readonly servers: Server[] = [];
+  private readonly servers = new Map<string, Server>();
   private readonly sockets = new Set<Socket>();
+  /** The relayed connections to each node, so that `refuse` can drop them. */
+  private readonly socketsTo = new Map<string, Set<Socket>>();
   private readonly blocked = new Set<string>();
   private readonly loss = new Map<string, number>();
   private readonly delays = new Map<string, number>();
@@ -129,19 +131,40 @@ export class ProxyMesh {
   }
 
   async start(): Promise<void> {
-    for (const [id, target] of this.routes) {
-      const server = createServer((client) => this.relay(id, target, client));
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(Number(id.split(':')[1]), '127.0.0.1', () => resolve());
-      });
-      this.servers.push(server);
-    }
+    for (const id of this.routes.keys()) await this.listen(id);
   }
 
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
-    await Promise.all(this.servers.map((s) => new Promise((r) => s.close(r))));
+    await Promise.all([...this.servers.values()].map((s) => new Promise((r) => s.close(r))));
+  }
+
+  /**
+   * Makes the proxy in front of `id` refuse connections and drops those it relays, while the
+   * node behind it lives: what a proxy or NAT may do in front of a live node.
+   */
+  async refuse(id: string): Promise<void> {
+    const server = this.servers.get(id);
+    if (!server) return;
+    this.servers.delete(id);
+    const closed = new Promise((r) => server.close(r));
+    for (const s of this.socketsTo.get(id) ?? []) s.destroy();
+    await closed;
+  }
+
+  /** Accepts connections for `id` again, after `refuse`. */
+  async accept(id: string): Promise<void> {
+    if (!this.servers.has(id)) await this.listen(id);
+  }
+
+  private async listen(id: string): Promise<void> {
+    const target = this.routes.get(id)!;
+    const server = createServer((client) => this.relay(id, target, client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(Number(id.split(':')[1]), '127.0.0.1', () => resolve());
+    });
+    this.servers.set(id, server);
   }
 
   /** Cuts every link between groups; links inside a group stay up. */
@@ -223,6 +246,8 @@ export class ProxyMesh {
     const upstream = connect({ host: '127.0.0.1', port: target });
     this.sockets.add(client);
     this.sockets.add(upstream);
+    const toThisNode = this.socketsTo.get(to) ?? new Set<Socket>();
+    this.socketsTo.set(to, toThisNode.add(client).add(upstream));
     const toNode = new OrderedSender(upstream);
     const toDialer = new OrderedSender(client);
     const inbound = new FrameSplitter();
@@ -235,6 +260,8 @@ export class ProxyMesh {
       upstream.destroy();
       this.sockets.delete(client);
       this.sockets.delete(upstream);
+      toThisNode.delete(client);
+      toThisNode.delete(upstream);
     };
     client.on('data', (chunk: Buffer) => {
       let frames: Buffer[];

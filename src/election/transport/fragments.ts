@@ -31,7 +31,10 @@ export function splitMessage(json: Buffer, id: number): FragmentFields[] {
   }));
 }
 
-/** Puts fragments back together; throws with a reason when a run is malformed or too large. */
+/** A run of fragments its sender got wrong; anything else thrown here is a bug. */
+export class FragmentError extends Error {}
+
+/** Puts fragments back together; throws FragmentError when a run is malformed or too large. */
 export class Reassembler {
   private run: { id: number; parts: number; next: number; bytes: number; chunks: Buffer[] } | null =
     null;
@@ -40,20 +43,20 @@ export class Reassembler {
   push(e: Envelope): unknown {
     const { id, part, parts, chunk } = e as unknown as Partial<FragmentFields>;
     if (!isCount(id) || !isCount(part) || !isCount(parts) || typeof chunk !== 'string') {
-      throw new Error('malformed fragment');
+      throw new FragmentError('malformed fragment');
     }
     if (parts < 2 || parts * FRAGMENT_PAYLOAD_BYTES > MAX_MESSAGE_BYTES + FRAGMENT_PAYLOAD_BYTES) {
-      throw new Error(`fragmented message of ${parts} parts is over the limit`);
+      throw new FragmentError(`fragmented message of ${parts} parts is over the limit`);
     }
     if (part === 0) this.run = { id, parts, next: 0, bytes: 0, chunks: [] };
     const run = this.run;
     if (!run || run.id !== id || run.parts !== parts || run.next !== part) {
-      throw new Error('fragment out of order');
+      throw new FragmentError('fragment out of order');
     }
     const bytes = Buffer.from(chunk, 'base64');
     run.bytes += bytes.length;
     if (bytes.length > FRAGMENT_PAYLOAD_BYTES || run.bytes > MAX_MESSAGE_BYTES) {
-      throw new Error('fragmented message is over the limit');
+      throw new FragmentError('fragmented message is over the limit');
     }
     run.chunks.push(bytes);
     run.next++;
@@ -62,7 +65,7 @@ export class Reassembler {
     try {
       return JSON.parse(Buffer.concat(run.chunks).toString('utf8'));
     } catch {
-      throw new Error('fragmented message is not JSON');
+      throw new FragmentError('fragmented message is not JSON');
     }
   }
 }

@@ -75,6 +75,13 @@ export class TcpTransport {
     const me = this.o.bind;
     const server = createServer((socket) => this.accept(socket));
     server.maxConnections = MAX_INBOUND;
+    // Node closes a connection past maxConnections before accept() sees it; say so all the same.
+    server.on('drop', (dropped) => {
+      this.stats.rejected++;
+      this.logger.warn(
+        `refusing election connection from ${dropped?.remoteAddress ?? '?'}:${dropped?.remotePort ?? '?'}: ${MAX_INBOUND} already open (the limit)`,
+      );
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: me.host, port: me.port, exclusive: true }, () => resolve());

@@ -91,4 +91,25 @@ describe('ProxyMesh', () => {
     await waitFor('50 more frames', () => received.length === before + 50);
     expect(mesh.stats.droppedByLoss).toBe(dropped);
   });
+
+  it('refuses connections and drops the relayed ones while refusing, and accepts again', async () => {
+    dialer.write(json({ from: 'peer', n: 0 }));
+    await waitFor('the first frame', () => received.length === 1);
+    const dropped = once(dialer, 'close');
+    await mesh.refuse(to);
+    await dropped;
+    const port = Number(to.split(':')[1]);
+    const attempt = () =>
+      new Promise<string>((resolve) => {
+        const s = connect({ host: '127.0.0.1', port });
+        s.once('connect', () => {
+          s.destroy();
+          resolve('connected');
+        });
+        s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+      });
+    expect(await attempt()).toBe('ECONNREFUSED');
+    await mesh.accept(to);
+    expect(await attempt()).toBe('connected');
+  });
 });

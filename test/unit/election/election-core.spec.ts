@@ -7,6 +7,7 @@ import {
   heartbeat,
   makeCore,
   msg,
+  readyOf,
   requestVote,
   tickUntil,
 } from './sim/core-fixture';
@@ -58,14 +59,7 @@ describe('ElectionCore', () => {
       messages: [],
       roleChanges: [{ role: 'follower', term: 4, leader: null, reason: 'startup' }],
     });
-    expect(core.ready()).toEqual({
-      hardState: null,
-      snapshot: null,
-      entries: [],
-      committed: [],
-      messages: [],
-      roleChanges: [],
-    });
+    expect(core.ready()).toEqual(readyOf());
     expect(core.status(0)).toMatchObject({
       role: 'follower',
       term: 4,

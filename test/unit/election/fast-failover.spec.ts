@@ -38,7 +38,11 @@ function failover(size: number, seed: number, report: boolean, exited = false): 
       for (const id of survivors) cluster.peerUnreachable(id, old, exited);
     });
   }
-  const electedAt = cluster.runUntilTrue(() => cluster.leaders().length === 1, 10 * MIN)!;
+  const electedAt = cluster.runUntilTrue(() => cluster.leaders().length === 1, 10 * MIN);
+  // A run without a new leader is a failure, not a failover of 0 ms (null - crashAt < 0).
+  if (electedAt === null) {
+    throw new Error(`seed=${seed}: no new leader within ${10 * MIN} ms of the crash`);
+  }
   const newLeader = cluster.leaders()[0];
   cluster.runUntilAgreedLeader();
   cluster.runFor(1);

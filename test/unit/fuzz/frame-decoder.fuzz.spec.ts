@@ -7,7 +7,7 @@ import {
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
 } from '../../../src/election/transport/frame-codec';
-import { FRAGMENT, Reassembler } from '../../../src/election/transport/fragments';
+import { FRAGMENT, FragmentError, Reassembler } from '../../../src/election/transport/fragments';
 import { toMessage } from '../../../src/election/wire-message';
 import { FUZZ_PARAMS } from '../../support/fuzz-runs';
 import { A, B, C, coreOptions, makeCore } from '../election/sim/core-fixture';
@@ -182,23 +182,40 @@ describe('election port input, fuzzed', () => {
       },
       { requiredKeys: [] },
     );
+    // A fragment's own fields on every case, mostly plausible, so that runs start, go on, break
+    // and finish in the reassembler (other message types ignore them).
+    const plausible = (max: number) =>
+      fc.oneof({ weight: 6, arbitrary: fc.nat(max) }, { weight: 1, arbitrary: small });
+    const fragmentFields = fc.record({
+      id: plausible(2),
+      part: plausible(3),
+      parts: plausible(4),
+      chunk: fc.oneof(
+        { weight: 6, arbitrary: fc.base64String({ maxLength: 24 }) },
+        { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
+      ),
+    });
     let stepped = 0;
+    let fragmentsTaken = 0;
     fc.assert(
       fc.property(
         envelope,
         fields,
+        fragmentFields,
         fc.dictionary(fc.string({ maxLength: 16 }), fc.jsonValue({ maxDepth: 2 }), {
           maxKeys: 4,
         }),
-        (head, known, extra) => {
-          const raw = { ...extra, ...known, ...head } as unknown;
+        (head, known, fragment, extra) => {
+          const raw = { ...extra, ...fragment, ...known, ...head } as unknown;
           const e = checkEnvelope(raw);
           if (typeof e === 'string') return;
           if (e.type === FRAGMENT) {
             try {
               reassembler.push(e);
+              fragmentsTaken++;
             } catch (err) {
-              expect(err).toBeInstanceOf(Error);
+              // A refusal of the sender's fragments, with its reason; a TypeError is a bug.
+              expect(err).toBeInstanceOf(FragmentError);
             }
             return;
           }
@@ -215,5 +232,6 @@ describe('election port input, fuzzed', () => {
     );
     // The property is only worth something if the core saw a good share of the cases.
     expect(stepped).toBeGreaterThan(FUZZ_PARAMS.numRuns / 20);
+    expect(fragmentsTaken).toBeGreaterThan(0);
   });
 });

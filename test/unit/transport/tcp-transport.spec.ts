@@ -65,22 +65,49 @@ describe('TcpTransport on loopback', () => {
     expect(gotB[0]).toEqual({ ...msg(addrA, addrB, 1), api: `http://api-of-${addrA}` });
   });
 
+  /**
+   * Sends `bytes` to B on a connection of its own and waits until B closes it. Returns B's
+   * warnings about that connection: the transport must have refused it for what it sent, at
+   * once, not dropped it later as a silent link (which would close it all the same).
+   */
+  const refusedBy = async (bytes: Buffer): Promise<{ warnings: string[]; rejected: number }> => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const [host, port] = addrB.split(':');
+      const local = await new Promise<string>((resolve) => {
+        const s = connect({ host, port: Number(port) }, () => s.write(bytes));
+        s.on('error', () => undefined);
+        s.once('connect', () => {
+          const from = `${s.localAddress}:${s.localPort}`;
+          s.once('close', () => resolve(from));
+        });
+      });
+      const warnings = warn.mock.calls
+        .map(([line]) => String(line))
+        .filter((line) => line.includes(`election connection from ${local}`));
+      return { warnings, rejected: b.stats.rejected };
+    } finally {
+      warn.mockRestore();
+    }
+  };
+
   it.each([
-    ['garbage bytes', Buffer.from('GET / HTTP/1.1\r\n\r\n')],
-    ['an oversized frame', Buffer.from([0x7f, 0xff, 0xff, 0xff, 1])],
-    ['a frame from a stranger', encodeFrame({ ...msg('10.9.9.9:1', 'x', 1), api: 'x' })],
+    ['garbage bytes', () => Buffer.from('GET / HTTP/1.1\r\n\r\n'), /over the 1 MiB limit/],
+    ['an oversized frame', () => Buffer.from([0x7f, 0xff, 0xff, 0xff, 1]), /over the 1 MiB limit/],
+    [
+      'a frame from a stranger',
+      () => encodeFrame({ ...msg('10.9.9.9:1', addrB, 1), api: 'x' }),
+      /sender 10\.9\.9\.9:1 is not a peer/,
+    ],
     [
       'a frame without a term',
-      encodeFrame({ type: 'Heartbeat', from: 'x', to: 'y', cpu: 1, api: 'z' }),
+      () => encodeFrame({ type: 'Heartbeat', from: addrA, to: addrB, cpu: 1, api: 'z' }),
+      /bad term/,
     ],
-  ])('closes a connection that sends %s, and only that one', async (_what, bytes) => {
-    const [host, port] = addrB.split(':');
-    const closed = await new Promise<boolean>((resolve) => {
-      const s = connect({ host, port: Number(port) }, () => s.write(bytes));
-      s.on('error', () => undefined);
-      s.on('close', () => resolve(true));
-    });
-    expect(closed).toBe(true);
+  ])('closes a connection that sends %s, and only that one', async (_what, bytes, reason) => {
+    const { warnings, rejected } = await refusedBy(bytes());
+    expect(warnings).toEqual([expect.stringMatching(reason)]);
+    expect(rejected).toBe(1);
     expect(gotB).toEqual([]);
     a.send(msg(addrA, addrB, 42));
     await waitFor('the real peer still gets through', () => gotB.some((m) => m.term === 42));
@@ -112,7 +139,6 @@ describe('TcpTransport on loopback', () => {
   });
 
   it('closes a connection whose fragments come out of order', async () => {
-    const [host, port] = addrB.split(':');
     const frag = (part: number) =>
       encodeFrame({
         type: 'Fragment',
@@ -126,14 +152,9 @@ describe('TcpTransport on loopback', () => {
         parts: 3,
         chunk: 'eA==',
       });
-    const closed = await new Promise<boolean>((resolve) => {
-      const s = connect({ host, port: Number(port) }, () =>
-        s.write(Buffer.concat([frag(0), frag(2)])),
-      );
-      s.on('error', () => undefined);
-      s.on('close', () => resolve(true));
-    });
-    expect(closed).toBe(true);
+    const { warnings, rejected } = await refusedBy(Buffer.concat([frag(0), frag(2)]));
+    expect(warnings).toEqual([expect.stringMatching(/fragment out of order/)]);
+    expect(rejected).toBe(1);
     expect(gotB).toEqual([]);
   });
 
@@ -220,7 +241,9 @@ describe('TcpTransport limits', () => {
       api: 'http://x',
       netTimeoutMs: 200,
       retryMs: 1000,
-      keepaliveMs: 1000,
+      // The test's connections send nothing: a silence limit (3 x this) must not close them
+      // while a test is still opening the rest, however slow the machine.
+      keepaliveMs: 60_000,
       random: () => 0.5,
     });
     await t.start({ message: () => undefined, unreachable: () => undefined });
@@ -257,6 +280,33 @@ describe('TcpTransport limits', () => {
     await waitFor('room for one more', () => t.inboundCount === 5);
     expect(t.stats.rejected).toBe(1);
   });
+
+  it('holds at most 64 inbound connections in all, and logs each one refused past that', async () => {
+    // Four (the per-address limit) from each of 16 addresses fill the port.
+    const hosts = Array.from({ length: 16 }, (_, i) => `127.0.1.${i + 1}`);
+    const kept = (
+      await Promise.all(hosts.map((host) => Promise.all([1, 2, 3, 4].map(() => dial(host)))))
+    ).flat();
+    await waitFor('64 accepted', () => t.inboundCount === 64);
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const over = await dial('127.0.2.1');
+      let closed = false;
+      void over.closed.then(() => (closed = true));
+      await waitFor('the node to close the 65th connection', () => closed);
+      expect(t.inboundCount).toBe(64);
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringMatching(/refusing election connection from 127\.0\.2\.1:\d+: .*64/),
+      );
+    } finally {
+      warn.mockRestore();
+    }
+    // One gone makes room for that address again.
+    kept[0].socket.destroy();
+    await waitFor('one gone', () => t.inboundCount === 63);
+    await dial('127.0.2.1');
+    await waitFor('the newcomer accepted', () => t.inboundCount === 64);
+  }, 20_000);
 
   it('closes a connection that trickles a frame too slowly to ever finish it', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);

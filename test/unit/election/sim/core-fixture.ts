@@ -4,6 +4,7 @@ import {
   type Heartbeat,
   type Message,
   type NodeId,
+  type Ready,
   type RequestVote,
 } from '../../../../src/election/consensus';
 import { mulberry32 } from './prng';
@@ -30,6 +31,19 @@ export function makeCore(overrides: Partial<CoreOptions> = {}): ElectionCore {
   const core = new ElectionCore(coreOptions(overrides));
   core.ready();
   return core;
+}
+
+/** A Ready with nothing to do, or with just `fields`. */
+export function readyOf(fields: Partial<Ready> = {}): Ready {
+  return {
+    hardState: null,
+    snapshot: null,
+    entries: [],
+    committed: [],
+    messages: [],
+    roleChanges: [],
+    ...fields,
+  };
 }
 
 /** Builds a message as a peer would send it; `cpu` defaults to 50. */

@@ -26,8 +26,13 @@ export interface RandomRunResult {
   events: number;
   /** Proposals acknowledged (committed and applied by the leader that took them). */
   acknowledged: number;
+  /** Of those, the ones acknowledged while the faults went on. */
+  acknowledgedDuringFaults: number;
   trace: string[] | null;
 }
+
+/** Proposed on the agreed leader once the faults are over; every one must be acknowledged. */
+export const CALM_PROPOSALS = 5;
 
 /**
  * One seeded run: random loads, then `faultMs` of random faults (loss, duplication, delay and
@@ -66,6 +71,7 @@ export function runRandomScenario(
     cluster.at(t, () => faults.randomFault());
   }
   cluster.runUntil(opts.faultMs);
+  const acknowledgedDuringFaults = workload.acknowledged.size;
 
   cluster.heal();
   cluster.network.conditions = { ...CALM_NETWORK };
@@ -83,7 +89,11 @@ export function runRandomScenario(
     opts.livenessBoundMs,
   );
   if (opts.proposeEveryMs !== undefined && recoveredAt !== null) {
-    workload.checkConverged(opts.convergeBoundMs ?? opts.livenessBoundMs);
+    const bound = opts.convergeBoundMs ?? opts.livenessBoundMs;
+    // Faults can keep a majority apart for a whole run; these entries make sure that every run
+    // checks log safety on something, and that the nodes that were down catch up to them.
+    workload.proposeCalm(CALM_PROPOSALS, bound);
+    workload.checkConverged(bound);
   }
   return {
     seed,
@@ -93,6 +103,7 @@ export function runRandomScenario(
     terms: Math.max(...cluster.ids.map((id) => cluster.node(id).disk.hardState.term)),
     events: cluster.events,
     acknowledged: workload.acknowledged.size,
+    acknowledgedDuringFaults,
     trace: cluster.trace,
   };
 }
@@ -108,6 +119,8 @@ class Workload {
   private readonly pending = new Map<string, { node: string; index: number; term: number }>();
   /** index -> applyKey of the entry acknowledged there. */
   readonly acknowledged = new Map<number, string>();
+  /** The data of every acknowledged proposal. */
+  private readonly acknowledgedData = new Set<string>();
   private maxAcknowledged = 0;
 
   constructor(
@@ -126,6 +139,7 @@ class Workload {
         return;
       }
       this.acknowledged.set(entry.index, applyKey(entry));
+      this.acknowledgedData.add(entry.data);
       this.maxAcknowledged = Math.max(this.maxAcknowledged, entry.index);
     };
   }
@@ -133,12 +147,35 @@ class Workload {
   burst(): void {
     const leader = this.cluster.leaders()[0];
     if (leader === undefined) return;
-    const n = this.rng.int(1, 6);
+    this.proposeOn(leader, this.rng.int(1, 6));
+  }
+
+  /** Proposes `n` entries on the agreed leader and runs until that leader has applied them. */
+  proposeCalm(n: number, boundMs: number): void {
+    const c = this.cluster;
+    const leader = c.agreedLeader();
+    const proposed = leader === null ? [] : this.proposeOn(leader, n);
+    const isAcknowledged = (data: string) => this.acknowledgedData.has(data);
+    c.runUntilTrue(() => proposed.length === n && proposed.every(isAcknowledged), boundMs);
+    const acknowledged = proposed.filter(isAcknowledged).length;
+    if (acknowledged < n) {
+      c.safety.violations.push(
+        `t=${c.now}: ${acknowledged} of ${n} proposals on the agreed leader ${leader} acknowledged on a calm network`,
+      );
+    }
+  }
+
+  /** Proposes `n` entries on `leader`; returns the data of those it took. */
+  private proposeOn(leader: string, n: number): string[] {
+    const taken: string[] = [];
     for (let i = 0; i < n; i++) {
       const data = `p${this.next++}`;
       const at = this.cluster.propose(leader, data);
-      if (at !== null) this.pending.set(data, { node: leader, ...at });
+      if (at === null) continue;
+      this.pending.set(data, { node: leader, ...at });
+      taken.push(data);
     }
+    return taken;
   }
 
   /**
