@@ -7,7 +7,12 @@
  * first; the report gives the median round of each, the ratio, p50/p99 and every non-2xx.
  *
  *   npm run bench:heartbeat -- [--users N] [--seconds N] [--warmup-seconds N] [--rounds N]
- *                              [--connections N] [--threads N] [--statuses 1]
+ *                              [--connections N] [--threads N] [--statuses 1] [--baseline DIR]
+ *
+ * `--baseline DIR` also runs a second 3-node cluster from another build (DIR/dist/main.js, e.g.
+ * a worktree of an earlier commit after `npm run build`), in the same rounds: the cost of a
+ * change, before against after, in one run. With many `--users`, each user's heartbeats are
+ * seconds apart, as real clients' are (a refresh then waits for the followers, see README).
  *
  * `--statuses 1` counts the answers by status (bench/heartbeat/rotate-statuses.lua) to tell what
  * the non-2xx were; wrk then runs a Lua callback per answer, so use it to diagnose, not to measure.
@@ -62,9 +67,11 @@ const TIMINGS: RollcallTimings & { client_timeout_ms: number } = {
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
+type Target = 'rollcall' | 'baseline' | 'reference';
+
 interface Round {
   round: number;
-  target: 'rollcall' | 'reference';
+  target: Target;
   loadAverage: number[];
   wrk: WrkResult;
 }
@@ -74,7 +81,19 @@ function startReference(users: number): Promise<{ child: Child; port: number }> 
   return startReferenceServer(REPO, 'heartbeat/reference-server.js', env, 10_000);
 }
 
-function median(rounds: Round[], target: Round['target']): Round | null {
+/** Takes `--baseline DIR` out of argv: the other flags are all numbers. */
+function takeBaseline(argv: string[]): string | null {
+  const at = argv.findIndex((a) => a === '--baseline' || a.startsWith('--baseline='));
+  if (at < 0) return null;
+  const [, inline] = argv[at].split(/=(.*)/s, 2);
+  const dir = inline ?? argv[at + 1];
+  argv.splice(at, inline === undefined ? 2 : 1);
+  if (!dir)
+    throw new Error('--baseline needs the directory of a built rollcall (DIR/dist/main.js)');
+  return resolve(dir);
+}
+
+function median(rounds: Round[], target: Target): Round | null {
   const mine = rounds.filter((r) => r.target === target);
   if (mine.length === 0) return null;
   const m = quantile(
@@ -89,11 +108,22 @@ function median(rounds: Round[], target: Round['target']): Round | null {
 const describe = (r: Round) =>
   `round ${r.round} ${r.target}: ${Math.round(r.wrk.perSecond)}/s, p50 ${r.wrk.latencyMs.p50.toFixed(2)} ms, p99 ${r.wrk.latencyMs.p99.toFixed(2)} ms, non-2xx ${r.wrk.non2xx}, socket errors ${JSON.stringify(r.wrk.socketErrors)}${r.wrk.statuses ? `, by status ${JSON.stringify(r.wrk.statuses)}` : ''} (load average ${r.loadAverage.join(' ')})`;
 
+/** Starts a cluster, registers the users on its leader, and returns the leader's API port. */
+async function startCluster(nodes: RollcallNodes, users: number): Promise<number> {
+  await nodes.start();
+  const leader = await nodes.waitLeader(30_000);
+  const t = now();
+  await forEachUser(leader, '/register', PREFIX, 0, users);
+  log(`${users} users registered on the leader in ${Math.round(now() - t)} ms`);
+  return leader;
+}
+
 async function main(): Promise<number> {
   installCleanup();
   const argv = process.argv.slice(2).filter((a) => a !== '--');
-  const args = parseNumberArgs(argv, DEFAULTS, LIMITS, 'heartbeat');
   const command = `npm run bench:heartbeat${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+  const baselineDir = takeBaseline(argv);
+  const args = parseNumberArgs(argv, DEFAULTS, LIMITS, 'heartbeat');
   const start = startBench('heartbeat', REPO, log);
   const { startedAt, t0, loadBefore } = start;
   log(`load average at the start: ${loadBefore.join(' ')}`);
@@ -103,11 +133,14 @@ async function main(): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), 'heartbeat-bench-'));
   trackTempDir(work);
   const nodes = new RollcallNodes(snapshotBuild(REPO, work), TIMINGS, join(work, 'cluster'), 3);
-  await nodes.start();
-  const leader = await nodes.waitLeader(30_000);
-  const t = now();
-  await forEachUser(leader, '/register', PREFIX, 0, args.users);
-  log(`${args.users} users registered on the leader in ${Math.round(now() - t)} ms`);
+  const leader = await startCluster(nodes, args.users);
+  let baseline: { nodes: RollcallNodes; leader: number } | null = null;
+  if (baselineDir) {
+    const build = snapshotBuild(baselineDir, join(work, 'baseline'), REPO);
+    const other = new RollcallNodes(build, TIMINGS, join(work, 'baseline-cluster'), 3);
+    baseline = { nodes: other, leader: await startCluster(other, args.users) };
+    log(`baseline: ${baselineDir}`);
+  }
   const ref = await startReference(args.users);
 
   const wrkPlan = (port: number, seconds: number) => ({
@@ -119,12 +152,15 @@ async function main(): Promise<number> {
     seconds,
   });
   const rounds: Round[] = [];
+  const targets: Target[] = baseline
+    ? ['rollcall', 'baseline', 'reference']
+    : ['rollcall', 'reference'];
+  const portOf = { rollcall: leader, baseline: baseline?.leader ?? 0, reference: ref.port };
   for (let round = 1; round <= args.rounds; round++) {
-    // Alternate which goes first, so that neither always gets the warmer (or quieter) machine.
-    const order =
-      round % 2 === 1 ? (['rollcall', 'reference'] as const) : (['reference', 'rollcall'] as const);
+    // Rotate which goes first, so that none always gets the warmer (or quieter) machine.
+    const order = targets.map((_, k) => targets[(k + round - 1) % targets.length]);
     for (const target of order) {
-      const port = target === 'rollcall' ? leader : ref.port;
+      const port = portOf[target];
       if (args['warmup-seconds'] > 0) await runWrk(wrkPlan(port, args['warmup-seconds']));
       const load = loadAverage();
       const wrk = await runWrk(wrkPlan(port, args.seconds));
@@ -143,10 +179,13 @@ async function main(): Promise<number> {
   }
   await ref.child.kill();
   await nodes.stop();
+  await baseline?.nodes.stop();
 
   const rc = median(rounds, 'rollcall');
   const rf = median(rounds, 'reference');
+  const rb = median(rounds, 'baseline');
   const r = ratio(rc?.wrk.perSecond ?? null, rf?.wrk.perSecond ?? null);
+  const afterVsBefore = ratio(rc?.wrk.perSecond ?? null, rb?.wrk.perSecond ?? null);
   const non2xx = rounds
     .filter((x) => x.target === 'rollcall')
     .reduce((a, x) => a + x.wrk.non2xx, 0);
@@ -161,6 +200,11 @@ async function main(): Promise<number> {
   log(
     `median rounds: rollcall ${Math.round(rc?.wrk.perSecond ?? 0)}/s, reference ${Math.round(rf?.wrk.perSecond ?? 0)}/s, ratio ${r?.toFixed(2) ?? '-'}x; rollcall non-2xx in all rounds: ${non2xx}`,
   );
+  if (rb) {
+    log(
+      `baseline median round: ${Math.round(rb.wrk.perSecond)}/s, p99 ${rb.wrk.latencyMs.p99.toFixed(2)} ms; this build / baseline ${afterVsBefore?.toFixed(2) ?? '-'}x, p99 ${rc?.wrk.latencyMs.p99.toFixed(2) ?? '-'} ms against ${rb.wrk.latencyMs.p99.toFixed(2)} ms`,
+    );
+  }
   log(`target ratio >= ${TARGET_RATIO} with no non-2xx: ${target.met ? 'met' : 'NOT met'}`);
   log(`leader unchanged: ${stillLeader === leader}; nodes exited: ${exited.length}`);
   log(durationLine(durationMs, loadBefore));
@@ -175,8 +219,9 @@ async function main(): Promise<number> {
       loadGenerator: 'wrk',
       script: 'bench/heartbeat/rotate.lua',
     },
-    medianRounds: { rollcall: rc, reference: rf },
+    medianRounds: { rollcall: rc, reference: rf, baseline: rb },
     ratio: r,
+    baseline: baselineDir ? { dir: baselineDir, thisBuildOverBaseline: afterVsBefore } : null,
     target,
     leaderUnchanged: stillLeader === leader,
     nodesExited: exited,

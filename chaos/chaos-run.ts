@@ -34,6 +34,8 @@ export interface ChaosResult {
     healthPolls: number;
   };
   check: CheckResult;
+  /** Workload calls that failed for good, with the faults started in the 6 s before each. */
+  failures: { op: string; at: string; why: string; faultsBefore: string[] }[];
   violations: number;
   /** Things that stop the run from proving its invariants (a node never verified, say). */
   incomplete: string[];
@@ -129,7 +131,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     await nemesis.healAll();
     const verification = await verifyRegistrations(cluster, recorder, opts.log);
     await prober.close();
-    recorder.finish();
     const incarnations = nemesis.incarnations.map((i) => ({
       node: i.node,
       startedAt: i.startedAt,
@@ -159,6 +160,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         healthPolls: o.health.ok,
       },
       check: result,
+      failures: recorder.failures.map((f) => ({
+        op: f.op,
+        at: recorder.sinceStart(f.at),
+        why: f.why,
+        faultsBefore: recorder.faults
+          .filter((x) => x.at <= f.at && x.at >= f.at - 6000)
+          .map((x) => `${recorder.sinceStart(x.at)} ${x.kind} ${x.detail}`),
+      })),
       violations,
       incomplete: result.lostRegistrations.unverified,
       durationSeconds: Math.round((now() - recorder.startedAt) / 1000),

@@ -36,7 +36,7 @@ export class Nemesis {
   /** Every process each node ran, in order, so that the logs of dead ones stay readable. */
   readonly incarnations: { node: number; proc: NodeProcess; startedAt: number }[] = [];
   private readonly down = new Set<number>();
-  private readonly nodeDisturbance = new Map<number, () => void>();
+  private readonly openProcessFaults = new Map<number, () => void>();
 
   constructor(
     private readonly cluster: TestCluster,
@@ -92,7 +92,7 @@ export class Nemesis {
       if (proc?.running) proc.signal('SIGCONT');
       if (!proc?.running) await this.restart(i);
     }
-    for (const [i, close] of this.nodeDisturbance) {
+    for (const [i, close] of this.openProcessFaults) {
       if (this.cluster.nodes[i]?.running) close();
     }
   }
@@ -155,10 +155,8 @@ export class Nemesis {
       default:
         throw new Error(`not a network fault: ${kind}`);
     }
-    const done = this.recorder.disturb();
     await pause(hold);
     this.mesh.heal();
-    done();
   }
 
   /** Distinct ordered pairs of nodes. */
@@ -176,8 +174,8 @@ export class Nemesis {
     const proc = this.cluster.nodes[node];
     if (!proc?.running) return;
     this.down.add(node);
-    const done = this.recorder.disturb();
-    this.nodeDisturbance.set(node, done);
+    const done = this.recorder.processFault(node);
+    this.openProcessFaults.set(node, done);
     try {
       switch (kind) {
         case 'kill-9': {
@@ -220,7 +218,7 @@ export class Nemesis {
     }
     if (this.cluster.nodes[node]?.running) {
       done();
-      this.nodeDisturbance.delete(node);
+      this.openProcessFaults.delete(node);
     }
   }
 

@@ -55,10 +55,12 @@ export class Recorder {
   readonly registrations: RegistrationAck[] = [];
   readonly claims: LeaderClaim[] = [];
   readonly faults: FaultRecord[] = [];
-  /** Intervals during which the cluster was not whole (a link fault, a node down or stopped). */
-  readonly disturbed: { start: number; end: number }[] = [];
+  /** Per node, intervals during which its process was down, stopped or restarting. */
+  readonly processFaults: { node: number; start: number; end: number }[] = [];
   /** Things that are wrong but no invariant of their own: a 200 without its term, say. */
   readonly anomalies: string[] = [];
+  /** Workload calls that failed for good (the SDK's retry budget spent), and why. */
+  readonly failures: { op: 'register' | 'heartbeat' | 'discover'; at: number; why: string }[] = [];
   readonly ops = {
     register: { ok: 0, failed: 0 },
     heartbeat: { ok: 0, failed: 0 },
@@ -67,9 +69,11 @@ export class Recorder {
     health: { ok: 0, failed: 0 },
   };
   readonly startedAt = now();
-  private readonly open = new Set<number>();
-  private openSince = 0;
-  private nextKey = 0;
+
+  failed(op: 'register' | 'heartbeat' | 'discover', err: unknown): void {
+    this.ops[op].failed++;
+    this.failures.push({ op, at: now(), why: (err as Error)?.message ?? String(err) });
+  }
 
   fault(kind: string, detail: string): void {
     this.faults.push({ kind, at: now(), detail });
@@ -81,30 +85,18 @@ export class Recorder {
     return counts;
   }
 
-  /** Marks the cluster not whole until the returned function is called (idempotent). */
-  disturb(): () => void {
-    const key = this.nextKey++;
-    if (this.open.size === 0) this.openSince = now();
-    this.open.add(key);
+  /** Marks node `node`'s process down, stopped or restarting until the returned call. */
+  processFault(node: number): () => void {
+    const fault = { node, start: now(), end: Number.POSITIVE_INFINITY };
+    this.processFaults.push(fault);
     return () => {
-      if (!this.open.delete(key)) return;
-      if (this.open.size === 0) this.disturbed.push({ start: this.openSince, end: now() });
+      if (fault.end === Number.POSITIVE_INFINITY) fault.end = now();
     };
   }
 
-  /** Whether the cluster was whole (no disturbance) over all of [from, to]. */
-  wholeDuring(from: number, to: number): boolean {
-    if (this.open.size > 0 && this.openSince <= to) return false;
-    // Intervals are appended in order of their end; few enough (hundreds) to scan.
-    return !this.disturbed.some((d) => d.start <= to && d.end >= from);
-  }
-
-  /** Closes the books: a disturbance still open counts until now. */
-  finish(): void {
-    if (this.open.size > 0) {
-      this.disturbed.push({ start: this.openSince, end: Number.POSITIVE_INFINITY });
-      this.open.clear();
-    }
+  /** Whether a process other than node `except`'s was down, stopped or restarting in [from, to]. */
+  otherProcessFaultDuring(except: number, from: number, to: number): boolean {
+    return this.processFaults.some((f) => f.node !== except && f.start <= to && f.end >= from);
   }
 
   sinceStart(t: number): string {

@@ -31,9 +31,9 @@ export function summary(r: ChaosResult): string {
       ` (${c.lostRegistrations.acked} acked x ${c.lostRegistrations.nodesVerified} nodes)`,
     ),
     line(
-      'heartbeating clients missing from /discover',
+      'acknowledged heartbeats missing from /discover',
       c.vanishedClients,
-      ` (${c.vanishedClients.discovers} discovers; expectations by same leader ${c.vanishedClients.sameLeader}, by whole cluster ${c.vanishedClients.wholeCluster})`,
+      ` (${c.vanishedClients.discovers} discovers; expectations by same leader ${c.vanishedClients.sameLeader}, by an earlier leader ${c.vanishedClients.laterLeader})`,
     ),
     ...(c.vanishedClients.violations > 0
       ? [
@@ -44,6 +44,17 @@ export function summary(r: ChaosResult): string {
               `(${e.stillHeartbeating} of them heartbeated again later) in ${e.answers} answers` +
               (e.nodeRestartedSinceAck ? ' (node restarted since the acks)' : ''),
           ),
+        ]
+      : []),
+    ...(r.failures.length > 0
+      ? [
+          `calls that failed for good (first 10 of ${r.failures.length}; all in the JSON):`,
+          ...r.failures
+            .slice(0, 10)
+            .map(
+              (f) =>
+                `  - ${f.op} at ${f.at}: ${f.why}; faults started in the 6 s before: ${f.faultsBefore.join('; ') || 'none'}`,
+            ),
         ]
       : []),
     ...(r.incomplete.length > 0 ? ['INCOMPLETE:', ...r.incomplete.map((s) => `  - ${s}`)] : []),

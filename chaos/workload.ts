@@ -70,7 +70,7 @@ export class Workload {
       backoff: { baseMs: 25, maxMs: 500 },
       random: rng.fn,
       fetch: recordingFetch(this.recorder, nodeOf, 'workload'),
-      onError: () => this.recorder.ops.heartbeat.failed++,
+      onError: (err) => this.recorder.failed('heartbeat', err),
     });
   }
 
@@ -85,8 +85,8 @@ export class Workload {
         this.recorder.registrations.push({ username, userId: user_id, at: now() });
         this.registered++;
         this.heartbeat(client);
-      } catch {
-        this.recorder.ops.register.failed++;
+      } catch (err) {
+        this.recorder.failed('register', err);
       }
       if (k >= this.o.initialClients) {
         await pause(rng.between(...this.o.registerEveryMs), this.stop.signal);
@@ -110,8 +110,8 @@ export class Workload {
       try {
         await client.discover();
         this.recorder.ops.discover.ok++;
-      } catch {
-        this.recorder.ops.discover.failed++;
+      } catch (err) {
+        this.recorder.failed('discover', err);
       }
       await pause(rng.between(...this.o.discoverEveryMs), this.stop.signal);
     }

@@ -33,12 +33,21 @@ export const STEADY_TIMINGS: RollcallTimings = {
 };
 
 const PROBE_TIMEOUT_MS = 500;
+/** Clients that come online at the leader just before each trial's signal, with `probe: 'discover'`. */
+const CLIENTS_PER_TRIAL = 20;
 
 /**
- * Copies dist/ into the bench's temp dir (with node_modules linked beside it) so that a rebuild
- * of dist/ while the bench runs cannot change the code under test half-way.
+ * What a survivor must answer for the trial to end: `users`, GET /users with 200; `discover`,
+ * GET /discover with 200 listing every client that came online at the old leader just before
+ * the signal (each heartbeat answered 200 first).
  */
-export function snapshotBuild(repoRoot: string, into: string): string {
+export type FailoverProbe = 'users' | 'discover';
+
+/**
+ * Copies dist/ into the bench's temp dir (with node_modules linked beside it, from `modulesFrom`)
+ * so that a rebuild of dist/ while the bench runs cannot change the code under test half-way.
+ */
+export function snapshotBuild(repoRoot: string, into: string, modulesFrom = repoRoot): string {
   const dist = join(repoRoot, 'dist');
   if (!existsSync(join(dist, 'main.js'))) {
     throw new Error(`${join(dist, 'main.js')} is missing: run \`npm run build\` first`);
@@ -46,7 +55,7 @@ export function snapshotBuild(repoRoot: string, into: string): string {
   const app = join(into, 'app');
   mkdirSync(app, { recursive: true });
   cpSync(dist, join(app, 'dist'), { recursive: true });
-  symlinkSync(resolve(repoRoot, 'node_modules'), join(app, 'node_modules'), 'dir');
+  symlinkSync(resolve(modulesFrom, 'node_modules'), join(app, 'node_modules'), 'dir');
   return join(app, 'dist', 'main.js');
 }
 
@@ -59,11 +68,15 @@ export class RollcallCluster implements FailoverSystem {
   private apiPorts: number[] = [];
   private configFile = '';
 
+  /** Names that must be in a survivor's /discover (probe 'discover'). */
+  private expectedOnline: string[] = [];
+
   constructor(
     private readonly mainJs: string,
     private readonly timings: RollcallTimings,
     private readonly logLevel = 'warn',
     readonly size = 3,
+    private readonly probe: FailoverProbe = 'users',
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'rollcall-bench-'));
     trackTempDir(this.dir);
@@ -146,11 +159,37 @@ export class RollcallCluster implements FailoverSystem {
     );
   }
 
+  async beforeSignal(leader: number, trial: number): Promise<void> {
+    if (this.probe !== 'discover') return;
+    const names = Array.from({ length: CLIENTS_PER_TRIAL }, (_, k) => `t${trial}-c${k}`);
+    const port = this.apiPorts[leader];
+    for (const username of names) {
+      const body = JSON.stringify({ username, addr: `10.9.${trial % 256}.${names.length}:9000` });
+      const res = await loopbackRequest(port, 'POST', '/register', 5000, body);
+      if (res.status !== 200) throw new Error(`register ${username}: ${res.status} ${res.body}`);
+    }
+    // All at once, as clients coming online together do; the signal follows the last answer.
+    const beats = await Promise.all(
+      names.map((username) =>
+        loopbackRequest(port, 'POST', '/heartbeat', 5000, JSON.stringify({ username })),
+      ),
+    );
+    const refused = beats.find((b) => b.status !== 200);
+    if (refused) throw new Error(`heartbeat: ${refused.status} ${refused.body}`);
+    this.expectedOnline = names;
+  }
+
   async servesAsLeader(i: number): Promise<boolean> {
     try {
-      return (
-        (await loopbackRequest(this.apiPorts[i], 'GET', '/users', PROBE_TIMEOUT_MS)).status === 200
+      const path = this.probe === 'discover' ? '/discover' : '/users';
+      const res = await loopbackRequest(this.apiPorts[i], 'GET', path, PROBE_TIMEOUT_MS);
+      if (res.status !== 200) return false;
+      if (this.probe === 'users') return true;
+      const listed = jsonOf(res)?.online_clients;
+      const names = new Set(
+        Array.isArray(listed) ? listed.map((c) => (c as { username?: unknown }).username) : [],
       );
+      return this.expectedOnline.every((n) => names.has(n));
     } catch {
       return false;
     }

@@ -10,6 +10,8 @@ export interface FailoverSystem {
    * it, and it serves a leader-only (linearizable) request. Rejects after `timeoutMs`.
    */
   waitHealthy(timeoutMs: number): Promise<number>;
+  /** Work just before the leader is signalled, e.g. clients coming online there. */
+  beforeSignal?(leader: number, trial: number): Promise<void>;
   /** One probe of member i: true when it serves leader-only work right now. Never throws. */
   servesAsLeader(i: number): Promise<boolean>;
   signal(i: number, sig: NodeJS.Signals): void;

@@ -133,6 +133,13 @@ export async function runSeries(
         exit: null,
       };
       const marks = Array.from({ length: sys.size }, (_, i) => sys.lineMark(i));
+      try {
+        await sys.beforeSignal?.(leader, t);
+      } catch (err) {
+        result.aborted = `before signalling in trial ${t}: ${(err as Error).message}`;
+        log(`  ${plan.label}: aborted ${result.aborted}`);
+        break;
+      }
       const t0 = now();
       sys.signal(leader, plan.signal);
       const watchExit = () =>

@@ -36,7 +36,7 @@ import { LeaderGuard } from './leader.guard';
 @UseGuards(LeaderGuard)
 @ApiTags('clients (leader only)')
 @ApiLeaderOnly(
-  ' On /register also when leadership moved before the entry was applied (retry; a 409 then means it did commit), while the Drive folder is still being imported, or while the data directory is full or unwritable.',
+  ' On /register also when leadership moved before the entry was applied (retry; a 409 then means it did commit), while the Drive folder is still being imported, or while the data directory is full or unwritable. On /heartbeat also when leadership moved before a majority of nodes held the heartbeat (retry).',
 )
 export class ClientsController {
   constructor(

@@ -46,9 +46,30 @@ export class ClientsService {
     this.checkToken(username, addr !== undefined && addr !== user.addr, authorization);
     // A different addr means the client moved: presence follows it, the registration stays.
     const at = addr ?? user.addr;
-    this.presence.heartbeat(username, at);
-    this.stats.heartbeats++;
-    return { success: true as const, message: `Heartbeat accepted for '${username}' at ${at}` };
+    const seenBefore = this.presence.heartbeat(username, at);
+    const answer = {
+      success: true as const,
+      message: `Heartbeat accepted for '${username}' at ${at}`,
+    };
+    const held = this.replicator?.confirmation(seenBefore);
+    if (!held) {
+      this.stats.heartbeats++;
+      return answer;
+    }
+    // New to the followers: answered once a majority holds it, so no next leader can miss it.
+    const term = this.leadership.current.term;
+    return held.then(() => {
+      this.assertStillLeading(term);
+      this.stats.heartbeats++;
+      return answer;
+    });
+  }
+
+  /** Leadership may have moved on during a wait; only a node that still leads may say 200. */
+  private assertStillLeading(term: number): void {
+    if (!this.leadership.canServeAsLeader() || this.leadership.current.term !== term) {
+      throw new LeaseNotHeldError();
+    }
   }
 
   private checkToken(username: string, moving: boolean, authorization: string | undefined): void {
@@ -91,10 +112,7 @@ export class ClientsService {
     if (!gathering) return this.discoverNow();
     const term = this.leadership.current.term;
     return gathering.then(() => {
-      // As for a registration: leadership may have moved on during the wait.
-      if (!this.leadership.canServeAsLeader() || this.leadership.current.term !== term) {
-        throw new LeaseNotHeldError();
-      }
+      this.assertStillLeading(term);
       return this.discoverNow();
     });
   }

@@ -7,18 +7,25 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '../common/clock';
+import { LeaseNotHeldError } from '../common/http/leadership-errors';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
+import { majorityOf } from '../election/consensus';
 import { LeadershipState, type LeadershipView } from '../election/leadership-state';
 import { PeerChannel } from '../election/peer-channel';
 import type { Envelope } from '../election/transport/envelope';
+import { PresenceConfirmations } from './presence-confirmations';
+import { PresenceGathering } from './presence-gathering';
 import {
+  ackProblem,
   deltaProblem,
   fullProblem,
+  PRESENCE_ACK,
   PRESENCE_DELTA,
   PRESENCE_FULL,
   PRESENCE_GATHER,
   PRESENCE_REPORT,
   PRESENCE_SYNC_REQUEST,
+  type PresenceAck,
   type PresenceDelta,
   type PresenceFull,
   type PresenceReport,
@@ -32,8 +39,10 @@ const SYNC_JOB = 'presence-sync';
 
 /**
  * Streams the leader's online list to the followers, every heartbeat interval, as numbered
- * deltas; a follower that misses one asks for everything. So a new leader starts from who was
- * online, not from nobody, and a client that keeps heartbeating never drops out of /discover.
+ * deltas that they acknowledge; a follower that misses one asks for everything. A heartbeat is
+ * answered once a majority of nodes holds it (PresenceConfirmations), a new leader starts from
+ * a majority's copies (PresenceGathering) or from the list its predecessor handed over, so a
+ * heartbeat answered 200 is in every later leader's /discover.
  */
 @Injectable()
 export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
@@ -46,10 +55,22 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
   private followSeq: number | null = null;
   private fullRequestedAt = -Infinity;
   private assembling: { term: number; seq: number; records: PresenceRecord[] } | null = null;
+  /** Follower: the last delta of a leader that handed over, as `{term, seq, from}`. */
+  private handedOver: { term: number; seq: number; from: string } | null = null;
   /** When this node last had the leader's list: from the leader, or by being it. */
   private lastSyncAt: number | null = null;
   /** New leader: the followers' copies still awaited, and /discover's wait for them. */
-  private gather: Gathering | null = null;
+  private gather: PresenceGathering | null = null;
+  private readonly confirmations: PresenceConfirmations;
+  /** Leader: a delta sent at once for waiting heartbeats is out, drained at this time. */
+  private urgentDrainedAt: number | null = null;
+  private urgentScheduled = false;
+  /**
+   * A refresh is answered at once when a majority holds the client's previous heartbeat and it
+   * is younger than this; a new leader forgives every age by as much, so no refresh it did not
+   * hear of costs its client any time online.
+   */
+  private readonly refreshSlackMs: number;
 
   constructor(
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
@@ -58,16 +79,23 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     private readonly presence: PresenceService,
     private readonly channel: PeerChannel,
     private readonly scheduler: SchedulerRegistry,
-  ) {}
+  ) {
+    this.confirmations = new PresenceConfirmations(channel.others);
+    this.refreshSlackMs = 2 * config.heartbeatIntervalMs;
+  }
 
   onModuleInit(): void {
     if (this.channel.others.length === 0) return;
+    // A follower's copy is expired by the leader's deltas, not by time (see settleOnline).
+    this.presence.setExpiring(false);
     this.channel.on(PRESENCE_DELTA, deltaProblem, (e) => this.onDelta(e));
     this.channel.on(PRESENCE_FULL, fullProblem, (e) => this.onFull(e));
     this.channel.on(PRESENCE_SYNC_REQUEST, requestProblem, (e) => this.onRequest(e));
     this.channel.on(PRESENCE_GATHER, requestProblem, (e) => this.onGather(e));
     this.channel.on(PRESENCE_REPORT, reportProblem, (e) => this.onReport(e));
+    this.channel.on(PRESENCE_ACK, ackProblem, (e) => this.onAck(e));
     this.leadership.onChange((view, before) => this.onLeadership(view, before));
+    this.leadership.onHandover(() => this.handOver());
     this.scheduler.addInterval(
       SYNC_JOB,
       setInterval(() => this.tick(), this.config.heartbeatIntervalMs),
@@ -77,14 +105,30 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
   onModuleDestroy(): void {
     if (this.scheduler.doesExist('interval', SYNC_JOB)) this.scheduler.deleteInterval(SYNC_JOB);
     this.finishGathering('shutting down');
+    this.confirmations.failAll(new LeaseNotHeldError());
   }
 
   /**
-   * While a new leader waits for its followers' copies: settles when they are in (or after
-   * election_timeout_min_ms), so /discover never answers from a copy known to be partial.
+   * While a new leader waits for its followers' copies: settles when enough are in (see
+   * PresenceGathering), so /discover never answers from a copy known to be partial.
    */
   get gathering(): Promise<void> | null {
     return this.gather?.done ?? null;
+  }
+
+  /**
+   * For a heartbeat just applied on the leader, whose client was last seen at the same addr at
+   * `seenBefore` (-Infinity: it was not online there): null when it may be answered at once, or
+   * a promise that settles once a majority holds it (rejected if this node stops leading first).
+   */
+  confirmation(seenBefore: number): Promise<void> | null {
+    if (this.channel.others.length === 0) return null;
+    const now = this.clock.monotonicMs();
+    const held = this.confirmations.heldByQuorumUpTo;
+    if (seenBefore < held && now - seenBefore < this.refreshSlackMs) return null;
+    const waiting = this.confirmations.whenHeld(now);
+    this.scheduleUrgentDelta();
+    return waiting;
   }
 
   private isLeading(view: Readonly<LeadershipView>): boolean {
@@ -93,45 +137,92 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
 
   private onLeadership(view: Readonly<LeadershipView>, before: Readonly<LeadershipView>): void {
     const was = this.isLeading(before) && before.term === view.term;
-    if (this.isLeading(view) && !was) {
-      const now = this.clock.monotonicMs();
-      const gap = this.lastSyncAt === null ? 0 : Math.max(0, now - this.lastSyncAt);
-      this.presence.extendBy(gap);
-      this.presence.trackChanges(true);
-      this.leaderTerm = view.term;
-      this.seq = 0;
-      this.lastSyncAt = now;
-      this.logger.log(
-        `leading term ${view.term} with ${this.presence.count} clients online from the previous ` +
-          `leader's list (timeouts pushed back ${Math.round(gap)} ms for the election)`,
-      );
-      // Our list replaces the followers' copies, so it goes out only once theirs are folded in:
-      // a node that restarted holds nobody, and must not wipe everyone else's list.
-      if (!this.startGathering(view.term, gap)) this.sendFullToAll();
-    } else if (!this.isLeading(view) && this.isLeading(before)) {
+    if (this.isLeading(view) && !was) this.takeOffice(view.term);
+    else if (!this.isLeading(view) && this.isLeading(before)) {
       this.presence.trackChanges(false);
+      this.presence.setExpiring(false);
       this.leaderTerm = -1;
+      this.urgentDrainedAt = null;
+      this.confirmations.failAll(new LeaseNotHeldError());
       this.finishGathering('no longer leading');
     }
+  }
+
+  private takeOffice(term: number): void {
+    const ownSyncAt = this.lastSyncAt;
+    const handed = this.handedOver;
+    const complete =
+      handed !== null &&
+      term === handed.term + 1 &&
+      this.followTerm === handed.term &&
+      this.followSeq === handed.seq;
+    this.presence.trackChanges(true);
+    this.confirmations.restart(new LeaseNotHeldError());
+    this.leaderTerm = term;
+    this.seq = 0;
+    this.urgentDrainedAt = null;
+    this.lastSyncAt = this.clock.monotonicMs();
+    if (complete) {
+      this.settleOnline(term, ownSyncAt, [], `the list handed over by ${handed.from}`);
+      this.sendFullToAll();
+      return;
+    }
+    // Our list replaces the followers' copies, so it goes out only once theirs are folded in:
+    // a node that restarted holds nobody, and must not wipe everyone else's list.
+    if (!this.startGathering(term, ownSyncAt)) {
+      this.settleOnline(term, ownSyncAt, [], 'its own copy: no follower reachable');
+      this.sendFullToAll();
+    }
+  }
+
+  /**
+   * Makes this new leader's list the one it serves: its own copy and the followers' (ages as
+   * sent), every timeout pushed back by the time there was no leader to take heartbeats (at
+   * most one client timeout) and by the refresh slack, so nobody drops out for the election's
+   * sake; then time takes clients offline again.
+   */
+  private settleOnline(
+    term: number,
+    latestSyncAt: number | null,
+    copies: PresenceRecord[][],
+    from: string,
+  ): void {
+    const now = this.clock.monotonicMs();
+    const withoutLeader = latestSyncAt === null ? 0 : Math.max(0, now - latestSyncAt);
+    const forgiveMs = Math.min(this.config.clientTimeoutMs, withoutLeader) + this.refreshSlackMs;
+    this.presence.extendBy(forgiveMs);
+    let added = 0;
+    for (const copy of copies) {
+      const forgiven = copy.map(([n, a, age]): PresenceRecord => [
+        n,
+        a,
+        Math.max(0, age - forgiveMs),
+      ]);
+      added += this.presence.merge(forgiven);
+    }
+    this.presence.setExpiring(true);
+    const news = copies.length > 0 ? `, ${added} of them from followers' copies` : '';
+    this.logger.log(
+      `leading term ${term} with ${this.presence.count} clients online from ${from}${news} ` +
+        `(timeouts pushed back ${Math.round(forgiveMs)} ms for the time without a leader)`,
+    );
   }
 
   /**
    * Asks every follower it can reach for its copy. Its own may lack clients: it restarted and
    * holds nobody, or it was cut off while others heard of new clients.
    */
-  private startGathering(term: number, gapMs: number): boolean {
+  private startGathering(term: number, ownSyncAt: number | null): boolean {
     this.finishGathering('a new term');
     const awaited = new Set(
       this.channel.others.filter((peer) => this.channel.send(peer, PRESENCE_GATHER, term, {})),
     );
     if (awaited.size === 0) return false;
-    let settle: () => void = () => undefined;
-    const done = new Promise<void>((resolve) => (settle = resolve));
-    const timer = setTimeout(
-      () => this.finishGathering('timed out'),
-      this.config.electionTimeoutMinMs,
+    const boundMs = Math.min(this.config.electionTimeoutMinMs, 5 * this.config.heartbeatIntervalMs);
+    const quorum = majorityOf(this.channel.others.length + 1);
+    this.gather = new PresenceGathering(term, awaited, ownSyncAt, quorum, boundMs, () =>
+      this.finishGathering(`no majority of copies within ${boundMs} ms`),
     );
-    this.gather = { term, gapMs, awaited, parts: new Map(), added: 0, done, settle, timer };
     return true;
   }
 
@@ -143,76 +234,121 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     const g = this.gather;
     if (!g) return;
     this.gather = null;
-    clearTimeout(g.timer);
-    g.settle();
-    const missing = g.awaited.size > 0 ? `; no answer from ${[...g.awaited].join(', ')}` : '';
-    this.logger.log(
-      `term ${g.term}: followers' copies added ${g.added} clients this node did not know (${why})${missing}`,
-    );
     const view = this.leadership.current;
     if (this.isLeading(view) && view.term === g.term && g.term === this.leaderTerm) {
+      const missing = g.awaited.size > 0 ? `; not waiting for ${[...g.awaited].join(', ')}` : '';
+      this.settleOnline(g.term, g.latestSyncAt, g.copies, `gathering (${why}${missing})`);
       this.sendFullToAll();
     }
+    g.finish();
   }
 
   private onGather(e: Envelope): void {
     const view = this.leadership.current;
     if (e.term < view.term || this.isLeading(view)) return;
-    const known = this.lastSyncAt !== null;
-    const parts = inFrames(known ? this.presence.snapshot() : []);
+    const synced = this.lastSyncAt;
+    const parts = inFrames(synced !== null ? this.presence.snapshot() : []);
+    const syncAge =
+      synced === null ? {} : { syncAgeMs: Math.round(this.clock.monotonicMs() - synced) };
     for (const [chunk, records] of parts.entries()) {
-      const report: PresenceReport = { chunk, chunks: parts.length, known, records };
+      const report: PresenceReport = {
+        chunk,
+        chunks: parts.length,
+        known: synced !== null,
+        ...syncAge,
+        records,
+      };
       this.channel.send(e.from, PRESENCE_REPORT, e.term, { ...report });
     }
   }
 
   private onReport(e: Envelope): void {
     const g = this.gather;
-    if (!g || e.term !== g.term || !g.awaited.has(e.from)) return;
-    const r = e as unknown as PresenceReport;
-    const got = g.parts.get(e.from) ?? [];
-    if (r.chunk !== got.length) return; // out of turn: a chunk was lost, and the timeout decides
-    got.push(r.records);
-    g.parts.set(e.from, got);
-    if (got.length < r.chunks) return;
-    g.parts.delete(e.from);
-    g.awaited.delete(e.from);
-    // Their ages include the election's gap, which this node's own copy was forgiven.
-    const records = got
-      .flat()
-      .map(([name, addr, age]): PresenceRecord => [name, addr, Math.max(0, age - g.gapMs)]);
-    g.added += this.presence.merge(records);
-    if (g.awaited.size === 0) this.finishGathering('every follower answered');
+    if (!g || e.term !== g.term) return;
+    if (!g.take(e.from, e as unknown as PresenceReport, this.clock.monotonicMs())) return;
+    if (g.complete) {
+      this.finishGathering(g.awaited.size === 0 ? 'every follower answered' : 'a majority is in');
+    }
   }
 
   private tick(): void {
     const view = this.leadership.current;
-    if (!this.isLeading(view) || view.term !== this.leaderTerm) return;
-    this.lastSyncAt = this.clock.monotonicMs();
-    // Deltas follow the full list, which waits for the gathering; the changes keep till then.
+    if (this.isLeading(view) && view.term === this.leaderTerm) {
+      this.lastSyncAt = this.clock.monotonicMs();
+      this.sendDelta(false);
+      // An ask or a report may have been lost: those not in yet are asked again.
+      const g = this.gather;
+      for (const peer of g?.awaited ?? []) this.channel.send(peer, PRESENCE_GATHER, g!.term, {});
+    }
+    // Whoever waited this long for a quorum gets a 503 and tries again.
+    const before = this.clock.monotonicMs() - 2 * this.config.electionTimeoutMinMs;
+    this.confirmations.expire(before, new LeaseNotHeldError());
+  }
+
+  /**
+   * The changes since the last delta, to every follower. An empty delta still goes out: it tells
+   * followers the stream is alive and lets one that missed a delta notice at once. Deltas follow
+   * the full list, which waits for the gathering; the changes keep till then.
+   */
+  private sendDelta(final: boolean): void {
     if (this.gather) return;
+    const drainedAt = this.clock.monotonicMs();
     const { online, offline } = this.presence.drainChanges();
-    // An empty delta still goes out: it tells followers the stream is alive and lets one that
-    // missed a delta notice at once.
     const onlineParts = inFrames(online);
     const offlineParts = inFrames(offline);
-    for (let i = 0; i < Math.max(onlineParts.length, offlineParts.length); i++) {
+    const count = Math.max(onlineParts.length, offlineParts.length);
+    for (let i = 0; i < count; i++) {
       const delta: PresenceDelta = {
         seq: ++this.seq,
         online: onlineParts[i] ?? [],
         offline: offlineParts[i] ?? [],
+        ...(final && i === count - 1 ? { final: true } : {}),
       };
+      this.confirmations.deltaDrained(delta.seq, drainedAt);
       for (const peer of this.channel.others)
         this.channel.send(peer, PRESENCE_DELTA, this.leaderTerm, { ...delta });
     }
   }
 
+  /** Heartbeats are waiting for a quorum: a delta goes now, one at a time, each taking all. */
+  private scheduleUrgentDelta(): void {
+    if (this.urgentScheduled || this.urgentDrainedAt !== null) return;
+    this.urgentScheduled = true;
+    setImmediate(() => {
+      this.urgentScheduled = false;
+      const view = this.leadership.current;
+      if (!this.isLeading(view) || view.term !== this.leaderTerm || this.gather) return;
+      this.urgentDrainedAt = this.clock.monotonicMs();
+      this.sendDelta(false);
+    });
+  }
+
+  /** The leader is about to hand over: its last changes go first, marked as the last. */
+  private handOver(): void {
+    const view = this.leadership.current;
+    if (!this.isLeading(view) || view.term !== this.leaderTerm || this.gather) return;
+    this.sendDelta(true);
+  }
+
   private sendFull(to: string): void {
+    const takenAt = this.clock.monotonicMs();
     const parts = inFrames(this.presence.snapshot());
     for (const [chunk, records] of parts.entries()) {
       const full: PresenceFull = { seq: this.seq, chunk, chunks: parts.length, records };
       this.channel.send(to, PRESENCE_FULL, this.leaderTerm, { ...full });
     }
+    this.confirmations.fullSent(to, this.seq, takenAt);
+  }
+
+  private onAck(e: Envelope): void {
+    const view = this.leadership.current;
+    if (!this.isLeading(view) || e.term !== this.leaderTerm) return;
+    const ack = e as unknown as PresenceAck;
+    this.confirmations.acknowledged(e.from, ack.seq, ack.full);
+    const urgent = this.urgentDrainedAt;
+    if (urgent === null || this.confirmations.heldByQuorumUpTo < urgent) return;
+    this.urgentDrainedAt = null;
+    if (this.confirmations.waiting > 0) this.scheduleUrgentDelta();
   }
 
   /** Only the current leader's stream counts; anything else is stale and ignored. */
@@ -231,6 +367,8 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     this.presence.apply(d);
     this.followSeq = d.seq;
     this.lastSyncAt = this.clock.monotonicMs();
+    if (d.final === true) this.handedOver = { term: e.term, seq: d.seq, from: e.from };
+    this.acknowledge(e, d.seq, false);
   }
 
   private onFull(e: Envelope): void {
@@ -246,7 +384,13 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     this.followTerm = e.term;
     this.followSeq = f.seq;
     this.lastSyncAt = this.clock.monotonicMs();
+    this.acknowledge(e, f.seq, true);
     this.logger.debug(`shadow list from leader ${e.from}: ${a.records.length} clients online`);
+  }
+
+  private acknowledge(e: Envelope, seq: number, full: boolean): void {
+    const ack: PresenceAck = { seq, full };
+    this.channel.send(e.from, PRESENCE_ACK, e.term, { ...ack });
   }
 
   private requestFull(e: Envelope): void {
@@ -261,8 +405,11 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
 
   private onRequest(e: Envelope): void {
     const view = this.leadership.current;
+    if (!this.isLeading(view) || e.term !== this.leaderTerm) return;
+    // It lost its copy or a delta: until it takes the full list, it holds nothing for sure.
+    this.confirmations.copyLost(e.from);
     // While gathering, the full list is not ready; everyone gets it when it is.
-    if (this.isLeading(view) && e.term === this.leaderTerm && !this.gather) this.sendFull(e.from);
+    if (!this.gather) this.sendFull(e.from);
   }
 }
 
@@ -273,15 +420,4 @@ function inFrames<T>(items: T[]): T[][] {
     parts.push(items.slice(i, i + RECORDS_PER_FRAME));
   }
   return parts.length > 0 ? parts : [[]];
-}
-
-interface Gathering {
-  term: number;
-  gapMs: number;
-  awaited: Set<string>;
-  parts: Map<string, PresenceRecord[][]>;
-  added: number;
-  done: Promise<void>;
-  settle: () => void;
-  timer: NodeJS.Timeout;
 }

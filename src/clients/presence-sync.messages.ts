@@ -11,6 +11,8 @@ export const PRESENCE_SYNC_REQUEST = 'PresenceSyncRequest';
 export const PRESENCE_GATHER = 'PresenceGather';
 /** Follower to new leader: its copy, in chunks; `known` is false if it never synced since start. */
 export const PRESENCE_REPORT = 'PresenceReport';
+/** Follower to leader: "I hold your list up to this delta (or this full list)". */
+export const PRESENCE_ACK = 'PresenceAck';
 
 /** Records per frame: a record is at most ~350 bytes of JSON, frames at most 1 MiB. */
 export const RECORDS_PER_FRAME = 2000;
@@ -19,12 +21,22 @@ export interface PresenceDelta {
   seq: number;
   online: PresenceRecord[];
   offline: string[];
+  /** The leader's last delta before it hands leadership over: with it, a copy is complete. */
+  final?: boolean;
+}
+
+export interface PresenceAck {
+  seq: number;
+  /** True when `seq` is that of a full list rather than of a delta. */
+  full: boolean;
 }
 
 export interface PresenceReport {
   chunk: number;
   chunks: number;
   known: boolean;
+  /** Since the reporter last had a leader's list, in ms; absent when it never had one. */
+  syncAgeMs?: number;
   records: PresenceRecord[];
 }
 
@@ -54,6 +66,7 @@ function recordsProblem(v: unknown): string | null {
 
 export function deltaProblem(e: Envelope): string | null {
   if (!isCount(e.seq)) return 'seq must be a count';
+  if (e.final !== undefined && typeof e.final !== 'boolean') return 'final must be a boolean';
   const offline = e.offline;
   if (!Array.isArray(offline) || offline.length > RECORDS_PER_FRAME || !offline.every(isName)) {
     return 'offline must be at most 2000 usernames';
@@ -74,5 +87,11 @@ export function reportProblem(e: Envelope): string | null {
   if (!isCount(e.chunk) || !isCount(e.chunks)) return 'chunk, chunks must be counts';
   if (e.chunk >= e.chunks) return 'chunk must be below chunks';
   if (typeof e.known !== 'boolean') return 'known must be a boolean';
+  if (e.syncAgeMs !== undefined && !isCount(e.syncAgeMs)) return 'syncAgeMs must be a count';
   return recordsProblem(e.records);
+}
+
+export function ackProblem(e: Envelope): string | null {
+  if (!isCount(e.seq)) return 'seq must be a count';
+  return typeof e.full === 'boolean' ? null : 'full must be a boolean';
 }

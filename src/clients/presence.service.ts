@@ -43,7 +43,9 @@ const EXPIRY_JOB = 'presence-expiry';
  *
  * The map is kept in last-heartbeat order (a heartbeat moves its entry to the end), and the
  * timeout is the same for everyone, so the entries due to expire are always a prefix: an expiry
- * pass walks only those and stops at the first live one.
+ * pass walks only those and stops at the first live one. A follower's copy may fall out of that
+ * order (a delta can carry an older heartbeat, merged by a new leader); it is put back in order,
+ * once, before anything walks it.
  *
  * On the leader the map is the truth; on a follower it is a shadow of the leader's, fed by
  * presence sync, so that a new leader starts from it instead of from nobody.
@@ -55,10 +57,17 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private readonly timeoutMs: number;
   /** While followers need them: entries changed and names gone since the last drain. */
   private tracking = false;
+  /**
+   * Whether time takes clients offline here. Off on a follower, whose copy the leader's deltas
+   * expire, so that time without a leader (an election) costs no client its place.
+   */
+  private expiring = true;
   private readonly changed = new Map<string, OnlineClient>();
   private readonly gone = new Set<string>();
-  /** The newest lastSeen in the map: what an entry going to the end may not be older than. */
+  /** The newest lastSeen in the map: an entry going to the end older than this breaks the order. */
   private tailSeen = -Infinity;
+  /** False once an entry went to the end out of last-heartbeat order (see restoreOrder). */
+  private ordered = true;
   private readonly listeners: ((event: PresenceEvent) => void)[] = [];
   /** Clients this node has timed out since it started (on a follower, in its shadow copy). */
   expirations = 0;
@@ -94,12 +103,21 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     this.listeners.push(listener);
   }
 
-  heartbeat(username: string, addr: string): void {
+  /**
+   * Marks the client online at `addr` now. Returns when it was last seen at that addr, or
+   * -Infinity when it was not online or was elsewhere: whether followers may already know it.
+   */
+  heartbeat(username: string, addr: string): number {
+    const before = this.online.get(username);
+    const seenBefore = before !== undefined && before.addr === addr ? before.lastSeen : -Infinity;
     this.touch(username, addr, this.clock.monotonicMs());
+    return seenBefore;
   }
 
   /** Removes every client whose last heartbeat is at least the timeout old; returns how many. */
   expireDue(): number {
+    this.restoreOrder();
+    if (!this.expiring) return 0;
     const now = this.clock.monotonicMs();
     let expired = 0;
     let first = '';
@@ -158,6 +176,11 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
 
   // ---- presence sync: the leader's side ------------------------------------------------------
 
+  /** Starts or stops taking clients offline by time (see `expiring`). */
+  setExpiring(on: boolean): void {
+    this.expiring = on;
+  }
+
   /** Starts or stops recording changes for followers; starting forgets what came before. */
   trackChanges(on: boolean): void {
     this.tracking = on;
@@ -192,6 +215,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     const before = new Map([...this.online.values()].map((c) => [c.username, c.addr]));
     this.online.clear();
     this.tailSeen = -Infinity;
+    this.ordered = true;
     // Listeners hear what changed, not the whole list again.
     const listeners = this.listeners.splice(0);
     try {
@@ -247,13 +271,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       this.online.set(username, entry);
       this.noteOnline(entry);
     }
-    // Expiry walks the map in last-heartbeat order; merged heartbeats land anywhere in it.
-    if (fresher > 0) {
-      const ordered = [...this.online.values()].sort((a, b) => a.lastSeen - b.lastSeen);
-      this.online.clear();
-      for (const c of ordered) this.online.set(c.username, c);
-      this.tailSeen = Math.max(this.tailSeen, ordered[ordered.length - 1].lastSeen);
-    }
+    // Merged heartbeats belong anywhere in last-heartbeat order, not at the end.
+    if (fresher > 0) this.ordered = false;
     return added;
   }
 
@@ -275,12 +294,25 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     for (const listener of this.listeners) listener(event);
   }
 
-  private touch(username: string, addr: string, seenAt: number): void {
+  /**
+   * Puts the map back in last-heartbeat order after entries went to its end out of order, so
+   * that expiry can stop at the first live entry and the newest are last.
+   */
+  private restoreOrder(): void {
+    if (this.ordered) return;
+    const sorted = [...this.online.values()].sort((a, b) => a.lastSeen - b.lastSeen);
+    this.online.clear();
+    for (const c of sorted) this.online.set(c.username, c);
+    this.tailSeen = sorted.length > 0 ? sorted[sorted.length - 1].lastSeen : -Infinity;
+    this.ordered = true;
+  }
+
+  private touch(username: string, addr: string, lastSeen: number): void {
     const entry = this.online.get(username);
-    // The map must stay in last-heartbeat order: an entry goes to the end, so it may not be
-    // older than the entry it follows. A synced age is rounded up to keep that true.
-    const lastSeen = Math.max(seenAt, this.tailSeen);
-    this.tailSeen = lastSeen;
+    // Its age is kept exact: rounding it up to keep the order would make a client that a delta
+    // carries late (a new leader's merge) look freshly heard, over and over.
+    if (lastSeen >= this.tailSeen) this.tailSeen = lastSeen;
+    else this.ordered = false;
     const moved = entry ?? { username, addr, lastSeen };
     if (!entry || entry.addr !== addr) this.emit({ kind: 'online', username, addr });
     if (entry) {

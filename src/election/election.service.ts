@@ -340,6 +340,8 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
         preVotes++;
         preVoteTerm = m.term; // the term it would run for, not yet adopted
       }
+      // The successor must hear this leader's last words (presence) before it can win.
+      if (m.type === 'TimeoutNow') this.leadership.handingOver(m.to);
       this.transport.send(m);
     }
     if (preVotes > 0) {

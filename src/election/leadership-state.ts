@@ -30,6 +30,7 @@ export class LeadershipState {
   private leaseCheck: () => boolean = () => false;
   private stopped = false;
   private readonly roleListeners: ((change: RoleChangeEvent) => void)[] = [];
+  private readonly handoverListeners: ((successor: string) => void)[] = [];
   private readonly listeners: ((
     view: Readonly<LeadershipView>,
     before: Readonly<LeadershipView>,
@@ -61,6 +62,19 @@ export class LeadershipState {
   /** The election reports each role change here, with its reason, as it logs it. */
   announce(change: RoleChangeEvent): void {
     for (const listener of this.roleListeners) listener(change);
+  }
+
+  /**
+   * The election calls this just before it asks `successor` to take over, on the same
+   * connection: what listeners send now reaches the successor before it can win.
+   */
+  handingOver(successor: string): void {
+    for (const listener of this.handoverListeners) listener(successor);
+  }
+
+  /** Called as this leader hands over, while its last words can still go first. */
+  onHandover(listener: (successor: string) => void): void {
+    this.handoverListeners.push(listener);
   }
 
   /** Called for each role change the election reports, with its reason (for events and metrics). */

@@ -6,19 +6,19 @@ interface Discover {
   count: number;
 }
 
+const post = (url: string, path: string, body: unknown, token?: string) =>
+  fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+
 describe('presence across a failover', () => {
   let cluster: TestCluster;
   afterEach(async () => cluster?.stop());
-
-  const post = (url: string, path: string, body: unknown, token?: string) =>
-    fetch(`${url}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify(body),
-    });
 
   it('streams who is online to the followers, and a new leader starts from that list', async () => {
     cluster = await new TestCluster({ size: 3 }).start();
@@ -123,5 +123,45 @@ describe('50 clients heartbeating through a failover', () => {
     stop = true;
     await loops;
     expect(counts).toEqual(Array.from({ length: 10 }, () => 50));
+  });
+});
+
+describe('a new leader pushes every timeout back by the time without a leader', () => {
+  let cluster: TestCluster;
+  afterEach(async () => cluster?.stop());
+
+  it('so clients that could not reach anyone during the election are still online', async () => {
+    // The election takes longer than a client's timeout: at least election_timeout_min_ms of
+    // silence after the leader stops, against a 1000 ms client timeout.
+    cluster = await new TestCluster({
+      size: 3,
+      heartbeatIntervalMs: 50,
+      electionTimeoutMinMs: 1200,
+      electionTimeoutMaxMs: 1600,
+      extra: 'client_timeout_ms = 1000',
+    }).start();
+    const leader = await cluster.waitForLeader();
+    const url = cluster.url(leader);
+    const names = Array.from({ length: 10 }, (_, i) => `gap-${i}`);
+    for (const username of names) {
+      const reg = await post(url, '/register', { username, addr: '10.3.0.1:9000' });
+      expect(reg.status).toBe(200);
+    }
+    // Their last heartbeats, then the leader freezes: nobody can heartbeat until the next one.
+    const beats = await Promise.all(names.map((username) => post(url, '/heartbeat', { username })));
+    expect(beats.map((r) => r.status)).toEqual(names.map(() => 200));
+    const stoppedAt = Date.now();
+    cluster.node(leader).signal('SIGSTOP');
+    const others = [0, 1, 2].filter((i) => i !== leader);
+    const next = await cluster.waitForLeader(others);
+    const d = await waitFor('the new leader to answer /discover', async () => {
+      const res = await fetch(`${cluster.url(next)}/discover`);
+      return res.status === 200 ? ((await res.json()) as Discover) : undefined;
+    });
+    // The silence outlasted the timeout: without the push-back every client would be gone.
+    expect(Date.now() - stoppedAt).toBeGreaterThan(1000);
+    expect(d.online_clients.map((c) => c.username).sort()).toEqual([...names].sort());
+    await cluster.node(leader).kill();
+    cluster.nodes[leader] = null;
   });
 });

@@ -59,7 +59,13 @@ export class TestCluster {
     this.config = writeClusterConfig(this.tmp.dir, { peers: this.ids, ...this.opts });
     this.opts.loads?.forEach((load, i) => this.setLoad(i, load));
     for (let i = 0; i < n; i++) this.startNode(i);
-    await Promise.all(this.nodes.map((node) => node?.waitUntilServing() ?? Promise.resolve()));
+    try {
+      await Promise.all(this.nodes.map((node) => node?.waitUntilServing() ?? Promise.resolve()));
+    } catch (err) {
+      // The test never gets the cluster to stop: its processes would outlive the run.
+      await this.stop();
+      throw err;
+    }
     return this;
   }
 

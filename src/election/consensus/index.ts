@@ -5,3 +5,4 @@ export type * from './messages';
 export type { NodeLoad } from './load-rank';
 export { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES } from './raft-log';
 export { Reason, type TransferReason } from './reasons';
+export { kthLargest, majorityOf } from './quorum';

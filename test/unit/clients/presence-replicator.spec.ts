@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { PresenceReplicator } from '../../../src/clients/presence-replicator';
 import { PresenceService } from '../../../src/clients/presence.service';
+import { LeaseNotHeldError } from '../../../src/common/http/leadership-errors';
 import type { ClusterConfig } from '../../../src/config/cluster-config';
 import { LeadershipState } from '../../../src/election/leadership-state';
 import type { PeerChannel } from '../../../src/election/peer-channel';
@@ -10,19 +11,24 @@ import { FakeClock } from '../../support/fake-clock';
 
 const A = '127.0.0.1:7001';
 const B = '127.0.0.1:7002';
-const config = {
-  thisNode: B,
-  peers: [A, B],
-  clientTimeoutMs: 30_000,
-  heartbeatIntervalMs: 50,
-  electionTimeoutMinMs: 300,
-} as ClusterConfig;
+const C = '127.0.0.1:7003';
+const D = '127.0.0.1:7004';
+const E = '127.0.0.1:7005';
+
+const configFor = (peers: string[]) =>
+  ({
+    thisNode: B,
+    peers,
+    clientTimeoutMs: 30_000,
+    heartbeatIntervalMs: 50,
+    electionTimeoutMinMs: 300,
+  }) as ClusterConfig;
 
 /** Routes frames straight to handlers and records what is sent. */
 class FakeChannel {
   readonly sent: { to: string; type: string; term: number; body: Record<string, unknown> }[] = [];
   readonly routes = new Map<string, (e: Envelope) => void>();
-  readonly others = [A];
+  constructor(readonly others: string[]) {}
   on(type: string, _validate: unknown, handle: (e: Envelope) => void) {
     this.routes.set(type, handle);
   }
@@ -30,18 +36,23 @@ class FakeChannel {
     this.sent.push({ to, type, term, body });
     return true;
   }
-  deliver(type: string, term: number, body: Record<string, unknown>) {
-    this.routes.get(type)!({ ...body, type, from: A, to: B, term, cpu: 0, api: 'x' });
+  deliver(type: string, term: number, body: Record<string, unknown>, from = A) {
+    this.routes.get(type)!({ ...body, type, from, to: B, term, cpu: 0, api: 'x' });
+  }
+  /** What was sent of one type, in order. */
+  of(type: string) {
+    return this.sent.filter((m) => m.type === type);
   }
 }
 
-/** A replicator on node B, with its presence, leadership and a channel to A, all in memory. */
-function makeNode() {
+/** A replicator on node B, with its presence, leadership and a channel to its peers, in memory. */
+function makeNode(peers = [A, B]) {
+  const config = configFor(peers);
   const clock = new FakeClock();
   const scheduler = new SchedulerRegistry();
   const presence = new PresenceService(config, clock, scheduler);
   const leadership = new LeadershipState();
-  const channel = new FakeChannel();
+  const channel = new FakeChannel(peers.filter((p) => p !== B));
   const replicator = new PresenceReplicator(
     config,
     clock,
@@ -51,8 +62,13 @@ function makeNode() {
     scheduler,
   );
   replicator.onModuleInit();
-  return { clock, presence, leadership, channel, replicator };
+  return { clock, presence, leadership, channel, replicator, scheduler };
 }
+
+/** The tick the scheduler would run every heartbeat interval. */
+const tick = (r: PresenceReplicator) => (r as unknown as { tick: () => void }).tick();
+/** Lets setImmediate callbacks and settled promises run. */
+const turn = () => new Promise((r) => setImmediate(r));
 
 describe('PresenceReplicator on a follower', () => {
   let node: ReturnType<typeof makeNode>;
@@ -90,7 +106,11 @@ describe('PresenceReplicator on a follower', () => {
       offline: ['a'],
     });
     expect(names()).toEqual(['b', 'c']);
-    expect(channel.sent).toEqual([]);
+    // Each list it holds is acknowledged, so the leader knows how far a majority holds its list.
+    expect(channel.sent).toEqual([
+      { to: A, type: 'PresenceAck', term: 3, body: { seq: 4, full: true } },
+      { to: A, type: 'PresenceAck', term: 3, body: { seq: 5, full: false } },
+    ]);
   });
 
   it('asks for everything when a delta is missing, and once only while it waits', () => {
@@ -98,7 +118,10 @@ describe('PresenceReplicator on a follower', () => {
     channel.deliver('PresenceDelta', 3, { seq: 3, online: [['x', '10.0.0.9:1', 0]], offline: [] });
     channel.deliver('PresenceDelta', 3, { seq: 4, online: [], offline: [] });
     expect(names()).toEqual([]);
-    expect(channel.sent).toEqual([{ to: A, type: 'PresenceSyncRequest', term: 3, body: {} }]);
+    expect(channel.sent).toEqual([
+      { to: A, type: 'PresenceAck', term: 3, body: { seq: 1, full: true } },
+      { to: A, type: 'PresenceSyncRequest', term: 3, body: {} },
+    ]);
   });
 
   it('ignores a stream from a node that is not its leader, or from an old term', () => {
@@ -116,22 +139,29 @@ describe('PresenceReplicator on a follower', () => {
       seq: 0,
       chunk: 0,
       chunks: 1,
-      records: [['a', '10.0.0.1:1', 100]],
+      records: [['a', '10.0.0.1:1', 1000]],
     });
     clock.advance(500); // the old leader died and an election ran
     leadership.update({ role: 'leader', term: 4, leader: B, leaderApi: null });
-    // Timeouts pushed back by the 500 ms without a leader: age reads as it was at the last sync.
-    expect(presence.list().map((c) => [c.username, c.last_seen_ms_ago])).toEqual([['a', 100]]);
     // It asks for the follower's copy first; its own, which replaces the follower's, goes out
     // once that copy is folded in.
-    expect(channel.sent).toEqual([{ to: A, type: 'PresenceGather', term: 4, body: {} }]);
-    channel.deliver('PresenceReport', 4, { chunk: 0, chunks: 1, known: true, records: [] });
-    expect(channel.sent.slice(1)).toEqual([
+    expect(channel.sent.slice(1)).toEqual([{ to: A, type: 'PresenceGather', term: 4, body: {} }]);
+    channel.deliver('PresenceReport', 4, {
+      chunk: 0,
+      chunks: 1,
+      known: true,
+      syncAgeMs: 500,
+      records: [],
+    });
+    // Timeouts pushed back by the 500 ms without a leader, and by the two sync intervals a
+    // refresh may not have reached anyone: 1000 + 500 - 500 - 100.
+    expect(presence.list().map((c) => [c.username, c.last_seen_ms_ago])).toEqual([['a', 900]]);
+    expect(channel.sent.slice(2)).toEqual([
       {
         to: A,
         type: 'PresenceFull',
         term: 4,
-        body: { seq: 0, chunk: 0, chunks: 1, records: [['a', '10.0.0.1:1', 100]] },
+        body: { seq: 0, chunk: 0, chunks: 1, records: [['a', '10.0.0.1:1', 900]] },
       },
     ]);
   });
@@ -145,17 +175,23 @@ describe('PresenceReplicator on a follower', () => {
     });
     clock.advance(20);
     channel.deliver('PresenceGather', 4, {});
-    expect(channel.sent).toEqual([
+    expect(channel.sent.slice(1)).toEqual([
       {
         to: A,
         type: 'PresenceReport',
         term: 4,
-        body: { chunk: 0, chunks: 1, known: true, records: [['a', '10.0.0.1:1', 120]] },
+        body: {
+          chunk: 0,
+          chunks: 1,
+          known: true,
+          syncAgeMs: 20,
+          records: [['a', '10.0.0.1:1', 120]],
+        },
       },
     ]);
     // A gather from an older term is stale: nobody answers it.
     channel.deliver('PresenceGather', 2, {});
-    expect(channel.sent).toHaveLength(1);
+    expect(channel.sent).toHaveLength(2);
   });
 });
 
@@ -179,10 +215,10 @@ describe('PresenceReplicator on a new leader', () => {
     expect(channel.sent[0]).toEqual({ to: A, type: 'PresenceGather', term: 7, body: {} });
     const waiting = replicator.gathering;
     expect(waiting).not.toBeNull();
-    // No deltas and no full list while it gathers, even if a follower asks.
-    (replicator as unknown as { tick: () => void }).tick();
+    // No deltas and no full list while it gathers, even if a follower asks; only the ask again.
+    tick(replicator);
     channel.deliver('PresenceSyncRequest', 7, {});
-    expect(channel.sent).toHaveLength(1);
+    expect(channel.sent.map((m) => m.type)).toEqual(['PresenceGather', 'PresenceGather']);
     channel.deliver('PresenceReport', 7, {
       chunk: 0,
       chunks: 2,
@@ -198,12 +234,13 @@ describe('PresenceReplicator on a new leader', () => {
     });
     await waiting;
     expect(replicator.gathering).toBeNull();
+    // Ages read two sync intervals younger: a refresh may not have reached the follower.
     expect(online()).toEqual([
-      ['a', '10.0.0.1:1', 300],
-      ['b', '10.0.0.2:1', 40],
+      ['a', '10.0.0.1:1', 200],
+      ['b', '10.0.0.2:1', 0],
     ]);
     // Only now does its list go out, with what it learned: nothing of the follower's is wiped.
-    expect(channel.sent.slice(1)).toEqual([
+    expect(channel.sent.slice(2)).toEqual([
       {
         to: A,
         type: 'PresenceFull',
@@ -213,8 +250,8 @@ describe('PresenceReplicator on a new leader', () => {
           chunk: 0,
           chunks: 1,
           records: [
-            ['a', '10.0.0.1:1', 300],
-            ['b', '10.0.0.2:1', 40],
+            ['a', '10.0.0.1:1', 200],
+            ['b', '10.0.0.2:1', 0],
           ],
         },
       },
@@ -223,7 +260,7 @@ describe('PresenceReplicator on a new leader', () => {
 
   it('keeps the fresher heartbeat of the two copies, and ignores reports of another term', async () => {
     presence.heartbeat('a', '10.0.0.1:1');
-    clock.advance(100);
+    clock.advance(1000);
     leadership.update({ role: 'leader', term: 8, leader: B, leaderApi: null });
     const waiting = replicator.gathering;
     const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
@@ -239,23 +276,23 @@ describe('PresenceReplicator on a new leader', () => {
       known: true,
       records: [
         ['a', '10.0.0.1:1', 5000], // older than its own: kept as it is
-        ['c', '10.0.0.3:1', 10],
-        ['gone', '10.0.0.4:1', 30_000], // timed out already
+        ['c', '10.0.0.3:1', 400],
+        ['gone', '10.0.0.4:1', 30_100], // timed out already, even forgiven two sync intervals
       ],
     });
     await waiting;
     expect(online()).toEqual([
-      ['a', '10.0.0.1:1', 100],
-      ['c', '10.0.0.3:1', 10],
+      ['a', '10.0.0.1:1', 900],
+      ['c', '10.0.0.3:1', 300],
     ]);
     // Only 'c' was news: 'a' it knew, fresher than the copy.
     expect(log).toHaveBeenCalledWith(
-      "term 8: followers' copies added 1 clients this node did not know (every follower answered)",
+      "leading term 8 with 2 clients online from gathering (every follower answered), 1 of them from followers' copies (timeouts pushed back 100 ms for the time without a leader)",
     );
     log.mockRestore();
   });
 
-  it('gives up waiting after election_timeout_min_ms when a follower does not answer', async () => {
+  it('gives up waiting after a few sync intervals when a follower does not answer', async () => {
     leadership.update({ role: 'leader', term: 9, leader: B, leaderApi: null });
     const waiting = replicator.gathering;
     expect(waiting).not.toBeNull();
@@ -263,8 +300,277 @@ describe('PresenceReplicator on a new leader', () => {
     await waiting;
     expect(replicator.gathering).toBeNull();
     expect(log).toHaveBeenCalledWith(
-      `term 9: followers' copies added 0 clients this node did not know (timed out); no answer from ${A}`,
+      `leading term 9 with 0 clients online from gathering (no majority of copies within 250 ms; not waiting for ${A}) (timeouts pushed back 100 ms for the time without a leader)`,
     );
     log.mockRestore();
+  });
+});
+
+/** Node B leading term 5 of [A, B, C], past its gathering, with both followers sent the full list. */
+function leaderOfThree() {
+  const node = makeNode([A, B, C]);
+  // The test ticks by hand: deltas go out when it says.
+  node.scheduler.deleteInterval('presence-sync');
+  node.leadership.update({ role: 'leader', term: 5, leader: B, leaderApi: null });
+  for (const from of [A, C]) {
+    node.channel.deliver(
+      'PresenceReport',
+      5,
+      { chunk: 0, chunks: 1, known: true, records: [] },
+      from,
+    );
+  }
+  expect(node.replicator.gathering).toBeNull();
+  expect(node.channel.of('PresenceFull').map((m) => m.to)).toEqual([A, C]);
+  node.channel.sent.length = 0;
+  node.clock.advance(10);
+  return node;
+}
+
+/** Whether a promise has settled (after letting pending callbacks run), and how. */
+async function state(p: Promise<void> | null): Promise<'none' | 'pending' | 'held' | 'failed'> {
+  if (p === null) return 'none';
+  let s: 'pending' | 'held' | 'failed' = 'pending';
+  p.then(
+    () => (s = 'held'),
+    () => (s = 'failed'),
+  );
+  await turn();
+  return s;
+}
+
+describe('PresenceReplicator: a heartbeat is answered once a majority holds it', () => {
+  let node: ReturnType<typeof leaderOfThree>;
+  beforeEach(() => (node = leaderOfThree()));
+  afterEach(() => node.replicator.onModuleDestroy());
+
+  /** A heartbeat, and the millisecond it takes before anything else happens. */
+  const beat = (name: string, addr = '10.0.0.1:1') => {
+    const waiting = node.replicator.confirmation(node.presence.heartbeat(name, addr));
+    node.clock.advance(1);
+    return waiting;
+  };
+
+  it('a client coming online waits for a majority, and the delta carrying it goes at once', async () => {
+    const { channel } = node;
+    const waiting = beat('x');
+    expect(await state(waiting)).toBe('pending');
+    // Sent without waiting for the sync interval, to both followers.
+    expect(channel.of('PresenceDelta')).toEqual(
+      [A, C].map((to) => ({
+        to,
+        type: 'PresenceDelta',
+        term: 5,
+        body: { seq: 1, online: [['x', '10.0.0.1:1', 1]], offline: [] },
+      })),
+    );
+    // The full list went out before x came online: holding it proves nothing about x.
+    channel.deliver('PresenceAck', 5, { seq: 0, full: true }, A);
+    expect(await state(waiting)).toBe('pending');
+    channel.deliver('PresenceAck', 5, { seq: 1, full: false }, A);
+    // This node and A are two of three.
+    expect(await state(waiting)).toBe('held');
+  });
+
+  it('a refresh is answered at once while a majority holds a heartbeat of it younger than two sync intervals', async () => {
+    const { channel, clock } = node;
+    const ackLatest = () => {
+      const seq = channel.of('PresenceDelta').at(-1)!.body.seq as number;
+      channel.deliver('PresenceAck', 5, { seq, full: false }, C);
+    };
+    const first = beat('x');
+    await turn();
+    ackLatest();
+    expect(await state(first)).toBe('held');
+    clock.advance(60);
+    expect(beat('x')).toBeNull();
+    // Before a delta carries it, a majority does not hold that refresh: the next one waits.
+    clock.advance(10);
+    const unheld = beat('x');
+    expect(await state(unheld)).toBe('pending');
+    ackLatest();
+    expect(await state(unheld)).toBe('held');
+    // Held, but 150 ms later it is more than two sync intervals old: the refresh waits.
+    clock.advance(150);
+    const stale = beat('x');
+    expect(await state(stale)).toBe('pending');
+    ackLatest();
+    expect(await state(stale)).toBe('held');
+  });
+
+  it('a client moving to another addr waits, as one coming online does', async () => {
+    const first = beat('x');
+    await turn();
+    node.channel.deliver('PresenceAck', 5, { seq: 1, full: false }, A);
+    expect(await state(first)).toBe('held');
+    expect(await state(beat('x', '10.0.0.2:1'))).toBe('pending');
+  });
+
+  it('heartbeats waiting at once share one delta, and the next waits for it to be held', async () => {
+    const { channel } = node;
+    const waits = ['x', 'y', 'z'].map((name) => beat(name));
+    await turn();
+    expect(channel.of('PresenceDelta').map((m) => m.to)).toEqual([A, C]);
+    const later = beat('w');
+    await turn();
+    // One round at a time: w goes with the next delta, once this one is held.
+    expect(channel.of('PresenceDelta')).toHaveLength(2);
+    channel.deliver('PresenceAck', 5, { seq: 1, full: false }, A);
+    expect(await Promise.all(waits.map(state))).toEqual(['held', 'held', 'held']);
+    expect(channel.of('PresenceDelta').at(-1)!.body).toEqual({
+      seq: 2,
+      online: [['w', '10.0.0.1:1', 1]],
+      offline: [],
+    });
+    expect(await state(later)).toBe('pending');
+  });
+
+  it('fails a waiting heartbeat with a 503 when this node stops leading', async () => {
+    const waiting = beat('x');
+    const failed = expect(waiting).rejects.toBeInstanceOf(LeaseNotHeldError);
+    node.leadership.update({ role: 'follower', term: 6, leader: A, leaderApi: null });
+    await failed;
+  });
+
+  it('fails a heartbeat that waited two election timeouts', async () => {
+    const waiting = beat('x');
+    const failed = expect(waiting).rejects.toBeInstanceOf(LeaseNotHeldError);
+    node.clock.advance(601);
+    tick(node.replicator);
+    await failed;
+  });
+
+  it('counts a follower that asked for the full list as holding nothing until it acknowledges it', async () => {
+    const { channel } = node;
+    channel.deliver('PresenceAck', 5, { seq: 0, full: true }, A);
+    channel.deliver('PresenceSyncRequest', 5, {}, A); // A restarted
+    const waiting = beat('x');
+    await turn();
+    channel.deliver('PresenceAck', 5, { seq: 0, full: true }, A); // the old full list: no credit
+    expect(await state(waiting)).toBe('pending');
+    channel.deliver('PresenceAck', 5, { seq: 1, full: false }, C);
+    expect(await state(waiting)).toBe('held');
+  });
+});
+
+describe('PresenceReplicator: handing over', () => {
+  it('a leader sends its last changes, marked final, as it hands over', () => {
+    const node = leaderOfThree();
+    node.presence.heartbeat('x', '10.0.0.1:1');
+    node.leadership.handingOver(A);
+    expect(node.channel.of('PresenceDelta')).toEqual(
+      [A, C].map((to) => ({
+        to,
+        type: 'PresenceDelta',
+        term: 5,
+        body: { seq: 1, online: [['x', '10.0.0.1:1', 0]], offline: [], final: true },
+      })),
+    );
+    node.replicator.onModuleDestroy();
+  });
+
+  const followerWithFinal = () => {
+    const node = makeNode([A, B, C]);
+    node.leadership.update({ role: 'follower', term: 3, leader: A, leaderApi: null });
+    node.channel.deliver('PresenceFull', 3, { seq: 0, chunk: 0, chunks: 1, records: [] });
+    node.channel.deliver('PresenceDelta', 3, {
+      seq: 1,
+      online: [['x', '10.0.0.1:1', 0]],
+      offline: [],
+      final: true,
+    });
+    node.channel.sent.length = 0;
+    return node;
+  };
+
+  it('a follower holding the final delta that wins the next term serves at once, gathering nothing', () => {
+    const node = followerWithFinal();
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    node.leadership.update({ role: 'leader', term: 4, leader: B, leaderApi: null });
+    expect(node.replicator.gathering).toBeNull();
+    expect(node.channel.of('PresenceGather')).toEqual([]);
+    expect(node.channel.of('PresenceFull').map((m) => m.to)).toEqual([A, C]);
+    expect(log).toHaveBeenCalledWith(
+      `leading term 4 with 1 clients online from the list handed over by ${A} (timeouts pushed back 100 ms for the time without a leader)`,
+    );
+    log.mockRestore();
+    node.replicator.onModuleDestroy();
+  });
+
+  it('gathers all the same when a term went by in between: another leader may have served', () => {
+    const node = followerWithFinal();
+    node.leadership.update({ role: 'leader', term: 5, leader: B, leaderApi: null });
+    expect(node.replicator.gathering).not.toBeNull();
+    expect(node.channel.of('PresenceGather').map((m) => m.to)).toEqual([A, C]);
+    node.replicator.onModuleDestroy();
+  });
+});
+
+describe('PresenceReplicator: gathering in a cluster of five', () => {
+  const FIVE = [A, B, C, D, E];
+  const report = (node: ReturnType<typeof makeNode>, term: number, from: string) =>
+    node.channel.deliver(
+      'PresenceReport',
+      term,
+      { chunk: 0, chunks: 1, known: true, records: [] },
+      from,
+    );
+
+  it('ends once a majority of copies is in, its own included: slow followers delay nothing', () => {
+    const node = makeNode(FIVE);
+    node.leadership.update({ role: 'follower', term: 1, leader: A, leaderApi: null });
+    node.channel.deliver('PresenceFull', 1, { seq: 0, chunk: 0, chunks: 1, records: [] });
+    node.leadership.update({ role: 'leader', term: 2, leader: B, leaderApi: null });
+    report(node, 2, C);
+    expect(node.replicator.gathering).not.toBeNull();
+    report(node, 2, D);
+    expect(node.replicator.gathering).toBeNull();
+    node.replicator.onModuleDestroy();
+  });
+
+  it('asks again every sync interval whoever has not answered, and takes a repeated answer whole', () => {
+    const node = makeNode(FIVE);
+    node.leadership.update({ role: 'leader', term: 2, leader: B, leaderApi: null });
+    const part = (from: string, chunk: number, name: string) =>
+      node.channel.deliver(
+        'PresenceReport',
+        2,
+        { chunk, chunks: 2, known: true, records: [[name, '10.0.0.1:1', 0]] },
+        from,
+      );
+    part(C, 0, 'c0'); // its second chunk is lost
+    report(node, 2, D);
+    node.channel.sent.length = 0;
+    tick(node.replicator);
+    expect(node.channel.of('PresenceGather').map((m) => m.to)).toEqual([A, C, E]);
+    part(C, 0, 'c0');
+    part(C, 1, 'c1');
+    report(node, 2, E);
+    expect(node.replicator.gathering).toBeNull();
+    expect(
+      node.presence
+        .list()
+        .map((c) => c.username)
+        .sort(),
+    ).toEqual(['c0', 'c1']);
+    node.replicator.onModuleDestroy();
+  });
+
+  it('a leader with no copy of its own (it restarted) needs three followers’ copies', () => {
+    const node = makeNode(FIVE);
+    node.leadership.update({ role: 'leader', term: 2, leader: B, leaderApi: null });
+    report(node, 2, C);
+    report(node, 2, D);
+    expect(node.replicator.gathering).not.toBeNull();
+    node.channel.deliver(
+      'PresenceReport',
+      2,
+      { chunk: 0, chunks: 1, known: false, records: [] },
+      E,
+    );
+    expect(node.replicator.gathering).not.toBeNull(); // E restarted too: its copy proves nothing
+    report(node, 2, A);
+    expect(node.replicator.gathering).toBeNull();
+    node.replicator.onModuleDestroy();
   });
 });

@@ -172,6 +172,7 @@ describe('PresenceService sync between leader and followers', () => {
     const followerClock = new FakeClock(42); // another machine: its clock reads something else
     const leader = make(leaderClock);
     const follower = make(followerClock);
+    follower.setExpiring(false);
     leader.heartbeat('a', '10.0.0.2:1');
     leaderClock.advance(1_000);
     leader.heartbeat('b', '10.0.0.3:1');
@@ -183,9 +184,32 @@ describe('PresenceService sync between leader and followers', () => {
     ]);
     follower.apply({ online: [['c', '10.0.0.4:1', 0]], offline: ['a'] });
     expect(follower.list().map((c) => c.username)).toEqual(['b', 'c']);
-    // The shadow expires on its own clock, from the real last heartbeat.
+    // A follower's copy loses clients only by the leader's word, not by its own clock...
     followerClock.advance(TIMEOUT - 500);
+    expect(follower.list().map((c) => c.username)).toEqual(['b', 'c']);
+    // ...until it leads: then its clock expires them from their real last heartbeat.
+    follower.setExpiring(true);
     expect(follower.list().map((c) => c.username)).toEqual(['c']);
+  });
+
+  it('keeps the real age of a heartbeat a delta carries late, and the last-heartbeat order', () => {
+    const clock = new FakeClock();
+    const follower = make(clock);
+    follower.setExpiring(false);
+    follower.apply({ online: [['a', '10.0.0.1:1', 0]], offline: [] });
+    clock.advance(10_000);
+    follower.apply({ online: [['b', '10.0.0.2:1', 0]], offline: [] });
+    // A new leader merged c from another copy: its heartbeat is older than b's.
+    follower.apply({ online: [['c', '10.0.0.3:1', 9_000]], offline: [] });
+    expect(follower.list().map((c) => [c.username, c.last_seen_ms_ago])).toEqual([
+      ['a', 10_000],
+      ['c', 9_000],
+      ['b', 0],
+    ]);
+    // Leading, it expires a and c when their time is up, not c 9 s late.
+    follower.setExpiring(true);
+    clock.advance(TIMEOUT - 9_000);
+    expect(follower.list().map((c) => c.username)).toEqual(['b']);
   });
 
   it('pushes timeouts back by the election gap when a follower takes over, never past now', () => {

@@ -61,6 +61,8 @@ describe('ElectionService (the driver around the core)', () => {
   let rec: Recorder;
   let service: ElectionService;
   let fatal: jest.Mock;
+  let clock: FakeClock;
+  let leadership: LeadershipState;
 
   beforeEach(async () => {
     rec = new Recorder();
@@ -72,10 +74,12 @@ describe('ElectionService (the driver around the core)', () => {
       saveSnapshot: () => Promise.resolve(),
       close: () => Promise.resolve(),
     };
+    clock = new FakeClock();
+    leadership = new LeadershipState();
     service = new ElectionService(
       config,
-      new FakeClock(),
-      new LeadershipState(),
+      clock,
+      leadership,
       rec,
       rec,
       { sample: () => ({ machine: 10, background: 8 }) },
@@ -129,5 +133,38 @@ describe('ElectionService (the driver around the core)', () => {
       'malformed RequestVote message',
     );
     expect(rec.events.filter((e) => e.includes('term 7'))).toEqual([]);
+  });
+
+  it('lets the presence hand over its last words before it asks the successor to take over', async () => {
+    const from = (peer: string, type: string, term: number, fields: Record<string, unknown>) =>
+      rec.handlers!.message({ type, from: peer, to: A, term, cpu: 5, api: 'x', ...fields });
+    // Elected: a pre-vote round (every answer in), then a vote round won with B's vote.
+    clock.advance(1000);
+    (service as unknown as { tick: () => void }).tick();
+    await settle();
+    from(B, 'PreVoteResponse', 1, { granted: true });
+    from(C, 'PreVoteResponse', 1, { granted: true });
+    await settle();
+    from(B, 'RequestVoteResponse', 1, { granted: true, leaseWaitMs: 0 });
+    await settle();
+    expect(leadership.current.role).toBe('leader');
+    // B holds the log (the leader's no-op), so it can take over.
+    for (const peer of [B, C]) {
+      from(peer, 'HeartbeatResponse', 1, {
+        sentAt: clock.monotonicMs(),
+        lastLogIndex: 1,
+        success: true,
+        matchIndex: 1,
+      });
+    }
+    await settle();
+    leadership.onHandover((successor) => rec.events.push(`hand over to ${successor}`));
+    rec.events.length = 0;
+    const stopping = service.onModuleDestroy();
+    clock.advance(2000); // nobody takes over here: let the wait for a successor run out
+    await stopping;
+    const handover = rec.events.indexOf(`hand over to ${B}`);
+    expect(handover).toBeGreaterThanOrEqual(0);
+    expect(rec.events[handover + 1]).toBe(`send TimeoutNow to ${B} term 1`);
   });
 });
