@@ -30,7 +30,7 @@ export default tseslint.config(
   },
   {
     // Only src/platform/ knows the HTTP platform; everything else speaks Nest, so that
-    // HTTP_ADAPTER can pick either (README, "HTTP platform").
+    // HTTP_ADAPTER can pick either (docs/operations.md, "HTTP platform").
     files: ['src/**/*.ts'],
     ignores: ['src/platform/**'],
     rules: {

@@ -12,7 +12,7 @@
  * `--baseline DIR` also runs a second 3-node cluster from another build (DIR/dist/main.js, e.g.
  * a worktree of an earlier commit after `npm run build`), in the same rounds: the cost of a
  * change, before against after, in one run. With many `--users`, each user's heartbeats are
- * seconds apart, as real clients' are (a refresh then waits for the followers, see README).
+ * seconds apart, as real clients' are (a refresh then waits for the followers, see docs/election.md).
  *
  * `--statuses 1` counts the answers by status (bench/heartbeat/rotate-statuses.lua) to tell what
  * the non-2xx were; wrk then runs a Lua callback per answer, so use it to diagnose, not to measure.

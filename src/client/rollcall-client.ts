@@ -82,8 +82,8 @@ export class RollcallClient {
     const { username, addr } = this.identity(true);
     const answer = await this.transport.request('POST', '/register', { username, addr });
     if (answer.status === 409 && answer.ambiguous) {
-      // An earlier attempt may have committed before its answer was lost (README: a 409 after
-      // a 503 means it did). It did if the registration is ours.
+      // An earlier attempt may have committed before its answer was lost (docs/api.md: a 409
+      // after a 503 means it did). It did if the registration is ours.
       const mine = await this.findUser(username);
       // Its token went with the lost answer: the client goes on without one.
       if (mine && mine.addr === addr) return { user_id: mine.user_id };

@@ -39,7 +39,7 @@ export class ClientsService {
     };
   }
 
-  /** `authorization` is the raw header; see README for when a token is needed. */
+  /** `authorization` is the raw header; see docs/api.md, "Client tokens", for when one is needed. */
   heartbeat(username: string, addr: string | undefined, authorization?: string) {
     const user = this.registry.find(username);
     if (!user) throw new UnknownUserError(username);

@@ -20,7 +20,7 @@ import { address, bool, int, peerAddresses } from './value-rules';
  * shape) where it lands. Settings are read in this order; CROSS_RULES run after all of them.
  *
  * Why a table of rules and not class-validator: the messages are part of the interface (tests,
- * the README and operators' scripts quote them word for word), each names the source a value came
+ * docs/configuration.md and operators' scripts quote them word for word), each names the source a value came
  * from (`heartbeat_interval_ms (from env HEARTBEAT_INTERVAL_MS)`), and a node stops at the first
  * one. class-validator collects every error of an object under its own wording, knows nothing of
  * sources, and would still need class-transformer to turn the environment's text into numbers,

@@ -11,7 +11,10 @@ export class MetricsController {
   @ApiTags('cluster (any node)')
   @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
   @ApiProduces(Registry.PROMETHEUS_CONTENT_TYPE)
-  @ApiOkResponse({ schema: { type: 'string' }, description: 'rollcall_* metrics; see README' })
+  @ApiOkResponse({
+    schema: { type: 'string' },
+    description: 'rollcall_* metrics; see docs/operations.md',
+  })
   // A string body would otherwise go out as text/html.
   @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
   get(): Promise<string> {

@@ -8,7 +8,7 @@ import { answerClientError } from './client-error';
 import { HttpMetrics } from '../metrics/http-metrics';
 import { parseJsonBody } from './json-body';
 
-/** Nest on Fastify: the default, about four times Express's heartbeat rate (see README). */
+/** Nest on Fastify: the default, about four times Express's heartbeat rate (docs/operations.md). */
 export async function createFastifyApp(
   module: DynamicModule,
   options: NestApplicationOptions,

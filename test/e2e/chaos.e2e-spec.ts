@@ -6,7 +6,7 @@ import { summary } from '../../chaos/report';
  * The chaos runner for 60 s inside `npm test` (the long runs are `npm run chaos`, recorded in
  * docs/RELIABILITY.md). Three nodes, not five: on the 2-core machines this runs on, five nodes,
  * their proxies, 30 heartbeating clients and the prober beside the other e2e suites starve the
- * leader of CPU, which shows as 503 bursts (README, Known limits) and fewer operations, not as a
+ * leader of CPU, which shows as 503 bursts (docs/operations.md, Known limits) and fewer operations, not as a
  * different test; three still give a minority to cut off, a leader to kill or pause and a
  * majority that keeps serving, which is what every fault kind needs.
  */

@@ -158,7 +158,7 @@ const fuzzCase: fc.Arbitrary<Case> = fc
     return { method, path, headers, body: b };
   });
 
-/** Content types under which the README says a body is read as JSON, and read it so. */
+/** Content types under which docs/api.md says a body is read as JSON, and read it so. */
 const JSON_READABLE = new Set([
   undefined,
   'application/json',
@@ -168,7 +168,7 @@ const JSON_READABLE = new Set([
 ]);
 
 /**
- * The cases the README pins down as served: a GET of a public route without a body, and a
+ * The cases docs/api.md pins down as served: a GET of a public route without a body, and a
  * registration with a valid name and address and nothing else, as JSON, not encoded. Null for
  * every other case, which need only be answered below 500.
  */

@@ -115,7 +115,7 @@ describe('HTTP connection limits', () => {
     });
   });
 
-  it('gives a request 10 s for its headers and 30 s in all, as the README says', () => {
+  it('gives a request 10 s for its headers and 30 s in all, as docs/operations.md says', () => {
     // What Node does at these deadlines (a JSON 408) is tested with short ones in
     // test/unit/platform/connection-limits.spec.ts; the real ones would cost 40 s a test.
     expect(server.headersTimeout).toBe(10_000);

@@ -5,11 +5,10 @@ import { DERIVED, settingsIn } from '../../../src/config/setting';
 
 /**
  * The configuration tables are the operator's reference and CONFIG_SCHEMA is what the node reads:
- * a key added to one and not the other, or a default changed in one, fails here. The tables live
- * in README.md's "Configuration" section until they move to docs/configuration.md (issue 14).
+ * a key added to one and not the other, or a default changed in one, fails here. The tables are
+ * docs/configuration.md's: "Key" (config.toml) and "Variable" (environment only).
  */
-const DOC = join(__dirname, '../../../README.md');
-const SECTION = '## Configuration';
+const DOC = join(__dirname, '../../../docs/configuration.md');
 
 interface Row {
   names: string[];
@@ -17,21 +16,21 @@ interface Row {
   line: string;
 }
 
-/** The rows of each table in the section, by the title of the table's first column. */
+/** The rows of each table in the page, by the title of the table's first column. */
 function tablesOf(markdown: string): Map<string, Row[]> {
-  const start = markdown.indexOf(`\n${SECTION}\n`);
-  if (start < 0) throw new Error(`no "${SECTION}" section in ${DOC}`);
-  const end = markdown.indexOf('\n## ', start + SECTION.length + 2);
   const tables = new Map<string, Row[]>();
   let rows: Row[] | null = null;
-  for (const line of markdown.slice(start, end < 0 ? undefined : end).split('\n')) {
+  for (const line of markdown.split('\n')) {
     if (!line.startsWith('|')) {
       rows = null;
       continue;
     }
     const cells = line.split('|').map((c) => c.trim());
-    if (rows === null) tables.set(cells[1], (rows = []));
-    else if (!/^-+$/.test(cells[1])) {
+    if (rows === null) {
+      // A second table under the same title would hide the first one's rows from the checks.
+      if (tables.has(cells[1])) throw new Error(`two tables titled "${cells[1]}" in ${DOC}`);
+      tables.set(cells[1], (rows = []));
+    } else if (!/^-+$/.test(cells[1])) {
       const names = [...cells[1].matchAll(/`([^`]+)`/g)].map((m) => m[1]);
       rows.push({ names, shownDefault: cells[2].replace(/`/g, ''), line });
     }
