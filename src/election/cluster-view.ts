@@ -1,4 +1,4 @@
-import type { Role as CoreRole, PeerStatus, Status } from './consensus/core-output';
+import type { PeerStatus, RaftRole, Status } from './consensus/core-output';
 
 export type PeerRole = 'leader' | 'follower' | 'candidate' | 'unknown';
 
@@ -92,6 +92,6 @@ function latest(a: number | null, b: number | null): number | null {
   return Math.max(a, b);
 }
 
-function publicRole(role: CoreRole): PeerRole {
+function publicRole(role: RaftRole): PeerRole {
   return role === 'pre-candidate' ? 'candidate' : role;
 }

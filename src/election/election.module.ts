@@ -8,7 +8,7 @@ import {
   FATAL_HANDLER,
   type FatalHandler,
   LOAD_SAMPLER,
-  VOTE_STORE,
+  HARD_STATE_STORE,
 } from './election-io';
 import { ElectionService } from './election.service';
 import { HardStateFile } from './hard-state-file';
@@ -41,7 +41,7 @@ const EXIT_FATAL = 1;
         }),
     },
     {
-      provide: VOTE_STORE,
+      provide: HARD_STATE_STORE,
       inject: [CLUSTER_CONFIG],
       useFactory: (c: ClusterConfig) => new HardStateFile(c.dataDir),
     },

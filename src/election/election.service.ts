@@ -12,7 +12,7 @@ import { CLOCK, type Clock } from '../common/clock';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { buildClusterView, type ClusterView, type StatusForView } from './cluster-view';
 import { ElectionCore } from './consensus/election-core';
-import type { Role } from './consensus/core-output';
+import type { RaftRole } from './consensus/core-output';
 import {
   DURABLE_LOG,
   type DurableLog,
@@ -23,13 +23,14 @@ import {
   LOAD_SAMPLER,
   type LoadSampler,
   type StateMachine,
-  VOTE_STORE,
-  type VoteStore,
+  HARD_STATE_STORE,
+  type HardStateStore,
 } from './election-io';
-import { LeadershipState, type Role as PublicRole } from './leadership-state';
+import { LeadershipState, type PublicRole } from './leadership-state';
 import { PeerChannel } from './peer-channel';
 import type { Envelope } from './transport/envelope';
 import { toMessage } from './wire-message';
+import { APPEND_ENTRIES_RESPONSE } from './consensus/messages';
 
 /** How often a commit-index-only change of the hard state is written. */
 const COMMIT_SAVE_INTERVAL_MS = 1000;
@@ -76,7 +77,7 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly leadership: LeadershipState,
     @Inject(ELECTION_TRANSPORT) private readonly transport: ElectionTransport,
-    @Inject(VOTE_STORE) private readonly votes: VoteStore,
+    @Inject(HARD_STATE_STORE) private readonly votes: HardStateStore,
     @Inject(LOAD_SAMPLER) private readonly cpu: LoadSampler,
     @Inject(FATAL_HANDLER) private readonly fatal: FatalHandler,
     @Inject(DURABLE_LOG) private readonly log: DurableLog,
@@ -278,7 +279,7 @@ export class ElectionService implements OnApplicationBootstrap, OnModuleDestroy 
     }
     const msg = toMessage(e);
     if (typeof msg === 'string') throw new Error(msg); // the transport drops the connection
-    if (msg.type === 'HeartbeatResponse') this.measureRtt(msg.from, msg.sentAt);
+    if (msg.type === APPEND_ENTRIES_RESPONSE) this.measureRtt(msg.from, msg.sentAt);
     if (this.stopped) return;
     this.core.step(msg, this.clock.monotonicMs());
     this.flush();
@@ -494,11 +495,11 @@ function leaseSafetyMargin(c: ClusterConfig): number {
   );
 }
 
-function publicRole(role: Role): PublicRole {
+function publicRole(role: RaftRole): PublicRole {
   return role === 'pre-candidate' ? 'candidate' : role;
 }
 
-function describeRole(role: Role): string {
+function describeRole(role: RaftRole): string {
   switch (role) {
     case 'leader':
       return 'became leader';

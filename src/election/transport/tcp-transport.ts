@@ -2,18 +2,19 @@ import { Logger } from '@nestjs/common';
 import { createServer, type Server, type Socket } from 'node:net';
 import { type HostPort, isHostPortError, parseHostPort } from '../../common/address';
 import { ConnectionsPerAddress } from '../../common/connections-per-address';
-import { checkEnvelope, type Envelope, PING } from './envelope';
+import { checkEnvelope, PING } from './envelope';
 import { FRAGMENT, Reassembler } from './fragments';
 import {
   FrameDecoder,
   FrameError,
-  parseJsonBody,
+  parseFrameJson,
   PROTOCOL_VERSION,
   type RawFrame,
   SEALED_VERSION,
 } from './frame-codec';
 import type { ClusterSecret } from '../../common/cluster-secret';
 import { AcceptorHandshake, type FrameOpener } from './peer-auth';
+import type { TransportHandlers } from '../election-io';
 import { PeerLink } from './peer-link';
 
 export interface TransportOptions {
@@ -30,13 +31,6 @@ export interface TransportOptions {
   random: () => number;
   /** CLUSTER_SECRET: peers must prove they hold it, and every frame is authenticated. */
   secret?: ClusterSecret | null;
-}
-
-export interface TransportHandlers {
-  message: (envelope: Envelope) => void;
-  unreachable: (peer: string, refused: boolean) => void;
-  /** A keepalive from a peer: proof its process and link are up, for GET /cluster. */
-  ping?: (envelope: Envelope) => void;
 }
 
 /** What a connection's hello frame turns into: nothing for the consensus core. */
@@ -174,11 +168,11 @@ export class TcpTransport {
     let opener: FrameOpener | null = null;
     /** A frame's JSON, checked against the session when there is a secret. */
     const unwrap = (frame: RawFrame): unknown => {
-      if (!handshake) return parseJsonBody(frame.body);
+      if (!handshake) return parseFrameJson(frame.body);
       if (opener) {
         const json = opener.open(frame);
         if (typeof json === 'string') throw new FrameError(json);
-        return parseJsonBody(json);
+        return parseFrameJson(json);
       }
       const ok = handshake.hello(frame);
       if (typeof ok === 'string') throw new FrameError(ok);

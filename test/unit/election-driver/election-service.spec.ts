@@ -1,10 +1,13 @@
 import type { ClusterConfig } from '../../../src/config/cluster-config';
 import type { HardState } from '../../../src/election/consensus/core-options';
-import type { ElectionTransport, VoteStore } from '../../../src/election/election-io';
+import type {
+  ElectionTransport,
+  HardStateStore,
+  TransportHandlers,
+} from '../../../src/election/election-io';
 import { ElectionService } from '../../../src/election/election.service';
 import { LeadershipState } from '../../../src/election/leadership-state';
 import type { Envelope } from '../../../src/election/transport/envelope';
-import type { TransportHandlers } from '../../../src/election/transport/tcp-transport';
 import { FakeClock } from '../../support/fake-clock';
 
 const A = '127.0.0.1:7001';
@@ -27,7 +30,7 @@ const config = {
 } as ClusterConfig;
 
 /** Records, in one sequence, every vote written and every message sent. */
-class Recorder implements ElectionTransport, VoteStore {
+class Recorder implements ElectionTransport, HardStateStore {
   readonly events: string[] = [];
   handlers: TransportHandlers | null = null;
   failSave = false;
