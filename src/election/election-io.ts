@@ -52,10 +52,16 @@ export interface DurableLog {
   close(): Promise<void>;
 }
 
-/** What the log is applied to: the registry. Deterministic, fed in index order. */
-export interface StateMachine {
-  /** Applies one committed entry (data null: a leader's no-op); returns the proposer's answer. */
-  apply(index: number, data: unknown): unknown;
+/**
+ * What the log is applied to: the registry. Deterministic, fed in index order. `R` is its answer
+ * to an entry, which the entry's proposer receives.
+ */
+export interface StateMachine<R = unknown> {
+  /**
+   * Applies one committed entry (data null: a leader's no-op). `data` came from disk or a peer,
+   * so the machine checks it itself.
+   */
+  apply(index: number, data: unknown): R;
   snapshot(): unknown;
   restore(index: number, data: unknown): void;
 }

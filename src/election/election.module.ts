@@ -10,10 +10,16 @@ import {
   LOAD_SAMPLER,
   HARD_STATE_STORE,
 } from './election-io';
-import { ElectionService } from './election.service';
+import { ClusterViewService } from './cluster-view.service';
+import { ElectionLifecycle } from './election-lifecycle';
 import { HardStateFile } from './hard-state-file';
+import { LeadershipPublisher } from './leadership-publisher';
 import { LeadershipState } from './leadership-state';
 import { PeerChannel } from './peer-channel';
+import { LogStorage } from './log-storage';
+import { PeerDirectory } from './peer-directory';
+import { ReplicatedLog } from './replicated-log';
+import { ShutdownHandover } from './shutdown-handover';
 import { TcpTransport } from './transport/tcp-transport';
 
 /** Exit code for a node that stopped itself because going on could break safety. */
@@ -22,7 +28,13 @@ const EXIT_FATAL = 1;
 @Module({
   providers: [
     LeadershipState,
-    ElectionService,
+    LeadershipPublisher,
+    PeerDirectory,
+    LogStorage,
+    ReplicatedLog,
+    ClusterViewService,
+    ShutdownHandover,
+    ElectionLifecycle,
     PeerChannel,
     {
       provide: ELECTION_TRANSPORT,
@@ -66,6 +78,6 @@ const EXIT_FATAL = 1;
       }) satisfies FatalHandler,
     },
   ],
-  exports: [LeadershipState, PeerChannel, ElectionService],
+  exports: [LeadershipState, PeerChannel, ReplicatedLog, PeerDirectory, ClusterViewService],
 })
 export class ElectionModule {}

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import type { RaftRole } from './consensus/core-output';
 
 /** The role the node shows the world (GET /, events, metrics): Raft's pre-candidate is a candidate. */
 export type PublicRole = 'leader' | 'follower' | 'candidate';
+
+export function toPublicRole(role: RaftRole): PublicRole {
+  return role === 'pre-candidate' ? 'candidate' : role;
+}
 
 export interface LeadershipView {
   role: PublicRole;

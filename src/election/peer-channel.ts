@@ -13,7 +13,7 @@ interface Route {
 
 /**
  * Messages between peers that are not the election's own (presence sync, for one), carried on
- * the election's connections. ElectionService hands every frame of a registered type here.
+ * the election's connections. ElectionLifecycle hands every frame of a registered type here.
  */
 @Injectable()
 export class PeerChannel {
