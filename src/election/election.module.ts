@@ -1,4 +1,5 @@
 import { Logger, Module } from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { CpuSampler } from './cpu-sampler';
 import { RaftLogFile } from '../storage/raft-log-file';
@@ -38,8 +39,8 @@ const EXIT_FATAL = 1;
     PeerChannel,
     {
       provide: ELECTION_TRANSPORT,
-      inject: [CLUSTER_CONFIG],
-      useFactory: (c: ClusterConfig) =>
+      inject: [CLUSTER_CONFIG, CLOCK],
+      useFactory: (c: ClusterConfig, clock: Clock) =>
         new TcpTransport({
           self: c.thisNode,
           bind: c.electionBind,
@@ -50,6 +51,7 @@ const EXIT_FATAL = 1;
           keepaliveMs: Math.max(10, Math.min(c.heartbeatIntervalMs, c.netTimeoutMs)),
           random: Math.random,
           secret: c.clusterSecret,
+          clock,
         }),
     },
     {
