@@ -11,8 +11,7 @@ import { LeaseNotHeldError } from '../common/http/leadership-errors';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { majorityOf } from '../election/consensus';
 import { LeadershipState, type LeadershipView } from '../election/leadership-state';
-import { PeerChannel } from '../election/peer-channel';
-import type { Envelope } from '../election/transport/envelope';
+import { PeerChannel, type PeerMessage } from '../election/peer-channel';
 import { PresenceConfirmations } from './presence-confirmations';
 import { PresenceGathering } from './presence-gathering';
 import {
@@ -88,12 +87,12 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     if (this.channel.others.length === 0) return;
     // A follower's copy is expired by the leader's deltas, not by time (see settleOnline).
     this.presence.setExpiring(false);
-    this.channel.on(PRESENCE_DELTA, deltaProblem, (e) => this.onDelta(e));
-    this.channel.on(PRESENCE_FULL, fullProblem, (e) => this.onFull(e));
+    this.channel.on<PresenceDelta>(PRESENCE_DELTA, deltaProblem, (e) => this.onDelta(e));
+    this.channel.on<PresenceFull>(PRESENCE_FULL, fullProblem, (e) => this.onFull(e));
     this.channel.on(PRESENCE_SYNC_REQUEST, requestProblem, (e) => this.onRequest(e));
     this.channel.on(PRESENCE_GATHER, requestProblem, (e) => this.onGather(e));
-    this.channel.on(PRESENCE_REPORT, reportProblem, (e) => this.onReport(e));
-    this.channel.on(PRESENCE_ACK, ackProblem, (e) => this.onAck(e));
+    this.channel.on<PresenceReport>(PRESENCE_REPORT, reportProblem, (e) => this.onReport(e));
+    this.channel.on<PresenceAck>(PRESENCE_ACK, ackProblem, (e) => this.onAck(e));
     this.leadership.onChange((view, before) => this.onLeadership(view, before));
     this.leadership.onHandover(() => this.handOver());
     this.scheduler.addInterval(
@@ -243,7 +242,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     g.finish();
   }
 
-  private onGather(e: Envelope): void {
+  private onGather(e: PeerMessage<object>): void {
     const view = this.leadership.current;
     if (e.term < view.term || this.isLeading(view)) return;
     const synced = this.lastSyncAt;
@@ -262,10 +261,10 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private onReport(e: Envelope): void {
+  private onReport(e: PeerMessage<PresenceReport>): void {
     const g = this.gather;
     if (!g || e.term !== g.term) return;
-    if (!g.take(e.from, e as unknown as PresenceReport, this.clock.monotonicMs())) return;
+    if (!g.take(e.from, e, this.clock.monotonicMs())) return;
     if (g.complete) {
       this.finishGathering(g.awaited.size === 0 ? 'every follower answered' : 'a majority is in');
     }
@@ -340,11 +339,10 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     this.confirmations.fullSent(to, this.seq, takenAt);
   }
 
-  private onAck(e: Envelope): void {
+  private onAck(e: PeerMessage<PresenceAck>): void {
     const view = this.leadership.current;
     if (!this.isLeading(view) || e.term !== this.leaderTerm) return;
-    const ack = e as unknown as PresenceAck;
-    this.confirmations.acknowledged(e.from, ack.seq, ack.full);
+    this.confirmations.acknowledged(e.from, e.seq, e.full);
     const urgent = this.urgentDrainedAt;
     if (urgent === null || this.confirmations.heldByQuorumUpTo < urgent) return;
     this.urgentDrainedAt = null;
@@ -352,48 +350,46 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Only the current leader's stream counts; anything else is stale and ignored. */
-  private fromLeader(e: Envelope): boolean {
+  private fromLeader(e: PeerMessage<object>): boolean {
     const view = this.leadership.current;
     return e.from === view.leader && e.term === view.term && !this.isLeading(view);
   }
 
-  private onDelta(e: Envelope): void {
+  private onDelta(e: PeerMessage<PresenceDelta>): void {
     if (!this.fromLeader(e)) return;
-    const d = e as unknown as PresenceDelta;
-    if (e.term !== this.followTerm || this.followSeq === null || d.seq !== this.followSeq + 1) {
+    if (e.term !== this.followTerm || this.followSeq === null || e.seq !== this.followSeq + 1) {
       this.requestFull(e);
       return;
     }
-    this.presence.apply(d);
-    this.followSeq = d.seq;
+    this.presence.apply(e);
+    this.followSeq = e.seq;
     this.lastSyncAt = this.clock.monotonicMs();
-    if (d.final === true) this.handedOver = { term: e.term, seq: d.seq, from: e.from };
-    this.acknowledge(e, d.seq, false);
+    if (e.final === true) this.handedOver = { term: e.term, seq: e.seq, from: e.from };
+    this.acknowledge(e, e.seq, false);
   }
 
-  private onFull(e: Envelope): void {
+  private onFull(e: PeerMessage<PresenceFull>): void {
     if (!this.fromLeader(e)) return;
-    const f = e as unknown as PresenceFull;
-    if (f.chunk === 0) this.assembling = { term: e.term, seq: f.seq, records: [] };
+    if (e.chunk === 0) this.assembling = { term: e.term, seq: e.seq, records: [] };
     const a = this.assembling;
-    if (!a || a.term !== e.term || a.seq !== f.seq) return; // a chunk of a list we did not start
-    a.records.push(...f.records);
-    if (f.chunk < f.chunks - 1) return;
+    if (!a || a.term !== e.term || a.seq !== e.seq) return; // a chunk of a list we did not start
+    a.records.push(...e.records);
+    if (e.chunk < e.chunks - 1) return;
     this.assembling = null;
     this.presence.replaceAll(a.records);
     this.followTerm = e.term;
-    this.followSeq = f.seq;
+    this.followSeq = e.seq;
     this.lastSyncAt = this.clock.monotonicMs();
-    this.acknowledge(e, f.seq, true);
+    this.acknowledge(e, e.seq, true);
     this.logger.debug(`shadow list from leader ${e.from}: ${a.records.length} clients online`);
   }
 
-  private acknowledge(e: Envelope, seq: number, full: boolean): void {
+  private acknowledge(e: PeerMessage<object>, seq: number, full: boolean): void {
     const ack: PresenceAck = { seq, full };
     this.channel.send(e.from, PRESENCE_ACK, e.term, { ...ack });
   }
 
-  private requestFull(e: Envelope): void {
+  private requestFull(e: PeerMessage<object>): void {
     // One request per election timeout: the full list is on its way or was lost.
     const now = this.clock.monotonicMs();
     if (now - this.fullRequestedAt < this.config.electionTimeoutMinMs && e.term === this.followTerm)
@@ -403,7 +399,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     this.channel.send(e.from, PRESENCE_SYNC_REQUEST, e.term, {});
   }
 
-  private onRequest(e: Envelope): void {
+  private onRequest(e: PeerMessage<object>): void {
     const view = this.leadership.current;
     if (!this.isLeading(view) || e.term !== this.leaderTerm) return;
     // It lost its copy or a delta: until it takes the full list, it holds nothing for sure.

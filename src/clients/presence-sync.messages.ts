@@ -1,4 +1,4 @@
-import type { Envelope } from '../election/transport/envelope';
+import type { PeerFields } from '../election/peer-channel';
 import type { PresenceRecord } from './presence.service';
 
 /** Leader to follower: changes since the previous delta of this term. */
@@ -64,7 +64,7 @@ function recordsProblem(v: unknown): string | null {
   return null;
 }
 
-export function deltaProblem(e: Envelope): string | null {
+export function deltaProblem(e: PeerFields): string | null {
   if (!isCount(e.seq)) return 'seq must be a count';
   if (e.final !== undefined && typeof e.final !== 'boolean') return 'final must be a boolean';
   const offline = e.offline;
@@ -74,7 +74,7 @@ export function deltaProblem(e: Envelope): string | null {
   return recordsProblem(e.online);
 }
 
-export function fullProblem(e: Envelope): string | null {
+export function fullProblem(e: PeerFields): string | null {
   if (!isCount(e.seq) || !isCount(e.chunk) || !isCount(e.chunks))
     return 'seq, chunk, chunks must be counts';
   if (e.chunk >= e.chunks) return 'chunk must be below chunks';
@@ -83,7 +83,7 @@ export function fullProblem(e: Envelope): string | null {
 
 export const requestProblem = (): string | null => null;
 
-export function reportProblem(e: Envelope): string | null {
+export function reportProblem(e: PeerFields): string | null {
   if (!isCount(e.chunk) || !isCount(e.chunks)) return 'chunk, chunks must be counts';
   if (e.chunk >= e.chunks) return 'chunk must be below chunks';
   if (typeof e.known !== 'boolean') return 'known must be a boolean';
@@ -91,7 +91,7 @@ export function reportProblem(e: Envelope): string | null {
   return recordsProblem(e.records);
 }
 
-export function ackProblem(e: Envelope): string | null {
+export function ackProblem(e: PeerFields): string | null {
   if (!isCount(e.seq)) return 'seq must be a count';
   return typeof e.full === 'boolean' ? null : 'full must be a boolean';
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { isDriveConfigured } from '../drive/drive-settings';
-import { ElectionService } from '../election/election.service';
+import { ReplicatedLog } from '../election/replicated-log';
 import type { RegisteredUser } from '../storage/registered-user';
 import { DiskHealth } from '../storage/disk-health';
 import { hashClientToken, newClientToken } from './client-token';
@@ -17,6 +17,9 @@ import {
   type ReservedName,
   type RegistrySnapshot,
 } from './registry-state-machine';
+
+/** What the registry proposes to the replicated log. */
+type RegistryCommand = RegisterCommand | ImportCommand | DriveImportedCommand;
 
 /** How a user came into the log: through POST /register, or read from the Drive folder. */
 export type UserSource = 'register' | 'import';
@@ -37,7 +40,7 @@ export class RegistryService implements OnModuleInit {
   private readonly waitForDriveImport: boolean;
 
   constructor(
-    private readonly log: ElectionService,
+    private readonly log: ReplicatedLog<RegistryCommand, ApplyResult>,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CLUSTER_CONFIG) config: ClusterConfig,
     private readonly disk: DiskHealth,
@@ -89,7 +92,7 @@ export class RegistryService implements OnModuleInit {
     // Without reservations the entry keeps the shape every earlier version applies.
     const command: ImportCommand =
       reserved.length > 0 ? { op: 'import', users, reserved } : { op: 'import', users };
-    const result = (await this.log.propose(command)) as ApplyResult;
+    const result = await this.log.propose(command);
     if (result.kind !== 'imported') return { added: 0, skipped: [] };
     return { added: result.added.length, skipped: result.skipped };
   }
@@ -135,7 +138,7 @@ export class RegistryService implements OnModuleInit {
     this.pending.add(username);
     let result: ApplyResult;
     try {
-      result = (await this.log.propose(command)) as ApplyResult;
+      result = await this.log.propose(command);
     } finally {
       this.pending.delete(username);
     }

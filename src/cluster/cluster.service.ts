@@ -2,20 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { PresenceService } from '../clients/presence.service';
 import { RegistryService } from '../clients/registry.service';
 import { DriveSyncService } from '../drive/drive-sync.service';
-import { ElectionService } from '../election/election.service';
+import { ClusterViewService } from '../election/cluster-view.service';
 
 /** GET /cluster: every member as this node sees it, on any node, leader or not. */
 @Injectable()
 export class ClusterService {
   constructor(
-    private readonly election: ElectionService,
+    private readonly members: ClusterViewService,
     private readonly registry: RegistryService,
     private readonly presence: PresenceService,
     private readonly drive: DriveSyncService,
   ) {}
 
   view() {
-    const { nodes, leader, term } = this.election.clusterView();
+    const { nodes, leader, term } = this.members.clusterView();
     return {
       nodes,
       leader,

@@ -1,4 +1,5 @@
-import type { Role as CoreRole, PeerStatus, Status } from './consensus/core-output';
+import type { PeerStatus, Status } from './consensus/core-output';
+import { toPublicRole } from './leadership-state';
 
 export type PeerRole = 'leader' | 'follower' | 'candidate' | 'unknown';
 
@@ -50,7 +51,7 @@ export function buildClusterView(
   const own: MemberView = {
     node: self.node,
     api: self.api,
-    role: publicRole(s.role),
+    role: toPublicRole(s.role),
     term: s.term,
     cpu: s.cpu,
     background: s.background,
@@ -90,8 +91,4 @@ function latest(a: number | null, b: number | null): number | null {
   if (a === null) return b;
   if (b === null) return a;
   return Math.max(a, b);
-}
-
-function publicRole(role: CoreRole): PeerRole {
-  return role === 'pre-candidate' ? 'candidate' : role;
 }

@@ -1,7 +1,14 @@
 import type { Entry, HardState, Snapshot } from './consensus/core-options';
 import type { NodeLoad } from './consensus/load-rank';
 import type { Envelope } from './transport/envelope';
-import type { TransportHandlers } from './transport/tcp-transport';
+
+/** What the transport hands the election: frames from peers, and peers it cannot reach. */
+export interface TransportHandlers {
+  message: (envelope: Envelope) => void;
+  unreachable: (peer: string, refused: boolean) => void;
+  /** A keepalive from a peer: proof its process and link are up, for GET /cluster. */
+  ping?: (envelope: Envelope) => void;
+}
 
 /** What the election driver needs from the network; TcpTransport in production. */
 export interface ElectionTransport {
@@ -12,8 +19,11 @@ export interface ElectionTransport {
   stop(): Promise<void>;
 }
 
-/** Where term and vote live; must be durable when save() returns. HardStateFile in production. */
-export interface VoteStore {
+/**
+ * Raft's hard state: term, vote and commit index; durable when save() returns. HardStateFile in
+ * production.
+ */
+export interface HardStateStore {
   load(): HardState;
   save(state: HardState): void;
 }
@@ -27,7 +37,7 @@ export interface LoadSampler {
 export type FatalHandler = (reason: string, err: unknown) => void;
 
 export const ELECTION_TRANSPORT = Symbol('ELECTION_TRANSPORT');
-export const VOTE_STORE = Symbol('VOTE_STORE');
+export const HARD_STATE_STORE = Symbol('HARD_STATE_STORE');
 export const LOAD_SAMPLER = Symbol('LOAD_SAMPLER');
 export const FATAL_HANDLER = Symbol('FATAL_HANDLER');
 
@@ -42,10 +52,16 @@ export interface DurableLog {
   close(): Promise<void>;
 }
 
-/** What the log is applied to: the registry. Deterministic, fed in index order. */
-export interface StateMachine {
-  /** Applies one committed entry (data null: a leader's no-op); returns the proposer's answer. */
-  apply(index: number, data: unknown): unknown;
+/**
+ * What the log is applied to: the registry. Deterministic, fed in index order. `R` is its answer
+ * to an entry, which the entry's proposer receives.
+ */
+export interface StateMachine<R = unknown> {
+  /**
+   * Applies one committed entry (data null: a leader's no-op). `data` came from disk or a peer,
+   * so the machine checks it itself.
+   */
+  apply(index: number, data: unknown): R;
   snapshot(): unknown;
   restore(index: number, data: unknown): void;
 }

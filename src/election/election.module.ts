@@ -1,4 +1,5 @@
 import { Logger, Module } from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { CpuSampler } from './cpu-sampler';
 import { RaftLogFile } from '../storage/raft-log-file';
@@ -8,12 +9,18 @@ import {
   FATAL_HANDLER,
   type FatalHandler,
   LOAD_SAMPLER,
-  VOTE_STORE,
+  HARD_STATE_STORE,
 } from './election-io';
-import { ElectionService } from './election.service';
+import { ClusterViewService } from './cluster-view.service';
+import { ElectionLifecycle } from './election-lifecycle';
 import { HardStateFile } from './hard-state-file';
+import { LeadershipPublisher } from './leadership-publisher';
 import { LeadershipState } from './leadership-state';
 import { PeerChannel } from './peer-channel';
+import { LogStorage } from './log-storage';
+import { PeerDirectory } from './peer-directory';
+import { ReplicatedLog } from './replicated-log';
+import { ShutdownHandover } from './shutdown-handover';
 import { TcpTransport } from './transport/tcp-transport';
 
 /** Exit code for a node that stopped itself because going on could break safety. */
@@ -22,12 +29,18 @@ const EXIT_FATAL = 1;
 @Module({
   providers: [
     LeadershipState,
-    ElectionService,
+    LeadershipPublisher,
+    PeerDirectory,
+    LogStorage,
+    ReplicatedLog,
+    ClusterViewService,
+    ShutdownHandover,
+    ElectionLifecycle,
     PeerChannel,
     {
       provide: ELECTION_TRANSPORT,
-      inject: [CLUSTER_CONFIG],
-      useFactory: (c: ClusterConfig) =>
+      inject: [CLUSTER_CONFIG, CLOCK],
+      useFactory: (c: ClusterConfig, clock: Clock) =>
         new TcpTransport({
           self: c.thisNode,
           bind: c.electionBind,
@@ -38,10 +51,11 @@ const EXIT_FATAL = 1;
           keepaliveMs: Math.max(10, Math.min(c.heartbeatIntervalMs, c.netTimeoutMs)),
           random: Math.random,
           secret: c.clusterSecret,
+          clock,
         }),
     },
     {
-      provide: VOTE_STORE,
+      provide: HARD_STATE_STORE,
       inject: [CLUSTER_CONFIG],
       useFactory: (c: ClusterConfig) => new HardStateFile(c.dataDir),
     },
@@ -66,6 +80,6 @@ const EXIT_FATAL = 1;
       }) satisfies FatalHandler,
     },
   ],
-  exports: [LeadershipState, PeerChannel, ElectionService],
+  exports: [LeadershipState, PeerChannel, ReplicatedLog, PeerDirectory, ClusterViewService],
 })
 export class ElectionModule {}

@@ -8,6 +8,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import type { HardStateStore } from './election-io';
 
 export interface PersistedHardState {
   term: number;
@@ -17,11 +18,12 @@ export interface PersistedHardState {
 }
 
 /**
- * The election's durable state (term and vote) in DATA_DIR. Written synchronously and fsynced,
+ * Raft's hard state (term, vote and commit index) in DATA_DIR/election-state.json, the file's
+ * name since before the log (kept, so a node upgraded in place finds its vote). Written synchronously and fsynced,
  * then renamed over the old copy, so a vote is on disk before it is sent and a crash mid-write
  * leaves the previous state intact.
  */
-export class HardStateFile {
+export class HardStateFile implements HardStateStore {
   private readonly file: string;
 
   constructor(private readonly dir: string) {

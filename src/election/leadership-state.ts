@@ -1,9 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import type { RaftRole } from './consensus/core-output';
 
-export type Role = 'leader' | 'follower' | 'candidate';
+/** The role the node shows the world (GET /, events, metrics): Raft's pre-candidate is a candidate. */
+export type PublicRole = 'leader' | 'follower' | 'candidate';
+
+export function toPublicRole(role: RaftRole): PublicRole {
+  return role === 'pre-candidate' ? 'candidate' : role;
+}
 
 export interface LeadershipView {
-  role: Role;
+  role: PublicRole;
   term: number;
   /** The leader's election address, or null while none is known. */
   leader: string | null;
@@ -13,7 +19,7 @@ export interface LeadershipView {
 
 /** One change of this node's role, with the election's reason for it. */
 export interface RoleChangeEvent {
-  role: Role;
+  role: PublicRole;
   term: number;
   leader: string | null;
   /** `startup`, `election timeout`, `won election`, `transfer to X for load`, … */

@@ -3,17 +3,26 @@ import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { ELECTION_TRANSPORT, type ElectionTransport } from './election-io';
 import type { Envelope } from './transport/envelope';
 
-/** Checks a side message's own fields; returns a reason when they fall short. */
-export type SideValidator = (e: Envelope) => string | null;
+/** The fields of a message as they came off the wire, not yet checked. */
+export type PeerFields = Readonly<Record<string, unknown>>;
+
+/** Says why a message's fields fall short of what its type promises, or null when they do not. */
+export type PeerFieldCheck = (fields: PeerFields) => string | null;
+
+/** A checked message from a peer: its own fields, who sent it, and in which term. */
+export type PeerMessage<T extends object> = Readonly<T> & {
+  readonly from: string;
+  readonly term: number;
+};
 
 interface Route {
-  validate: SideValidator;
+  check: PeerFieldCheck;
   handle: (e: Envelope) => void;
 }
 
 /**
  * Messages between peers that are not the election's own (presence sync, for one), carried on
- * the election's connections. ElectionService hands every frame of a registered type here.
+ * the election's connections. ElectionLifecycle hands every frame of a registered type here.
  */
 @Injectable()
 export class PeerChannel {
@@ -29,8 +38,17 @@ export class PeerChannel {
     return this.config.peers.filter((p) => p !== this.config.thisNode);
   }
 
-  on(type: string, validate: SideValidator, handle: (e: Envelope) => void): void {
-    this.routes.set(type, { validate, handle });
+  /**
+   * Routes messages of `type` to `handle`, once `check` found their fields make a T: the check
+   * is what stands behind the type the handler is given.
+   */
+  on<T extends object>(
+    type: string,
+    check: PeerFieldCheck,
+    handle: (message: PeerMessage<T>) => void,
+  ): void {
+    // A wire decoder's one cast: dispatch() hands over only frames that passed `check`.
+    this.routes.set(type, { check, handle: (e) => handle(e as unknown as PeerMessage<T>) });
   }
 
   handles(type: string): boolean {
@@ -41,13 +59,13 @@ export class PeerChannel {
   dispatch(e: Envelope): void {
     const route = this.routes.get(e.type);
     if (!route) throw new Error(`no route for ${e.type}`);
-    const problem = route.validate(e);
+    const problem = route.check(e);
     if (problem) throw new Error(`malformed ${e.type} message: ${problem}`);
     route.handle(e);
   }
 
   /** Sends if the link is up; like every peer message, it may be lost. */
-  send(to: string, type: string, term: number, body: Record<string, unknown>): boolean {
+  send<T extends object>(to: string, type: string, term: number, body: T): boolean {
     const message = { ...body, type, from: this.config.thisNode, to, term, cpu: 0 };
     return this.transport.send(message);
   }

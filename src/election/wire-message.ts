@@ -1,4 +1,4 @@
-import type { Message } from './consensus/messages';
+import { APPEND_ENTRIES, APPEND_ENTRIES_RESPONSE, type Message } from './consensus/messages';
 import type { Envelope } from './transport/envelope';
 
 const isInt = (v: unknown): v is number =>
@@ -49,7 +49,7 @@ const FIELDS: Record<Message['type'], (e: Envelope) => boolean> = {
     isBool(e.transfer) &&
     (e.leaseRevokedAt === null || isNum(e.leaseRevokedAt)),
   RequestVoteResponse: (e) => isBool(e.granted) && isNum(e.leaseWaitMs) && e.leaseWaitMs >= 0,
-  Heartbeat: (e) =>
+  [APPEND_ENTRIES]: (e) =>
     isNum(e.sentAt) &&
     isLoads(e.loads) &&
     isOptionalLoads(e.backgrounds) &&
@@ -59,7 +59,7 @@ const FIELDS: Record<Message['type'], (e: Envelope) => boolean> = {
     e.prevLogTerm <= e.term &&
     isInt(e.leaderCommit) &&
     isEntries(e.entries, e),
-  HeartbeatResponse: (e) =>
+  [APPEND_ENTRIES_RESPONSE]: (e) =>
     isNum(e.sentAt) && isInt(e.lastLogIndex) && isBool(e.success) && isInt(e.matchIndex),
   InstallSnapshot: (e) =>
     isNum(e.sentAt) &&

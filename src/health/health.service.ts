@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PresenceService } from '../clients/presence.service';
 import { RegistryService } from '../clients/registry.service';
-import { ElectionService } from '../election/election.service';
+import { ReplicatedLog } from '../election/replicated-log';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { DriveSyncService } from '../drive/drive-sync.service';
 import { DiskHealth } from '../storage/disk-health';
@@ -14,7 +14,7 @@ export class HealthService {
     private readonly leadership: LeadershipState,
     private readonly presence: PresenceService,
     private readonly registry: RegistryService,
-    private readonly election: ElectionService,
+    private readonly log: ReplicatedLog,
     private readonly drive: DriveSyncService,
     private readonly disk: DiskHealth,
   ) {}
@@ -31,7 +31,7 @@ export class HealthService {
       node: this.config.thisNode,
       leader_api: view.leaderApi,
       registered_count: this.registry.count,
-      log: this.election.logPosition(),
+      log: this.log.logPosition(),
       drive: this.drive.status(),
       disk: this.disk.status,
     };

@@ -4,7 +4,7 @@ import { ClientStats } from '../clients/client-stats';
 import { PresenceService } from '../clients/presence.service';
 import { RegistryService } from '../clients/registry.service';
 import { DriveSyncService } from '../drive/drive-sync.service';
-import { ElectionService } from '../election/election.service';
+import { PeerDirectory } from '../election/peer-directory';
 import { LeadershipState } from '../election/leadership-state';
 import { HttpMetrics } from './http-metrics';
 
@@ -18,7 +18,7 @@ export class MetricsService implements OnModuleInit {
   constructor(
     private readonly http: HttpMetrics,
     private readonly leadership: LeadershipState,
-    private readonly election: ElectionService,
+    private readonly peers: PeerDirectory,
     private readonly stats: ClientStats,
     private readonly presence: PresenceService,
     private readonly registry: RegistryService,
@@ -87,7 +87,7 @@ export class MetricsService implements OnModuleInit {
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     });
-    this.election.onPeerRtt((peer, seconds) => rtt.observe({ peer }, seconds));
+    this.peers.onPeerRtt((peer, seconds) => rtt.observe({ peer }, seconds));
   }
 
   scrape(): Promise<string> {

@@ -1,10 +1,11 @@
 import type { Entry, HardState, Snapshot } from './core-options';
 import type { Message, NodeId } from './messages';
 
-export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
+/** The node's Raft state; pre-candidate is pre-vote's probe, shown outside the core as candidate. */
+export type RaftRole = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
 
 export interface RoleChange {
-  role: Role;
+  role: RaftRole;
   term: number;
   leader: NodeId | null;
   reason: string;
@@ -55,7 +56,7 @@ export interface PeerStatus {
 
 export interface Status {
   id: NodeId;
-  role: Role;
+  role: RaftRole;
   term: number;
   votedFor: NodeId | null;
   leader: NodeId | null;

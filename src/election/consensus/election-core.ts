@@ -4,20 +4,22 @@ import {
   type Entry,
   type Snapshot,
 } from './core-options';
-import type { Ready, Role, RoleChange, Status } from './core-output';
+import type { RaftRole, Ready, RoleChange, Status } from './core-output';
 import { LeasePromises, type RevokedHeartbeats } from './lease-promises';
 import { isLessLoaded, lighterBeyond, loadRank, type NodeLoad } from './load-rank';
-import type {
-  Heartbeat,
-  HeartbeatResponse,
-  InstallSnapshot,
-  Message,
-  NodeId,
-  PreVote,
-  PreVoteResponse,
-  RequestVote,
-  RequestVoteResponse,
-  TimeoutNow,
+import {
+  APPEND_ENTRIES,
+  APPEND_ENTRIES_RESPONSE,
+  type AppendEntries,
+  type AppendEntriesResponse,
+  type InstallSnapshot,
+  type Message,
+  type NodeId,
+  type PreVote,
+  type PreVoteResponse,
+  type RequestVote,
+  type RequestVoteResponse,
+  type TimeoutNow,
 } from './messages';
 import { kthLargest, majorityOf } from './quorum';
 import { RaftLog } from './raft-log';
@@ -102,7 +104,7 @@ export class ElectionCore {
 
   private term: number;
   private votedFor: NodeId | null;
-  private role: Role = 'follower';
+  private role: RaftRole = 'follower';
   private leader: NodeId | null = null;
   private load: NodeLoad = { machine: 0, background: 0 };
 
@@ -193,7 +195,7 @@ export class ElectionCore {
     this.peerLoad.set(msg.from, { machine: msg.cpu, background: msg.background ?? msg.cpu });
     this.lastContact.set(msg.from, now);
     this.unreachableSince.delete(msg.from);
-    if (msg.type === 'Heartbeat' || msg.type === 'InstallSnapshot') this.learnLoads(msg);
+    if (msg.type === APPEND_ENTRIES || msg.type === 'InstallSnapshot') this.learnLoads(msg);
 
     // Pre-vote messages never move the receiver's term: that is what makes pre-vote harmless.
     if (msg.type === 'PreVote') return this.onPreVote(msg, now);
@@ -202,7 +204,8 @@ export class ElectionCore {
     if (msg.term < this.term) return this.answerStaleTerm(msg);
     if (msg.term > this.term) {
       if (msg.type === 'RequestVote' && !msg.transfer && this.isSticky(now)) return;
-      const leader = msg.type === 'Heartbeat' || msg.type === 'InstallSnapshot' ? msg.from : null;
+      const leader =
+        msg.type === APPEND_ENTRIES || msg.type === 'InstallSnapshot' ? msg.from : null;
       const reason = this.leadership?.transfer
         ? Reason.transferTo(this.leadership.transfer.target, this.leadership.transfer.reason)
         : leader !== null && this.role === 'follower'
@@ -216,10 +219,10 @@ export class ElectionCore {
         return this.onRequestVote(msg, now);
       case 'RequestVoteResponse':
         return this.onRequestVoteResponse(msg, now);
-      case 'Heartbeat':
-        return this.onHeartbeat(msg, now);
-      case 'HeartbeatResponse':
-        return this.onHeartbeatResponse(msg, now);
+      case APPEND_ENTRIES:
+        return this.onAppendEntries(msg, now);
+      case APPEND_ENTRIES_RESPONSE:
+        return this.onAppendEntriesResponse(msg, now);
       case 'InstallSnapshot':
         return this.onInstallSnapshot(msg, now);
       case 'TimeoutNow':
@@ -577,7 +580,7 @@ export class ElectionCore {
     if (changed) this.emit(reason);
   }
 
-  private onHeartbeat(msg: Heartbeat, now: number): void {
+  private onAppendEntries(msg: AppendEntries, now: number): void {
     if (this.role === 'leader') return; // a second leader in one term cannot exist
     this.heardFromLeader(msg, now);
     this.leaderCommit = Math.max(this.leaderCommit, msg.leaderCommit);
@@ -585,14 +588,14 @@ export class ElectionCore {
       // Missing or conflicting at prev: tell the leader where we may still match.
       // prev itself does not match, so the highest index that may is below it.
       const hint = this.log.conflictHint(msg.prevLogIndex - 1, msg.prevLogTerm);
-      return this.answerHeartbeat(msg, false, Math.max(hint, this.commit));
+      return this.answerAppendEntries(msg, false, Math.max(hint, this.commit));
     }
     // prev matched (or lies at or below our commit: committed entries always match the leader's).
     const fresh = msg.entries.filter((e) => e.index > this.commit);
     this.log.merge(fresh);
     const verified = msg.prevLogIndex + msg.entries.length;
     this.commitTo(Math.min(msg.leaderCommit, verified));
-    this.answerHeartbeat(msg, true, Math.max(verified, this.commit));
+    this.answerAppendEntries(msg, true, Math.max(verified, this.commit));
   }
 
   private onInstallSnapshot(msg: InstallSnapshot, now: number): void {
@@ -610,11 +613,11 @@ export class ElectionCore {
         this.pendingSnapshot = snap;
       }
     }
-    this.answerHeartbeat(msg, true, Math.max(snap.index, this.commit));
+    this.answerAppendEntries(msg, true, Math.max(snap.index, this.commit));
   }
 
   /** What every AppendEntries or InstallSnapshot from our leader does before its own work. */
-  private heardFromLeader(msg: Heartbeat | InstallSnapshot, now: number): void {
+  private heardFromLeader(msg: AppendEntries | InstallSnapshot, now: number): void {
     if (this.role !== 'follower' || this.leader !== msg.from) {
       this.becomeFollower(now, this.term, msg.from, Reason.heardLeader(msg.from));
     } else {
@@ -635,13 +638,13 @@ export class ElectionCore {
   }
 
   /** Echoes the heartbeat's send time (the leader's lease counts from it) with our term. */
-  private answerHeartbeat(
-    msg: Heartbeat | InstallSnapshot,
+  private answerAppendEntries(
+    msg: AppendEntries | InstallSnapshot,
     success: boolean,
     matchIndex: number,
   ): void {
     this.send({
-      type: 'HeartbeatResponse',
+      type: APPEND_ENTRIES_RESPONSE,
       to: msg.from,
       term: this.term,
       sentAt: msg.sentAt,
@@ -651,7 +654,7 @@ export class ElectionCore {
     });
   }
 
-  private learnLoads(msg: Heartbeat | InstallSnapshot): void {
+  private learnLoads(msg: AppendEntries | InstallSnapshot): void {
     for (const [peer, machine] of Object.entries(msg.loads)) {
       if (peer !== this.id && peer !== msg.from && this.members.has(peer)) {
         // A previous-version leader relays machine loads only: they stand for the background.
@@ -663,8 +666,8 @@ export class ElectionCore {
 
   /** Tells a stale sender our term, so a deposed leader or candidate steps down. */
   private answerStaleTerm(msg: Message): void {
-    if (msg.type === 'Heartbeat' || msg.type === 'InstallSnapshot') {
-      this.answerHeartbeat(msg, false, 0);
+    if (msg.type === APPEND_ENTRIES || msg.type === 'InstallSnapshot') {
+      this.answerAppendEntries(msg, false, 0);
     } else if (msg.type === 'RequestVote') {
       this.send({
         type: 'RequestVoteResponse',
@@ -700,7 +703,7 @@ export class ElectionCore {
     // A no-op of our term, so entries of earlier terms commit with it (§5.4.2).
     this.log.append({ index: this.log.lastIndex() + 1, term: this.term, data: null });
     this.maybeCommit();
-    this.broadcastHeartbeat(now, this.leadership);
+    this.broadcastAppendEntries(now, this.leadership);
   }
 
   private tickLeader(now: number): void {
@@ -716,9 +719,9 @@ export class ElectionCore {
       // The target may still win with votes that ignored heartbeats sent before now.
       l.leaseFloor = now;
       this.emit(Reason.transferTimedOut(target));
-      this.broadcastHeartbeat(now, l);
+      this.broadcastAppendEntries(now, l);
     }
-    if (now >= l.nextHeartbeatAt) this.broadcastHeartbeat(now, l);
+    if (now >= l.nextHeartbeatAt) this.broadcastAppendEntries(now, l);
     if (now >= l.nextLoadCheckAt) {
       while (l.nextLoadCheckAt <= now) l.nextLoadCheckAt += this.leaderTermMs;
       const target = l.transfer === null ? this.bestTransferTarget(now, l) : null;
@@ -728,7 +731,7 @@ export class ElectionCore {
     }
   }
 
-  private broadcastHeartbeat(now: number, l: Leadership): void {
+  private broadcastAppendEntries(now: number, l: Leadership): void {
     for (const to of this.others) this.sendAppend(to, now, l, false);
     // Whatever was proposed so far went out with these.
     this.pendingAppendAt = null;
@@ -771,7 +774,7 @@ export class ElectionCore {
     if (onlyWithEntries && entries.length === 0) return;
     const prevLogIndex = next - 1;
     this.send({
-      type: 'Heartbeat',
+      type: APPEND_ENTRIES,
       to,
       term: this.term,
       sentAt,
@@ -786,7 +789,7 @@ export class ElectionCore {
     l.nextIndex.set(to, next + entries.length);
   }
 
-  private onHeartbeatResponse(msg: HeartbeatResponse, now: number): void {
+  private onAppendEntriesResponse(msg: AppendEntriesResponse, now: number): void {
     const l = this.leadership;
     if (this.role !== 'leader' || l === null || msg.sentAt < l.since) return;
     l.ackedSentAt.set(msg.from, Math.max(l.ackedSentAt.get(msg.from) ?? -Infinity, msg.sentAt));

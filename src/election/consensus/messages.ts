@@ -2,7 +2,7 @@
 export type NodeId = string;
 
 /** Carried by every message: the sender's load travels everywhere so ranks stay fresh. */
-interface Envelope {
+interface MessageHeader {
   from: NodeId;
   to: NodeId;
   term: number;
@@ -16,19 +16,19 @@ interface Envelope {
 }
 
 /** Asks whether the sender could win; `term` is the sender's term + 1, which it has not adopted. */
-export interface PreVote extends Envelope {
+export interface PreVote extends MessageHeader {
   type: 'PreVote';
   lastLogIndex: number;
   lastLogTerm: number;
 }
 
 /** A grant carries the pre-vote's term; a refusal carries the responder's own term. */
-export interface PreVoteResponse extends Envelope {
+export interface PreVoteResponse extends MessageHeader {
   type: 'PreVoteResponse';
   granted: boolean;
 }
 
-export interface RequestVote extends Envelope {
+export interface RequestVote extends MessageHeader {
   type: 'RequestVote';
   lastLogIndex: number;
   lastLogTerm: number;
@@ -42,7 +42,7 @@ export interface RequestVote extends Envelope {
   leaseRevokedAt: number | null;
 }
 
-export interface RequestVoteResponse extends Envelope {
+export interface RequestVoteResponse extends MessageHeader {
   type: 'RequestVoteResponse';
   granted: boolean;
   /**
@@ -60,11 +60,19 @@ export interface WireEntry {
 }
 
 /**
+ * The wire names of AppendEntries and its answer: "Heartbeat" and "HeartbeatResponse", as they
+ * were called before. Nodes of earlier versions know them only by these names, so the strings
+ * never change; the TypeScript names say what the messages are.
+ */
+export const APPEND_ENTRIES = 'Heartbeat';
+export const APPEND_ENTRIES_RESPONSE = 'HeartbeatResponse';
+
+/**
  * AppendEntries (Raft §5.3) that also carries the lease and the loads; with no entries it is a
  * plain heartbeat. `entries` follow `prevLogIndex` with consecutive indexes.
  */
-export interface Heartbeat extends Envelope {
-  type: 'Heartbeat';
+export interface AppendEntries extends MessageHeader {
+  type: typeof APPEND_ENTRIES;
   prevLogIndex: number;
   prevLogTerm: number;
   entries: WireEntry[];
@@ -82,9 +90,9 @@ export interface Heartbeat extends Envelope {
   countsForLease: boolean;
 }
 
-export interface HeartbeatResponse extends Envelope {
-  type: 'HeartbeatResponse';
-  /** The `sentAt` of the heartbeat being answered. */
+export interface AppendEntriesResponse extends MessageHeader {
+  type: typeof APPEND_ENTRIES_RESPONSE;
+  /** The `sentAt` of the AppendEntries being answered. */
   sentAt: number;
   /** The follower's last log index. */
   lastLogIndex: number;
@@ -99,9 +107,9 @@ export interface HeartbeatResponse extends Envelope {
 
 /**
  * Sent instead of AppendEntries to a follower that needs entries the leader compacted away.
- * Counts like a heartbeat (lease, loads); answered with a HeartbeatResponse.
+ * Counts like a heartbeat (lease, loads); answered with an AppendEntriesResponse.
  */
-export interface InstallSnapshot extends Envelope {
+export interface InstallSnapshot extends MessageHeader {
   type: 'InstallSnapshot';
   sentAt: number;
   loads: Record<NodeId, number>;
@@ -114,7 +122,7 @@ export interface InstallSnapshot extends Envelope {
 }
 
 /** From the leader to its chosen successor: start an election now, without pre-vote. */
-export interface TimeoutNow extends Envelope {
+export interface TimeoutNow extends MessageHeader {
   type: 'TimeoutNow';
   /** The leader's clock when it revoked its lease for this hand-over. */
   leaseRevokedAt: number;
@@ -125,8 +133,8 @@ export type Message =
   | PreVoteResponse
   | RequestVote
   | RequestVoteResponse
-  | Heartbeat
-  | HeartbeatResponse
+  | AppendEntries
+  | AppendEntriesResponse
   | InstallSnapshot
   | TimeoutNow;
 

@@ -37,8 +37,8 @@ export function encodeRawFrame(version: number, parts: readonly Buffer[]): Buffe
   return frame;
 }
 
-/** Parses a version-1 body; throws FrameError when it is not JSON. */
-export function parseJsonBody(body: Buffer): unknown {
+/** Parses the JSON of a frame's body; throws FrameError when it is not JSON. */
+export function parseFrameJson(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
@@ -64,7 +64,7 @@ export class FrameDecoder {
 
   /** Whole version-1 frames, parsed. */
   push(chunk: Buffer): unknown[] {
-    return this.pushRaw(chunk).map((f) => parseJsonBody(f.body));
+    return this.pushRaw(chunk).map((f) => parseFrameJson(f.body));
   }
 
   pushRaw(chunk: Buffer): RawFrame[] {

@@ -4,7 +4,7 @@ import {
   encodeFrame,
   encodeRawFrame,
   FrameError,
-  parseJsonBody,
+  parseFrameJson,
   PROTOCOL_VERSION,
   type RawFrame,
   SEALED_VERSION,
@@ -49,7 +49,7 @@ function handshakeMessage(frame: RawFrame, type: string): Record<string, unknown
   if (frame.version !== PROTOCOL_VERSION) return `expected ${type} before any sealed frame`;
   let body: unknown;
   try {
-    body = parseJsonBody(frame.body);
+    body = parseFrameJson(frame.body);
   } catch (err) {
     return (err as FrameError).message;
   }

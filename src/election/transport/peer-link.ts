@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { connect, type Socket } from 'node:net';
 import type { HostPort } from '../../common/address';
+import type { Clock } from '../../common/clock';
 import { FRAGMENT, splitMessage } from './fragments';
 import {
   encodeJsonFrame,
@@ -28,6 +29,7 @@ export interface PeerLinkOptions {
   secret: ClusterSecret | null;
   /** How long the acceptor may take to complete the handshake. */
   handshakeTimeoutMs: number;
+  clock: Clock;
 }
 
 /** Room a sealed frame needs next to its JSON: the version byte and the MAC. */
@@ -37,6 +39,12 @@ const FRAME_OVERHEAD = 1 + 32;
 const MAX_QUICK_REDIALS = 2;
 /** Bytes we let pile up for a peer before dropping messages to it: Raft tolerates loss. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** One connection attempt: how it failed, and whether TCP came up before that. */
+interface DialAttempt {
+  failure: NodeJS.ErrnoException | null;
+  tcpUp: boolean;
+}
 
 /**
  * The outbound half of a peer connection: this node dials each peer and sends on that socket;
@@ -69,7 +77,7 @@ export class PeerLink {
   start(): void {
     this.dial();
     this.keepaliveTimer = setInterval(() => {
-      if (this.connected && Date.now() - this.lastSendAt >= this.o.keepaliveMs)
+      if (this.connected && this.o.clock.monotonicMs() - this.lastSendAt >= this.o.keepaliveMs)
         this.write(this.o.ping());
     }, this.o.keepaliveMs);
     this.keepaliveTimer.unref();
@@ -96,7 +104,7 @@ export class PeerLink {
   private write(message: unknown): void {
     const socket = this.socket;
     if (!socket) return;
-    this.lastSendAt = Date.now();
+    this.lastSendAt = this.o.clock.monotonicMs();
     const json = Buffer.from(JSON.stringify(message));
     let flushed = true;
     if (json.length < MAX_FRAME_BYTES - FRAME_OVERHEAD) {
@@ -136,7 +144,7 @@ export class PeerLink {
   private established(sealer: FrameSealer | null): void {
     this.sealer = sealer;
     this.connected = true;
-    this.connectedAt = Date.now();
+    this.connectedAt = this.o.clock.monotonicMs();
     this.connections++;
     if (this.failures > 0)
       this.logger.log(`connected to peer ${this.o.peer} after ${this.failures} failed attempts`);
@@ -150,79 +158,91 @@ export class PeerLink {
     this.socket = socket;
     this.sealer = null;
     socket.setTimeout(this.o.netTimeoutMs);
-    let failure: NodeJS.ErrnoException | null = null;
-    let tcpUp = false;
+    const attempt: DialAttempt = { failure: null, tcpUp: false };
     const fail = (why: string) => {
-      failure = Object.assign(new Error(why), { code: 'EAUTH' });
+      attempt.failure = Object.assign(new Error(why), { code: 'EAUTH' });
       socket.destroy();
     };
     socket.once('connect', () => {
-      tcpUp = true;
+      attempt.tcpUp = true;
       socket.setTimeout(0);
       socket.setKeepAlive(true, this.o.keepaliveMs);
       if (!this.o.secret) return this.established(null);
       this.handshake(socket, this.o.secret, fail);
     });
     socket.on('timeout', () => {
-      failure = Object.assign(new Error(`connect timed out after ${this.o.netTimeoutMs} ms`), {
-        code: 'ETIMEDOUT',
-      });
+      attempt.failure = Object.assign(
+        new Error(`connect timed out after ${this.o.netTimeoutMs} ms`),
+        { code: 'ETIMEDOUT' },
+      );
       socket.destroy();
     });
-    socket.on('error', (err: NodeJS.ErrnoException) => (failure ??= err));
+    socket.on('error', (err: NodeJS.ErrnoException) => (attempt.failure ??= err));
     if (!this.o.secret) socket.on('data', () => undefined); // nothing is expected back on this half
-    socket.once('close', () => {
-      if (this.drainTimer) clearTimeout(this.drainTimer);
-      this.drainTimer = null;
-      if (tcpUp && !this.connected && this.o.secret && !failure) {
-        failure = Object.assign(
-          new Error(
-            'the connection closed during the handshake (a network fault, or no CLUSTER_SECRET or another one on that node)',
-          ),
-          { code: 'EAUTH' },
-        );
-      }
-      const wasConnected = this.connected;
-      this.connected = false;
-      this.socket = null;
-      if (this.stopped) return;
-      if (wasConnected) {
-        this.logger.debug(
-          `connection to peer ${this.o.peer} closed${failure ? `: ${failure.message}` : ''}`,
-        );
-        // Redial at once: if the peer's process died, the refusal tells us so right away. But a
-        // link that dies as soon as it is made (a proxy in front of a dead peer, a full server)
-        // waits like any failed attempt, so it cannot spin.
-        const lived = Date.now() - this.connectedAt;
-        if (lived >= this.o.retryMs) this.dial();
-        else
-          this.retryTimer = setTimeout(() => this.dial(), this.o.retryMs * (1 + this.o.random()));
-        return;
-      }
-      // A reset before the TCP handshake completes comes from a process that is exiting with our
-      // connection still in its backlog; ask again at once to get the refusal that proves it.
-      if (!tcpUp && failure?.code === 'ECONNRESET' && this.resets < MAX_QUICK_REDIALS) {
-        this.resets++;
-        this.dial();
-        return;
-      }
-      this.failures++;
-      const refused = failure?.code === 'ECONNREFUSED';
-      const problem =
-        failure?.code === 'EAUTH'
-          ? `failed authentication: ${failure.message}`
-          : `unreachable: ${failure?.code ?? failure?.message ?? 'closed'}`;
-      // Once per run of failures, and again when the reason changes (a peer that was down comes
-      // back with the wrong secret), so the log says what is wrong without repeating it.
-      if (this.failures === 1 || problem !== this.lastProblem) {
-        this.logger.warn(`peer ${this.o.peer} ${problem}; retrying`);
-      }
-      this.lastProblem = problem;
-      this.resets = 0;
-      this.o.onUnreachable(this.o.peer, refused);
-      const delay = this.o.retryMs * (1 + this.o.random());
-      this.retryTimer = setTimeout(() => this.dial(), delay);
-    });
+    socket.once('close', () => this.closed(attempt));
+  }
+
+  private closed(attempt: DialAttempt): void {
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.drainTimer = null;
+    if (attempt.tcpUp && !this.connected && this.o.secret && !attempt.failure) {
+      attempt.failure = Object.assign(
+        new Error(
+          'the connection closed during the handshake (a network fault, or no CLUSTER_SECRET or another one on that node)',
+        ),
+        { code: 'EAUTH' },
+      );
+    }
+    const wasConnected = this.connected;
+    this.connected = false;
+    this.socket = null;
+    if (this.stopped) return;
+    if (wasConnected) return this.linkLost(attempt.failure);
+    // A reset before the TCP handshake completes comes from a process that is exiting with our
+    // connection still in its backlog; ask again at once to get the refusal that proves it.
+    if (
+      !attempt.tcpUp &&
+      attempt.failure?.code === 'ECONNRESET' &&
+      this.resets < MAX_QUICK_REDIALS
+    ) {
+      this.resets++;
+      this.dial();
+      return;
+    }
+    this.attemptFailed(attempt.failure);
+  }
+
+  /** A link that was up went down. */
+  private linkLost(failure: NodeJS.ErrnoException | null): void {
+    this.logger.debug(
+      `connection to peer ${this.o.peer} closed${failure ? `: ${failure.message}` : ''}`,
+    );
+    // Redial at once: if the peer's process died, the refusal tells us so right away. But a
+    // link that dies as soon as it is made (a proxy in front of a dead peer, a full server)
+    // waits like any failed attempt, so it cannot spin.
+    const lived = this.o.clock.monotonicMs() - this.connectedAt;
+    if (lived >= this.o.retryMs) this.dial();
+    else this.retryTimer = setTimeout(() => this.dial(), this.o.retryMs * (1 + this.o.random()));
+  }
+
+  /** A dial that never gave a usable link: say why (once), tell the election, try later. */
+  private attemptFailed(failure: NodeJS.ErrnoException | null): void {
+    this.failures++;
+    const refused = failure?.code === 'ECONNREFUSED';
+    const problem =
+      failure?.code === 'EAUTH'
+        ? `failed authentication: ${failure.message}`
+        : `unreachable: ${failure?.code ?? failure?.message ?? 'closed'}`;
+    // Once per run of failures, and again when the reason changes (a peer that was down comes
+    // back with the wrong secret), so the log says what is wrong without repeating it.
+    if (this.failures === 1 || problem !== this.lastProblem) {
+      this.logger.warn(`peer ${this.o.peer} ${problem}; retrying`);
+    }
+    this.lastProblem = problem;
+    this.resets = 0;
+    this.o.onUnreachable(this.o.peer, refused);
+    const delay = this.o.retryMs * (1 + this.o.random());
+    this.retryTimer = setTimeout(() => this.dial(), delay);
   }
 
   /** Answers the acceptor's challenge and checks its welcome; nothing is sent before that. */

@@ -2,18 +2,11 @@ import { Logger } from '@nestjs/common';
 import { createServer, type Server, type Socket } from 'node:net';
 import { type HostPort, isHostPortError, parseHostPort } from '../../common/address';
 import { ConnectionsPerAddress } from '../../common/connections-per-address';
-import { checkEnvelope, type Envelope, PING } from './envelope';
-import { FRAGMENT, Reassembler } from './fragments';
-import {
-  FrameDecoder,
-  FrameError,
-  parseJsonBody,
-  PROTOCOL_VERSION,
-  type RawFrame,
-  SEALED_VERSION,
-} from './frame-codec';
+import { type Clock, SystemClock } from '../../common/clock';
 import type { ClusterSecret } from '../../common/cluster-secret';
-import { AcceptorHandshake, type FrameOpener } from './peer-auth';
+import type { TransportHandlers } from '../election-io';
+import { PING } from './envelope';
+import { InboundConnection } from './inbound-connection';
 import { PeerLink } from './peer-link';
 
 export interface TransportOptions {
@@ -30,17 +23,9 @@ export interface TransportOptions {
   random: () => number;
   /** CLUSTER_SECRET: peers must prove they hold it, and every frame is authenticated. */
   secret?: ClusterSecret | null;
+  /** Times links and frames; the node's CLOCK (a SystemClock unless given). */
+  clock?: Clock;
 }
-
-export interface TransportHandlers {
-  message: (envelope: Envelope) => void;
-  unreachable: (peer: string, refused: boolean) => void;
-  /** A keepalive from a peer: proof its process and link are up, for GET /cluster. */
-  ping?: (envelope: Envelope) => void;
-}
-
-/** What a connection's hello frame turns into: nothing for the consensus core. */
-const HANDSHAKE_DONE = Symbol('handshake done');
 
 /** Inbound connections beyond this are refused: a cluster has a handful of peers. */
 const MAX_INBOUND = 64;
@@ -60,6 +45,7 @@ export class TcpTransport {
   /** Peers may share an address (several nodes on one host), hence a multiple of their count. */
   private readonly perAddress: ConnectionsPerAddress;
   private readonly frameDeadlineMs: number;
+  private readonly clock: Clock;
   /** Counters for health views and tests. */
   readonly stats = { framesIn: 0, pingsIn: 0, rejected: 0 };
 
@@ -67,6 +53,7 @@ export class TcpTransport {
     this.peers = new Set(o.peers);
     this.perAddress = new ConnectionsPerAddress(Math.max(4, 2 * o.peers.length));
     this.frameDeadlineMs = Math.max(2000, 4 * o.netTimeoutMs);
+    this.clock = o.clock ?? new SystemClock();
   }
 
   /** Binds the election port and starts dialling peers. */
@@ -103,6 +90,7 @@ export class TcpTransport {
         self: this.o.self,
         secret: this.o.secret ?? null,
         handshakeTimeoutMs: this.frameDeadlineMs,
+        clock: this.clock,
       });
       this.links.set(peer, link);
       link.start();
@@ -143,14 +131,14 @@ export class TcpTransport {
   }
 
   private accept(socket: Socket): void {
-    if (this.stopping) {
+    if (this.stopping || !this.handlers) {
       socket.destroy();
       return;
     }
-    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     // A peer keeps one connection, a few while it redials; more from one address is a flood,
     // and must not crowd the real peers out of the 64 the port takes.
     if (!this.perAddress.admit(socket)) {
+      const remote = `${socket.remoteAddress}:${socket.remotePort}`;
       const host = socket.remoteAddress ?? '?';
       this.stats.rejected++;
       this.logger.warn(
@@ -160,118 +148,18 @@ export class TcpTransport {
       return;
     }
     this.inbound.add(socket);
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, this.o.keepaliveMs);
-    // Half-open or silent connections are dropped; live peers ping well inside this window.
-    socket.setTimeout(this.o.keepaliveMs * 3 + this.o.netTimeoutMs);
-    const secret = this.o.secret ?? null;
-    const decoder = new FrameDecoder(secret ? [PROTOCOL_VERSION, SEALED_VERSION] : undefined);
-    const reassembler = new Reassembler();
-    let claimed: string | null = null;
-    const handshake = secret
-      ? new AcceptorHandshake(secret, this.o.self, (id) => this.peers.has(id))
-      : null;
-    let opener: FrameOpener | null = null;
-    /** A frame's JSON, checked against the session when there is a secret. */
-    const unwrap = (frame: RawFrame): unknown => {
-      if (!handshake) return parseJsonBody(frame.body);
-      if (opener) {
-        const json = opener.open(frame);
-        if (typeof json === 'string') throw new FrameError(json);
-        return parseJsonBody(json);
-      }
-      const ok = handshake.hello(frame);
-      if (typeof ok === 'string') throw new FrameError(ok);
-      opener = ok.opener;
-      claimed = handshake.peer;
-      socket.write(ok.welcome);
-      return HANDSHAKE_DONE;
-    };
-    const reject = (why: string) => {
-      this.stats.rejected++;
-      this.logger.warn(
-        `closing election connection from ${remote}${claimed ? ` (${claimed})` : ''}: ${why}`,
-      );
-      socket.destroy();
-    };
-    socket.on('timeout', () => {
-      // Live peers ping well within the window: silence means a half-open link or a stranger.
-      this.logger.warn(
-        `closing election connection from ${remote}${claimed ? ` (${claimed})` : ''}: silent for ${socket.timeout} ms`,
-      );
-      socket.destroy();
-    });
-    socket.on('error', () => undefined); // the close handler does the cleanup
     socket.once('close', () => this.inbound.delete(socket));
-    if (handshake) {
-      socket.write(handshake.challenge());
-      // A dialer that never answers the challenge is dropped like a trickling sender.
-      const deadline = setTimeout(() => {
-        if (!opener) reject(`no handshake within ${this.frameDeadlineMs} ms`);
-      }, this.frameDeadlineMs);
-      socket.once('close', () => clearTimeout(deadline));
-    }
-    let partialSince: number | null = null;
-    socket.on('data', (chunk: Buffer) => {
-      let frames: RawFrame[];
-      try {
-        frames = decoder.pushRaw(chunk);
-      } catch (err) {
-        reject(err instanceof FrameError ? err.message : String(err));
-        return;
-      }
-      // A sender that trickles a frame byte by byte never trips the silence timeout; a frame
-      // must be whole within the deadline of its first byte.
-      if (decoder.pendingBytes === 0) partialSince = null;
-      else if (partialSince === null) partialSince = performance.now();
-      else if (performance.now() - partialSince > this.frameDeadlineMs) {
-        return reject(
-          `a frame took over ${this.frameDeadlineMs} ms to arrive (${decoder.pendingBytes} bytes so far): too slow a sender`,
-        );
-      }
-      for (const raw of frames) {
-        let frame: unknown;
-        try {
-          frame = unwrap(raw);
-        } catch (err) {
-          return reject(err instanceof FrameError ? err.message : String(err));
-        }
-        if (frame === HANDSHAKE_DONE) continue;
-        let whole: unknown = frame;
-        if ((frame as { type?: unknown })?.type === FRAGMENT) {
-          const envelope = checkEnvelope(frame);
-          if (typeof envelope === 'string') return reject(envelope);
-          try {
-            whole = reassembler.push(envelope);
-          } catch (err) {
-            return reject((err as Error).message);
-          }
-          if (whole === null) continue;
-        }
-        const envelope = checkEnvelope(whole);
-        if (typeof envelope === 'string') return reject(envelope);
-        if (envelope.to !== this.o.self) {
-          return reject(`frame addressed to ${envelope.to}, not to this node`);
-        }
-        if (!this.peers.has(envelope.from) || envelope.from === this.o.self) {
-          return reject(`sender ${envelope.from} is not a peer`);
-        }
-        if (claimed !== null && claimed !== envelope.from) {
-          return reject('sender changed mid-connection');
-        }
-        claimed = envelope.from;
-        this.stats.framesIn++;
-        if (envelope.type === PING) {
-          this.stats.pingsIn++;
-          this.handlers?.ping?.(envelope);
-          continue;
-        }
-        try {
-          this.handlers?.message(envelope);
-        } catch (err) {
-          return reject(`message refused: ${(err as Error).message}`);
-        }
-      }
-    });
+    new InboundConnection(socket, {
+      self: this.o.self,
+      isPeer: (id) => this.peers.has(id),
+      secret: this.o.secret ?? null,
+      keepaliveMs: this.o.keepaliveMs,
+      netTimeoutMs: this.o.netTimeoutMs,
+      frameDeadlineMs: this.frameDeadlineMs,
+      clock: this.clock,
+      handlers: this.handlers,
+      stats: this.stats,
+      logger: this.logger,
+    }).start();
   }
 }

@@ -1,4 +1,4 @@
-import type { Heartbeat } from '../../../src/election/consensus';
+import { APPEND_ENTRIES, type AppendEntries } from '../../../src/election/consensus';
 import { B, C, heartbeat, makeCore } from './sim/core-fixture';
 import { SimCluster } from './sim/sim-cluster';
 import { DEFAULT_TIMING } from './sim/timing';
@@ -42,7 +42,7 @@ describe('the core compares background load and shows machine load', () => {
     expect(cluster.node(third).sent.at(-1)).toMatchObject({ cpu: 80, background: 15 });
     const relayed = cluster
       .node(leader)
-      .sent.filter((m): m is Heartbeat => m.type === 'Heartbeat' && m.to !== third)
+      .sent.filter((m): m is AppendEntries => m.type === APPEND_ENTRIES && m.to !== third)
       .at(-1);
     expect(relayed).toMatchObject({ loads: { [third]: 80 }, backgrounds: { [third]: 15 } });
     // The fellow follower learns them from the leader alone.

@@ -1,3 +1,4 @@
+import { APPEND_ENTRIES } from '../../../src/election/consensus';
 import { SimCluster } from './sim/sim-cluster';
 import { DEFAULT_TIMING } from './sim/timing';
 
@@ -53,11 +54,11 @@ describe('check-quorum and the leader lease', () => {
     });
     const leader = cluster.runUntilAgreedLeader();
     cluster.runFor(5000);
-    const beats = cluster.node(leader).sent.filter((m) => m.type === 'Heartbeat');
+    const beats = cluster.node(leader).sent.filter((m) => m.type === APPEND_ENTRIES);
     const lastAnswered = beats.filter(
-      (m) => m.type === 'Heartbeat' && m.sentAt <= cluster.now - 80,
+      (m) => m.type === APPEND_ENTRIES && m.sentAt <= cluster.now - 80,
     );
-    const sentAt = Math.max(...lastAnswered.map((m) => (m.type === 'Heartbeat' ? m.sentAt : 0)));
+    const sentAt = Math.max(...lastAnswered.map((m) => (m.type === APPEND_ENTRIES ? m.sentAt : 0)));
     expect(cluster.status(leader)!.leaseUntil).toBe(sentAt + MIN - MARGIN);
   });
 });

@@ -1,4 +1,9 @@
-import { ElectionCore, type Message } from '../../../src/election/consensus';
+import {
+  APPEND_ENTRIES,
+  APPEND_ENTRIES_RESPONSE,
+  ElectionCore,
+  type Message,
+} from '../../../src/election/consensus';
 import {
   A,
   B,
@@ -284,7 +289,7 @@ describe('ElectionCore', () => {
       core.step(heartbeat(B, 3, 77), 0);
       expect(core.ready().messages).toEqual([
         expect.objectContaining({ type: 'RequestVoteResponse', to: C, term: 5, granted: false }),
-        expect.objectContaining({ type: 'HeartbeatResponse', to: B, term: 5, sentAt: 77 }),
+        expect.objectContaining({ type: APPEND_ENTRIES_RESPONSE, to: B, term: 5, sentAt: 77 }),
       ]);
     });
   });
@@ -300,7 +305,7 @@ describe('ElectionCore', () => {
         leader: A,
         reason: 'won election',
       });
-      const beats = sentOfType(ready.messages, 'Heartbeat');
+      const beats = sentOfType(ready.messages, APPEND_ENTRIES);
       expect(beats.map((m) => [m.to, m.sentAt])).toEqual([
         [B, won],
         [C, won],
@@ -308,7 +313,14 @@ describe('ElectionCore', () => {
       expect(core.status(won + 50).leaseValid).toBe(false);
 
       core.step(
-        msg('HeartbeatResponse', { from: C, to: A, term: 1, sentAt: won, lastLogIndex: 0, ...ACK }),
+        msg(APPEND_ENTRIES_RESPONSE, {
+          from: C,
+          to: A,
+          term: 1,
+          sentAt: won,
+          lastLogIndex: 0,
+          ...ACK,
+        }),
         won + 50,
       );
       // Counted from the send time, not from when the answer came back.
@@ -325,13 +337,20 @@ describe('ElectionCore', () => {
         now,
       );
       core.step(
-        msg('HeartbeatResponse', { from: B, to: A, term: 1, sentAt: now, lastLogIndex: 0, ...ACK }),
+        msg(APPEND_ENTRIES_RESPONSE, {
+          from: B,
+          to: A,
+          term: 1,
+          sentAt: now,
+          lastLogIndex: 0,
+          ...ACK,
+        }),
         now + 10,
       );
       expect(core.status(now + 10).leaseValid).toBe(false);
       const later = tickUntil(core, () => core.nextDeadline() > now + 1000, now + 2000);
       core.step(
-        msg('HeartbeatResponse', {
+        msg(APPEND_ENTRIES_RESPONSE, {
           from: B,
           to: A,
           term: 1,

@@ -1,4 +1,4 @@
-import type { NodeId } from '../../../src/election/consensus';
+import { APPEND_ENTRIES, type NodeId } from '../../../src/election/consensus';
 import { SimCluster } from './sim/sim-cluster';
 import { DEFAULT_TIMING } from './sim/timing';
 
@@ -92,7 +92,9 @@ describe('leadership transfer for load', () => {
     const [, behind, upToDate] = cluster.ids;
     // `behind` hears the leader but never gets an entry.
     cluster.rewrite = (m) =>
-      m.to === behind && m.type === 'Heartbeat' && m.entries.length > 0 ? { ...m, entries: [] } : m;
+      m.to === behind && m.type === APPEND_ENTRIES && m.entries.length > 0
+        ? { ...m, entries: [] }
+        : m;
     for (let i = 0; i < 3; i++) expect(cluster.propose(leader, `r${i}`)).not.toBeNull();
     cluster.runFor(TERM_MS + MIN);
     expect(cluster.agreedLeader()).toBe(upToDate);

@@ -2,7 +2,9 @@ import {
   ElectionCore,
   MAX_BATCH_ENTRIES,
   type Entry,
-  type Heartbeat,
+  APPEND_ENTRIES,
+  APPEND_ENTRIES_RESPONSE,
+  type AppendEntries,
   type Message,
   type NodeId,
 } from '../../../src/election/consensus';
@@ -18,8 +20,8 @@ const entry = (index: number, term: number, data: unknown = `e${index}`): Entry 
   data,
 });
 
-function appendsTo(messages: Message[], to: NodeId): Heartbeat[] {
-  return messages.filter((m): m is Heartbeat => m.type === 'Heartbeat' && m.to === to);
+function appendsTo(messages: Message[], to: NodeId): AppendEntries[] {
+  return messages.filter((m): m is AppendEntries => m.type === APPEND_ENTRIES && m.to === to);
 }
 
 /** Core A, started from `entries` in `term`, elected leader of term + 1 by B's vote. */
@@ -41,7 +43,7 @@ function leaderFrom(term: number, entries: Entry[]): { core: ElectionCore; now: 
 }
 
 function ack(from: NodeId, term: number, sentAt: number, matchIndex: number, success = true) {
-  return msg('HeartbeatResponse', {
+  return msg(APPEND_ENTRIES_RESPONSE, {
     from,
     to: A,
     term,
@@ -130,7 +132,7 @@ describe('log replication in the core', () => {
     );
     expect(core.ready().committed).toEqual([entry(1, 1)]);
     const append = (entries: Entry[], leaderCommit: number, prevLogIndex = 2) =>
-      msg('Heartbeat', {
+      msg(APPEND_ENTRIES, {
         from: B,
         to: A,
         term: 2,
@@ -149,7 +151,7 @@ describe('log replication in the core', () => {
     expect(ready.committed).toEqual([entry(2, 1), entry(3, 2, 'z')]);
     expect(ready.hardState).toEqual({ term: 2, votedFor: null, commit: 3 });
     expect(ready.messages).toEqual([
-      expect.objectContaining({ type: 'HeartbeatResponse', success: true, matchIndex: 3 }),
+      expect.objectContaining({ type: APPEND_ENTRIES_RESPONSE, success: true, matchIndex: 3 }),
     ]);
     // A stale copy of an older AppendEntries changes nothing that is committed.
     core.step(append([entry(2, 1), entry(3, 1, 'x')], 1, 1), 11);
@@ -191,7 +193,7 @@ describe('log replication in the core', () => {
       hardState: { term: 3, commit: 40 },
     });
     expect(ready.messages).toEqual([
-      expect.objectContaining({ type: 'HeartbeatResponse', success: true, matchIndex: 40 }),
+      expect.objectContaining({ type: APPEND_ENTRIES_RESPONSE, success: true, matchIndex: 40 }),
     ]);
     expect(core.status(10)).toMatchObject({ firstIndex: 41, lastIndex: 40, lastTerm: 3 });
     // A duplicate changes nothing.
@@ -207,7 +209,7 @@ describe('log replication in the core', () => {
     );
     core.ready();
     core.step(
-      msg('Heartbeat', {
+      msg(APPEND_ENTRIES, {
         from: B,
         to: A,
         term: 3,
@@ -224,7 +226,7 @@ describe('log replication in the core', () => {
     const ready = core.ready();
     expect(ready.entries).toEqual([]);
     expect(ready.messages).toEqual([
-      expect.objectContaining({ type: 'HeartbeatResponse', success: false, matchIndex: 2 }),
+      expect.objectContaining({ type: APPEND_ENTRIES_RESPONSE, success: false, matchIndex: 2 }),
     ]);
   });
 });
@@ -258,7 +260,7 @@ describe('log replication in a simulated cluster', () => {
     expect(firstSnapshot).toBeGreaterThanOrEqual(0);
     const laterEntries = toLagging
       .slice(firstSnapshot + 1)
-      .filter((m) => m.type === 'Heartbeat' && m.entries.length > 0);
+      .filter((m) => m.type === APPEND_ENTRIES && m.entries.length > 0);
     expect(laterEntries.length).toBeGreaterThan(0);
     expect(cluster.node(lagging).disk.snapshot?.index).toBeGreaterThanOrEqual(snapshot!.index);
     expect(cluster.node(lagging).applied).toEqual(cluster.node(leader).applied);
@@ -277,7 +279,7 @@ describe('log replication in a simulated cluster', () => {
     cluster.runFor(3 * DEFAULT_TIMING.heartbeatIntervalMs);
     const sizes = cluster
       .node(leader)
-      .sent.filter((m): m is Heartbeat => m.type === 'Heartbeat' && m.to === lagging)
+      .sent.filter((m): m is AppendEntries => m.type === APPEND_ENTRIES && m.to === lagging)
       .map((m) => m.entries.length);
     expect(Math.max(...sizes)).toBe(MAX_BATCH_ENTRIES);
     expect(cluster.node(lagging).applied).toEqual(cluster.node(leader).applied);

@@ -1,7 +1,8 @@
 import {
   ElectionCore,
   type CoreOptions,
-  type Heartbeat,
+  APPEND_ENTRIES,
+  type AppendEntries,
   type Message,
   type NodeId,
   type Ready,
@@ -59,9 +60,9 @@ export function heartbeat(
   from: NodeId,
   term: number,
   sentAt: number,
-  extra: Partial<Heartbeat> = {},
+  extra: Partial<AppendEntries> = {},
 ) {
-  return msg('Heartbeat', {
+  return msg(APPEND_ENTRIES, {
     from,
     to: A,
     term,

@@ -1,10 +1,19 @@
 import type { ClusterConfig } from '../../../src/config/cluster-config';
 import type { HardState } from '../../../src/election/consensus/core-options';
-import type { ElectionTransport, VoteStore } from '../../../src/election/election-io';
-import { ElectionService } from '../../../src/election/election.service';
+import type {
+  ElectionTransport,
+  HardStateStore,
+  TransportHandlers,
+} from '../../../src/election/election-io';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { ElectionLifecycle } from '../../../src/election/election-lifecycle';
+import { LeadershipPublisher } from '../../../src/election/leadership-publisher';
 import { LeadershipState } from '../../../src/election/leadership-state';
+import { LogStorage } from '../../../src/election/log-storage';
+import { PeerDirectory } from '../../../src/election/peer-directory';
+import { ReplicatedLog } from '../../../src/election/replicated-log';
+import { ShutdownHandover } from '../../../src/election/shutdown-handover';
 import type { Envelope } from '../../../src/election/transport/envelope';
-import type { TransportHandlers } from '../../../src/election/transport/tcp-transport';
 import { FakeClock } from '../../support/fake-clock';
 
 const A = '127.0.0.1:7001';
@@ -27,7 +36,7 @@ const config = {
 } as ClusterConfig;
 
 /** Records, in one sequence, every vote written and every message sent. */
-class Recorder implements ElectionTransport, VoteStore {
+class Recorder implements ElectionTransport, HardStateStore {
   readonly events: string[] = [];
   handlers: TransportHandlers | null = null;
   failSave = false;
@@ -57,9 +66,10 @@ class Recorder implements ElectionTransport, VoteStore {
   }
 }
 
-describe('ElectionService (the driver around the core)', () => {
+describe('ElectionLifecycle and ReplicatedLog (the driver around the core)', () => {
   let rec: Recorder;
-  let service: ElectionService;
+  let service: ElectionLifecycle;
+  let log: ReplicatedLog;
   let fatal: jest.Mock;
   let clock: FakeClock;
   let leadership: LeadershipState;
@@ -67,7 +77,7 @@ describe('ElectionService (the driver around the core)', () => {
   beforeEach(async () => {
     rec = new Recorder();
     fatal = jest.fn();
-    const log = {
+    const file = {
       open: () => Promise.resolve({ snapshot: null, entries: [] }),
       append: () => Promise.resolve(),
       installSnapshot: () => Promise.resolve(),
@@ -76,16 +86,14 @@ describe('ElectionService (the driver around the core)', () => {
     };
     clock = new FakeClock();
     leadership = new LeadershipState();
-    service = new ElectionService(
-      config,
-      clock,
-      leadership,
-      rec,
-      rec,
-      { sample: () => ({ machine: 10, background: 8 }) },
-      fatal,
-      log,
-    );
+    const peers = new PeerDirectory(clock);
+    const scheduler = new SchedulerRegistry();
+    const publisher = new LeadershipPublisher(config, leadership, peers);
+    const storage = new LogStorage(config, clock, rec, file);
+    log = new ReplicatedLog(config, clock, rec, storage, fatal, publisher, scheduler);
+    const handover = new ShutdownHandover(config, clock, leadership, log);
+    const sampler = { sample: () => ({ machine: 10, background: 8 }) };
+    service = new ElectionLifecycle(config, rec, sampler, log, peers, handover, scheduler);
     await service.onApplicationBootstrap();
   });
   afterEach(() => service.onModuleDestroy());
@@ -104,7 +112,7 @@ describe('ElectionService (the driver around the core)', () => {
   });
 
   /** Lets the driver's persist-then-send pass run. */
-  const settle = () => (service as unknown as { pipeline: Promise<void> }).pipeline;
+  const settle = () => log.settled;
 
   it('writes the vote to disk before the vote leaves', async () => {
     rec.events.length = 0;
@@ -140,7 +148,7 @@ describe('ElectionService (the driver around the core)', () => {
       rec.handlers!.message({ type, from: peer, to: A, term, cpu: 5, api: 'x', ...fields });
     // Elected: a pre-vote round (every answer in), then a vote round won with B's vote.
     clock.advance(1000);
-    (service as unknown as { tick: () => void }).tick();
+    (log as unknown as { tick: () => void }).tick();
     await settle();
     from(B, 'PreVoteResponse', 1, { granted: true });
     from(C, 'PreVoteResponse', 1, { granted: true });
