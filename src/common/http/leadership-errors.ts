@@ -3,8 +3,11 @@ import { RouteError } from './route-error';
 /** What a leader-only route answers while this node cannot name a leader that serves. */
 const NO_LEADER_FIELDS = { current_leader: null, leader_api: null };
 
-/** This node is not the leader, but knows who is. */
-export class NotLeaderError extends RouteError {
+/**
+ * This node is a follower and the leader is elsewhere, at an address it knows: the route answers
+ * 403 naming it. (The SDK's NotLeaderError is the client seeing such answers loop.)
+ */
+export class LeaderElsewhereError extends RouteError {
   readonly status = 403;
   override readonly bodyFields: Record<string, unknown>;
   constructor(
@@ -12,7 +15,7 @@ export class NotLeaderError extends RouteError {
     readonly leaderApi: string | null,
   ) {
     super(`This node is not the leader. Current leader: ${leader}`);
-    this.name = 'NotLeaderError';
+    this.name = 'LeaderElsewhereError';
     this.bodyFields = { current_leader: leader, leader_api: leaderApi };
   }
 }

@@ -11,7 +11,7 @@ import { toErrorResponse } from '../../../src/common/http/error-response';
 import {
   LeaseNotHeldError,
   NoLeaderError,
-  NotLeaderError,
+  LeaderElsewhereError,
 } from '../../../src/common/http/leadership-errors';
 
 /** Each failure a route can meet, and the exact answer (status, body, headers) it gets. */
@@ -21,7 +21,7 @@ describe('toErrorResponse', () => {
   it.each([
     [
       'a follower that knows the leader',
-      new NotLeaderError('127.0.0.1:8080', 'http://127.0.0.1:3000'),
+      new LeaderElsewhereError('127.0.0.1:8080', 'http://127.0.0.1:3000'),
       403,
       { current_leader: '127.0.0.1:8080', leader_api: 'http://127.0.0.1:3000' },
       undefined,
