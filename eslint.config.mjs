@@ -55,7 +55,7 @@ export default tseslint.config(
   {
     // The SDK is the package's library entry: an application that imports it must not pull in
     // Nest or the server, so it may use Node's built-ins and its own files only.
-    files: ['src/client/**/*.ts'],
+    files: ['src/sdk/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -63,7 +63,7 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^(?!node:|\\./)',
-              message: 'src/client/ uses only node: built-ins and its own files.',
+              message: 'src/sdk/ uses only node: built-ins and its own files.',
             },
           ],
         },
