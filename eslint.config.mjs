@@ -14,6 +14,7 @@ export default tseslint.config(
       'data/**',
       'eslint.config.mjs',
       'jest.config.js',
+      '.dependency-cruiser.cjs',
     ],
   },
   js.configs.recommended,
@@ -54,7 +55,7 @@ export default tseslint.config(
   {
     // The SDK is the package's library entry: an application that imports it must not pull in
     // Nest or the server, so it may use Node's built-ins and its own files only.
-    files: ['src/client/**/*.ts'],
+    files: ['src/sdk/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -62,12 +63,26 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^(?!node:|\\./)',
-              message: 'src/client/ uses only node: built-ins and its own files.',
+              message: 'src/sdk/ uses only node: built-ins and its own files.',
             },
           ],
         },
       ],
     },
+  },
+  {
+    // Small functions (the team's standard, issue 14.3): one that needs more than 80 lines of
+    // code does more than one thing.
+    files: ['src/**/*.ts', 'src/**/*.js'],
+    rules: {
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
+    // TcpTransport.accept (124 lines) is being split on the `split` branch (issue 14.1/14.3):
+    // drop this exemption when that lands.
+    files: ['src/election/transport/tcp-transport.ts'],
+    rules: { 'max-lines-per-function': 'off' },
   },
   {
     // The dashboard's browser code is JavaScript that tsc checks with the browser's types

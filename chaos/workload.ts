@@ -1,4 +1,4 @@
-import { RollcallClient } from '../src/client';
+import { RollcallClient } from '../src/sdk';
 import { now, pause } from './clock';
 import type { Prng } from './prng';
 import type { Recorder } from './recorder';

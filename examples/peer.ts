@@ -6,7 +6,7 @@
  *     --nodes 127.0.0.1:3000,127.0.0.1:3001,127.0.0.1:3002
  */
 import { parseArgs } from 'node:util';
-import { RollcallClient, UsernameTakenError } from '../src/client';
+import { RollcallClient, UsernameTakenError } from '../src/sdk';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -9,10 +9,12 @@ import { createValidationPipe } from './common/http/validation.pipe';
 import type { ClusterConfig } from './config/cluster-config';
 import { ClusterConfigModule } from './config/config.module';
 import { DashboardModule } from './dashboard/dashboard.module';
+import { DriveModule } from './drive/drive.module';
 import { ElectionModule } from './election/election.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { StorageModule } from './storage/storage.module';
 
 @Module({})
 export class AppModule {
@@ -22,8 +24,10 @@ export class AppModule {
       imports: [
         ClusterConfigModule.forRoot(config, clock),
         ScheduleModule.forRoot(),
+        StorageModule,
         ElectionModule,
         ClientsModule,
+        DriveModule,
         HealthModule,
         ClusterModule,
         MetricsModule,

@@ -1,5 +1,8 @@
-/** Domain failures of the clients routes; the HTTP layer maps each to its status code. */
-export class UsernameTakenError extends Error {
+import { RouteError } from '../common/http/route-error';
+
+/** Domain failures of the clients routes, each with the status code it is answered with. */
+export class UsernameTakenError extends RouteError {
+  readonly status = 409;
   /** `heldBy`: the unreadable Drive file that holds the name, when no user does. */
   constructor(
     readonly username: string,
@@ -14,7 +17,8 @@ export class UsernameTakenError extends Error {
   }
 }
 
-export class UnknownUserError extends Error {
+export class UnknownUserError extends RouteError {
+  readonly status = 404;
   constructor(readonly username: string) {
     super(`User '${username}' is not registered`);
     this.name = 'UnknownUserError';
@@ -22,7 +26,9 @@ export class UnknownUserError extends Error {
 }
 
 /** A heartbeat's token is missing where it is needed, malformed, or not this client's. */
-export class ClientTokenError extends Error {
+export class ClientTokenError extends RouteError {
+  readonly status = 401;
+  override readonly headers = { 'WWW-Authenticate': 'Bearer' };
   constructor(message: string) {
     super(message);
     this.name = 'ClientTokenError';
@@ -30,11 +36,12 @@ export class ClientTokenError extends Error {
 }
 
 /** One address registered more than `register_limit` times within `register_window_ms`. */
-export class TooManyRegistrationsError extends Error {
+export class TooManyRegistrationsError extends RouteError {
+  readonly status = 429;
   constructor(
     limit: number,
     windowMs: number,
-    readonly retryAfterSeconds: number,
+    override readonly retryAfterSeconds: number,
   ) {
     super(
       `Too many registrations from this address: at most ${limit} per ${windowMs / 1000} s. Retry in ${retryAfterSeconds} s.`,
@@ -44,8 +51,9 @@ export class TooManyRegistrationsError extends Error {
 }
 
 /** The data directory is full or not writable: a registration could not be made durable. */
-export class DiskUnavailableError extends Error {
-  readonly retryAfterSeconds = 5;
+export class DiskUnavailableError extends RouteError {
+  readonly status = 503;
+  override readonly retryAfterSeconds = 5;
   constructor(problem: string) {
     super(`Registrations are paused: ${problem}. Retry once it is fixed.`);
     this.name = 'DiskUnavailableError';
@@ -53,8 +61,9 @@ export class DiskUnavailableError extends Error {
 }
 
 /** Drive is on and a leader has not yet read the existing folder: names cannot be handed out. */
-export class DriveImportPendingError extends Error {
-  readonly retryAfterSeconds = 1;
+export class DriveImportPendingError extends RouteError {
+  readonly status = 503;
+  override readonly retryAfterSeconds = 1;
   constructor() {
     super(
       'Registered users are still being imported from Google Drive; registrations open once the folder has been read. Retry shortly.',

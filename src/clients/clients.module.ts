@@ -10,13 +10,14 @@ import { DiscoverStreamService } from './discover-stream.service';
 import { LeaderGuard } from './leader.guard';
 import { PresenceReplicator } from './presence-replicator';
 import { PresenceService } from './presence.service';
-import { DiskHealth } from '../storage/disk-health';
+import { StorageModule } from '../storage/storage.module';
 import { RegisterThrottleGuard } from './register-throttle.guard';
 import { RegistryService } from './registry.service';
 
 @Module({
   imports: [
     ElectionModule,
+    StorageModule,
     ThrottlerModule.forRootAsync({
       inject: [CLUSTER_CONFIG],
       useFactory: (c: ClusterConfig) => ({
@@ -32,10 +33,9 @@ import { RegistryService } from './registry.service';
     PresenceService,
     PresenceReplicator,
     LeaderGuard,
-    DiskHealth,
     ClientStats,
     { provide: APP_GUARD, useClass: RegisterThrottleGuard },
   ],
-  exports: [RegistryService, PresenceService, DiskHealth, ClientStats],
+  exports: [RegistryService, PresenceService, ClientStats],
 })
 export class ClientsModule {}

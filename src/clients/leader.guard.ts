@@ -1,7 +1,11 @@
 import { type CanActivate, type ExecutionContext, Injectable, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { LeadershipState } from '../election/leadership-state';
-import { LeaseNotHeldError, NoLeaderError, NotLeaderError } from '../common/http/leadership-errors';
+import {
+  LeaseNotHeldError,
+  NoLeaderError,
+  LeaderElsewhereError,
+} from '../common/http/leadership-errors';
 
 /** Names the term on every answer a leader serves. */
 export const TERM_HEADER = 'Rollcall-Term';
@@ -29,7 +33,7 @@ export class LeaderGuard implements CanActivate {
     }
     const { role, leader, leaderApi } = this.leadership.current;
     if (role === 'leader') throw new LeaseNotHeldError();
-    if (leader) throw new NotLeaderError(leader, leaderApi);
+    if (leader) throw new LeaderElsewhereError(leader, leaderApi);
     throw new NoLeaderError();
   }
 }

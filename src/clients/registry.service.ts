@@ -1,7 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
-import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
-import { isDriveConfigured } from '../drive/drive-settings';
 import { ReplicatedLog } from '../election/replicated-log';
 import type { RegisteredUser } from '../storage/registered-user';
 import { DiskHealth } from '../storage/disk-health';
@@ -37,16 +35,13 @@ export class RegistryService implements OnModuleInit {
   private readonly pending = new Set<string>();
   private readonly listeners: ((user: RegisteredUser, source: UserSource) => void)[] = [];
   /** With Drive on, names are handed out only once the folder's users are in the log. */
-  private readonly waitForDriveImport: boolean;
+  private waitForDriveImport = false;
 
   constructor(
     private readonly log: ReplicatedLog<RegistryCommand, ApplyResult>,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(CLUSTER_CONFIG) config: ClusterConfig,
     private readonly disk: DiskHealth,
-  ) {
-    this.waitForDriveImport = isDriveConfigured(config.drive);
-  }
+  ) {}
 
   onModuleInit(): void {
     this.log.attach({
@@ -79,6 +74,15 @@ export class RegistryService implements OnModuleInit {
   /** Called on every node for each user the log adds, in log order, once applied. */
   onAdded(listener: (user: RegisteredUser, source: UserSource) => void): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * Hands out no name until the log records that the Drive folder was imported
+   * (markDriveImported), so a name taken there is never given to someone else. Drive's sync calls
+   * it at start when Drive is on; the registry itself knows nothing of Drive's settings.
+   */
+  holdRegistrationsUntilImported(): void {
+    this.waitForDriveImport = true;
   }
 
   /**

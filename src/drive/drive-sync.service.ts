@@ -61,6 +61,7 @@ export class DriveSyncService implements OnModuleInit, OnModuleDestroy {
     private readonly registry: RegistryService,
   ) {
     this.policy = new RetryPolicy(config.drive.retryBaseMs, config.drive.retryMaxMs);
+    if (store) registry.holdRegistrationsUntilImported();
     this.outbox = store
       ? new DriveOutbox(
           store,

@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { RollcallClient, type WatchEvent } from '../../src/client';
+import { RollcallClient, type WatchEvent } from '../../src/sdk';
 import { TestCluster } from '../support/cluster';
 import { waitFor } from '../support/poll';
 

@@ -1,13 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import {
-  DiskUnavailableError,
-  ClientTokenError,
-  DriveImportPendingError,
-  TooManyRegistrationsError,
-  UnknownUserError,
-  UsernameTakenError,
-} from '../../clients/client-errors';
-import { LeaseNotHeldError, NoLeaderError, NotLeaderError } from './leadership-errors';
+import { RouteError } from './route-error';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -32,44 +24,33 @@ interface ParserError {
   message: string;
 }
 
+function fail(status: number, message: string, extra: Record<string, unknown> = {}): ErrorResponse {
+  return { status, body: { success: false, message, ...extra } };
+}
+
+/** The answer a RouteError declares: its status, its body fields, Retry-After and its headers. */
+function routeErrorResponse(err: RouteError): ErrorResponse {
+  const response = fail(err.status, err.message, err.bodyFields);
+  const headers: Record<string, string> = { ...err.headers };
+  if (err.retryAfterSeconds !== undefined) headers['Retry-After'] = String(err.retryAfterSeconds);
+  if (Object.keys(headers).length > 0) response.headers = headers;
+  return response;
+}
+
+/** Nest's own exceptions (the validation pipe's 400 among them) keep their status. */
+function httpExceptionResponse(err: HttpException): ErrorResponse {
+  const res = err.getResponse();
+  if (typeof res === 'object' && res !== null && (res as { success?: unknown }).success === false) {
+    return { status: err.getStatus(), body: res as ErrorResponse['body'] };
+  }
+  const message = typeof res === 'string' ? res : (res as { message?: unknown }).message;
+  if (Array.isArray(message)) return fail(err.getStatus(), message.join('; '));
+  return fail(err.getStatus(), typeof message === 'string' ? message : err.message);
+}
+
 /** Maps anything thrown while serving a request to its status code and `{success:false, message}`. */
 export function toErrorResponse(err: unknown): ErrorResponse {
-  const fail = (status: number, message: string, extra: Record<string, unknown> = {}) => ({
-    status,
-    body: { success: false as const, message, ...extra },
-  });
-  if (err instanceof NotLeaderError) {
-    return fail(403, err.message, { current_leader: err.leader, leader_api: err.leaderApi });
-  }
-  if (err instanceof LeaseNotHeldError) {
-    return {
-      ...fail(503, err.message, { current_leader: null, leader_api: null }),
-      headers: { 'Retry-After': String(err.retryAfterSeconds) },
-    };
-  }
-  if (err instanceof NoLeaderError) {
-    return {
-      ...fail(503, err.message, { current_leader: null, leader_api: null }),
-      headers: { 'Retry-After': String(err.retryAfterSeconds) },
-    };
-  }
-  if (err instanceof DriveImportPendingError || err instanceof DiskUnavailableError) {
-    return {
-      ...fail(503, err.message),
-      headers: { 'Retry-After': String(err.retryAfterSeconds) },
-    };
-  }
-  if (err instanceof ClientTokenError) {
-    return { ...fail(401, err.message), headers: { 'WWW-Authenticate': 'Bearer' } };
-  }
-  if (err instanceof TooManyRegistrationsError) {
-    return {
-      ...fail(429, err.message),
-      headers: { 'Retry-After': String(err.retryAfterSeconds) },
-    };
-  }
-  if (err instanceof UsernameTakenError) return fail(409, err.message);
-  if (err instanceof UnknownUserError) return fail(404, err.message);
+  if (err instanceof RouteError) return routeErrorResponse(err);
   // Platforms wrap body-parser failures in an HttpException; the original says what went wrong.
   const parser = (err instanceof HttpException ? err.cause : err) as ParserError | undefined;
   if (parser?.type === 'entity.parse.failed') {
@@ -78,25 +59,7 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   if (parser?.type === 'entity.too.large' || parser?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return fail(413, `Request body is larger than the ${MAX_BODY_BYTES / 1024} KiB limit`);
   }
-  if (err instanceof HttpException) {
-    const res = err.getResponse();
-    if (
-      typeof res === 'object' &&
-      res !== null &&
-      (res as { success?: unknown }).success === false
-    ) {
-      return { status: err.getStatus(), body: res as ErrorResponse['body'] };
-    }
-    const message = typeof res === 'string' ? res : (res as { message?: unknown }).message;
-    return fail(
-      err.getStatus(),
-      Array.isArray(message)
-        ? message.join('; ')
-        : typeof message === 'string'
-          ? message
-          : err.message,
-    );
-  }
+  if (err instanceof HttpException) return httpExceptionResponse(err);
   const status = parser?.status ?? parser?.statusCode;
   if (parser?.expose && typeof status === 'number' && status >= 400 && status < 500) {
     return fail(status, parser.message);

@@ -2,7 +2,7 @@ import { LeaderGuard } from '../../../src/clients/leader.guard';
 import {
   LeaseNotHeldError,
   NoLeaderError,
-  NotLeaderError,
+  LeaderElsewhereError,
 } from '../../../src/common/http/leadership-errors';
 import { toErrorResponse } from '../../../src/common/http/error-response';
 import { LeadershipState } from '../../../src/election/leadership-state';
@@ -27,8 +27,8 @@ describe('LeaderGuard', () => {
 
   it('points a follower at the leader with 403', () => {
     state.update({ role: 'follower', ...view });
-    expect(() => guard.canActivate()).toThrow(NotLeaderError);
-    expect(toErrorResponse(new NotLeaderError(view.leader, view.leaderApi))).toEqual({
+    expect(() => guard.canActivate()).toThrow(LeaderElsewhereError);
+    expect(toErrorResponse(new LeaderElsewhereError(view.leader, view.leaderApi))).toEqual({
       status: 403,
       body: {
         success: false,

@@ -1,4 +1,4 @@
-import { SseParser } from '../../../src/client';
+import { SseParser } from '../../../src/sdk';
 
 describe('SseParser', () => {
   it('parses events, ids and multi-line data, skipping comments, across any chunking', () => {

@@ -7,7 +7,7 @@ import {
   UsernameTakenError,
   ValidationError,
   type WatchEvent,
-} from '../../../src/client';
+} from '../../../src/sdk';
 import { waitFor } from '../../support/poll';
 import { closedPort, FakeNode, json } from './fake-node';
 

@@ -1,4 +1,4 @@
-import { backoffDelay, jittered } from '../../../src/client';
+import { backoffDelay, jittered } from '../../../src/sdk';
 
 describe('backoff and jitter', () => {
   const opts = { baseMs: 50, maxMs: 2000 };
