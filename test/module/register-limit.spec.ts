@@ -1,0 +1,49 @@
+import request from 'supertest';
+import { ClientsModule } from '../../src/clients/clients.module';
+import { LeadershipState } from '../../src/election/leadership-state';
+import { waitFor } from '../support/poll';
+import { type ModuleApp, PLATFORMS, startModuleApp } from './support/module-app';
+
+const LIMIT = 2;
+
+describe.each(PLATFORMS)('the register limit in ClientsModule on %s', (platform) => {
+  let node: ModuleApp;
+  beforeEach(async () => {
+    node = await startModuleApp({
+      modules: [ClientsModule],
+      platform,
+      file: { registerLimit: LIMIT, extra: 'register_window_ms = 60000' },
+    });
+    const leadership = node.app.get(LeadershipState);
+    await waitFor('the node to lead', () => leadership.canServeAsLeader());
+  });
+  afterEach(() => node.close());
+
+  const register = (username: string) =>
+    request(node.http).post('/register').send({ username, addr: '127.0.0.1:9000' });
+
+  it('refuses registrations past the limit with 429, and never limits heartbeats', async () => {
+    for (let i = 0; i < LIMIT; i++) {
+      const ok = await register(`user${i}`).expect(200);
+      expect(ok.headers['x-ratelimit-limit']).toBe(String(LIMIT));
+      expect(ok.headers['x-ratelimit-remaining']).toBe(String(LIMIT - 1 - i));
+    }
+    const refused = await register('one-too-many').expect(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    // Refused before the leader's guard lets it in: not an answer served in a term.
+    expect(refused.headers['rollcall-term']).toBeUndefined();
+    expect(refused.body).toEqual({
+      success: false,
+      message: expect.stringMatching(
+        /^Too many registrations from this address: at most 2 per 60 s\. Retry in \d+ s\.$/,
+      ) as unknown,
+    });
+    for (let i = 0; i < LIMIT + 3; i++) {
+      const beat = await request(node.http).post('/heartbeat').send({ username: 'user0' });
+      expect(beat.status).toBe(200);
+      expect(beat.headers['x-ratelimit-limit']).toBeUndefined();
+    }
+    const users = await request(node.http).get('/users').expect(200);
+    expect(users.body.count).toBe(LIMIT);
+  });
+});
