@@ -31,6 +31,7 @@ import {
   UsersResponseDto,
 } from './dto/responses.dto';
 import { LeaderGuard } from './leader.guard';
+import { RegisterLimit } from './register-limit';
 
 @Controller()
 @UseGuards(LeaderGuard)
@@ -45,6 +46,7 @@ export class ClientsController {
   ) {}
 
   @Post('register')
+  @RegisterLimit()
   @ApiOperation({ summary: 'Register a client once; answered once a majority has it on disk' })
   @ApiBody({ type: RegisterDto })
   @ApiOkResponse({ type: RegisterResponseDto })
