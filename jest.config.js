@@ -1,5 +1,6 @@
 /**
- * Three projects: fast in-process unit tests, e2e tests (in-process and real nodes) on the
+ * Four projects: fast in-process unit tests, module tests (real Nest modules built with
+ * Test.createTestingModule, only their I/O replaced: see docs/testing.md), e2e tests (in-process and real nodes) on the
  * default HTTP platform, Fastify, and `e2e-express`, which runs on Express the specs where the
  * platform shows: the whole HTTP API, the SSE stream, its metrics hook and the API docs, the
  * dashboard's files, and real processes (start, port in use, SIGTERM). The cluster specs talk to
@@ -59,6 +60,12 @@ const shared = {
 module.exports = {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'module',
+      testMatch: ['<rootDir>/test/module/**/*.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/module-setup.ts'],
+    },
     {
       ...shared,
       displayName: 'e2e',

@@ -1,14 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Header,
-  Headers,
-  HttpCode,
-  Post,
-  Sse,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, Header, Headers, HttpCode, Post, Sse } from '@nestjs/common';
 import type { MessageEvent } from '@nestjs/common';
 import {
   ApiBody,
@@ -30,10 +20,11 @@ import {
   RegisterResponseDto,
   UsersResponseDto,
 } from './dto/responses.dto';
-import { LeaderGuard } from './leader.guard';
+import { LeaderOnly } from './leader-only';
+import { RegisterLimit } from './register-limit';
 
 @Controller()
-@UseGuards(LeaderGuard)
+@LeaderOnly()
 @ApiTags('clients (leader only)')
 @ApiLeaderOnly(
   ' On /register also when leadership moved before the entry was applied (retry; a 409 then means it did commit), while the Drive folder is still being imported, or while the data directory is full or unwritable. On /heartbeat also when leadership moved before a majority of nodes held the heartbeat (retry).',
@@ -45,6 +36,7 @@ export class ClientsController {
   ) {}
 
   @Post('register')
+  @RegisterLimit()
   @ApiOperation({ summary: 'Register a client once; answered once a majority has it on disk' })
   @ApiBody({ type: RegisterDto })
   @ApiOkResponse({ type: RegisterResponseDto })

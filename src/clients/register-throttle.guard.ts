@@ -11,12 +11,13 @@ import {
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { LeadershipState } from '../election/leadership-state';
 import { TooManyRegistrationsError } from './client-errors';
-import { ClientsController } from './clients.controller';
+import { REGISTER_LIMIT } from './register-limit';
 
 /**
- * A per-address limit on POST /register only: registrations are rare for an honest client and
- * each one is a durable log entry, while heartbeats must never be throttled. Counted per
- * address in this node's memory, so a new leader starts with fresh counts.
+ * A per-address limit on the routes marked @RegisterLimit() (POST /register only): registrations
+ * are rare for an honest client and each one is a durable log entry, while heartbeats must never
+ * be throttled. Counted per address and route in this node's memory, so a new leader starts
+ * with fresh counts.
  */
 @Injectable()
 export class RegisterThrottleGuard extends ThrottlerGuard {
@@ -31,11 +32,13 @@ export class RegisterThrottleGuard extends ThrottlerGuard {
   }
 
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
-    const isRegister =
-      context.getClass() === ClientsController && context.getHandler().name === 'register';
+    const limited = this.reflector.getAllAndOverride<boolean | undefined>(REGISTER_LIMIT, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     // Only a serving leader counts: a follower's 403 or an election's 503 is not a registration.
     return Promise.resolve(
-      this.config.registerLimit === 0 || !isRegister || !this.leadership.canServeAsLeader(),
+      this.config.registerLimit === 0 || limited !== true || !this.leadership.canServeAsLeader(),
     );
   }
 

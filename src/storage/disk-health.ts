@@ -5,6 +5,7 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { mkdir, open, statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
@@ -17,6 +18,7 @@ export interface DiskStatus {
 }
 
 const CHECK_EVERY_MS = 500;
+const CHECK_JOB = 'disk-health';
 const PROBE_FILE = '.write-probe';
 
 function mib(bytes: number): string {
@@ -34,10 +36,12 @@ function mib(bytes: number): string {
 export class DiskHealth implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Disk');
   private state: DiskStatus = { writable: true, free_bytes: null, problem: null };
-  private timer: NodeJS.Timeout | null = null;
   private checking = false;
 
-  constructor(@Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig) {}
+  constructor(
+    @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
 
   get status(): DiskStatus {
     return this.state;
@@ -45,12 +49,13 @@ export class DiskHealth implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     await this.check();
-    this.timer = setInterval(() => void this.check(), CHECK_EVERY_MS);
-    this.timer.unref();
+    const timer = setInterval(() => void this.check(), CHECK_EVERY_MS);
+    timer.unref();
+    this.scheduler.addInterval(CHECK_JOB, timer);
   }
 
   onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
+    if (this.scheduler.doesExist('interval', CHECK_JOB)) this.scheduler.deleteInterval(CHECK_JOB);
   }
 
   async check(): Promise<void> {

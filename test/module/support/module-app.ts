@@ -1,0 +1,127 @@
+import type { INestApplication, ModuleMetadata } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ScheduleModule } from '@nestjs/schedule';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
+import type { App } from 'supertest/types';
+import { JsonErrorFilter } from '../../../src/common/http/json-error.filter';
+import { createValidationPipe } from '../../../src/common/http/validation.pipe';
+import type { ClusterConfig } from '../../../src/config/cluster-config';
+import { loadClusterConfig } from '../../../src/config/config-loader';
+import { ClusterConfigModule } from '../../../src/config/config.module';
+import { USER_STORE } from '../../../src/drive/drive-sync.service';
+import {
+  DURABLE_LOG,
+  ELECTION_TRANSPORT,
+  FATAL_HANDLER,
+  type FatalHandler,
+  LOAD_SAMPLER,
+  VOTE_STORE,
+} from '../../../src/election/election-io';
+import { SystemClock } from '../../../src/common/clock';
+import { type ClusterFile, writeClusterConfig } from '../../support/node-process';
+import { makeTempDir } from '../../support/temp-dir';
+import { idleLoad, MemoryLog, MemoryTransport, MemoryVoteStore } from './fake-io';
+
+export type Platform = 'fastify' | 'express';
+export const PLATFORMS: Platform[] = ['fastify', 'express'];
+
+/** This node and its peers: addresses only, since no socket is ever opened for them. */
+export const NODE = '127.0.0.1:7101';
+export const PEER = '127.0.0.1:7102';
+export const OTHER_PEER = '127.0.0.1:7103';
+
+/** Everything a module test reaches: the app, its HTTP server and the fakes behind the I/O. */
+export interface ModuleApp {
+  app: INestApplication;
+  http: App;
+  config: ClusterConfig;
+  transport: MemoryTransport;
+  /** Why the node would have stopped itself (the FATAL_HANDLER, which would exit). */
+  fatal: string[];
+  close(): Promise<void>;
+}
+
+/** The globals main.ts provides around every feature module: config, clock, scheduler. */
+export function globalsFor(config: ClusterConfig): NonNullable<ModuleMetadata['imports']> {
+  return [ClusterConfigModule.forRoot(config, new SystemClock()), ScheduleModule.forRoot()];
+}
+
+/** A validated config with the e2e tests' fast timings and the data directory in `dir`. */
+export function testConfig(dir: string, file: Partial<ClusterFile> = {}): ClusterConfig {
+  const configPath = writeClusterConfig(dir, { peers: [NODE], ...file });
+  return loadClusterConfig({ configPath, env: { DATA_DIR: `${dir}/data`, API_PORT: '3100' } });
+}
+
+/**
+ * Replaces the node's I/O, and only that: the election's network, its two files, the CPU
+ * sampler, the process exit, and Drive. Everything else is the module's own wiring.
+ */
+export function withFakeIo(
+  builder: TestingModuleBuilder,
+  io: { transport: MemoryTransport; fatal: string[] },
+): TestingModuleBuilder {
+  return builder
+    .overrideProvider(ELECTION_TRANSPORT)
+    .useValue(io.transport)
+    .overrideProvider(VOTE_STORE)
+    .useValue(new MemoryVoteStore())
+    .overrideProvider(DURABLE_LOG)
+    .useValue(new MemoryLog())
+    .overrideProvider(LOAD_SAMPLER)
+    .useValue(idleLoad)
+    .overrideProvider(FATAL_HANDLER)
+    .useValue(((reason) => io.fatal.push(reason)) satisfies FatalHandler)
+    .overrideProvider(USER_STORE)
+    .useValue(null);
+}
+
+/**
+ * Builds `modules` (with the globals, the JSON error filter and the validation pipe, as
+ * AppModule has them) on `platform`, with fake I/O, and starts it. No port is opened:
+ * supertest talks to the HTTP server directly.
+ */
+export async function startModuleApp(opts: {
+  modules: NonNullable<ModuleMetadata['imports']>;
+  platform?: Platform;
+  file?: Partial<ClusterFile>;
+  controllers?: ModuleMetadata['controllers'];
+  providers?: ModuleMetadata['providers'];
+}): Promise<ModuleApp> {
+  const tmp = makeTempDir('rollcall-module-');
+  const config = testConfig(tmp.dir, opts.file);
+  const transport = new MemoryTransport();
+  const fatal: string[] = [];
+  const builder = Test.createTestingModule({
+    imports: [...globalsFor(config), ...opts.modules],
+    controllers: opts.controllers ?? [],
+    providers: [
+      { provide: APP_FILTER, useClass: JsonErrorFilter },
+      { provide: APP_PIPE, useFactory: createValidationPipe },
+      ...(opts.providers ?? []),
+    ],
+  });
+  const moduleRef = await withFakeIo(builder, { transport, fatal }).compile();
+  const app =
+    (opts.platform ?? 'fastify') === 'fastify'
+      ? moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
+          logger: false,
+        })
+      : moduleRef.createNestApplication(new ExpressAdapter(), { logger: false });
+  await app.init();
+  if (opts.platform !== 'express') {
+    await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+  }
+  return {
+    app,
+    http: app.getHttpServer() as App,
+    config,
+    transport,
+    fatal,
+    close: async () => {
+      await app.close();
+      tmp.cleanup();
+    },
+  };
+}

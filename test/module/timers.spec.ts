@@ -1,0 +1,46 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { ClientsModule } from '../../src/clients/clients.module';
+import { PresenceReplicator } from '../../src/clients/presence-replicator';
+import { PresenceService } from '../../src/clients/presence.service';
+import { DiskHealth } from '../../src/storage/disk-health';
+import { type ModuleApp, NODE, OTHER_PEER, PEER, startModuleApp } from './support/module-app';
+
+/**
+ * The node's recurring timers are named intervals in @nestjs/schedule's SchedulerRegistry,
+ * added in onModuleInit and removed in onModuleDestroy by the provider that owns them (see
+ * docs/testing.md for the rule), so a test or an operator can list them by name.
+ */
+describe('recurring timers outside the election', () => {
+  let node: ModuleApp;
+  afterEach(() => node.close());
+
+  it('are registered by name once the module starts, and each owner removes its own', async () => {
+    node = await startModuleApp({
+      modules: [ClientsModule],
+      file: { peers: [NODE, PEER, OTHER_PEER] },
+    });
+    const scheduler = node.app.get(SchedulerRegistry);
+    expect(scheduler.getIntervals().sort()).toEqual([
+      'disk-health',
+      'presence-expiry',
+      'presence-sync',
+    ]);
+    const owners = [
+      ['disk-health', DiskHealth],
+      ['presence-expiry', PresenceService],
+      ['presence-sync', PresenceReplicator],
+    ] as const;
+    for (const [job, owner] of owners) {
+      await node.app.get<{ onModuleDestroy(): unknown }>(owner).onModuleDestroy();
+      expect(scheduler.doesExist('interval', job)).toBe(false);
+    }
+  });
+
+  it('leave out presence sync in a cluster of one, which has nobody to sync with', async () => {
+    node = await startModuleApp({ modules: [ClientsModule] });
+    expect(node.app.get(SchedulerRegistry).getIntervals().sort()).toEqual([
+      'disk-health',
+      'presence-expiry',
+    ]);
+  });
+});
