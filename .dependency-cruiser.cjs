@@ -33,12 +33,7 @@ module.exports = {
         "The consensus core and the TCP transport are election/'s internals: outside " +
         'src/election/ use what their index.ts exports, or what election/ itself exports.',
       severity: 'error',
-      // Presence still sends its messages in election's transport envelope; the `split` branch
-      // (issue 14.1/14.2) gives it its own, and then these two files leave this list.
-      from: {
-        path: '^src/',
-        pathNot: ['^src/election/', '^src/clients/presence-(replicator|sync[.]messages)[.]ts$'],
-      },
+      from: { path: '^src/', pathNot: '^src/election/' },
       to: { path: '^src/election/(consensus|transport)/', pathNot: '/index\\.ts$' },
     },
   ],

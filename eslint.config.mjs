@@ -79,12 +79,6 @@ export default tseslint.config(
     },
   },
   {
-    // TcpTransport.accept (124 lines) is being split on the `split` branch (issue 14.1/14.3):
-    // drop this exemption when that lands.
-    files: ['src/election/transport/tcp-transport.ts'],
-    rules: { 'max-lines-per-function': 'off' },
-  },
-  {
     // The dashboard's browser code is JavaScript that tsc checks with the browser's types
     // (src/dashboard/public/tsconfig.json): tsc, not this rule, knows `document` and `fetch`.
     files: ['src/dashboard/public/**/*.js'],

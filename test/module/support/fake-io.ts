@@ -3,11 +3,11 @@ import type { NodeLoad } from '../../../src/election/consensus/load-rank';
 import type {
   DurableLog,
   ElectionTransport,
+  HardStateStore,
   LoadSampler,
-  VoteStore,
+  TransportHandlers,
 } from '../../../src/election/election-io';
 import type { Envelope } from '../../../src/election/transport/envelope';
-import type { TransportHandlers } from '../../../src/election/transport/tcp-transport';
 
 /** The election's network in memory: keeps what the node sends, delivers what a test writes. */
 export class MemoryTransport implements ElectionTransport {
@@ -37,7 +37,7 @@ export class MemoryTransport implements ElectionTransport {
 }
 
 /** Term and vote in memory. */
-export class MemoryVoteStore implements VoteStore {
+export class MemoryHardStateStore implements HardStateStore {
   private state: HardState = { term: 0, votedFor: null };
   load(): HardState {
     return this.state;

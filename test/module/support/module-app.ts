@@ -17,12 +17,12 @@ import {
   FATAL_HANDLER,
   type FatalHandler,
   LOAD_SAMPLER,
-  VOTE_STORE,
+  HARD_STATE_STORE,
 } from '../../../src/election/election-io';
 import { SystemClock } from '../../../src/common/clock';
 import { type ClusterFile, writeClusterConfig } from '../../support/node-process';
 import { makeTempDir } from '../../support/temp-dir';
-import { idleLoad, MemoryLog, MemoryTransport, MemoryVoteStore } from './fake-io';
+import { idleLoad, MemoryLog, MemoryTransport, MemoryHardStateStore } from './fake-io';
 
 export type Platform = 'fastify' | 'express';
 export const PLATFORMS: Platform[] = ['fastify', 'express'];
@@ -65,8 +65,8 @@ export function withFakeIo(
   return builder
     .overrideProvider(ELECTION_TRANSPORT)
     .useValue(io.transport)
-    .overrideProvider(VOTE_STORE)
-    .useValue(new MemoryVoteStore())
+    .overrideProvider(HARD_STATE_STORE)
+    .useValue(new MemoryHardStateStore())
     .overrideProvider(DURABLE_LOG)
     .useValue(new MemoryLog())
     .overrideProvider(LOAD_SAMPLER)

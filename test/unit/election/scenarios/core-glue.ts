@@ -3,11 +3,13 @@
  * from here, never from src/ directly. When the core renames a type or a message, only this file
  * changes; the .txt files print Raft's names (AppendEntries, MsgApp in etcd), not TypeScript's.
  */
-import type {
-  Heartbeat,
-  HeartbeatResponse,
-  Message,
-  MessageType,
+import {
+  APPEND_ENTRIES,
+  APPEND_ENTRIES_RESPONSE,
+  type AppendEntries,
+  type AppendEntriesResponse,
+  type Message,
+  type MessageType,
 } from '../../../../src/election/consensus';
 
 export { ElectionCore } from '../../../../src/election/consensus';
@@ -26,8 +28,7 @@ export type {
 } from '../../../../src/election/consensus';
 
 /** Raft's AppendEntries (a heartbeat when it carries no entries), and its answer. */
-export type AppendEntries = Heartbeat;
-export type AppendEntriesResponse = HeartbeatResponse;
+export type { AppendEntries, AppendEntriesResponse };
 
 /** The name each message prints under, and `deliver type=<name>` selects by. */
 export const RAFT_NAME: Record<MessageType, string> = {
@@ -35,16 +36,16 @@ export const RAFT_NAME: Record<MessageType, string> = {
   PreVoteResponse: 'PreVoteResponse',
   RequestVote: 'RequestVote',
   RequestVoteResponse: 'RequestVoteResponse',
-  Heartbeat: 'AppendEntries',
-  HeartbeatResponse: 'AppendEntriesResponse',
+  [APPEND_ENTRIES]: 'AppendEntries',
+  [APPEND_ENTRIES_RESPONSE]: 'AppendEntriesResponse',
   InstallSnapshot: 'InstallSnapshot',
   TimeoutNow: 'TimeoutNow',
 };
 
 export function isAppendEntries(m: Message): m is AppendEntries {
-  return m.type === 'Heartbeat';
+  return m.type === APPEND_ENTRIES;
 }
 
 export function isAppendEntriesResponse(m: Message): m is AppendEntriesResponse {
-  return m.type === 'HeartbeatResponse';
+  return m.type === APPEND_ENTRIES_RESPONSE;
 }
