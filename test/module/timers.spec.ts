@@ -2,6 +2,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { ClientsModule } from '../../src/clients/clients.module';
 import { PresenceReplicator } from '../../src/clients/presence-replicator';
 import { PresenceService } from '../../src/clients/presence.service';
+import { ElectionLifecycle } from '../../src/election/election-lifecycle';
 import { DiskHealth } from '../../src/storage/disk-health';
 import { type ModuleApp, NODE, OTHER_PEER, PEER, startModuleApp } from './support/module-app';
 
@@ -10,7 +11,7 @@ import { type ModuleApp, NODE, OTHER_PEER, PEER, startModuleApp } from './suppor
  * added in onModuleInit and removed in onModuleDestroy by the provider that owns them (see
  * docs/testing.md for the rule), so a test or an operator can list them by name.
  */
-describe('recurring timers outside the election', () => {
+describe('recurring timers', () => {
   let node: ModuleApp;
   afterEach(() => node.close());
 
@@ -22,11 +23,13 @@ describe('recurring timers outside the election', () => {
     const scheduler = node.app.get(SchedulerRegistry);
     expect(scheduler.getIntervals().sort()).toEqual([
       'disk-health',
+      'election-load-refresh',
       'presence-expiry',
       'presence-sync',
     ]);
     const owners = [
       ['disk-health', DiskHealth],
+      ['election-load-refresh', ElectionLifecycle],
       ['presence-expiry', PresenceService],
       ['presence-sync', PresenceReplicator],
     ] as const;
@@ -40,6 +43,7 @@ describe('recurring timers outside the election', () => {
     node = await startModuleApp({ modules: [ClientsModule] });
     expect(node.app.get(SchedulerRegistry).getIntervals().sort()).toEqual([
       'disk-health',
+      'election-load-refresh',
       'presence-expiry',
     ]);
   });

@@ -12,6 +12,7 @@ import { EventsModule } from '../../src/events/events.module';
 import { HealthModule } from '../../src/health/health.module';
 import { MetricsModule } from '../../src/metrics/metrics.module';
 import { DiskHealth } from '../../src/storage/disk-health';
+import { StorageModule } from '../../src/storage/storage.module';
 import { makeTempDir } from '../support/temp-dir';
 import { MemoryTransport } from './support/fake-io';
 import { globalsFor, testConfig, withFakeIo } from './support/module-app';
@@ -26,6 +27,7 @@ const FEATURE_MODULES: Type[] = [
   MetricsModule,
   EventsModule,
   DashboardModule,
+  StorageModule,
 ];
 
 /** A copy of `module` whose exports leave out `dropped`: the wiring mistake to be caught. */
@@ -69,8 +71,8 @@ describe('module wiring', () => {
 
   it('fails to build a module whose import stops exporting what it injects', async () => {
     const builder = Test.createTestingModule({ imports: [...globalsFor(config), HealthModule] })
-      .overrideModule(ClientsModule)
-      .useModule(withoutExport(ClientsModule, DiskHealth));
+      .overrideModule(StorageModule)
+      .useModule(withoutExport(StorageModule, DiskHealth));
     await expect(withFakeIo(builder, io()).compile()).rejects.toThrow(
       /can't resolve dependencies of the HealthService.*DiskHealth/s,
     );
