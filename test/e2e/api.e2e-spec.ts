@@ -7,6 +7,7 @@ import { loadClusterConfig } from '../../src/config/config-loader';
 import { TcpTransport } from '../../src/election/transport/tcp-transport';
 import { createApp } from '../../src/platform/create-app';
 import { FakeClock } from '../support/fake-clock';
+import { emptyAppendEntries } from '../support/empty-append-entries';
 import { freePorts } from '../support/free-port';
 import { httpAdapterEnv } from '../support/http-adapter';
 import { waitFor } from '../support/poll';
@@ -495,20 +496,7 @@ describe('HTTP API on a follower', () => {
       random: Math.random,
     });
     await fakeLeader.start({ message: () => undefined, unreachable: () => undefined });
-    const frame = {
-      type: 'Heartbeat',
-      from: leader,
-      to: node,
-      term: 4,
-      cpu: 0,
-      sentAt: 0,
-      loads: {},
-      countsForLease: true,
-      prevLogIndex: 0,
-      prevLogTerm: 0,
-      entries: [],
-      leaderCommit: 0,
-    };
+    const frame = emptyAppendEntries({ from: leader, to: node, term: 4 });
     beat = setInterval(() => fakeLeader?.send(frame), 20);
     await waitFor('the node to follow the fake leader', async () => {
       const h = (await request(http).get('/')).body as { current_leader: string | null };

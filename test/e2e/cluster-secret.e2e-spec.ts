@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ClusterSecret } from '../../src/common/cluster-secret';
 import { TcpTransport } from '../../src/election/transport/tcp-transport';
+import { emptyAppendEntries } from '../support/empty-append-entries';
 import { freePorts } from '../support/free-port';
 import { NodeProcess, writeClusterConfig } from '../support/node-process';
 import { waitFor } from '../support/poll';
@@ -92,17 +93,7 @@ describe('CLUSTER_SECRET between real nodes', () => {
     const timer = setInterval(() => {
       for (const to of ids.slice(0, 3)) {
         const base = { from: impostor, to, term, cpu: 0 };
-        send({
-          ...base,
-          type: 'Heartbeat',
-          sentAt: 0,
-          loads: {},
-          countsForLease: true,
-          prevLogIndex: 0,
-          prevLogTerm: 0,
-          entries: [],
-          leaderCommit: 0,
-        });
+        send(emptyAppendEntries({ from: impostor, to, term }));
         send({
           ...base,
           type: 'RequestVote',

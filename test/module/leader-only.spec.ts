@@ -5,6 +5,7 @@ import { ClientsModule } from '../../src/clients/clients.module';
 import { LeadershipState } from '../../src/election/leadership-state';
 import type { Envelope } from '../../src/election/transport/envelope';
 import { waitFor } from '../support/poll';
+import { emptyAppendEntries } from '../support/empty-append-entries';
 import {
   type ModuleApp,
   NODE,
@@ -18,21 +19,7 @@ const LEADER_API = 'http://127.0.0.1:3001';
 
 /** What a leader of `term` sends a follower with nothing in its log: AppendEntries, empty. */
 function appendEntriesFrom(leader: string, term: number): Envelope {
-  return {
-    type: 'Heartbeat',
-    from: leader,
-    to: NODE,
-    term,
-    cpu: 0,
-    api: LEADER_API,
-    sentAt: 0,
-    loads: {},
-    countsForLease: true,
-    prevLogIndex: 0,
-    prevLogTerm: 0,
-    entries: [],
-    leaderCommit: 0,
-  };
+  return { ...emptyAppendEntries({ from: leader, to: NODE, term }), api: LEADER_API };
 }
 
 const LEADER_ROUTES = [
