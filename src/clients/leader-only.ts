@@ -1,10 +1,8 @@
-import { applyDecorators, UseGuards, UseInterceptors } from '@nestjs/common';
+import { UseGuards } from '@nestjs/common';
 import { LeaderGuard } from './leader.guard';
-import { TermHeaderInterceptor } from './term-header.interceptor';
 
 /**
- * A route only a leader holding its lease answers (LeaderGuard decides), each answer naming
- * the term it was served in (TermHeaderInterceptor): the two always go together.
+ * A route only a leader holding its lease answers, each answer naming the term it was served in
+ * (both done by LeaderGuard, see there why one enhancer and not two).
  */
-export const LeaderOnly = () =>
-  applyDecorators(UseGuards(LeaderGuard), UseInterceptors(TermHeaderInterceptor));
+export const LeaderOnly = () => UseGuards(LeaderGuard);

@@ -21,6 +21,8 @@ import { REGISTER_LIMIT } from './register-limit';
  */
 @Injectable()
 export class RegisterThrottleGuard extends ThrottlerGuard {
+  private readonly limitedHandlers = new WeakMap<object, boolean>();
+
   constructor(
     @Inject(getOptionsToken()) options: ThrottlerModuleOptions,
     @Inject(getStorageToken()) storage: ThrottlerStorage,
@@ -32,14 +34,31 @@ export class RegisterThrottleGuard extends ThrottlerGuard {
   }
 
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
-    const limited = this.reflector.getAllAndOverride<boolean | undefined>(REGISTER_LIMIT, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
     // Only a serving leader counts: a follower's 403 or an election's 503 is not a registration.
     return Promise.resolve(
-      this.config.registerLimit === 0 || limited !== true || !this.leadership.canServeAsLeader(),
+      this.config.registerLimit === 0 ||
+        !this.isLimited(context) ||
+        !this.leadership.canServeAsLeader(),
     );
+  }
+
+  /**
+   * Whether the route carries @RegisterLimit(), remembered per handler: metadata is fixed once
+   * the app is built, and reading it through the Reflector on every heartbeat cost more than
+   * the rest of this guard.
+   */
+  private isLimited(context: ExecutionContext): boolean {
+    const handler = context.getHandler();
+    let limited = this.limitedHandlers.get(handler);
+    if (limited === undefined) {
+      limited =
+        this.reflector.getAllAndOverride<boolean | undefined>(REGISTER_LIMIT, [
+          handler,
+          context.getClass(),
+        ]) === true;
+      this.limitedHandlers.set(handler, limited);
+    }
+    return limited;
   }
 
   protected override throwThrottlingException(
