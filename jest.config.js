@@ -22,20 +22,6 @@ const ESM_PACKAGES = [
   'token-types',
   'uint8array-extras',
 ];
-/**
- * Some ES modules (@nestjs/swagger's UI loader) declare `const require = createRequire(...)`.
- * Turned into CommonJS, that local shadows the require the transform emits ("Cannot access
- * '_require' before initialization"); renaming it first keeps the two apart.
- */
-function renameEsmRequire() {
-  return {
-    visitor: {
-      Program(path) {
-        if (path.scope.hasOwnBinding('require')) path.scope.rename('require', '__esmRequire');
-      },
-    },
-  };
-}
 const shared = {
   testEnvironment: 'node',
   transform: {
@@ -46,7 +32,7 @@ const shared = {
         babelrc: false,
         configFile: false,
         plugins: [
-          renameEsmRequire,
+          require.resolve('./test/support/babel-rename-esm-require.cjs'),
           'babel-plugin-transform-import-meta',
           '@babel/plugin-transform-dynamic-import',
           '@babel/plugin-transform-modules-commonjs',
