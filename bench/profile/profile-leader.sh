@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# CPU profile of the leader of a 3-node cluster on 127.0.0.1 under the heartbeat bench's load:
+# every node runs with --cpu-prof, USERS users are registered, wrk sends heartbeats in rotation
+# (bench/heartbeat/rotate.lua, 2 threads, 64 connections) for 3 s of warm-up and SECONDS
+# measured, then the nodes are stopped with SIGTERM so that V8 writes the profiles.
+#
+#   bench/profile/profile-leader.sh BUILD_DIR OUT_DIR [USERS=2000] [SECONDS=10]
+#
+# Needs `npx tsc -p tsconfig.bench.json` first. BUILD_DIR is a built rollcall
+# (BUILD_DIR/dist/main.js: this repo after `npm run build`, or a worktree of another commit).
+# It prints the leader's profile directory and the request count, the arguments of
+# bench/profile/summarize.ts:
+#   node .bench-build/bench/profile/summarize.js OUT/leader:REQUESTS [OTHER/leader:REQUESTS] --window-s SECONDS
+# Profiling slows the node down: compare profiles with each other, never with the bench's rates.
+set -euo pipefail
+BUILD=$(cd "$1" && pwd)
+OUT=$2
+USERS=${3:-2000}
+SECONDS_MEASURED=${4:-10}
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
+rm -rf "$OUT" && mkdir -p "$OUT"
+BASE=$((20000 + RANDOM % 20000))
+IDS=("127.0.0.1:$((BASE + 10))" "127.0.0.1:$((BASE + 11))" "127.0.0.1:$((BASE + 12))")
+cat >"$OUT/config.toml" <<TOML
+this_node = "${IDS[0]}"
+peers = ["${IDS[0]}", "${IDS[1]}", "${IDS[2]}"]
+heartbeat_interval_ms = 50
+election_timeout_min_ms = 300
+election_timeout_max_ms = 600
+leader_term_ms = 600000
+net_timeout_ms = 500
+cpu_refresh_ms = 500
+election_retry_ms = 50
+client_timeout_ms = 600000
+register_limit = 0
+TOML
+PIDS=()
+trap 'kill -9 "${PIDS[@]}" 2>/dev/null || true' EXIT
+for i in 0 1 2; do
+  env -i PATH="$PATH" API_PORT=$((BASE + i)) API_HOST=127.0.0.1 DATA_DIR="$OUT/data$i" LOG_LEVEL=warn \
+    node --cpu-prof --cpu-prof-dir="$OUT/node$i" "$BUILD/dist/main.js" \
+    --config "$OUT/config.toml" --this-node "${IDS[$i]}" >"$OUT/node$i.log" 2>&1 &
+  PIDS+=($!)
+done
+LEADER=""
+for _ in $(seq 1 150); do
+  for i in 0 1 2; do
+    if curl -s "http://127.0.0.1:$((BASE + i))/" | grep -q '"is_leader":true'; then LEADER=$i; fi
+  done
+  [ -n "$LEADER" ] && break
+  sleep 0.2
+done
+[ -n "$LEADER" ] || { echo "no leader within 30 s; see $OUT/node*.log" >&2; exit 1; }
+PORT=$((BASE + LEADER))
+node "$REPO/.bench-build/bench/profile/register-users.js" "$PORT" "$USERS"
+LUA="$REPO/bench/heartbeat/rotate.lua"
+wrk -t2 -c64 -d3s -s "$LUA" "http://127.0.0.1:$PORT/heartbeat" -- hb- "$USERS" >/dev/null
+REQUESTS=$(wrk -t2 -c64 -d"${SECONDS_MEASURED}s" -s "$LUA" "http://127.0.0.1:$PORT/heartbeat" -- hb- "$USERS" |
+  sed -n 's/^WRK_JSON {"requests":\([0-9]*\),.*/\1/p')
+kill -TERM "${PIDS[@]}"
+wait "${PIDS[@]}" || true
+PIDS=()
+ln -sfn "node$LEADER" "$OUT/leader"
+echo "leader profile: $OUT/leader ($REQUESTS requests in ${SECONDS_MEASURED} s, profiled)"
+echo "summary: node .bench-build/bench/profile/summarize.js $OUT/leader:$REQUESTS --window-s $SECONDS_MEASURED"
