@@ -7,6 +7,7 @@ import { ClientStats } from './client-stats';
 import { ClientsController } from './clients.controller';
 import { ClientsService } from './clients.service';
 import { DiscoverStreamService } from './discover-stream.service';
+import { HeartbeatEndpoint } from './heartbeat-endpoint';
 import { LeaderGuard } from './leader.guard';
 import { PresenceReplicator } from './presence-replicator';
 import { PresenceService } from './presence.service';
@@ -33,9 +34,10 @@ import { RegistryService } from './registry.service';
     PresenceService,
     PresenceReplicator,
     LeaderGuard,
+    HeartbeatEndpoint,
     ClientStats,
     { provide: APP_GUARD, useClass: RegisterThrottleGuard },
   ],
-  exports: [RegistryService, PresenceService, ClientStats],
+  exports: [RegistryService, PresenceService, ClientStats, HeartbeatEndpoint],
 })
 export class ClientsModule {}

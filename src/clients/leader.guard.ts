@@ -30,12 +30,20 @@ export class LeaderGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
+    const term = this.admit();
+    const res: unknown = context.switchToHttp().getResponse();
+    this.adapterHost.httpAdapter.setHeader(res, TERM_HEADER, String(term));
+    return true;
+  }
+
+  /**
+   * The decision alone: the term a request is let in under, or the error that refuses it. Also
+   * used by the heartbeat's direct route on Fastify (HeartbeatEndpoint), which has no
+   * ExecutionContext.
+   */
+  admit(): number {
     const { role, term, leader, leaderApi } = this.leadership.current;
-    if (this.leadership.canServeAsLeader()) {
-      const res: unknown = context.switchToHttp().getResponse();
-      this.adapterHost.httpAdapter.setHeader(res, TERM_HEADER, String(term));
-      return true;
-    }
+    if (this.leadership.canServeAsLeader()) return term;
     if (role === 'leader') throw new LeaseNotHeldError();
     if (leader) throw new LeaderElsewhereError(leader, leaderApi);
     throw new NoLeaderError();

@@ -7,6 +7,7 @@ import { MAX_BODY_BYTES } from '../common/http/error-response';
 import { answerClientError } from './client-error';
 import { HttpMetrics } from '../metrics/http-metrics';
 import { parseJsonBody } from './json-body';
+import { serveHeartbeatsDirectly } from './fastify-heartbeat';
 
 /** Nest on Fastify: the default, about four times Express's heartbeat rate (docs/operations.md). */
 export async function createFastifyApp(
@@ -63,6 +64,7 @@ export async function createFastifyApp(
     metrics.observe(req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
+  serveHeartbeatsDirectly(app);
   return app;
 }
 

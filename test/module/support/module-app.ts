@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { ScheduleModule } from '@nestjs/schedule';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import type { App } from 'supertest/types';
+import { ClientsModule } from '../../../src/clients/clients.module';
 import { JsonErrorFilter } from '../../../src/common/http/json-error.filter';
 import { createValidationPipe } from '../../../src/common/http/validation.pipe';
 import type { ClusterConfig } from '../../../src/config/cluster-config';
@@ -20,6 +21,7 @@ import {
   HARD_STATE_STORE,
 } from '../../../src/election/election-io';
 import { SystemClock } from '../../../src/common/clock';
+import { serveHeartbeatsDirectly } from '../../../src/platform/fastify-heartbeat';
 import { type ClusterFile, writeClusterConfig } from '../../support/node-process';
 import { makeTempDir } from '../../support/temp-dir';
 import { idleLoad, MemoryLog, MemoryTransport, MemoryHardStateStore } from './fake-io';
@@ -88,6 +90,8 @@ export async function startModuleApp(opts: {
   file?: Partial<ClusterFile>;
   controllers?: ModuleMetadata['controllers'];
   providers?: ModuleMetadata['providers'];
+  /** On Fastify, POST /heartbeat served before Nest's router, as in production (the default). */
+  directHeartbeat?: boolean;
 }): Promise<ModuleApp> {
   const tmp = makeTempDir('rollcall-module-');
   const config = testConfig(tmp.dir, opts.file);
@@ -109,6 +113,11 @@ export async function startModuleApp(opts: {
           logger: false,
         })
       : moduleRef.createNestApplication(new ExpressAdapter(), { logger: false });
+  // As createFastifyApp does: POST /heartbeat answered without Nest's router, on Fastify.
+  const direct = opts.directHeartbeat ?? true;
+  if (opts.platform !== 'express' && direct && opts.modules.includes(ClientsModule)) {
+    serveHeartbeatsDirectly(app);
+  }
   await app.init();
   if (opts.platform !== 'express') {
     await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();

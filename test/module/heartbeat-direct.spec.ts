@@ -1,0 +1,121 @@
+import request from 'supertest';
+import { ClientsModule } from '../../src/clients/clients.module';
+import { LeaderGuard } from '../../src/clients/leader.guard';
+import { LeadershipState } from '../../src/election/leadership-state';
+import { waitFor } from '../support/poll';
+import { type ModuleApp, type Platform, startModuleApp } from './support/module-app';
+
+/** One heartbeat a client may send, good or bad. */
+interface Beat {
+  what: string;
+  body: string;
+  contentType?: string;
+  token?: 'alice' | 'wrong' | 'malformed';
+}
+
+const BEATS: Beat[] = [
+  { what: 'a registered client', body: '{"username":"alice"}' },
+  {
+    what: 'a client at a new addr with its token',
+    body: '{"username":"alice","addr":"9.9.9.9:1"}',
+    token: 'alice',
+  },
+  {
+    what: 'a client at a new addr without its token',
+    body: '{"username":"alice","addr":"8.8.8.8:1"}',
+  },
+  { what: 'a wrong token', body: '{"username":"alice"}', token: 'wrong' },
+  { what: 'a malformed Authorization header', body: '{"username":"alice"}', token: 'malformed' },
+  { what: 'a client never registered', body: '{"username":"nobody"}' },
+  { what: 'no username', body: '{}' },
+  { what: 'a bad username and a bad addr', body: '{"username":"a b","addr":"nowhere"}' },
+  { what: 'an unknown field', body: '{"username":"alice","extra":1}' },
+  { what: 'an array', body: '[1,2]' },
+  { what: 'a scalar', body: '42' },
+  { what: 'malformed JSON', body: '{"username":' },
+  {
+    what: 'JSON sent as a form',
+    body: '{"username":"alice"}',
+    contentType: 'application/x-www-form-urlencoded',
+  },
+];
+
+/** What a client can see of an answer: the term header only as "present", since nodes differ. */
+interface Seen {
+  status: number;
+  body: unknown;
+  contentType: string | undefined;
+  term: 'named' | undefined;
+  retryAfter: string | undefined;
+}
+
+async function leaderWithAlice(
+  platform: Platform,
+  directHeartbeat = true,
+): Promise<{ node: ModuleApp; token: string }> {
+  const node = await startModuleApp({ modules: [ClientsModule], platform, directHeartbeat });
+  const leadership = node.app.get(LeadershipState);
+  await waitFor('the node to lead', () => leadership.canServeAsLeader());
+  const res = await request(node.http)
+    .post('/register')
+    .send({ username: 'alice', addr: '1.2.3.4:5' })
+    .expect(200);
+  return { node, token: (res.body as { token: string }).token };
+}
+
+async function send(node: ModuleApp, token: string, beat: Beat): Promise<Seen> {
+  const authorization = {
+    alice: `Bearer ${token}`,
+    wrong: `Bearer ${'x'.repeat(token.length)}`,
+    malformed: token,
+  };
+  let req = request(node.http)
+    .post('/heartbeat')
+    .set('content-type', beat.contentType ?? 'application/json');
+  if (beat.token) req = req.set('authorization', authorization[beat.token]);
+  const res = await req.send(beat.body);
+  const term = String(node.app.get(LeadershipState).current.term);
+  return {
+    status: res.status,
+    body: res.body as unknown,
+    contentType: res.headers['content-type'],
+    term: res.headers['rollcall-term'] === term ? 'named' : res.headers['rollcall-term'],
+    retryAfter: res.headers['retry-after'],
+  };
+}
+
+/**
+ * On Fastify, POST /heartbeat is answered from a hook before Nest's router
+ * (src/platform/fastify-heartbeat.ts), where it was answered by the controller through the
+ * guards, pipes and filter. A client must not be able to tell the two apart.
+ */
+describe('POST /heartbeat served directly on Fastify', () => {
+  const nodes: ModuleApp[] = [];
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await Promise.all(nodes.splice(0).map((n) => n.close()));
+  });
+
+  it("is answered before Nest's guards on Fastify, and through them on Express", async () => {
+    // Nest calls a guard's canActivate on each request; the direct route asks LeaderGuard.admit.
+    const guard = jest.spyOn(LeaderGuard.prototype, 'canActivate');
+    for (const platform of ['fastify', 'express'] as const) {
+      const { node } = await leaderWithAlice(platform);
+      nodes.push(node);
+      guard.mockClear();
+      await request(node.http).post('/heartbeat').send({ username: 'alice' }).expect(200);
+      expect(guard).toHaveBeenCalledTimes(platform === 'fastify' ? 0 : 1);
+    }
+  });
+
+  it('answers every kind of heartbeat as the Nest route does: status, body, headers', async () => {
+    const direct = await leaderWithAlice('fastify');
+    const throughNest = await leaderWithAlice('fastify', false);
+    nodes.push(direct.node, throughNest.node);
+    for (const beat of BEATS) {
+      const seen = await send(direct.node, direct.token, beat);
+      const before = await send(throughNest.node, throughNest.token, beat);
+      expect({ beat: beat.what, ...seen }).toEqual({ beat: beat.what, ...before });
+    }
+  });
+});
