@@ -45,7 +45,7 @@ interface Seen {
   status: number;
   body: unknown;
   contentType: string | undefined;
-  term: 'named' | undefined;
+  term: string | undefined;
   retryAfter: string | undefined;
 }
 
