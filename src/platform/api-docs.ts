@@ -18,6 +18,7 @@ export function setUpApiDocs(app: INestApplication): void {
       {
         type: 'http',
         scheme: 'bearer',
+        bearerFormat: 'opaque token',
         description:
           "The node's ADMIN_TOKEN (or ADMIN_TOKEN_FILE). Without one the admin routes answer 403.",
       },
