@@ -4,7 +4,7 @@ import { RouteError } from '../common/http/route-error';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { LeadershipState } from './leadership-state';
 import { ReplicatedLog } from './replicated-log';
-import { waitUntil } from './wait-until';
+import { handOver } from './hand-over';
 
 /** What POST /cluster/leader/transfer answers once another node leads. */
 export interface TransferResult {
@@ -55,8 +55,12 @@ export class LeaderTransfer {
   async run(to?: string): Promise<TransferResult> {
     const self = this.config.thisNode;
     if (to !== undefined) this.checkTarget(to);
-    const started = this.clock.monotonicMs();
-    const target = this.log.transferLeadership('operator', to);
+    const limitMs = this.config.electionTimeoutMinMs;
+    const { target, moved, tookMs } = await handOver(this.log, this.clock, {
+      reason: 'operator',
+      limitMs,
+      to,
+    });
     if (!target) {
       throw new TransferRefusedError(
         409,
@@ -65,16 +69,13 @@ export class LeaderTransfer {
           : `${to} cannot take over now: it is not up to date or not heard from recently (or a transfer is already under way)`,
       );
     }
-    this.logger.log(`operator asked for a leader transfer: handing over to ${target}`);
-    const limit = this.config.electionTimeoutMinMs;
-    const moved = await waitUntil(this.clock, () => this.someoneElseLeads(), limit);
-    if (!moved) throw new TransferTimedOutError(target, limit);
-    const took = Math.round(this.clock.monotonicMs() - started);
+    this.logger.log(`operator asked for a leader transfer: handed over to ${target}`);
+    if (!moved) throw new TransferTimedOutError(target, limitMs);
     const { leader, leaderApi, term } = this.leadership.current;
     const now = leader ?? target;
     return {
       success: true,
-      message: `Leadership moved from ${self} to ${now} in ${took} ms`,
+      message: `Leadership moved from ${self} to ${now} in ${tookMs} ms`,
       previous_leader: self,
       current_leader: now,
       leader_api: leaderApi,
@@ -91,10 +92,5 @@ export class LeaderTransfer {
         `to: ${to} is not a member (members: ${this.config.peers.join(', ')})`,
       );
     }
-  }
-
-  private someoneElseLeads(): boolean {
-    const s = this.log.status();
-    return s !== null && s.role !== 'leader' && s.leader !== null;
   }
 }

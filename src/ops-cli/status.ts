@@ -1,24 +1,10 @@
+import type { ClusterDto } from '../cluster/cluster.dto';
+import type { HealthDto } from '../health/health.dto';
 import { type CliIo, table } from './cli-io';
 
-/** What GET / and GET /cluster say, of the fields `rollcall status` shows. */
-interface Health {
-  node: string;
-  is_leader: boolean;
-  current_leader: string | null;
-  term: number;
-  log: { applied_index: number; commit_lag: number };
-}
-interface ClusterView {
-  nodes: {
-    node: string;
-    api: string | null;
-    role: string;
-    term: number | null;
-    cpu: number | null;
-    last_contact_ms: number | null;
-    reachable: boolean;
-  }[];
-}
+/** What GET / and GET /cluster answer (the server's own types: the CLI reads their fields). */
+type Health = Pick<HealthDto, 'node' | 'is_leader' | 'current_leader' | 'term' | 'log'>;
+type ClusterView = Pick<ClusterDto, 'nodes'>;
 
 /** One member's line of the status table. */
 export interface MemberStatus {

@@ -62,7 +62,7 @@ describe('the rollcall CLI against a 3-node cluster', () => {
     users = await usersOf(cluster.url(leader));
   });
   afterAll(async () => {
-    await cluster?.stop();
+    await cluster?.stop(); // again after the disaster: stopping twice is harmless
     await restored?.stop();
     tmp.cleanup();
   });
@@ -143,6 +143,8 @@ describe('the rollcall CLI against a 3-node cluster', () => {
       env: {},
     });
     expect(again).toBe(1);
+    // The disaster: the old cluster is gone, data and all, before the new one starts.
+    await cluster.stop();
     restored = await new TestCluster({
       size: 3,
       extra: 'require_client_token = true',
