@@ -1,16 +1,9 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, StreamableFile } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import { LeaderOnly } from '../clients/leader-only';
 import type { RegistrySnapshot } from '../clients/registry-state-machine';
-import { ApiLeaderOnly } from '../common/http/api-errors';
+import { ApiErrors, ApiLeaderOnly } from '../common/http/api-errors';
 import { ErrorResponseDto } from '../common/http/error.dto';
 import { LeaseNotHeldError } from '../common/http/leadership-errors';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
@@ -40,8 +33,10 @@ export class AdminController {
     summary: 'A consistent, checksummed snapshot of the registry at one applied index',
     description: `Newline-delimited JSON (${SNAPSHOT_FORMAT}): a header with the index, term and members, one line per user, the rest of the registry, then {"sha256"} of every byte before it. \`rollcall snapshot restore\` turns it into a data directory.`,
   })
-  @ApiProduces('application/x-ndjson')
-  @ApiOkResponse({ description: 'The snapshot file, streamed' })
+  @ApiOkResponse({
+    description: 'The snapshot file, streamed',
+    content: { 'application/x-ndjson': { schema: { type: 'string', format: 'binary' } } },
+  })
   snapshot(): StreamableFile {
     const cut = this.log.snapshotNow();
     if (!cut) throw new LeaseNotHeldError();
@@ -68,6 +63,7 @@ export class AdminController {
   })
   @ApiBody({ type: LeaderTransferDto })
   @ApiOkResponse({ type: LeaderTransferResponseDto })
+  @ApiErrors(400, 413)
   @ApiResponse({
     status: 409,
     description: 'No follower (or not the one named) is up to date and heard from recently.',
