@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AdminModule } from './admin/admin.module';
 import { ClientsModule } from './clients/clients.module';
 import { ClusterModule } from './cluster/cluster.module';
 import { type Clock, SystemClock } from './common/clock';
@@ -33,6 +34,7 @@ export class AppModule {
         MetricsModule,
         EventsModule,
         DashboardModule,
+        AdminModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: JsonErrorFilter },

@@ -1,12 +1,14 @@
 /**
  * `npm run cluster`: every node of config.toml on this machine, in one terminal. Node i gets
  * API port 3000+i and its own data directory; each output line is prefixed with its node in
- * its own colour. Ctrl-C (or SIGTERM) stops them all gracefully.
+ * its own colour. Ctrl-C (or SIGTERM) stops them all gracefully. Without ADMIN_TOKEN(_FILE) in
+ * the environment, one is generated for all the nodes and printed once, before they start.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseCli, USAGE, UsageError } from './cli';
+import { newAdminToken } from './common/admin-token';
 import { ConfigError } from './config/config-error';
 import { loadClusterConfig } from './config/config-loader';
 
@@ -36,6 +38,8 @@ function main(): void {
     }
     throw err;
   }
+  const endpoints = peers.map((_, i) => `http://127.0.0.1:${BASE_API_PORT + i}`);
+  const env = withAdminToken(sharedEnv(), endpoints);
   const width = Math.max(...peers.map((p) => p.length));
   const children: ChildProcess[] = peers.map((peer, i) => {
     const colour = process.stdout.isTTY ? COLOURS[i % COLOURS.length] : 0;
@@ -46,7 +50,7 @@ function main(): void {
       process.execPath,
       [join(__dirname, 'main.js'), '--config', configPath, '--this-node', peer],
       {
-        env: { ...sharedEnv(), API_PORT: String(BASE_API_PORT + i) },
+        env: { ...env, API_PORT: String(BASE_API_PORT + i) },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -71,6 +75,25 @@ function main(): void {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/**
+ * The nodes' environment with an admin token: the operator's own, or a new one printed here once
+ * (like a notebook server's), so the admin routes and the `rollcall` CLI work out of the box.
+ */
+function withAdminToken(env: NodeJS.ProcessEnv, endpoints: string[]): NodeJS.ProcessEnv {
+  if (env.ADMIN_TOKEN || env.ADMIN_TOKEN_FILE) return env;
+  const token = newAdminToken();
+  process.stdout.write(
+    [
+      'Admin token of this cluster (shown only now; set ADMIN_TOKEN to choose your own):',
+      `    export ROLLCALL_ADMIN_TOKEN=${token}`,
+      `    export ROLLCALL_ENDPOINTS=${endpoints.join(',')}`,
+      '    npm exec -- rollcall status',
+      '',
+    ].join('\n'),
+  );
+  return { ...env, ADMIN_TOKEN: token };
 }
 
 function sharedEnv(): NodeJS.ProcessEnv {

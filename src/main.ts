@@ -71,6 +71,9 @@ function banner(config: ClusterConfig, logger: NodeLogger): void {
     '  GET  /discover   - List online clients',
     `Leader election address ${config.thisNode}; peers ${config.peers.join(', ')}`,
     `Data directory ${config.dataDir}`,
+    config.adminToken
+      ? 'Admin routes on (Authorization: Bearer <ADMIN_TOKEN>)'
+      : 'Admin routes off (set ADMIN_TOKEN or ADMIN_TOKEN_FILE to turn them on)',
   ];
   for (const line of lines) logger.log(line, 'Main');
 }

@@ -1,4 +1,5 @@
 import type { HostPort } from '../common/address';
+import type { AdminToken } from '../common/admin-token';
 import type { ClusterSecret } from '../common/cluster-secret';
 import type { LogFormat, LogLevel } from '../common/logging/log-level';
 
@@ -50,6 +51,8 @@ export interface ClusterConfig {
   httpAdapter: 'fastify' | 'express';
   /** CLUSTER_SECRET: peers authenticate each other and every election frame; null when unset. */
   clusterSecret: ClusterSecret | null;
+  /** ADMIN_TOKEN: the bearer token of the admin routes (/cluster/snapshot, ...); null turns them off. */
+  adminToken: AdminToken | null;
   drive: DriveSettings;
 }
 

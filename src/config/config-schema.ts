@@ -1,5 +1,7 @@
 import { LOG_FORMATS } from '../common/logging/log-level';
 import {
+  adminToken,
+  adminTokenFile,
   baseUrl,
   hostPort,
   httpUrl,
@@ -63,6 +65,9 @@ export const CONFIG_SCHEMA = {
   cpuLoadFile: envVar('CPU_LOAD_FILE', text).optional(),
   clusterSecret: envVar('CLUSTER_SECRET', secret)
     .notWith(envVar('CLUSTER_SECRET_FILE', secretFile))
+    .optional(),
+  adminToken: envVar('ADMIN_TOKEN', adminToken)
+    .notWith(envVar('ADMIN_TOKEN_FILE', adminTokenFile))
     .optional(),
   drive: {
     sharedDriveId: envVar('SHARED_DRIVE_ID', text).optional(),

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type HostPort, isHostPortError, parseHostPort } from '../common/address';
+import { AdminToken } from '../common/admin-token';
 import { ClusterSecret } from '../common/cluster-secret';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from '../common/logging/log-level';
 import { type Checked, fault, ok, type Rule } from './value-rules';
@@ -92,28 +93,41 @@ export const rustLogLevel: TextRule<LogLevel> = {
 };
 
 /** CLUSTER_SECRET, taken exactly as given: spaces are part of a secret. */
-export const secret: TextRule<ClusterSecret> = {
-  fromText: (t) => t,
-  check: toSecret,
-};
+export const secret: TextRule<ClusterSecret> = asGivenSecret((v) => new ClusterSecret(v));
 
 /** CLUSTER_SECRET_FILE: the file's text without its trailing newline; an empty file holds none. */
-export const secretFile: TextRule<ClusterSecret | null> = {
-  fromText: trimmed,
-  check(path) {
-    let content: string;
-    try {
-      content = readFileSync(path, 'utf8').trim();
-    } catch (err) {
-      return fault(`cannot read ${path}: ${messageOf(err)}`);
-    }
-    return content === '' ? ok(null) : toSecret(content);
-  },
-};
+export const secretFile: TextRule<ClusterSecret | null> = secretInFile((v) => new ClusterSecret(v));
 
-function toSecret(value: string): Checked<ClusterSecret> {
+/** ADMIN_TOKEN, taken exactly as given, like CLUSTER_SECRET. */
+export const adminToken: TextRule<AdminToken> = asGivenSecret((v) => new AdminToken(v));
+
+/** ADMIN_TOKEN_FILE, read like CLUSTER_SECRET_FILE. */
+export const adminTokenFile: TextRule<AdminToken | null> = secretInFile((v) => new AdminToken(v));
+
+/** A secret given in a variable; `make` throws when it is unfit (too short). */
+function asGivenSecret<S>(make: (value: string) => S): TextRule<S> {
+  return { fromText: (t) => t, check: (v) => toSecret(v, make) };
+}
+
+/** A secret held in the named file. */
+function secretInFile<S>(make: (value: string) => S): TextRule<S | null> {
+  return {
+    fromText: trimmed,
+    check(path) {
+      let content: string;
+      try {
+        content = readFileSync(path, 'utf8').trim();
+      } catch (err) {
+        return fault(`cannot read ${path}: ${messageOf(err)}`);
+      }
+      return content === '' ? ok(null) : toSecret(content, make);
+    },
+  };
+}
+
+function toSecret<S>(value: string, make: (value: string) => S): Checked<S> {
   try {
-    return ok(new ClusterSecret(value));
+    return ok(make(value));
   } catch (err) {
     return fault(messageOf(err));
   }

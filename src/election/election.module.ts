@@ -14,6 +14,7 @@ import {
 import { ClusterViewService } from './cluster-view.service';
 import { ElectionLifecycle } from './election-lifecycle';
 import { HardStateFile } from './hard-state-file';
+import { LeaderTransfer } from './leader-transfer';
 import { LeadershipPublisher } from './leadership-publisher';
 import { LeadershipState } from './leadership-state';
 import { PeerChannel } from './peer-channel';
@@ -35,6 +36,7 @@ const EXIT_FATAL = 1;
     ReplicatedLog,
     ClusterViewService,
     ShutdownHandover,
+    LeaderTransfer,
     ElectionLifecycle,
     PeerChannel,
     {
@@ -80,6 +82,13 @@ const EXIT_FATAL = 1;
       }) satisfies FatalHandler,
     },
   ],
-  exports: [LeadershipState, PeerChannel, ReplicatedLog, PeerDirectory, ClusterViewService],
+  exports: [
+    LeadershipState,
+    PeerChannel,
+    ReplicatedLog,
+    PeerDirectory,
+    ClusterViewService,
+    LeaderTransfer,
+  ],
 })
 export class ElectionModule {}

@@ -51,6 +51,8 @@ export class ReplicatedLog<C = unknown, R = unknown> {
   private core: ElectionCore | null = null;
   private stopped = false;
   private stateMachine: StateMachine<R> | null = null;
+  /** The entry the state machine was last brought up to (by an entry or a snapshot). */
+  private appliedAt = { index: 0, term: 0 };
   private pipeline: Promise<void> = Promise.resolve();
   private readonly proposals = new PendingProposals<R>();
   private readonly timer: CoreTimer;
@@ -95,6 +97,7 @@ export class ReplicatedLog<C = unknown, R = unknown> {
     core.setLoad(load);
     this.core = core;
     const { hardState, entries, snapshot } = initial;
+    if (snapshot) this.appliedAt = { index: snapshot.index, term: snapshot.term };
     return {
       term: hardState.term,
       votedFor: hardState.votedFor,
@@ -117,6 +120,15 @@ export class ReplicatedLog<C = unknown, R = unknown> {
     const applied = this.proposals.add(at);
     this.flush();
     return applied;
+  }
+
+  /**
+   * The state machine's image now, with the index and term of the last entry it holds: one
+   * consistent cut, since nothing is applied while this synchronous call runs.
+   */
+  snapshotNow(): { index: number; term: number; data: unknown } | null {
+    if (!this.core || !this.stateMachine) return null;
+    return { ...this.appliedAt, data: this.stateMachine.snapshot() };
   }
 
   logPosition(): LogPosition {
@@ -154,10 +166,13 @@ export class ReplicatedLog<C = unknown, R = unknown> {
     this.core?.setLoad(load);
   }
 
-  /** Leader: names a successor (null when none can take over) and asks it to run now. */
-  transferLeadership(reason: TransferReason): string | null {
+  /**
+   * Leader: names a successor (only `to` when given; null when none can take over) and asks it
+   * to run now.
+   */
+  transferLeadership(reason: TransferReason, to?: string): string | null {
     if (!this.core || this.stopped) return null;
-    const target = this.core.transferLeadership(this.clock.monotonicMs(), reason);
+    const target = this.core.transferLeadership(this.clock.monotonicMs(), reason, to);
     this.flush();
     return target;
   }
@@ -205,6 +220,7 @@ export class ReplicatedLog<C = unknown, R = unknown> {
       this.fatal('cannot persist the election state or the log', err);
       return;
     }
+    if (ready.snapshot) this.appliedAt = { index: ready.snapshot.index, term: ready.snapshot.term };
     this.send(ready.messages);
     for (const e of ready.committed) this.apply(e);
     for (const change of ready.roleChanges) {
@@ -240,6 +256,7 @@ export class ReplicatedLog<C = unknown, R = unknown> {
 
   private apply(e: Entry): void {
     if (!this.stateMachine) return;
+    this.appliedAt = { index: e.index, term: e.term };
     this.proposals.applied(e.index, e.term, this.stateMachine.apply(e.index, e.data));
   }
 }

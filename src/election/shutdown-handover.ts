@@ -1,12 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CLOCK, type Clock } from '../common/clock';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { LeadershipState } from './leadership-state';
 import { ReplicatedLog } from './replicated-log';
-
-/** How often the handover looks whether the successor has taken over. */
-const POLL_MS = 5;
+import { handOver } from './hand-over';
 
 /**
  * A leader that shuts down names a successor and waits, briefly, to see it take over, so clients
@@ -28,28 +25,16 @@ export class ShutdownHandover {
     // From here on no leader-only request may succeed here, whatever the core decides: the
     // successor may serve within milliseconds, and our port is about to close.
     this.leadership.stopServing();
-    const started = this.clock.monotonicMs();
-    const target = this.log.transferLeadership('shutdown');
+    const limitMs = Math.min(this.config.electionTimeoutMinMs, 1500);
+    const { target, moved, tookMs } = await handOver(this.log, this.clock, {
+      reason: 'shutdown',
+      limitMs,
+    });
     if (!target) return;
-    const limit = Math.min(this.config.electionTimeoutMinMs, 1500);
-    const handedOver = await this.until(() => {
-      const s = this.log.status();
-      return s !== null && s.role !== 'leader' && s.leader !== null;
-    }, limit);
-    const took = Math.round(this.clock.monotonicMs() - started);
-    if (handedOver) {
-      this.logger.log(`handed leadership to ${this.log.status()?.leader} in ${took} ms`);
+    if (moved) {
+      this.logger.log(`handed leadership to ${this.log.status()?.leader} in ${tookMs} ms`);
     } else {
-      this.logger.warn(`no successor took over within ${limit} ms; stopping anyway`);
+      this.logger.warn(`no successor took over within ${limitMs} ms; stopping anyway`);
     }
-  }
-
-  private async until(done: () => boolean, limitMs: number): Promise<boolean> {
-    const deadline = this.clock.monotonicMs() + limitMs;
-    while (!done()) {
-      if (this.clock.monotonicMs() > deadline) return false;
-      await sleep(POLL_MS);
-    }
-    return true;
   }
 }

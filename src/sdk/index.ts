@@ -1,4 +1,11 @@
 export { RollcallClient } from './rollcall-client';
+export { RollcallAdmin } from './rollcall-admin';
+export type {
+  ClusterMember,
+  MemberList,
+  RollcallAdminOptions,
+  TransferAnswer,
+} from './rollcall-admin';
 export type { OnlinePeer, Peer, RollcallClientOptions } from './rollcall-client';
 export type { WatchEvent } from './watcher';
 export { Watcher } from './watcher';

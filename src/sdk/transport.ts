@@ -102,7 +102,15 @@ export class LeaderTransport {
         clearTimeout(timer);
       }
       if (res.status === 403 || res.status === 503) {
-        const body = await res.json().catch(() => null);
+        const text = await res.text().catch(() => '');
+        const body = parseJson(text);
+        // A 403 that names no leader is a refusal of its own (admin routes turned off): final.
+        if (res.status === 403 && !namesLeadership(body)) {
+          return {
+            res: new Response(text || null, { status: 403, headers: res.headers }),
+            ambiguous,
+          };
+        }
         const error = errorFor(res.status, body);
         const leaderApi = (body as { leader_api?: unknown } | null)?.leader_api;
         // A follower that names the leader: go there at once, unless followers keep pointing
@@ -139,6 +147,19 @@ export class LeaderTransport {
     if (this.deps.now() + delay > deadline) throw error;
     await this.deps.sleep(delay, signal);
   }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a 403 is a follower's answer about leadership (it carries `current_leader`). */
+function namesLeadership(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'current_leader' in body;
 }
 
 function isRefused(err: unknown): boolean {

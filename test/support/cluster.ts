@@ -20,6 +20,8 @@ export interface ClusterOptions {
   loads?: number[];
   /** Seed of the proxy mesh's loss draws (setLoss). */
   meshSeed?: number;
+  /** Each node's data directory (a restored backup, say); default: a new one per node. */
+  dataDirs?: string[];
 }
 
 export interface Health {
@@ -74,7 +76,7 @@ export class TestCluster {
       config: this.config,
       thisNode: this.ids[i],
       apiPort: this.apiPorts[i],
-      dataDir: join(this.tmp.dir, `data-${i}`),
+      dataDir: this.opts.dataDirs?.[i] ?? join(this.tmp.dir, `data-${i}`),
       env: {
         CPU_LOAD_FILE: this.loadFile(i),
         ...this.opts.env,

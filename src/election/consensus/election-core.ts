@@ -248,11 +248,15 @@ export class ElectionCore {
     this.emit(Reason.lostConnectionToLeader);
   }
 
-  transferLeadership(now: number, reason: TransferReason): NodeId | null {
+  /**
+   * Leader: hands over to the best up-to-date follower, or only to `to` when named (an
+   * operator's choice); null when no such follower can take over now.
+   */
+  transferLeadership(now: number, reason: TransferReason, to?: NodeId): NodeId | null {
     const leadership = this.leadership;
     if (this.role !== 'leader' || leadership === null) return null;
-    if (reason === 'load' && leadership.transfer !== null) return null;
-    const target = this.bestTransferTarget(now, leadership);
+    if (reason !== 'shutdown' && leadership.transfer !== null) return null;
+    const target = this.bestTransferTarget(now, leadership, to);
     if (target === null) return null;
     if (reason === 'load' && !this.worthMovingTo(target)) return null;
     this.startTransfer(now, leadership, target, reason);
@@ -850,9 +854,10 @@ export class ElectionCore {
   }
 
   /** The least loaded follower that is up to date and was heard from recently. */
-  private bestTransferTarget(now: number, l: Leadership): NodeId | null {
+  private bestTransferTarget(now: number, l: Leadership, only?: NodeId): NodeId | null {
     let best: { id: NodeId; load: NodeLoad } | null = null;
     for (const peer of this.others) {
+      if (only !== undefined && peer !== only) continue;
       const load = this.peerLoad.get(peer);
       const heard = this.lastContact.get(peer);
       if (load === undefined || heard === undefined) continue;

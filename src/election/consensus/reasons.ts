@@ -16,4 +16,5 @@ export const Reason = {
   votedFor: (peer: NodeId) => `voted for ${peer}`,
 } as const;
 
-export type TransferReason = 'load' | 'shutdown';
+/** Why a leader hands over: lighter load elsewhere, its own shutdown, or an operator's command. */
+export type TransferReason = 'load' | 'shutdown' | 'operator';

@@ -51,9 +51,16 @@ export function globalsFor(config: ClusterConfig): NonNullable<ModuleMetadata['i
 }
 
 /** A validated config with the e2e tests' fast timings and the data directory in `dir`. */
-export function testConfig(dir: string, file: Partial<ClusterFile> = {}): ClusterConfig {
+export function testConfig(
+  dir: string,
+  file: Partial<ClusterFile> = {},
+  env: Record<string, string> = {},
+): ClusterConfig {
   const configPath = writeClusterConfig(dir, { peers: [NODE], ...file });
-  return loadClusterConfig({ configPath, env: { DATA_DIR: `${dir}/data`, API_PORT: '3100' } });
+  return loadClusterConfig({
+    configPath,
+    env: { DATA_DIR: `${dir}/data`, API_PORT: '3100', ...env },
+  });
 }
 
 /**
@@ -88,13 +95,15 @@ export async function startModuleApp(opts: {
   modules: NonNullable<ModuleMetadata['imports']>;
   platform?: Platform;
   file?: Partial<ClusterFile>;
+  /** Environment variables the config is read with (ADMIN_TOKEN, ...). */
+  env?: Record<string, string>;
   controllers?: ModuleMetadata['controllers'];
   providers?: ModuleMetadata['providers'];
   /** On Fastify, POST /heartbeat served before Nest's router, as in production (the default). */
   directHeartbeat?: boolean;
 }): Promise<ModuleApp> {
   const tmp = makeTempDir('rollcall-module-');
-  const config = testConfig(tmp.dir, opts.file);
+  const config = testConfig(tmp.dir, opts.file, opts.env);
   const transport = new MemoryTransport();
   const fatal: string[] = [];
   const builder = Test.createTestingModule({

@@ -267,6 +267,29 @@ describe('loadClusterConfig', () => {
       /cannot read .*missing/,
     );
   });
+
+  it('reads ADMIN_TOKEN or ADMIN_TOKEN_FILE, refusing short tokens and both at once', () => {
+    const token = 'an-admin-token-of-some-length';
+    expect(load(SEED).adminToken).toBeNull();
+    expect(load(SEED, { ADMIN_TOKEN: token }).adminToken?.matches(token)).toBe(true);
+    const file = join(tmp.dir, 'admin-token');
+    writeFileSync(file, `${token}\n`);
+    // The trailing newline of the file is not part of the token.
+    expect(load(SEED, { ADMIN_TOKEN_FILE: file }).adminToken?.matches(token)).toBe(true);
+    expectError(() => load(SEED, { ADMIN_TOKEN: 'short' }), 'ADMIN_TOKEN', /at least 16/);
+    writeFileSync(file, 'short\n');
+    expectError(() => load(SEED, { ADMIN_TOKEN_FILE: file }), 'ADMIN_TOKEN_FILE', /at least 16/);
+    expectError(
+      () => load(SEED, { ADMIN_TOKEN: token, ADMIN_TOKEN_FILE: file }),
+      'ADMIN_TOKEN',
+      /either ADMIN_TOKEN or ADMIN_TOKEN_FILE, not both/,
+    );
+    expectError(
+      () => load(SEED, { ADMIN_TOKEN_FILE: join(tmp.dir, 'missing') }),
+      'ADMIN_TOKEN_FILE',
+      /cannot read .*missing/,
+    );
+  });
 });
 
 describe('cpu_hysteresis_pct', () => {

@@ -119,6 +119,30 @@ describe('leadership transfer on demand', () => {
     expect(reasonsOf(cluster, leader)).toContain(`transfer to ${lighter} for shutdown`);
   });
 
+  it("hands over to the operator's choice, even the most loaded follower", () => {
+    const { cluster, leader, term } = ledBy(3, 0, [10, 20, 90]);
+    const [, , heaviest] = cluster.ids;
+    cluster.runFor(500);
+    expect(cluster.transferLeadership(leader, 'operator', heaviest)).toBe(heaviest);
+    cluster.runUntilAgreedLeader();
+    expect(cluster.agreedLeader()).toBe(heaviest);
+    expect(cluster.status(heaviest)!.term).toBe(term + 1);
+    expect(reasonsOf(cluster, leader)).toContain(`transfer to ${heaviest} for operator`);
+    expect(cluster.safety.violations).toEqual([]);
+  });
+
+  it('refuses an operator transfer to a follower not heard from, or during another transfer', () => {
+    const { cluster, leader } = ledBy(3, 0, [50, 50, 50]);
+    const [, cut, other] = cluster.ids;
+    cluster.runFor(500);
+    cluster.isolate(cut);
+    cluster.runFor(MIN + 100);
+    expect(cluster.transferLeadership(leader, 'operator', cut)).toBeNull();
+    expect(cluster.status(leader)).toMatchObject({ role: 'leader', leaseValid: true });
+    expect(cluster.transferLeadership(leader, 'shutdown')).toBe(other);
+    expect(cluster.transferLeadership(leader, 'operator', other)).toBeNull();
+  });
+
   it('refuses when not leading', () => {
     const { cluster, leader } = ledBy(3, 0, [50, 50, 50]);
     const follower = cluster.ids.find((id) => id !== leader)!;

@@ -248,10 +248,10 @@ export class SimCluster {
     return at;
   }
 
-  transferLeadership(id: NodeId, reason: TransferReason): NodeId | null {
+  transferLeadership(id: NodeId, reason: TransferReason, to?: NodeId): NodeId | null {
     let target: NodeId | null = null;
     this.interact(id, (core) => {
-      target = core.transferLeadership(this.now, reason);
+      target = core.transferLeadership(this.now, reason, to);
     });
     return target;
   }
