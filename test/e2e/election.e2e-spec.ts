@@ -248,6 +248,9 @@ describe('leader election across real processes', () => {
     it('hands over at a leader_term_ms boundary to a clearly less loaded follower', async () => {
       // The hysteresis itself is covered by the simulator, where time is exact.
       cluster = await new TestCluster({ size: 3, loads: [10, 50, 50], leaderTermMs: 300 }).start();
+      // As above, a cold start may elect another node first (CI, 2026-12-01: node 2 did);
+      // the first boundary puts node 0 in the lead, and the handover under test starts there.
+      await waitFor('node 0 leads', async () => (await cluster.health(0))?.is_leader);
       expect(await cluster.waitForLeader()).toBe(0);
       const m = monitor();
       await m.markFault();
