@@ -23,7 +23,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type RollcallTimings, snapshotBuild, STEADY_TIMINGS } from './failover/rollcall';
+import { snapshotBuild } from './failover/rollcall';
+import { HEARTBEAT_TIMINGS } from './heartbeat/timings';
 import { Child, installCleanup, trackTempDir } from './lib/children';
 import { forEachUser } from './lib/fill-users';
 import { parseNumberArgs } from './lib/number-args';
@@ -58,12 +59,6 @@ const LIMITS = {
   threads: [1, 16],
   statuses: [0, 1],
 } as const;
-
-/** leader_term_ms long enough that no load transfer happens mid-run; clients never expire. */
-const TIMINGS: RollcallTimings & { client_timeout_ms: number } = {
-  ...STEADY_TIMINGS,
-  client_timeout_ms: 600_000,
-};
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -132,12 +127,17 @@ async function main(): Promise<number> {
 
   const work = mkdtempSync(join(tmpdir(), 'heartbeat-bench-'));
   trackTempDir(work);
-  const nodes = new RollcallNodes(snapshotBuild(REPO, work), TIMINGS, join(work, 'cluster'), 3);
+  const nodes = new RollcallNodes(
+    snapshotBuild(REPO, work),
+    HEARTBEAT_TIMINGS,
+    join(work, 'cluster'),
+    3,
+  );
   const leader = await startCluster(nodes, args.users);
   let baseline: { nodes: RollcallNodes; leader: number } | null = null;
   if (baselineDir) {
     const build = snapshotBuild(baselineDir, join(work, 'baseline'), REPO);
-    const other = new RollcallNodes(build, TIMINGS, join(work, 'baseline-cluster'), 3);
+    const other = new RollcallNodes(build, HEARTBEAT_TIMINGS, join(work, 'baseline-cluster'), 3);
     baseline = { nodes: other, leader: await startCluster(other, args.users) };
     log(`baseline: ${baselineDir}`);
   }
@@ -214,7 +214,7 @@ async function main(): Promise<number> {
     command,
     settings: {
       ...args,
-      rollcall: TIMINGS,
+      rollcall: HEARTBEAT_TIMINGS,
       cluster: 3,
       loadGenerator: 'wrk',
       script: 'bench/heartbeat/rotate.lua',

@@ -22,19 +22,7 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2;
 rm -rf "$OUT" && mkdir -p "$OUT"
 BASE=$((20000 + RANDOM % 20000))
 IDS=("127.0.0.1:$((BASE + 10))" "127.0.0.1:$((BASE + 11))" "127.0.0.1:$((BASE + 12))")
-cat >"$OUT/config.toml" <<TOML
-this_node = "${IDS[0]}"
-peers = ["${IDS[0]}", "${IDS[1]}", "${IDS[2]}"]
-heartbeat_interval_ms = 50
-election_timeout_min_ms = 300
-election_timeout_max_ms = 600
-leader_term_ms = 600000
-net_timeout_ms = 500
-cpu_refresh_ms = 500
-election_retry_ms = 50
-client_timeout_ms = 600000
-register_limit = 0
-TOML
+node "$REPO/.bench-build/bench/profile/cluster-config.js" "${IDS[@]}" >"$OUT/config.toml"
 PIDS=()
 trap 'kill -9 "${PIDS[@]}" 2>/dev/null || true' EXIT
 for i in 0 1 2; do

@@ -22,6 +22,18 @@ export interface NodeHealth {
  * `peers` hold exactly these nodes: 3 is a replicated cluster, 1 a single node without
  * replication (it still writes and fsyncs its log, it only has no one to wait for).
  */
+/** The config.toml every node of a bench cluster reads (`--this-node` picks each one's id). */
+export function benchClusterToml(ids: readonly string[], timings: RollcallTimings): string {
+  return [
+    `this_node = "${ids[0]}"`,
+    `peers = [${ids.map((p) => `"${p}"`).join(', ')}]`,
+    ...Object.entries(timings).map(([k, v]) => `${k} = ${v}`),
+    // Every load comes from 127.0.0.1: the per-address registration limit would be the bench.
+    'register_limit = 0',
+    '',
+  ].join('\n');
+}
+
 export class RollcallNodes {
   private readonly nodes: Child[] = [];
   private ids: string[] = [];
@@ -51,17 +63,7 @@ export class RollcallNodes {
     this.ids = ports.slice(this.size).map((p) => `${LOOPBACK}:${p}`);
     mkdirSync(this.dir, { recursive: true });
     const configFile = join(this.dir, 'config.toml');
-    writeFileSync(
-      configFile,
-      [
-        `this_node = "${this.ids[0]}"`,
-        `peers = [${this.ids.map((p) => `"${p}"`).join(', ')}]`,
-        ...Object.entries(this.timings).map(([k, v]) => `${k} = ${v}`),
-        // Every load comes from 127.0.0.1: the per-address registration limit would be the bench.
-        'register_limit = 0',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(configFile, benchClusterToml(this.ids, this.timings));
     for (let i = 0; i < this.size; i++) {
       // A minimal environment: nothing from the caller's (no Drive ids, no peers) reaches the node.
       const env: NodeJS.ProcessEnv = {
