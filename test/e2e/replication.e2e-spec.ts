@@ -36,8 +36,6 @@ interface Attempt {
   username: string;
   /** When the whole request had been handed to the OS; null if it never was. */
   writtenAt: number | null;
-  /** When the answer's head arrived, or the connection failed. */
-  answeredAt: number;
   /** 0 when no answer came (refused, reset). */
   status: number;
   userId: string | null;
@@ -50,7 +48,7 @@ function attempt(agent: Agent, url: string, username: string): Promise<Attempt> 
   return new Promise((resolve) => {
     let writtenAt: number | null = null;
     const done = (status: number, userId: string | null, retryAfter: string | null) =>
-      resolve({ username, writtenAt, answeredAt: performance.now(), status, userId, retryAfter });
+      resolve({ username, writtenAt, status, userId, retryAfter });
     const req = request(
       `${url}/register`,
       { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
@@ -181,10 +179,13 @@ describe('registrations in the replicated log', () => {
     // Every request the node had whole before the signal was answered, none cut off.
     const before = sent.filter((a) => a.writtenAt !== null && a.writtenAt < signalledAt);
     expect(before.filter((a) => a.status === 0)).toEqual([]);
-    // Those still being saved when it came: 503 with Retry-After.
-    const inFlight = before.filter((a) => a.answeredAt > signalledAt);
-    expect(inFlight.length).toBeGreaterThan(0);
-    expect(inFlight.filter((a) => a.status !== 503 || a.retryAfter === null)).toEqual([]);
+    // Those still being saved when it stopped: 503 with Retry-After. At the signal the leader
+    // held entries no majority had, so there were some. Which requests they were is told by what
+    // could commit (below), not by when an answer reached this process: a 200 the node wrote just
+    // before it handled the signal may be read here after `signalledAt` (CI once saw 34).
+    const unsaved = before.filter((a) => a.status !== 200);
+    expect(unsaved.length).toBeGreaterThan(0);
+    expect(unsaved.filter((a) => a.status !== 503 || a.retryAfter === null)).toEqual([]);
     // Nothing sent once the followers froze could be on a majority's disk: never a 200.
     expect(sent.filter((a) => a.status === 200 && a.writtenAt! > frozenAt)).toEqual([]);
 
