@@ -18,6 +18,18 @@ export interface RollcallTimings {
   election_retry_ms: number;
 }
 
+/** The config.toml every node of a bench cluster reads (`--this-node` picks each one's id). */
+export function benchClusterToml(ids: readonly string[], timings: RollcallTimings): string {
+  return [
+    `this_node = "${ids[0]}"`,
+    `peers = [${ids.map((p) => `"${p}"`).join(', ')}]`,
+    ...Object.entries(timings).map(([k, v]) => `${k} = ${v}`),
+    // Every load comes from 127.0.0.1: the per-address registration limit would be the bench.
+    'register_limit = 0',
+    '',
+  ].join('\n');
+}
+
 /**
  * The throughput benches' timings: the tests' fast election, and a leader_term_ms long enough
  * that no load transfer happens mid-run.
@@ -87,18 +99,7 @@ export class RollcallCluster implements FailoverSystem {
     this.apiPorts = ports.slice(0, this.size);
     this.ids = ports.slice(this.size).map((p) => `${LOOPBACK}:${p}`);
     this.configFile = join(this.dir, 'config.toml');
-    const t = this.timings;
-    writeFileSync(
-      this.configFile,
-      [
-        `this_node = "${this.ids[0]}"`,
-        `peers = [${this.ids.map((p) => `"${p}"`).join(', ')}]`,
-        ...Object.entries(t).map(([k, v]) => `${k} = ${v}`),
-        // Every request comes from 127.0.0.1: no per-address registration limit in a bench.
-        'register_limit = 0',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(this.configFile, benchClusterToml(this.ids, this.timings));
     for (let i = 0; i < this.size; i++) this.spawn(i);
     await Promise.all(this.ids.map((_, i) => this.waitServing(i, 30_000)));
   }

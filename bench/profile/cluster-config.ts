@@ -4,7 +4,7 @@
  *   node .bench-build/bench/profile/cluster-config.js ID0 ID1 ID2 > config.toml
  */
 import { HEARTBEAT_TIMINGS } from '../heartbeat/timings';
-import { benchClusterToml } from '../register/nodes';
+import { benchClusterToml } from '../failover/rollcall';
 
 const ids = process.argv.slice(2);
 if (ids.length === 0) throw new Error('usage: cluster-config.js HOST:PORT ...');

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RollcallTimings } from '../failover/rollcall';
+import { benchClusterToml, type RollcallTimings } from '../failover/rollcall';
 import { Child } from '../lib/children';
 import { jsonOf, LOOPBACK, loopbackRequest } from '../lib/loopback-http';
 import { freePorts } from '../lib/ports';
@@ -22,18 +22,6 @@ export interface NodeHealth {
  * `peers` hold exactly these nodes: 3 is a replicated cluster, 1 a single node without
  * replication (it still writes and fsyncs its log, it only has no one to wait for).
  */
-/** The config.toml every node of a bench cluster reads (`--this-node` picks each one's id). */
-export function benchClusterToml(ids: readonly string[], timings: RollcallTimings): string {
-  return [
-    `this_node = "${ids[0]}"`,
-    `peers = [${ids.map((p) => `"${p}"`).join(', ')}]`,
-    ...Object.entries(timings).map(([k, v]) => `${k} = ${v}`),
-    // Every load comes from 127.0.0.1: the per-address registration limit would be the bench.
-    'register_limit = 0',
-    '',
-  ].join('\n');
-}
-
 export class RollcallNodes {
   private readonly nodes: Child[] = [];
   private ids: string[] = [];
