@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDirectory } from './sync-directory';
-import { encodeRecord } from './record-codec';
+import { decodeRecordAt, encodeRecord } from './record-codec';
 import { jsonPayload, recoverRecords } from './record-recovery';
 import { StoreCorruptError } from './user-store';
 
@@ -33,7 +33,7 @@ function isEntry(v: unknown): v is LogEntry {
   );
 }
 
-const isSnapshot = isEntry;
+const parseSnapshot = jsonPayload(isEntry);
 
 /**
  * The replicated log on disk: `raft.log`, one checksummed record per entry, and
@@ -187,12 +187,14 @@ export class RaftLogFile {
       throw err;
     });
     if (buf === null) return null;
-    // Written whole and renamed into place: any damage here is real damage, not a torn write.
-    const r = recoverRecords(buf, this.snapshotPath, jsonPayload(isSnapshot));
-    if (r.items.length !== 1 || r.tornBytes > 0) {
+    // Written whole and renamed into place, so one record of whatever size the registry has
+    // grown to (no limit on its length); any damage here is real damage, not a torn write.
+    const r = decodeRecordAt(buf, 0, buf.length);
+    const snapshot = r.kind === 'record' && r.next === buf.length ? parseSnapshot(r.payload) : null;
+    if (!snapshot) {
       throw new StoreCorruptError(this.snapshotPath, 0, 'not one whole snapshot record');
     }
-    return r.items[0];
+    return snapshot;
   }
 
   private need(): FileHandle {

@@ -267,5 +267,19 @@ describe('a follower wiped while the cluster went on', () => {
     // The snapshot did not fit in one frame: it went in fragments.
     const sent = cluster.node(leader).lines.find((l) => l.includes(`to ${cluster.ids[wiped]} in`));
     expect(sent).toMatch(/sending a \d+-byte message to \S+ in ([2-9]|\d\d+) fragments/);
+
+    // And it starts again from the snapshot it saved: a file of well over a log record's limit.
+    await again.kill();
+    const restarted = cluster.startNode(wiped);
+    await restarted.waitUntilServing();
+    expect(
+      restarted.lines.some((l) => /restored \d+ registered users from a snapshot/.test(l)),
+    ).toBe(true);
+    await waitFor(
+      'the restarted follower holds all 3,000 users',
+      async () =>
+        ((await cluster.health(wiped)) as unknown as Caught | null)?.registered_count === 3000,
+      30_000,
+    );
   });
 });

@@ -2,7 +2,7 @@ import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync } f
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { type LogEntry, RaftLogFile } from '../../../src/storage/raft-log-file';
-import { encodeRecord } from '../../../src/storage/record-codec';
+import { encodeRecord, MAX_RECORD_BYTES } from '../../../src/storage/record-codec';
 import { StoreCorruptError } from '../../../src/storage/user-store';
 import { makeTempDir } from '../../support/temp-dir';
 
@@ -114,6 +114,16 @@ describe('RaftLogFile', () => {
     const again = await reopen();
     expect(again.snapshot).toEqual({ index: 5, term: 2, data: { users: 5 } });
     expect(again.entries).toEqual([entry(6, 2)]);
+  });
+
+  it('reads back a snapshot larger than any log record may be', async () => {
+    // A registry of some thousands of users is megabytes: one record, written whole.
+    const users = 'u'.repeat(3 * MAX_RECORD_BYTES);
+    const { log } = await reopen();
+    await log.append(range(1, 3));
+    await log.saveSnapshot({ index: 3, term: 1, data: { users } });
+    const again = await reopen();
+    expect(again.snapshot).toEqual({ index: 3, term: 1, data: { users } });
   });
 
   it('refuses a damaged snapshot', async () => {
