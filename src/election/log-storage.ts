@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import type { ElectionCore } from './consensus/election-core';
-import type { InitialState } from './consensus/core-options';
+import type { InitialState, Snapshot } from './consensus/core-options';
 import type { Ready } from './consensus/core-output';
 import {
   DURABLE_LOG,
@@ -22,10 +22,12 @@ export class LogStorage {
   private readonly logger = new Logger('Election');
   private readonly hardState: HardStateWriter;
   private lastSnapshotIndex = 0;
+  /** The snapshot being written in the background, if any. */
+  private snapshotting: Promise<void> | null = null;
 
   constructor(
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
-    @Inject(CLOCK) clock: Clock,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(HARD_STATE_STORE) private readonly store: HardStateStore,
     @Inject(DURABLE_LOG) private readonly log: DurableLog,
   ) {
@@ -56,31 +58,47 @@ export class LogStorage {
     if (ready.hardState) this.hardState.save(ready.hardState);
   }
 
-  /** After applying up to `last`: snapshots when enough entries have gone by since the last. */
-  async snapshotAfter(
+  /**
+   * After applying up to `last`: takes a snapshot when enough entries have gone by since the
+   * last one. The state machine's image is cut now, in one synchronous step; writing it (a
+   * large registry is megabytes, then fsyncs and a log rewrite) goes on in the background, so
+   * the replicated log keeps persisting, sending and applying meanwhile. One at a time.
+   */
+  snapshotAfter(
     last: { index: number; term: number },
     core: ElectionCore,
     machine: StateMachine,
-  ): Promise<void> {
+  ): void {
+    if (this.snapshotting) return;
     if (last.index - this.lastSnapshotIndex < this.config.snapshotEvery) return;
     const data = machine.snapshot();
     if (!core.compact(last.index, data)) return;
+    this.snapshotting = this.saveSnapshot({ index: last.index, term: last.term, data }).finally(
+      () => (this.snapshotting = null),
+    );
+  }
+
+  private async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    const started = this.clock.monotonicMs();
     try {
-      await this.log.saveSnapshot({ index: last.index, term: last.term, data });
+      await this.log.saveSnapshot(snapshot);
     } catch (err) {
       // The log on disk still holds every entry, so nothing is lost; the next try waits for
       // another snapshot_every entries rather than rewrite the registry on every pass.
-      this.lastSnapshotIndex = last.index;
+      this.lastSnapshotIndex = Math.max(this.lastSnapshotIndex, snapshot.index);
       this.logger.warn(
-        `snapshot at index ${last.index} not written (${(err as Error).message}); the log keeps every entry, retrying after ${this.config.snapshotEvery} more`,
+        `snapshot at index ${snapshot.index} not written (${(err as Error).message}); the log keeps every entry, retrying after ${this.config.snapshotEvery} more`,
       );
       return;
     }
-    this.lastSnapshotIndex = last.index;
-    this.logger.log(`snapshot at index ${last.index}; log compacted`);
+    this.lastSnapshotIndex = Math.max(this.lastSnapshotIndex, snapshot.index);
+    const ms = Math.round(this.clock.monotonicMs() - started);
+    this.logger.log(`snapshot at index ${snapshot.index} written in ${ms} ms; log compacted`);
   }
 
-  close(): Promise<void> {
+  /** Closes the files once a snapshot being written is done. */
+  async close(): Promise<void> {
+    await this.snapshotting;
     return this.log.close();
   }
 }

@@ -232,7 +232,7 @@ export class ReplicatedLog<C = unknown, R = unknown> {
     );
     if (!this.stopped) this.timer.armFor(core.nextDeadline());
     const last = ready.committed.at(-1);
-    if (last && this.stateMachine) await this.storage.snapshotAfter(last, core, this.stateMachine);
+    if (last && this.stateMachine) this.storage.snapshotAfter(last, core, this.stateMachine);
   }
 
   private send(messages: Message[]): void {

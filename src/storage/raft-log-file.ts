@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { syncDirectory } from './sync-directory';
 import { decodeRecordAt, encodeRecord } from './record-codec';
 import { jsonPayload, recoverRecords } from './record-recovery';
+import { SerialQueue } from './serial-queue';
 import { StoreCorruptError } from './user-store';
 
 /** One entry of the replicated log, as the consensus core hands it over. */
@@ -39,6 +40,10 @@ const parseSnapshot = jsonPayload(isEntry);
  * The replicated log on disk: `raft.log`, one checksummed record per entry, and
  * `snapshot.json`, the latest snapshot, replaced atomically. Compaction rewrites the log without
  * the entries a snapshot covers. Every write is fsynced before it resolves.
+ *
+ * A snapshot is saved in the background while entries go on being appended: changes to each
+ * file are queued, one at a time and in the order asked, so a compaction never interleaves
+ * with an append, and the log is compacted only once the snapshot that covers it is on disk.
  */
 export class RaftLogFile {
   private readonly logger = new Logger('RaftLog');
@@ -49,6 +54,8 @@ export class RaftLogFile {
   private offsets: number[] = [];
   private firstIndex = 1;
   private size = 0;
+  private readonly logChanges = new SerialQueue();
+  private readonly snapshotChanges = new SerialQueue();
 
   constructor(private readonly dir: string) {
     this.logPath = join(dir, 'raft.log');
@@ -96,7 +103,11 @@ export class RaftLogFile {
    * Appends entries, first cutting off every entry from `truncateFrom` on (a conflicting
    * suffix the leader replaced). Resolves once it is all on disk.
    */
-  async append(entries: LogEntry[], truncateFrom?: number): Promise<void> {
+  append(entries: LogEntry[], truncateFrom?: number): Promise<void> {
+    return this.logChanges.run(() => this.appendNow(entries, truncateFrom));
+  }
+
+  private async appendNow(entries: LogEntry[], truncateFrom?: number): Promise<void> {
     const handle = this.need();
     if (truncateFrom !== undefined) {
       const k = truncateFrom - this.firstIndex;
@@ -125,6 +136,37 @@ export class RaftLogFile {
 
   /** Saves a snapshot atomically, then drops the entries it covers from the log. */
   async saveSnapshot(snapshot: LogSnapshot): Promise<void> {
+    await this.snapshotChanges.run(() => this.writeSnapshotFile(snapshot));
+    await this.logChanges.run(() => this.compact(snapshot.index));
+  }
+
+  /**
+   * A snapshot from the leader replaces the whole log: saved atomically, then every stored
+   * entry is dropped, the covered ones and any that follow (they may conflict).
+   */
+  async installSnapshot(snapshot: LogSnapshot): Promise<void> {
+    await this.snapshotChanges.run(() => this.writeSnapshotFile(snapshot));
+    await this.logChanges.run(async () => {
+      const handle = this.need();
+      this.offsets = [];
+      this.size = 0;
+      this.firstIndex = snapshot.index + 1;
+      await handle.truncate(0);
+      await handle.datasync();
+    });
+  }
+
+  /** Closes the log once every change already asked for is on disk. */
+  async close(): Promise<void> {
+    await this.snapshotChanges.run(() => Promise.resolve());
+    await this.logChanges.run(async () => {
+      const h = this.handle;
+      this.handle = null;
+      await h?.close();
+    });
+  }
+
+  private async writeSnapshotFile(snapshot: LogSnapshot): Promise<void> {
     const tmp = `${this.snapshotPath}.tmp`;
     const f = await open(tmp, 'w');
     try {
@@ -135,27 +177,6 @@ export class RaftLogFile {
     }
     await rename(tmp, this.snapshotPath);
     await syncDirectory(this.dir);
-    await this.compact(snapshot.index);
-  }
-
-  /**
-   * A snapshot from the leader replaces the whole log: saved atomically, then every stored
-   * entry is dropped, the covered ones and any that follow (they may conflict).
-   */
-  async installSnapshot(snapshot: LogSnapshot): Promise<void> {
-    await this.saveSnapshot(snapshot);
-    const handle = this.need();
-    this.offsets = [];
-    this.size = 0;
-    this.firstIndex = snapshot.index + 1;
-    await handle.truncate(0);
-    await handle.datasync();
-  }
-
-  async close(): Promise<void> {
-    const h = this.handle;
-    this.handle = null;
-    await h?.close();
   }
 
   private async compact(upTo: number): Promise<void> {

@@ -14,6 +14,7 @@ import { ClusterConfigModule } from '../../../src/config/config.module';
 import { USER_STORE } from '../../../src/drive/drive-sync.service';
 import {
   DURABLE_LOG,
+  type DurableLog,
   ELECTION_TRANSPORT,
   FATAL_HANDLER,
   type FatalHandler,
@@ -69,7 +70,7 @@ export function testConfig(
  */
 export function withFakeIo(
   builder: TestingModuleBuilder,
-  io: { transport: MemoryTransport; fatal: string[] },
+  io: { transport: MemoryTransport; fatal: string[]; log?: DurableLog },
 ): TestingModuleBuilder {
   return builder
     .overrideProvider(ELECTION_TRANSPORT)
@@ -77,7 +78,7 @@ export function withFakeIo(
     .overrideProvider(HARD_STATE_STORE)
     .useValue(new MemoryHardStateStore())
     .overrideProvider(DURABLE_LOG)
-    .useValue(new MemoryLog())
+    .useValue(io.log ?? new MemoryLog())
     .overrideProvider(LOAD_SAMPLER)
     .useValue(idleLoad)
     .overrideProvider(FATAL_HANDLER)
@@ -101,6 +102,8 @@ export async function startModuleApp(opts: {
   providers?: ModuleMetadata['providers'];
   /** On Fastify, POST /heartbeat served before Nest's router, as in production (the default). */
   directHeartbeat?: boolean;
+  /** The replicated log's storage; a MemoryLog unless a test needs to hold its writes. */
+  log?: DurableLog;
 }): Promise<ModuleApp> {
   const tmp = makeTempDir('rollcall-module-');
   const config = testConfig(tmp.dir, opts.file, opts.env);
@@ -115,7 +118,7 @@ export async function startModuleApp(opts: {
       ...(opts.providers ?? []),
     ],
   });
-  const moduleRef = await withFakeIo(builder, { transport, fatal }).compile();
+  const moduleRef = await withFakeIo(builder, { transport, fatal, log: opts.log }).compile();
   const app =
     (opts.platform ?? 'fastify') === 'fastify'
       ? moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {

@@ -126,6 +126,35 @@ describe('RaftLogFile', () => {
     expect(again.snapshot).toEqual({ index: 3, term: 1, data: { users } });
   });
 
+  it('keeps every entry appended while a snapshot is being saved', async () => {
+    // The replicated log goes on appending while its snapshot is written in the background.
+    const { log } = await reopen();
+    await log.append(range(1, 10));
+    const saving = log.saveSnapshot({
+      index: 8,
+      term: 1,
+      data: { users: 'u'.repeat(MAX_RECORD_BYTES) },
+    });
+    for (let i = 11; i <= 30; i++) await log.append([entry(i)]);
+    await saving;
+    await log.append(range(31, 32));
+    const again = await reopen();
+    expect(again.snapshot?.index).toBe(8);
+    expect(again.entries).toEqual(range(9, 32));
+  });
+
+  it('saves a local snapshot and installs the leader’s in the order they were asked for', async () => {
+    const { log } = await reopen();
+    await log.append(range(1, 10));
+    const local = log.saveSnapshot({ index: 6, term: 1, data: { users: 6 } });
+    const installed = log.installSnapshot({ index: 20, term: 3, data: { users: 20 } });
+    await Promise.all([local, installed]);
+    await log.append([entry(21, 3)]);
+    const again = await reopen();
+    expect(again.snapshot).toEqual({ index: 20, term: 3, data: { users: 20 } });
+    expect(again.entries).toEqual([entry(21, 3)]);
+  });
+
   it('refuses a damaged snapshot', async () => {
     const { log } = await reopen();
     await log.saveSnapshot({ index: 1, term: 1, data: 'x' });
