@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { google } from 'googleapis';
+import { auth as googleAuth, drive as driveClient } from 'googleapis/build/src/apis/drive';
 import { DriveEmulator, type ServiceAccount } from '../../support/drive-emulator';
 import { driveClientFor } from '../../support/drive-emulator/drive-client';
 import { requestToken, signAssertion } from '../../support/drive-emulator/sign-assertion';
@@ -68,9 +68,9 @@ describe('DriveEmulator token endpoint and bearer checks', () => {
   });
 
   async function listStatus(accessToken: string | undefined): Promise<unknown> {
-    const auth = new google.auth.OAuth2();
+    const auth = new googleAuth.OAuth2();
     if (accessToken !== undefined) auth.setCredentials({ access_token: accessToken });
-    const drive = google.drive({
+    const drive = driveClient({
       version: 'v3',
       rootUrl: emulator.rootUrl,
       retry: false,

@@ -1,4 +1,4 @@
-import type { drive_v3 } from 'googleapis';
+import type { drive_v3 } from 'googleapis/build/src/apis/drive';
 import { DriveEmulator, type ServiceAccount } from '../../support/drive-emulator';
 import { driveClientFor } from '../../support/drive-emulator/drive-client';
 
