@@ -49,6 +49,9 @@ export interface ChaosResult {
 /** Every cluster a run started, so that an exit path of any kind can kill its processes. */
 const live = new Set<TestCluster>();
 
+/** Entries between two snapshots of each node's registry during a run. */
+const SNAPSHOT_EVERY = 100;
+
 /** Stops every cluster a run started: kills its nodes, closes its proxies, removes its data. */
 export async function stopAllClusters(): Promise<void> {
   await Promise.all([...live].map((cluster) => cluster.stop()));
@@ -73,6 +76,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     // Pinned and equal, so that leadership moves for load only when the schedule says so.
     loads: Array.from({ length: opts.nodes }, () => 50),
     meshSeed: opts.seed,
+    // Small, so that snapshots, log compaction and InstallSnapshot to a node back from a kill or
+    // a partition all happen under faults (the default, 10,000, is never reached in a run).
+    extra: `snapshot_every = ${SNAPSHOT_EVERY}`,
     env: opts.secret ? { CLUSTER_SECRET: `chaos-run-${opts.seed}-cluster-secret` } : undefined,
   });
   live.add(cluster);
