@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { isRegisterCommand, type RegistrySnapshot } from '../../src/clients/registry-state-machine';
+import { RollcallClient } from '../../src/sdk';
 import { RaftLogFile } from '../../src/storage/raft-log-file';
 import { TestCluster } from '../support/cluster';
 import { waitFor } from '../support/poll';
@@ -230,24 +231,22 @@ describe('a follower wiped while the cluster went on', () => {
     await cluster.node(wiped).kill();
     rmSync(dataDir, { recursive: true, force: true });
 
-    // 3,000 users with long addresses: a registry snapshot of well over 1 MiB.
+    // 3,000 users with long addresses: a registry snapshot of well over 1 MiB. Registered as
+    // clients do, through the SDK: with one follower down, the lease rests on the other one's
+    // acknowledgements alone, and on a loaded machine a late one lets it lapse for a moment (503
+    // with Retry-After, which is correct: the leader cannot prove it leads). What this test is
+    // about is what follows, so such a refusal is retried as the API tells clients to; any other
+    // error still fails it.
     const host = ['a', 'b', 'c', 'd'].map((c) => c.repeat(60)).join('.') + '.example';
     const url = cluster.url(leader);
     const one = (n: number) =>
-      fetch(`${url}/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          username: `user-${n}-${'x'.repeat(40)}`,
-          addr: `${host}:${1000 + n}`,
-        }),
-      }).then(async (r) => ({ status: r.status, body: r.status === 200 ? '' : await r.text() }));
+      new RollcallClient({
+        nodes: [url],
+        username: `user-${n}-${'x'.repeat(40)}`,
+        addr: `${host}:${1000 + n}`,
+      }).register();
     for (let batch = 0; batch < 30; batch++) {
-      const answers = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => one(batch * 100 + i)),
-      );
-      // The refusals' bodies too: CI twice saw two 503s here, and their message says which rule.
-      expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+      await Promise.all(Array.from({ length: 100 }, (_, i) => one(batch * 100 + i)));
     }
 
     const again = cluster.startNode(wiped);
