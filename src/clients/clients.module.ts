@@ -7,6 +7,8 @@ import { ClientStats } from './client-stats';
 import { ClientsController } from './clients.controller';
 import { ClientsService } from './clients.service';
 import { DiscoverStreamService } from './discover-stream.service';
+import { ForwardedHeartbeats } from './forwarded-heartbeats';
+import { HeartbeatForwarder } from './heartbeat-forwarder';
 import { HeartbeatEndpoint } from './heartbeat-endpoint';
 import { LeaderGuard } from './leader.guard';
 import { PresenceReplicator } from './presence-replicator';
@@ -33,6 +35,8 @@ import { RegistryService } from './registry.service';
     RegistryService,
     PresenceService,
     PresenceReplicator,
+    HeartbeatForwarder,
+    ForwardedHeartbeats,
     LeaderGuard,
     HeartbeatEndpoint,
     ClientStats,
