@@ -1,4 +1,14 @@
-import { Body, Controller, Get, Header, Headers, HttpCode, Post, Sse } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  Headers,
+  HttpCode,
+  Post,
+  Sse,
+  UseGuards,
+} from '@nestjs/common';
 import type { MessageEvent } from '@nestjs/common';
 import {
   ApiBody,
@@ -13,6 +23,8 @@ import { ApiErrors, ApiLeaderOnly } from '../common/http/api-errors';
 import { ClientsService } from './clients.service';
 import { DiscoverStreamService } from './discover-stream.service';
 import { HeartbeatDto } from './dto/heartbeat.dto';
+import type { HeartbeatVia } from './heartbeat-admission';
+import { AdmittedVia, HeartbeatGuard } from './heartbeat.guard';
 import { RegisterDto } from './dto/register.dto';
 import {
   DiscoverResponseDto,
@@ -23,11 +35,14 @@ import {
 import { LeaderOnly } from './leader-only';
 import { RegisterLimit } from './register-limit';
 
+/**
+ * The client routes. Each names its guard: LeaderGuard (@LeaderOnly()) where only the leader
+ * answers; HeartbeatGuard on /heartbeat, which a follower also takes with follower_heartbeats.
+ */
 @Controller()
-@LeaderOnly()
 @ApiTags('clients (leader only)')
 @ApiLeaderOnly(
-  ' On /register also when leadership moved before the entry was applied (retry; a 409 then means it did commit), while the Drive folder is still being imported, or while the data directory is full or unwritable. On /heartbeat also when leadership moved before a majority of nodes held the heartbeat (retry).',
+  ' On /register also when leadership moved before the entry was applied (retry; a 409 then means it did commit), while the Drive folder is still being imported, or while the data directory is full or unwritable. On /heartbeat also when leadership moved before a majority of nodes held the heartbeat (retry), and, with follower_heartbeats, on a follower that cannot reach the leader (LeaderOutOfReachError).',
 )
 export class ClientsController {
   constructor(
@@ -36,6 +51,7 @@ export class ClientsController {
   ) {}
 
   @Post('register')
+  @LeaderOnly()
   @RegisterLimit()
   @ApiOperation({ summary: 'Register a client once; answered once a majority has it on disk' })
   @ApiBody({ type: RegisterDto })
@@ -47,7 +63,12 @@ export class ClientsController {
   }
 
   @Post('heartbeat')
-  @ApiOperation({ summary: 'Mark a registered client online for client_timeout_ms' })
+  @UseGuards(HeartbeatGuard)
+  @ApiOperation({
+    summary: 'Mark a registered client online for client_timeout_ms',
+    description:
+      'On the leader; with follower_heartbeats also on a follower, which answers 200 once the leader holds the heartbeat (header Rollcall-Via names the follower), and 403 naming the leader for a name it has not applied yet.',
+  })
   @ApiBody({ type: HeartbeatDto })
   @ApiOkResponse({ type: HeartbeatResponseDto })
   @ApiHeader({
@@ -58,11 +79,16 @@ export class ClientsController {
   })
   @ApiErrors(400, 401, 404, 413, 415)
   @HttpCode(200)
-  heartbeat(@Body() body: HeartbeatDto, @Headers('authorization') authorization?: string) {
-    return this.clients.heartbeat(body.username, body.addr, authorization);
+  heartbeat(
+    @Body() body: HeartbeatDto,
+    @AdmittedVia() via: HeartbeatVia,
+    @Headers('authorization') authorization?: string,
+  ) {
+    return this.clients.heartbeat(body.username, body.addr, authorization, via);
   }
 
   @Get('users')
+  @LeaderOnly()
   @ApiOperation({ summary: 'Everyone registered' })
   @ApiOkResponse({ type: UsersResponseDto })
   users() {
@@ -70,6 +96,7 @@ export class ClientsController {
   }
 
   @Get('discover')
+  @LeaderOnly()
   @ApiOperation({ summary: 'Who is online now' })
   @ApiOkResponse({ type: DiscoverResponseDto })
   // The body comes serialized; without this, a string would go out as text/html or text/plain.
@@ -80,6 +107,7 @@ export class ClientsController {
 
   /** Server-Sent Events: a snapshot, then online/offline changes (DiscoverStreamService). */
   @Sse('discover/stream')
+  @LeaderOnly()
   @ApiOperation({ summary: 'Who is online, then every change, as Server-Sent Events' })
   @ApiHeader({
     name: 'Last-Event-ID',

@@ -9,7 +9,9 @@ import { ClientsService } from './clients.service';
 import { DiscoverStreamService } from './discover-stream.service';
 import { ForwardedHeartbeats } from './forwarded-heartbeats';
 import { HeartbeatForwarder } from './heartbeat-forwarder';
+import { HeartbeatAdmission } from './heartbeat-admission';
 import { HeartbeatEndpoint } from './heartbeat-endpoint';
+import { HeartbeatGuard } from './heartbeat.guard';
 import { LeaderGuard } from './leader.guard';
 import { PresenceReplicator } from './presence-replicator';
 import { PresenceService } from './presence.service';
@@ -38,6 +40,8 @@ import { RegistryService } from './registry.service';
     HeartbeatForwarder,
     ForwardedHeartbeats,
     LeaderGuard,
+    HeartbeatAdmission,
+    HeartbeatGuard,
     HeartbeatEndpoint,
     ClientStats,
     { provide: APP_GUARD, useClass: RegisterThrottleGuard },

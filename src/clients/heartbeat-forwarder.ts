@@ -50,6 +50,8 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
   private nextBatch = 0;
   private flushScheduled = false;
   private readonly reachMs: number;
+  /** Whether this node takes heartbeats as a follower at all. */
+  readonly enabled: boolean;
 
   constructor(
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
@@ -60,11 +62,7 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
     private readonly scheduler: SchedulerRegistry,
   ) {
     this.reachMs = config.electionTimeoutMinMs;
-  }
-
-  /** Whether this node takes heartbeats as a follower at all. */
-  get enabled(): boolean {
-    return this.config.followerHeartbeats && this.channel.others.length > 0;
+    this.enabled = config.followerHeartbeats && channel.others.length > 0;
   }
 
   onModuleInit(): void {
