@@ -1,0 +1,187 @@
+import { TestCluster } from '../support/cluster';
+import { waitFor } from '../support/poll';
+
+interface Discover {
+  online_clients: { username: string }[];
+  count: number;
+}
+
+const CLIENTS = 300;
+/** Each client's bound: a heartbeat a second for at most this many. */
+const MAX_BEATS = 120;
+
+const post = (url: string, path: string, body: unknown) =>
+  fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5000),
+  });
+
+/** Names on `url`'s /discover, or undefined when it does not answer 200. */
+async function onlineAt(url: string): Promise<Set<string> | undefined> {
+  const res = await fetch(`${url}/discover`, { signal: AbortSignal.timeout(5000) });
+  if (res.status !== 200) return undefined;
+  return new Set(((await res.json()) as Discover).online_clients.map((c) => c.username));
+}
+
+/**
+ * A population of clients, each heartbeating through the node it was given (a follower) and
+ * moving to the next node when that one fails it; what each got a 200 for, and from whom.
+ */
+class Population {
+  /** Client name to the time of its last 200. */
+  readonly acked = new Map<string, number>();
+  viaFollower = 0;
+  private stopped = false;
+  private loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly urls: () => (string | null)[],
+    readonly names: string[],
+  ) {}
+
+  start(firstNode: (i: number) => number): void {
+    this.loops = this.names.map((name, i) => this.run(name, firstNode(i)));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.loops);
+  }
+
+  /** Clients with a 200 at or after `since`. */
+  ackedSince(since: number): number {
+    return [...this.acked.values()].filter((at) => at >= since).length;
+  }
+
+  private async run(name: string, first: number): Promise<void> {
+    let at = first;
+    for (let i = 0; i < MAX_BEATS && !this.stopped; i++) {
+      const url = this.urls()[at];
+      let ok = false;
+      try {
+        if (url) {
+          const res = await post(url, '/heartbeat', { username: name });
+          await res.arrayBuffer();
+          ok = res.status === 200;
+          if (ok && res.headers.get('rollcall-via')) this.viaFollower++;
+        }
+      } catch {
+        // A node killed mid-request: the next one.
+      }
+      if (ok) this.acked.set(name, Date.now());
+      else at = (at + 1) % this.urls().length;
+      await new Promise((r) => setTimeout(r, ok ? 1000 : 100));
+    }
+  }
+}
+
+describe('follower heartbeats', () => {
+  let cluster: TestCluster;
+  let population: Population | undefined;
+  afterEach(async () => {
+    await population?.stop();
+    population = undefined;
+    await cluster?.stop();
+  });
+
+  it('lose no acknowledged client across kill -9 of a follower and of the leader', async () => {
+    cluster = await new TestCluster({
+      size: 3,
+      extra: 'follower_heartbeats = true\nclient_timeout_ms = 60000',
+    }).start();
+    const leader = await cluster.waitForLeader();
+    const names = Array.from({ length: CLIENTS }, (_, i) => `fh-${i}`);
+    for (let i = 0; i < names.length; i += 20) {
+      const batch = names.slice(i, i + 20);
+      const answers = await Promise.all(
+        batch.map((username) =>
+          post(cluster.url(leader), '/register', { username, addr: '10.3.0.1:9000' }),
+        ),
+      );
+      expect(answers.map((r) => r.status)).toEqual(batch.map(() => 200));
+    }
+    const followers = [0, 1, 2].filter((i) => i !== leader);
+    const urls = () => cluster.nodes.map((n, i) => (n ? cluster.url(i) : null));
+    population = new Population(urls, names);
+    population.start((i) => followers[i % 2]);
+    await waitFor('every client acknowledged', () => population!.acked.size === CLIENTS, 30_000);
+    expect(population.viaFollower).toBeGreaterThan(0);
+
+    // kill -9 of a follower: its clients move on; the leader still lists everyone acknowledged.
+    const [gone, kept] = followers;
+    await cluster.node(gone).kill();
+    cluster.nodes[gone] = null;
+    const killedAt = Date.now();
+    await waitFor(
+      'every client acknowledged again',
+      () => population!.ackedSince(killedAt) === CLIENTS,
+      30_000,
+    );
+    const afterFollower = await onlineAt(cluster.url(leader));
+    expect(names.filter((n) => !afterFollower?.has(n))).toEqual([]);
+
+    // kill -9 of the leader, once the follower is back: the next leader lists everyone.
+    cluster.startNode(gone);
+    await cluster.node(gone).waitUntilServing();
+    await cluster.waitForLeader();
+    const acknowledged = [...population.acked.keys()];
+    await cluster.node(leader).kill();
+    cluster.nodes[leader] = null;
+    const next = await cluster.waitForLeader([gone, kept], 20_000);
+    const afterLeader = await waitFor('the next leader’s /discover', () =>
+      onlineAt(cluster.url(next)),
+    );
+    expect(acknowledged.filter((n) => !afterLeader.has(n))).toEqual([]);
+    // And every client that got a 200 since, from whichever node, is there too.
+    await population.stop();
+    const finalList = await waitFor('the next leader’s /discover', () =>
+      onlineAt(cluster.url(next)),
+    );
+    expect([...population.acked.keys()].filter((n) => !finalList.has(n))).toEqual([]);
+  }, 120_000);
+
+  it('stops a follower cut off from the leader from answering heartbeats', async () => {
+    cluster = await new TestCluster({
+      size: 3,
+      proxied: true,
+      extra: 'follower_heartbeats = true',
+    }).start();
+    const leader = await cluster.waitForLeader();
+    expect(
+      (await post(cluster.url(leader), '/register', { username: 'cut', addr: '10.3.0.2:1' }))
+        .status,
+    ).toBe(200);
+    const follower = [0, 1, 2].find((i) => i !== leader)!;
+    const url = cluster.url(follower);
+    const first = await waitFor('a heartbeat through the follower', async () => {
+      const res = await post(url, '/heartbeat', { username: 'cut' });
+      return res.status === 200 ? res : undefined;
+    });
+    expect(first.headers.get('rollcall-via')).toBe(cluster.ids[follower]);
+
+    cluster.mesh!.cut(cluster.ids[follower], cluster.ids[leader]);
+    cluster.mesh!.cut(cluster.ids[leader], cluster.ids[follower]);
+    // Nothing sent after the cut can reach the leader, so nothing sent after it may get a 200;
+    // each is answered, with a 503 the client can retry elsewhere.
+    const answers: { status: number; retryAfter: string | null; message: string }[] = [];
+    await waitFor(
+      'the follower to refuse at once',
+      async () => {
+        const res = await post(url, '/heartbeat', { username: 'cut' });
+        const body = (await res.json()) as { message: string };
+        answers.push({
+          status: res.status,
+          retryAfter: res.headers.get('retry-after'),
+          message: body.message,
+        });
+        return (
+          res.status === 503 && /cannot reach the leader|no leader is known/.test(body.message)
+        );
+      },
+      20_000,
+    );
+    expect(answers.filter((a) => a.status !== 503 || a.retryAfter !== '1')).toEqual([]);
+  }, 60_000);
+});
