@@ -25,6 +25,7 @@ import { DiscoverStreamService } from './discover-stream.service';
 import { HeartbeatDto } from './dto/heartbeat.dto';
 import type { HeartbeatVia } from './heartbeat-admission';
 import { AdmittedVia, HeartbeatGuard } from './heartbeat.guard';
+import { FollowerReadGuard } from './follower-read.guard';
 import { RegisterDto } from './dto/register.dto';
 import {
   DiscoverResponseDto,
@@ -35,9 +36,19 @@ import {
 import { LeaderOnly } from './leader-only';
 import { RegisterLimit } from './register-limit';
 
+const FOLLOWER_READS =
+  'On the leader; with follower_reads also on a follower whose copy is at most follower_read_max_lag_ms behind the leader (is_leader false on /discover), else 403 naming the leader.';
+const LAG_HEADER_DOC = {
+  'Rollcall-Lag-Ms': {
+    description: 'On a follower-served answer only: how far behind the leader its copy is, in ms',
+    schema: { type: 'integer' },
+  },
+};
+
 /**
  * The client routes. Each names its guard: LeaderGuard (@LeaderOnly()) where only the leader
- * answers; HeartbeatGuard on /heartbeat, which a follower also takes with follower_heartbeats.
+ * answers; HeartbeatGuard on /heartbeat, which a follower also takes with follower_heartbeats;
+ * FollowerReadGuard on /discover and /users, which a follower also answers with follower_reads.
  */
 @Controller()
 @ApiTags('clients (leader only)')
@@ -88,17 +99,17 @@ export class ClientsController {
   }
 
   @Get('users')
-  @LeaderOnly()
-  @ApiOperation({ summary: 'Everyone registered' })
-  @ApiOkResponse({ type: UsersResponseDto })
+  @UseGuards(FollowerReadGuard)
+  @ApiOperation({ summary: 'Everyone registered', description: FOLLOWER_READS })
+  @ApiOkResponse({ type: UsersResponseDto, headers: LAG_HEADER_DOC })
   users() {
     return this.clients.users();
   }
 
   @Get('discover')
-  @LeaderOnly()
-  @ApiOperation({ summary: 'Who is online now' })
-  @ApiOkResponse({ type: DiscoverResponseDto })
+  @UseGuards(FollowerReadGuard)
+  @ApiOperation({ summary: 'Who is online now', description: FOLLOWER_READS })
+  @ApiOkResponse({ type: DiscoverResponseDto, headers: LAG_HEADER_DOC })
   // The body comes serialized; without this, a string would go out as text/html or text/plain.
   @Header('Content-Type', 'application/json; charset=utf-8')
   discover() {

@@ -7,6 +7,7 @@ import { ClientStats } from './client-stats';
 import { ClientsController } from './clients.controller';
 import { ClientsService } from './clients.service';
 import { DiscoverStreamService } from './discover-stream.service';
+import { FollowerReadGuard } from './follower-read.guard';
 import { ForwardedHeartbeats } from './forwarded-heartbeats';
 import { HeartbeatForwarder } from './heartbeat-forwarder';
 import { HeartbeatAdmission } from './heartbeat-admission';
@@ -42,6 +43,7 @@ import { RegistryService } from './registry.service';
     LeaderGuard,
     HeartbeatAdmission,
     HeartbeatGuard,
+    FollowerReadGuard,
     HeartbeatEndpoint,
     ClientStats,
     { provide: APP_GUARD, useClass: RegisterThrottleGuard },

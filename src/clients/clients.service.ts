@@ -133,7 +133,7 @@ export class ClientsService {
   }
 
   /**
-   * `{online_clients, count, is_leader: true}`, serialized here: see PresenceService.listJson.
+   * `{online_clients, count, is_leader}`, serialized here: see PresenceService.listJson.
    * A leader still gathering its followers' copies answers once they are in.
    */
   discover(): string | Promise<string> {
@@ -148,6 +148,8 @@ export class ClientsService {
 
   private discoverNow(): string {
     const { json, count } = this.presence.listJson();
-    return `{"online_clients":${json},"count":${count},"is_leader":true}`;
+    // A follower answers from its copy only with follower_reads (FollowerReadGuard).
+    const isLeader = this.leadership.current.role === 'leader';
+    return `{"online_clients":${json},"count":${count},"is_leader":${isLeader}}`;
   }
 }

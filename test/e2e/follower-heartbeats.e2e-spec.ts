@@ -142,11 +142,11 @@ describe('follower heartbeats', () => {
     expect([...population.acked.keys()].filter((n) => !finalList.has(n))).toEqual([]);
   }, 120_000);
 
-  it('stops a follower cut off from the leader from answering heartbeats', async () => {
+  it('stops a follower cut off from the leader from answering heartbeats and reads', async () => {
     cluster = await new TestCluster({
       size: 3,
       proxied: true,
-      extra: 'follower_heartbeats = true',
+      extra: 'follower_heartbeats = true\nfollower_reads = true\nfollower_read_max_lag_ms = 200',
     }).start();
     const leader = await cluster.waitForLeader();
     expect(
@@ -160,6 +160,12 @@ describe('follower heartbeats', () => {
       return res.status === 200 ? res : undefined;
     });
     expect(first.headers.get('rollcall-via')).toBe(cluster.ids[follower]);
+    const read = await waitFor('a read from the follower', async () => {
+      const res = await fetch(`${url}/discover`);
+      return res.status === 200 ? res : undefined;
+    });
+    expect(Number(read.headers.get('rollcall-lag-ms'))).toBeLessThanOrEqual(200);
+    expect(((await read.json()) as { is_leader: boolean }).is_leader).toBe(false);
 
     cluster.mesh!.cut(cluster.ids[follower], cluster.ids[leader]);
     cluster.mesh!.cut(cluster.ids[leader], cluster.ids[follower]);
@@ -183,5 +189,10 @@ describe('follower heartbeats', () => {
       20_000,
     );
     expect(answers.filter((a) => a.status !== 503 || a.retryAfter !== '1')).toEqual([]);
+    // Its copy is too old to read from now: 403 naming the leader (or 503 once it has begun
+    // an election of its own, which its pre-vote loses).
+    const stale = await fetch(`${url}/discover`);
+    expect([403, 503]).toContain(stale.status);
+    expect(stale.headers.get('rollcall-lag-ms')).toBeNull();
   }, 60_000);
 });

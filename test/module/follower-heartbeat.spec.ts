@@ -172,6 +172,46 @@ describe.each(PLATFORMS)('a follower taking heartbeats, on %s', (platform) => {
     expect([res.status, res.headers['retry-after']]).toEqual([503, '1']);
   });
 
+  it('answers /discover and /users from its copy with follower_reads, while recent enough', async () => {
+    clearInterval(beat);
+    await node.close();
+    node = await startModuleApp({
+      modules: [ClientsModule],
+      platform,
+      file: { peers: [NODE, PEER, OTHER_PEER] },
+      env: { FOLLOWER_READS: 'true', FOLLOWER_READ_MAX_LAG_MS: '200' },
+    });
+    node.transport.deliver(registration);
+    await waitFor(
+      'the node to follow',
+      () => node.app.get(LeadershipState).current.leader === PEER,
+    );
+    await request(node.http).get('/discover').expect(403); // no stream from the leader yet
+    node.transport.deliver({
+      ...presenceFull(0),
+      records: [['alice', '1.2.3.4:5', 10]],
+    });
+    const online = await request(node.http).get('/discover').expect(200);
+    expect(online.body).toMatchObject({
+      online_clients: [{ username: 'alice', addr: '1.2.3.4:5' }],
+      count: 1,
+      is_leader: false,
+    });
+    expect(Number(online.headers['rollcall-lag-ms'])).toBeLessThanOrEqual(200);
+    expect(online.headers['rollcall-term']).toBe(String(TERM));
+    const users = await request(node.http).get('/users').expect(200);
+    expect(users.body).toMatchObject({ count: 1, users: [{ username: 'alice' }] });
+    expect(users.headers['rollcall-lag-ms']).toBeDefined();
+    // No more stream: once its copy is older than the bound, the follower sends reads on.
+    const stale = await waitFor('the copy to grow stale', async () => {
+      const res = await request(node.http).get('/discover');
+      return res.status === 403 ? res : undefined;
+    });
+    expect(stale.body).toMatchObject({ current_leader: PEER, leader_api: LEADER_API });
+    expect(stale.headers['rollcall-lag-ms']).toBeUndefined();
+    await request(node.http).get('/users').expect(403);
+  });
+
   it('still answers 403 for the leader-only routes', async () => {
     node.transport.deliver(presenceFull(0));
     await request(node.http).get('/users').expect(403);
