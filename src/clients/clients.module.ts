@@ -13,6 +13,7 @@ import { HeartbeatForwarder } from './heartbeat-forwarder';
 import { HeartbeatAdmission } from './heartbeat-admission';
 import { HeartbeatEndpoint } from './heartbeat-endpoint';
 import { HeartbeatGuard } from './heartbeat.guard';
+import { HeartbeatRates } from './heartbeat-rates';
 import { LeaderGuard } from './leader.guard';
 import { PresenceReplicator } from './presence-replicator';
 import { PresenceService } from './presence.service';
@@ -46,8 +47,9 @@ import { RegistryService } from './registry.service';
     FollowerReadGuard,
     HeartbeatEndpoint,
     ClientStats,
+    HeartbeatRates,
     { provide: APP_GUARD, useClass: RegisterThrottleGuard },
   ],
-  exports: [RegistryService, PresenceService, ClientStats, HeartbeatEndpoint],
+  exports: [RegistryService, PresenceService, ClientStats, HeartbeatEndpoint, HeartbeatRates],
 })
 export class ClientsModule {}

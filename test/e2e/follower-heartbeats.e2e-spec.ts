@@ -108,6 +108,17 @@ describe('follower heartbeats', () => {
     population.start((i) => followers[i % 2]);
     await waitFor('every client acknowledged', () => population!.acked.size === CLIENTS, 30_000);
     expect(population.viaFollower).toBeGreaterThan(0);
+    // The leader's /cluster shows each follower's heartbeats as passed on; a follower counts its own.
+    await waitFor('the followers’ rates on the leader', async () => {
+      const res = await fetch(`${cluster.url(leader)}/cluster`);
+      const view = (await res.json()) as { nodes: { node: string; heartbeats_per_s: number }[] };
+      const rates = followers.map((f) => view.nodes.find((n) => n.node === cluster.ids[f]));
+      return rates.every((r) => (r?.heartbeats_per_s ?? 0) > 0);
+    });
+    const metrics = await (await fetch(`${cluster.url(followers[0])}/metrics`)).text();
+    expect(
+      Number(/rollcall_heartbeats_total\{via="follower"\} (\d+)/.exec(metrics)?.[1]),
+    ).toBeGreaterThan(0);
 
     // kill -9 of a follower: its clients move on; the leader still lists everyone acknowledged.
     const [gone, kept] = followers;
