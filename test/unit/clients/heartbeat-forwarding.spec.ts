@@ -111,6 +111,9 @@ function makeNode(self: string, net: Network, clock: FakeClock, followerHeartbea
   replicator.onModuleInit();
   forwarder.onModuleInit();
   forwarded.onModuleInit();
+  // The test drives every periodic job by hand: a real timer firing on a slow machine would
+  // put frames on the network that the test does not expect.
+  for (const name of scheduler.getIntervals()) scheduler.deleteInterval(name);
   const destroy = () => {
     forwarder.onModuleDestroy();
     replicator.onModuleDestroy();
