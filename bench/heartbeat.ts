@@ -8,11 +8,17 @@
  *
  *   npm run bench:heartbeat -- [--users N] [--seconds N] [--warmup-seconds N] [--rounds N]
  *                              [--connections N] [--threads N] [--statuses 1] [--baseline DIR]
+ *                              [--followers 1]
  *
  * `--baseline DIR` also runs a second 3-node cluster from another build (DIR/dist/main.js, e.g.
  * a worktree of an earlier commit after `npm run build`), in the same rounds: the cost of a
  * change, before against after, in one run. With many `--users`, each user's heartbeats are
  * seconds apart, as real clients' are (a refresh then waits for the followers, see docs/election.md).
+ *
+ * `--followers 1` turns follower_heartbeats on in the cluster and adds a series: the same wrk load
+ * sent to the leader, then split over the two followers (bench/heartbeat/followers.ts), in the
+ * same rounds, reporting the cluster's rate and the leader's CPU seconds per 100,000 heartbeats
+ * (from /proc/<pid>/stat) in each: what the leader still pays when followers take heartbeats.
  *
  * `--statuses 1` counts the answers by status (bench/heartbeat/rotate-statuses.lua) to tell what
  * the non-2xx were; wrk then runs a Lua callback per answer, so use it to diagnose, not to measure.
@@ -24,6 +30,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { snapshotBuild } from './failover/rollcall';
+import {
+  describeFollowerRound,
+  type FollowerRound,
+  measureFollowerRound,
+} from './heartbeat/followers';
 import { HEARTBEAT_TIMINGS } from './heartbeat/timings';
 import { Child, installCleanup, trackTempDir } from './lib/children';
 import { forEachUser } from './lib/fill-users';
@@ -49,6 +60,7 @@ const DEFAULTS = {
   connections: 64,
   threads: 2,
   statuses: 0,
+  followers: 0,
 };
 const LIMITS = {
   users: [1, 200_000],
@@ -58,6 +70,7 @@ const LIMITS = {
   connections: [1, 1024],
   threads: [1, 16],
   statuses: [0, 1],
+  followers: [0, 1],
 } as const;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -132,6 +145,9 @@ async function main(): Promise<number> {
     HEARTBEAT_TIMINGS,
     join(work, 'cluster'),
     3,
+    'warn',
+    null,
+    args.followers ? ['follower_heartbeats = true'] : [],
   );
   const leader = await startCluster(nodes, args.users);
   let baseline: { nodes: RollcallNodes; leader: number } | null = null;
@@ -167,6 +183,36 @@ async function main(): Promise<number> {
       const r: Round = { round, target, loadAverage: load, wrk };
       rounds.push(r);
       log(describe(r));
+    }
+  }
+  const followerRounds: FollowerRound[] = [];
+  if (args.followers) {
+    const at = nodes.apiPorts.indexOf(leader);
+    const ports = { leader, followers: nodes.apiPorts.filter((p) => p !== leader) };
+    const share = (port: number, seconds: number, part: number) => {
+      const p = wrkPlan(port, seconds);
+      return {
+        ...p,
+        threads: Math.max(1, Math.round(p.threads * part)),
+        connections: Math.max(1, Math.round(p.connections * part)),
+      };
+    };
+    for (let round = 1; round <= args.rounds; round++) {
+      const order =
+        round % 2 === 1 ? (['leader', 'followers'] as const) : (['followers', 'leader'] as const);
+      for (const target of order) {
+        const r = await measureFollowerRound(
+          round,
+          target,
+          ports,
+          nodes.pids[at],
+          share,
+          args.seconds,
+          args['warmup-seconds'],
+        );
+        followerRounds.push(r);
+        log(describeFollowerRound(r));
+      }
     }
   }
   const stillLeader = await nodes.currentLeader();
@@ -206,6 +252,8 @@ async function main(): Promise<number> {
     );
   }
   log(`target ratio >= ${TARGET_RATIO} with no non-2xx: ${target.met ? 'met' : 'NOT met'}`);
+  const followerSeries = followerSummary(followerRounds);
+  if (followerSeries) log(followerSeries.line);
   log(`leader unchanged: ${stillLeader === leader}; nodes exited: ${exited.length}`);
   log(durationLine(durationMs, loadBefore));
 
@@ -223,6 +271,8 @@ async function main(): Promise<number> {
     ratio: r,
     baseline: baselineDir ? { dir: baselineDir, thisBuildOverBaseline: afterVsBefore } : null,
     target,
+    followers: followerSeries?.summary ?? null,
+    followerRounds,
     leaderUnchanged: stillLeader === leader,
     nodesExited: exited,
     nodeOutput,
@@ -230,6 +280,38 @@ async function main(): Promise<number> {
   });
   log(`results: ${file}`);
   return exited.length > 0 ? 1 : 0;
+}
+
+/** Medians of the --followers series, and the leader's CPU per heartbeat of one against the other. */
+function followerSummary(rounds: FollowerRound[]) {
+  if (rounds.length === 0) return null;
+  const med = (target: FollowerRound['target'], pick: (r: FollowerRound) => number) =>
+    quantile(
+      rounds
+        .filter((r) => r.target === target)
+        .map(pick)
+        .sort((a, b) => a - b),
+      0.5,
+    );
+  const summary = {
+    leader: {
+      perSecond: med('leader', (r) => r.perSecond),
+      leaderCpuSecondsPer100k: med('leader', (r) => r.leaderCpuSecondsPer100k),
+    },
+    followers: {
+      perSecond: med('followers', (r) => r.perSecond),
+      leaderCpuSecondsPer100k: med('followers', (r) => r.leaderCpuSecondsPer100k),
+    },
+    leaderCpuFollowersOverLeader: 0,
+    target: 'leader CPU per heartbeat with followers taking them <= 0.2x of the leader taking them',
+  };
+  summary.leaderCpuFollowersOverLeader =
+    summary.followers.leaderCpuSecondsPer100k / summary.leader.leaderCpuSecondsPer100k;
+  const line =
+    `followers series (medians): to the leader ${Math.round(summary.leader.perSecond)}/s, leader CPU ${summary.leader.leaderCpuSecondsPer100k.toFixed(2)} s/100k; ` +
+    `over the followers ${Math.round(summary.followers.perSecond)}/s, leader CPU ${summary.followers.leaderCpuSecondsPer100k.toFixed(2)} s/100k; ` +
+    `ratio ${summary.leaderCpuFollowersOverLeader.toFixed(2)}x (target <= 0.2x)`;
+  return { summary, line };
 }
 
 runBench('heartbeat', main);

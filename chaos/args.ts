@@ -4,21 +4,24 @@ export interface RunArgs {
   seed: number;
   /** Run the nodes with CLUSTER_SECRET: every election frame authenticated. */
   secret: boolean;
+  /** follower_heartbeats and follower_reads on, and the workload's SDK clients in follower mode. */
+  followers: boolean;
 }
 
-const USAGE = 'usage: npm run chaos -- [--nodes 5] [--seconds 300] [--seed N] [--secret]';
+const USAGE =
+  'usage: npm run chaos -- [--nodes 5] [--seconds 300] [--seed N] [--secret] [--followers]';
 
 /** `--nodes N --seconds S --seed N` (or `--x=N`); anything else is an error with the usage. */
 export function parseArgs(argv: string[]): RunArgs {
-  const out: RunArgs = { nodes: 5, seconds: 300, seed: 1, secret: false };
+  const out: RunArgs = { nodes: 5, seconds: 300, seed: 1, secret: false, followers: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     const key = flag.replace(/^--/, '');
-    if (flag === '--secret' && inline === undefined) {
-      out.secret = true;
+    if ((flag === '--secret' || flag === '--followers') && inline === undefined) {
+      out[key as 'secret' | 'followers'] = true;
       continue;
     }
-    if (!flag.startsWith('--') || !(key in out) || key === 'secret')
+    if (!flag.startsWith('--') || !(key in out) || key === 'secret' || key === 'followers')
       throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
     const raw = inline ?? argv[++i];
     const value = Number(raw);

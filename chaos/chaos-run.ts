@@ -14,6 +14,8 @@ export interface ChaosOptions {
   seed: number;
   /** CLUSTER_SECRET on every node: the faults then also break sealed streams mid-connection. */
   secret: boolean;
+  /** follower_heartbeats and follower_reads on, the SDK clients in follower mode. */
+  followers: boolean;
   /** Progress lines (faults, operation counts) for a human watching. */
   log: (line: string) => void;
 }
@@ -45,6 +47,9 @@ export interface ChaosResult {
   /** Every node process's log lines (a restart is a new process). */
   nodeLogs: { node: number; incarnation: number; lines: readonly string[] }[];
 }
+
+/** follower_read_max_lag_ms of a --followers run: ten of the test cluster's 50 ms intervals. */
+const FOLLOWER_READ_MAX_LAG_MS = 500;
 
 /** Every cluster a run started, so that an exit path of any kind can kill its processes. */
 const live = new Set<TestCluster>();
@@ -80,6 +85,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     // a partition all happen under faults (the default, 10,000, is never reached in a run).
     extra: `snapshot_every = ${SNAPSHOT_EVERY}`,
     env: opts.secret ? { CLUSTER_SECRET: `chaos-run-${opts.seed}-cluster-secret` } : undefined,
+    extra: opts.followers
+      ? `follower_heartbeats = true\nfollower_reads = true\nfollower_read_max_lag_ms = ${FOLLOWER_READ_MAX_LAG_MS}`
+      : undefined,
   });
   live.add(cluster);
   const stopSchedule = new AbortController();
@@ -102,6 +110,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         heartbeatIntervalMs: 300,
         discoverers: 2,
         discoverEveryMs: [100, 250],
+        followerMode: opts.followers,
       },
       recorder,
       rng.fork('workload'),
@@ -142,16 +151,28 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       startedAt: i.startedAt,
       lines: i.proc.lines,
     }));
-    const result = check(recorder, incarnations, verification);
+    const result = check(
+      recorder,
+      incarnations,
+      verification,
+      opts.followers ? FOLLOWER_READ_MAX_LAG_MS : null,
+    );
     const o = recorder.ops;
     const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, recorder.faultCounts()[k] ?? 0]));
     const violations =
       result.overlappingLeadership.violations +
       result.leadersPerTerm.violations +
       result.lostRegistrations.violations +
-      result.vanishedClients.violations;
+      result.vanishedClients.violations +
+      result.followerReads.violations;
     return {
-      options: { nodes: opts.nodes, seconds: opts.seconds, seed: opts.seed, secret: opts.secret },
+      options: {
+        nodes: opts.nodes,
+        seconds: opts.seconds,
+        seed: opts.seed,
+        secret: opts.secret,
+        followers: opts.followers,
+      },
       faults,
       mesh: { ...cluster.mesh!.stats },
       operations: {

@@ -1,4 +1,5 @@
 import type { HeartbeatAck, LeaderAnswer, Recorder } from './recorder';
+import { checkFollowerReads, type FollowerReadsResult } from './follower-reads';
 import type { Verification } from './verify-registrations';
 
 /** How long a heartbeat keeps a client online (client_timeout_ms 30 s), less a margin of 1 s. */
@@ -55,6 +56,8 @@ export interface CheckResult {
     /** The violating answers grouped by the leader (node, term) that served them. */
     episodes: VanishEpisode[];
   };
+  /** With --followers: follower-served /discover answers within their lag bound, and complete. */
+  followerReads: FollowerReadsResult;
   anomalies: string[];
 }
 
@@ -233,7 +236,10 @@ export function checkDiscover(
   const keptByHolders = (ack: HeartbeatAck) => {
     let ok = holders.get(ack);
     if (ok === undefined) {
-      ok = !recorder.otherProcessFaultDuring(ack.node, ack.recv, ack.recv + SPREAD_MS);
+      // A follower's ack came after a majority held the heartbeat: nothing after it can undo it.
+      ok =
+        ack.viaFollower === true ||
+        !recorder.otherProcessFaultDuring(ack.node, ack.recv, ack.recv + SPREAD_MS);
       holders.set(ack, ok);
     }
     return ok;
@@ -331,6 +337,7 @@ export function check(
   recorder: Recorder,
   incarnations: readonly Incarnation[],
   verification: Verification,
+  maxLagMs: number | null = null,
 ): CheckResult {
   const t = (x: number) => recorder.sinceStart(x);
   return {
@@ -338,6 +345,7 @@ export function check(
     leadersPerTerm: checkLeadersPerTerm(recorder, incarnations),
     lostRegistrations: checkRegistrations(recorder, verification),
     vanishedClients: checkDiscover(recorder, incarnations, t),
+    followerReads: checkFollowerReads(recorder, maxLagMs, t),
     anomalies: recorder.anomalies,
   };
 }

@@ -1,7 +1,7 @@
 import { now, pause } from './clock';
 import type { Prng } from './prng';
 import type { Recorder } from './recorder';
-import { recordLeaderAnswer } from './recording-fetch';
+import { recordAnswer } from './recording-fetch';
 
 /** Upper bound on any loop here, whatever happens to the stop signal: hours of polling. */
 const MAX_ROUNDS = 1_000_000;
@@ -48,7 +48,8 @@ export class Prober {
         const body = await res.text();
         if (res.status === 200) {
           this.recorder.ops.probe.ok++;
-          recordLeaderAnswer(this.recorder, {
+          // With follower_reads a follower answers too, and says so (Rollcall-Lag-Ms).
+          recordAnswer(this.recorder, res.headers, {
             node: i,
             route: '/discover',
             header: res.headers.get('rollcall-term'),

@@ -18,6 +18,17 @@ export interface LeaderAnswer {
 
 export interface HeartbeatAck extends LeaderAnswer {
   username: string;
+  /** Taken by a follower (Rollcall-Via): held by a majority before its 200, whatever `node` does. */
+  viaFollower?: boolean;
+}
+
+/** A /discover a follower served from its copy (follower_reads), and how far behind it said it was. */
+export interface FollowerRead {
+  node: number;
+  lagMs: number;
+  send: number;
+  recv: number;
+  online: Set<string>;
 }
 
 export interface DiscoverAnswer extends LeaderAnswer {
@@ -52,6 +63,7 @@ export class Recorder {
   readonly leaderAnswers: LeaderAnswer[] = [];
   readonly heartbeatAcks: HeartbeatAck[] = [];
   readonly discovers: DiscoverAnswer[] = [];
+  readonly followerReads: FollowerRead[] = [];
   readonly registrations: RegistrationAck[] = [];
   readonly claims: LeaderClaim[] = [];
   readonly faults: FaultRecord[] = [];

@@ -20,7 +20,7 @@ export function recordingFetch(
     const recv = now();
     if (res.status === 200 && (LEADER_ROUTES as readonly string[]).includes(url.pathname)) {
       const body = await res.clone().text();
-      recordLeaderAnswer(recorder, {
+      recordAnswer(recorder, res.headers, {
         node: nodeOf(url.origin),
         route: url.pathname,
         header: res.headers.get('rollcall-term'),
@@ -33,6 +33,58 @@ export function recordingFetch(
     }
     return res;
   };
+}
+
+/**
+ * Files a 200 from a client route: a follower's (it says so in its headers) as such, anything
+ * else as a leader's answer.
+ */
+export function recordAnswer(recorder: Recorder, headers: Headers, a: RawAnswer): void {
+  const follower = followerAnswer(headers);
+  if (follower) recordFollowerAnswer(recorder, follower, a);
+  else recordLeaderAnswer(recorder, a);
+}
+
+/** A follower-served 200 (follower_heartbeats, follower_reads) says so in its headers. */
+function followerAnswer(headers: Headers): { lagMs: number | null } | null {
+  const lag = headers.get('rollcall-lag-ms');
+  if (lag !== null) return { lagMs: Number(lag) };
+  return headers.get('rollcall-via') !== null ? { lagMs: null } : null;
+}
+
+/**
+ * A follower's 200 is no claim to lead: a heartbeat it took counts as acknowledged (the leader
+ * held it first), a read goes to the follower-read checks.
+ */
+function recordFollowerAnswer(
+  recorder: Recorder,
+  follower: { lagMs: number | null },
+  a: RawAnswer,
+): void {
+  const { route } = a;
+  const term = Number(a.header);
+  if (route === '/heartbeat' && a.requestBody !== null) {
+    const username = (JSON.parse(a.requestBody) as { username?: unknown }).username;
+    if (typeof username !== 'string') return;
+    const ack = {
+      node: a.node,
+      term,
+      route,
+      send: a.send,
+      recv: a.recv,
+      source: 'workload' as const,
+    };
+    recorder.heartbeatAcks.push({ ...ack, username, viaFollower: true });
+  } else if (route === '/discover' && follower.lagMs !== null) {
+    const body = JSON.parse(a.responseBody) as { online_clients: { username: string }[] };
+    recorder.followerReads.push({
+      node: a.node,
+      lagMs: follower.lagMs,
+      send: a.send,
+      recv: a.recv,
+      online: new Set(body.online_clients.map((c) => c.username)),
+    });
+  }
 }
 
 export interface RawAnswer {

@@ -35,6 +35,15 @@ export function summary(r: ChaosResult): string {
       c.vanishedClients,
       ` (${c.vanishedClients.discovers} discovers; expectations by same leader ${c.vanishedClients.sameLeader}, by an earlier leader ${c.vanishedClients.laterLeader})`,
     ),
+    ...(r.options.followers
+      ? [
+          line(
+            'follower reads too stale or missing acknowledged clients',
+            c.followerReads,
+            ` (${c.followerReads.reads} follower-served /discover)`,
+          ),
+        ]
+      : []),
     ...(c.vanishedClients.violations > 0
       ? [
           `       ${c.vanishedClients.onRestartedNode} of them in answers from a node restarted since the ack; by leader:`,

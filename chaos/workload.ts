@@ -16,6 +16,8 @@ export interface WorkloadOptions {
   heartbeatIntervalMs: number;
   discoverers: number;
   discoverEveryMs: [number, number];
+  /** SDK follower mode: heartbeats spread over the nodes, reads from the first that answers. */
+  followerMode: boolean;
 }
 
 /** Bounds every loop in the workload whatever the stop signal does. */
@@ -61,6 +63,7 @@ export class Workload {
       nodes: rng.shuffle(this.o.urls),
       username,
       addr,
+      followerMode: this.o.followerMode,
       heartbeatIntervalMs: this.o.heartbeatIntervalMs,
       heartbeatJitter: 0.3,
       // Short enough that a call gives up inside a long fault and the loop goes on; long

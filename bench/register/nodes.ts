@@ -35,6 +35,8 @@ export class RollcallNodes {
     private readonly logLevel = 'warn',
     /** CLUSTER_SECRET for every node, or none. */
     private readonly secret: string | null = null,
+    /** More config.toml lines (`follower_heartbeats = true`). */
+    private readonly extraToml: readonly string[] = [],
   ) {}
 
   get apiPorts(): readonly number[] {
@@ -51,7 +53,7 @@ export class RollcallNodes {
     this.ids = ports.slice(this.size).map((p) => `${LOOPBACK}:${p}`);
     mkdirSync(this.dir, { recursive: true });
     const configFile = join(this.dir, 'config.toml');
-    writeFileSync(configFile, benchClusterToml(this.ids, this.timings));
+    writeFileSync(configFile, benchClusterToml(this.ids, this.timings) + this.extraToml.join('\n'));
     for (let i = 0; i < this.size; i++) {
       // A minimal environment: nothing from the caller's (no Drive ids, no peers) reaches the node.
       const env: NodeJS.ProcessEnv = {

@@ -1,4 +1,14 @@
-import { Body, Controller, Get, Header, Headers, HttpCode, Post, Sse } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  Headers,
+  HttpCode,
+  Post,
+  Sse,
+  UseGuards,
+} from '@nestjs/common';
 import type { MessageEvent } from '@nestjs/common';
 import {
   ApiBody,
@@ -13,6 +23,9 @@ import { ApiErrors, ApiLeaderOnly } from '../common/http/api-errors';
 import { ClientsService } from './clients.service';
 import { DiscoverStreamService } from './discover-stream.service';
 import { HeartbeatDto } from './dto/heartbeat.dto';
+import type { HeartbeatVia } from './heartbeat-admission';
+import { AdmittedVia, HeartbeatGuard } from './heartbeat.guard';
+import { FollowerReadGuard } from './follower-read.guard';
 import { RegisterDto } from './dto/register.dto';
 import {
   DiscoverResponseDto,
@@ -23,11 +36,24 @@ import {
 import { LeaderOnly } from './leader-only';
 import { RegisterLimit } from './register-limit';
 
+const FOLLOWER_READS =
+  'On the leader; with follower_reads also on a follower whose copy is at most follower_read_max_lag_ms behind the leader (is_leader false on /discover), else 403 naming the leader.';
+const LAG_HEADER_DOC = {
+  'Rollcall-Lag-Ms': {
+    description: 'On a follower-served answer only: how far behind the leader its copy is, in ms',
+    schema: { type: 'integer' },
+  },
+};
+
+/**
+ * The client routes. Each names its guard: LeaderGuard (@LeaderOnly()) where only the leader
+ * answers; HeartbeatGuard on /heartbeat, which a follower also takes with follower_heartbeats;
+ * FollowerReadGuard on /discover and /users, which a follower also answers with follower_reads.
+ */
 @Controller()
-@LeaderOnly()
 @ApiTags('clients (leader only)')
 @ApiLeaderOnly(
-  ' On /register also when leadership moved before the entry was applied (retry; a 409 then means it did commit), while the Drive folder is still being imported, or while the data directory is full or unwritable. On /heartbeat also when leadership moved before a majority of nodes held the heartbeat (retry).',
+  ' On /register also when leadership moved before the entry was applied (retry; a 409 then means it did commit), while the Drive folder is still being imported, or while the data directory is full or unwritable. On /heartbeat also when leadership moved before a majority of nodes held the heartbeat (retry), and, with follower_heartbeats, on a follower that cannot reach the leader (LeaderOutOfReachError).',
 )
 export class ClientsController {
   constructor(
@@ -36,6 +62,7 @@ export class ClientsController {
   ) {}
 
   @Post('register')
+  @LeaderOnly()
   @RegisterLimit()
   @ApiOperation({ summary: 'Register a client once; answered once a majority has it on disk' })
   @ApiBody({ type: RegisterDto })
@@ -47,7 +74,12 @@ export class ClientsController {
   }
 
   @Post('heartbeat')
-  @ApiOperation({ summary: 'Mark a registered client online for client_timeout_ms' })
+  @UseGuards(HeartbeatGuard)
+  @ApiOperation({
+    summary: 'Mark a registered client online for client_timeout_ms',
+    description:
+      'On the leader; with follower_heartbeats also on a follower, which answers 200 once the leader holds the heartbeat (header Rollcall-Via names the follower), and 403 naming the leader for a name it has not applied yet.',
+  })
   @ApiBody({ type: HeartbeatDto })
   @ApiOkResponse({ type: HeartbeatResponseDto })
   @ApiHeader({
@@ -58,20 +90,26 @@ export class ClientsController {
   })
   @ApiErrors(400, 401, 404, 413, 415)
   @HttpCode(200)
-  heartbeat(@Body() body: HeartbeatDto, @Headers('authorization') authorization?: string) {
-    return this.clients.heartbeat(body.username, body.addr, authorization);
+  heartbeat(
+    @Body() body: HeartbeatDto,
+    @AdmittedVia() via: HeartbeatVia,
+    @Headers('authorization') authorization?: string,
+  ) {
+    return this.clients.heartbeat(body.username, body.addr, authorization, via);
   }
 
   @Get('users')
-  @ApiOperation({ summary: 'Everyone registered' })
-  @ApiOkResponse({ type: UsersResponseDto })
+  @UseGuards(FollowerReadGuard)
+  @ApiOperation({ summary: 'Everyone registered', description: FOLLOWER_READS })
+  @ApiOkResponse({ type: UsersResponseDto, headers: LAG_HEADER_DOC })
   users() {
     return this.clients.users();
   }
 
   @Get('discover')
-  @ApiOperation({ summary: 'Who is online now' })
-  @ApiOkResponse({ type: DiscoverResponseDto })
+  @UseGuards(FollowerReadGuard)
+  @ApiOperation({ summary: 'Who is online now', description: FOLLOWER_READS })
+  @ApiOkResponse({ type: DiscoverResponseDto, headers: LAG_HEADER_DOC })
   // The body comes serialized; without this, a string would go out as text/html or text/plain.
   @Header('Content-Type', 'application/json; charset=utf-8')
   discover() {
@@ -80,6 +118,7 @@ export class ClientsController {
 
   /** Server-Sent Events: a snapshot, then online/offline changes (DiscoverStreamService). */
   @Sse('discover/stream')
+  @LeaderOnly()
   @ApiOperation({ summary: 'Who is online, then every change, as Server-Sent Events' })
   @ApiHeader({
     name: 'Last-Event-ID',

@@ -7,7 +7,13 @@ import { ClientStats } from './client-stats';
 import { ClientsController } from './clients.controller';
 import { ClientsService } from './clients.service';
 import { DiscoverStreamService } from './discover-stream.service';
+import { FollowerReadGuard } from './follower-read.guard';
+import { ForwardedHeartbeats } from './forwarded-heartbeats';
+import { HeartbeatForwarder } from './heartbeat-forwarder';
+import { HeartbeatAdmission } from './heartbeat-admission';
 import { HeartbeatEndpoint } from './heartbeat-endpoint';
+import { HeartbeatGuard } from './heartbeat.guard';
+import { HeartbeatRates } from './heartbeat-rates';
 import { LeaderGuard } from './leader.guard';
 import { PresenceReplicator } from './presence-replicator';
 import { PresenceService } from './presence.service';
@@ -33,11 +39,17 @@ import { RegistryService } from './registry.service';
     RegistryService,
     PresenceService,
     PresenceReplicator,
+    HeartbeatForwarder,
+    ForwardedHeartbeats,
     LeaderGuard,
+    HeartbeatAdmission,
+    HeartbeatGuard,
+    FollowerReadGuard,
     HeartbeatEndpoint,
     ClientStats,
+    HeartbeatRates,
     { provide: APP_GUARD, useClass: RegisterThrottleGuard },
   ],
-  exports: [RegistryService, PresenceService, ClientStats, HeartbeatEndpoint],
+  exports: [RegistryService, PresenceService, ClientStats, HeartbeatEndpoint, HeartbeatRates],
 })
 export class ClientsModule {}

@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
-import { LeaseNotHeldError } from '../common/http/leadership-errors';
+import { LeaderElsewhereError, LeaseNotHeldError } from '../common/http/leadership-errors';
 import { LeadershipState } from '../election/leadership-state';
 import { ClientTokenError, UnknownUserError } from './client-errors';
 import { ClientStats } from './client-stats';
 import { bearerToken, clientTokenMatches } from './client-token';
+import type { HeartbeatVia } from './heartbeat-admission';
+import { HeartbeatForwarder } from './heartbeat-forwarder';
 import { PresenceReplicator } from './presence-replicator';
 import { PresenceService } from './presence.service';
 import { RegistryService } from './registry.service';
@@ -19,6 +21,7 @@ export class ClientsService {
     private readonly stats: ClientStats,
     @Inject(CLUSTER_CONFIG) config: ClusterConfig,
     private readonly replicator?: PresenceReplicator,
+    private readonly forwarder?: HeartbeatForwarder,
   ) {
     this.requireToken = config.requireClientToken;
   }
@@ -39,18 +42,27 @@ export class ClientsService {
     };
   }
 
-  /** `authorization` is the raw header; see docs/api.md, "Client tokens", for when one is needed. */
-  heartbeat(username: string, addr: string | undefined, authorization?: string) {
+  /**
+   * `authorization` is the raw header; see docs/api.md, "Client tokens", for when one is needed.
+   * `via`: the role HeartbeatAdmission let the heartbeat in under.
+   */
+  heartbeat(
+    username: string,
+    addr: string | undefined,
+    authorization?: string,
+    via: HeartbeatVia = 'leader',
+  ) {
     const user = this.registry.find(username);
-    if (!user) throw new UnknownUserError(username);
+    if (!user) throw via === 'follower' ? this.notKnownHere() : new UnknownUserError(username);
     this.checkToken(username, addr !== undefined && addr !== user.addr, authorization);
     // A different addr means the client moved: presence follows it, the registration stays.
     const at = addr ?? user.addr;
-    const seenBefore = this.presence.heartbeat(username, at);
     const answer = {
       success: true as const,
       message: `Heartbeat accepted for '${username}' at ${at}`,
     };
+    if (via === 'follower') return this.passOn(username, at, answer);
+    const seenBefore = this.presence.heartbeat(username, at);
     const held = this.replicator?.confirmation(seenBefore);
     if (!held) {
       this.stats.heartbeats++;
@@ -63,6 +75,23 @@ export class ClientsService {
       this.stats.heartbeats++;
       return answer;
     });
+  }
+
+  /** A follower's heartbeat: answered once the leader holds it (HeartbeatForwarder). */
+  private async passOn<A>(username: string, at: string, answer: A): Promise<A> {
+    if (!this.forwarder) throw new LeaseNotHeldError();
+    await this.forwarder.forward(username, at);
+    this.stats.followerHeartbeats++;
+    return answer;
+  }
+
+  /**
+   * A follower may not have applied a registration the leader already answered: only the
+   * leader may say a name is unknown, so the client is sent there (the seed's 403).
+   */
+  private notKnownHere(): LeaderElsewhereError {
+    const { leader, leaderApi } = this.leadership.current;
+    return new LeaderElsewhereError(leader ?? '', leaderApi);
   }
 
   /** Leadership may have moved on during a wait; only a node that still leads may say 200. */
@@ -104,7 +133,7 @@ export class ClientsService {
   }
 
   /**
-   * `{online_clients, count, is_leader: true}`, serialized here: see PresenceService.listJson.
+   * `{online_clients, count, is_leader}`, serialized here: see PresenceService.listJson.
    * A leader still gathering its followers' copies answers once they are in.
    */
   discover(): string | Promise<string> {
@@ -119,6 +148,8 @@ export class ClientsService {
 
   private discoverNow(): string {
     const { json, count } = this.presence.listJson();
-    return `{"online_clients":${json},"count":${count},"is_leader":true}`;
+    // A follower answers from its copy only with follower_reads (FollowerReadGuard).
+    const isLeader = this.leadership.current.role === 'leader';
+    return `{"online_clients":${json},"count":${count},"is_leader":${isLeader}}`;
   }
 }

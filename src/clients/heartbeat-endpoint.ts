@@ -3,7 +3,7 @@ import { answerError } from '../common/http/json-error.filter';
 import { checkBody } from '../common/http/validation.pipe';
 import { ClientsService } from './clients.service';
 import { validateHeartbeat } from './dto/heartbeat.validator';
-import { LeaderGuard, TERM_HEADER } from './leader.guard';
+import { HeartbeatAdmission } from './heartbeat-admission';
 
 /** An answer in the platform's hands: status, JSON body, and headers in the order they are set. */
 export interface EndpointAnswer {
@@ -17,23 +17,29 @@ export interface EndpointAnswer {
  * (src/platform/fastify-heartbeat.ts). Heartbeats are the load that decides how many clients a
  * cluster holds, and on Fastify the guard, pipe and filter steps around the handler cost more
  * than the heartbeat's own work (docs/BENCHMARKS.md). The steps are the route's own, in its
- * order and from the same code: LeaderGuard's decision and term, the validation pipe's body
+ * order and from the same code: HeartbeatAdmission's decision and headers (HeartbeatGuard's), the validation pipe's body
  * check, ClientsService.heartbeat, and the JSON error filter's answer. The route in
  * ClientsController stays the one Express serves and the one the OpenAPI document describes.
  */
 @Injectable()
 export class HeartbeatEndpoint {
   constructor(
-    private readonly guard: LeaderGuard,
+    private readonly admission: HeartbeatAdmission,
     private readonly clients: ClientsService,
   ) {}
 
   async answer(body: unknown, authorization: string | undefined): Promise<EndpointAnswer> {
     const headers: EndpointAnswer['headers'] = [];
     try {
-      headers.push([TERM_HEADER, String(this.guard.admit())]);
+      const admitted = this.admission.admit();
+      headers.push(...this.admission.headersOf(admitted));
       const beat = checkBody(body, validateHeartbeat);
-      const ok = await this.clients.heartbeat(beat.username, beat.addr, authorization);
+      const ok = await this.clients.heartbeat(
+        beat.username,
+        beat.addr,
+        authorization,
+        admitted.via,
+      );
       return { status: 200, body: ok, headers };
     } catch (err) {
       const out = answerError(err);

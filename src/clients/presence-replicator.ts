@@ -58,6 +58,8 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
   private handedOver: { term: number; seq: number; from: string } | null = null;
   /** When this node last had the leader's list: from the leader, or by being it. */
   private lastSyncAt: number | null = null;
+  /** Follower: when it last took a leader's stream, and whose. */
+  private syncedFromLeader: { term: number; from: string; at: number } | null = null;
   /** New leader: the followers' copies still awaited, and /discover's wait for them. */
   private gather: PresenceGathering | null = null;
   private readonly confirmations: PresenceConfirmations;
@@ -121,13 +123,39 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
    * a promise that settles once a majority holds it (rejected if this node stops leading first).
    */
   confirmation(seenBefore: number): Promise<void> | null {
-    if (this.channel.others.length === 0) return null;
+    return this.needsConfirmation(seenBefore) ? this.heldSoon() : null;
+  }
+
+  /** Whether a heartbeat applied now, whose client was last seen at `seenBefore`, must wait. */
+  needsConfirmation(seenBefore: number): boolean {
+    if (this.channel.others.length === 0) return false;
     const now = this.clock.monotonicMs();
     const held = this.confirmations.heldByQuorumUpTo;
-    if (seenBefore < held && now - seenBefore < this.refreshSlackMs) return null;
-    const waiting = this.confirmations.whenHeld(now);
+    return !(seenBefore < held && now - seenBefore < this.refreshSlackMs);
+  }
+
+  /**
+   * Settles once a majority holds every change made up to now (rejected if this node stops
+   * leading first); a delta goes out at once for it.
+   */
+  heldSoon(): Promise<void> {
+    const waiting = this.confirmations.whenHeld(this.clock.monotonicMs());
     this.scheduleUrgentDelta();
     return waiting;
+  }
+
+  /**
+   * Follower: ms since its copy last took the current leader's stream (a delta or the full
+   * list, sent every heartbeat interval), or null while it follows no leader's stream of the
+   * current term. How far behind the leader follower reads may be, and whether the leader is in
+   * reach for follower heartbeats.
+   */
+  followLagMs(): number | null {
+    const view = this.leadership.current;
+    const synced = this.syncedFromLeader;
+    if (view.role !== 'follower' || synced === null) return null;
+    if (synced.term !== view.term || synced.from !== view.leader) return null;
+    return Math.max(0, this.clock.monotonicMs() - synced.at);
   }
 
   private isLeading(view: Readonly<LeadershipView>): boolean {
@@ -363,7 +391,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     }
     this.presence.apply(e);
     this.followSeq = e.seq;
-    this.lastSyncAt = this.clock.monotonicMs();
+    this.synced(e);
     if (e.final === true) this.handedOver = { term: e.term, seq: e.seq, from: e.from };
     this.acknowledge(e, e.seq, false);
   }
@@ -379,9 +407,14 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     this.presence.replaceAll(a.records);
     this.followTerm = e.term;
     this.followSeq = e.seq;
-    this.lastSyncAt = this.clock.monotonicMs();
+    this.synced(e);
     this.acknowledge(e, e.seq, true);
     this.logger.debug(`shadow list from leader ${e.from}: ${a.records.length} clients online`);
+  }
+
+  private synced(e: PeerMessage<object>): void {
+    this.lastSyncAt = this.clock.monotonicMs();
+    this.syncedFromLeader = { term: e.term, from: e.from, at: this.lastSyncAt };
   }
 
   private acknowledge(e: PeerMessage<object>, seq: number, full: boolean): void {

@@ -31,6 +31,15 @@ export class MemberDto {
   last_contact_ms!: number | null;
   @ApiProperty()
   reachable!: boolean;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description:
+      'Heartbeats the node accepted per second over the last second: on this node its own (as ' +
+      "leader or, with follower_heartbeats, as follower); on the leader also each follower's, " +
+      'as passed on to it. Null where this node cannot tell.',
+  })
+  heartbeats_per_s!: number | null;
 }
 
 export class ClusterDto {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { HeartbeatRates } from '../clients/heartbeat-rates';
 import { PresenceService } from '../clients/presence.service';
 import { RegistryService } from '../clients/registry.service';
 import { DriveSyncService } from '../drive/drive-sync.service';
@@ -12,12 +13,13 @@ export class ClusterService {
     private readonly registry: RegistryService,
     private readonly presence: PresenceService,
     private readonly drive: DriveSyncService,
+    private readonly rates: HeartbeatRates,
   ) {}
 
   view() {
     const { nodes, leader, term } = this.members.clusterView();
     return {
-      nodes,
+      nodes: nodes.map((n) => ({ ...n, heartbeats_per_s: this.rates.of(n.node) })),
       leader,
       term,
       // Every node applies the log, so its count is the cluster's as far as it has applied.

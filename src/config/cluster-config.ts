@@ -31,6 +31,12 @@ export interface ClusterConfig {
   registerWindowMs: number;
   /** Every heartbeat must carry the client's token (`Authorization: Bearer`). */
   requireClientToken: boolean;
+  /** Followers answer POST /heartbeat themselves and pass the heartbeats on to the leader. */
+  followerHeartbeats: boolean;
+  /** Followers answer /discover and /users from their copy while it is recent enough. */
+  followerReads: boolean;
+  /** How far behind the leader a follower's copy may be for it to serve a read. */
+  followerReadMaxLagMs: number;
   /** HTTP connections one client address may hold open. */
   httpMaxConnectionsPerAddress: number;
   /** An HTTP connection silent for this long is closed. */

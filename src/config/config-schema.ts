@@ -47,6 +47,9 @@ export const CONFIG_SCHEMA = {
   cpuHysteresisPct: fileKey('cpu_hysteresis_pct', int({ min: 0, max: 100 })).withDefault(10),
   snapshotEvery: fileKey('snapshot_every', int()).withDefault(10_000),
   requireClientToken: fileKey('require_client_token', bool).withDefault(false),
+  followerHeartbeats: fileKey('follower_heartbeats', bool).withDefault(false),
+  followerReads: fileKey('follower_reads', bool).withDefault(false),
+  followerReadMaxLagMs: fileKey('follower_read_max_lag_ms', int()).withDefault(2000),
   httpMaxConnectionsPerAddress: fileKey('http_max_connections_per_address', int()).withDefault(256),
   httpIdleTimeoutMs: fileKey('http_idle_timeout_ms', int()).withDefault(60_000),
   registerLimit: fileKey('register_limit', int({ min: 0 })).withDefault(20),
@@ -113,6 +116,15 @@ export const CROSS_RULES: readonly CrossRule[] = [
       : {
           key: 'heartbeat_interval_ms',
           problem: `${s.heartbeatIntervalMs} must be below election_timeout_min_ms ${s.electionTimeoutMinMs}, or followers time out between heartbeats`,
+        },
+  // The leader's stream reaches a follower once per heartbeat interval: a bound below that would
+  // turn follower reads off between two deltas, on and off all the time.
+  (s) =>
+    !s.followerReads || s.followerReadMaxLagMs > s.heartbeatIntervalMs
+      ? null
+      : {
+          key: 'follower_read_max_lag_ms',
+          problem: `${s.followerReadMaxLagMs} must be above heartbeat_interval_ms ${s.heartbeatIntervalMs} when follower_reads is on, or followers refuse reads between two updates from the leader`,
         },
   (s) =>
     s.electionTimeoutMinMs <= s.electionTimeoutMaxMs

@@ -51,11 +51,18 @@ export class MetricsService implements OnModuleInit {
       'Users committed but not yet written to Google Drive (the leader queue).',
       () => this.drive.status().pending_writes,
     );
-    total(
-      'rollcall_heartbeats_total',
-      'Heartbeats this node accepted as leader.',
-      () => this.stats.heartbeats,
-    );
+    const stats = this.stats;
+    new Counter({
+      name: 'rollcall_heartbeats_total',
+      help: 'Heartbeats this node answered 200, as leader or (follower_heartbeats) as follower.',
+      labelNames: ['via'] as const,
+      registers,
+      collect(this: Counter<'via'>) {
+        this.reset();
+        this.inc({ via: 'leader' }, stats.heartbeats);
+        this.inc({ via: 'follower' }, stats.followerHeartbeats);
+      },
+    });
     total(
       'rollcall_registrations_total',
       'Registrations this node answered 200 as leader.',

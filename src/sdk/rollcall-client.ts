@@ -1,5 +1,6 @@
 import { type BackoffOptions, DEFAULT_BACKOFF, jittered } from './backoff';
 import { errorFor, RollcallError } from './errors';
+import { SpreadTransport } from './spread-transport';
 import { LeaderTransport, type TransportDeps } from './transport';
 import { type WatchEvent, Watcher } from './watcher';
 
@@ -35,6 +36,13 @@ export interface RollcallClientOptions {
   requestTimeoutMs?: number;
   /** A stream silent this long is taken as dead and reopened (default 45 s: 3 keep-alives). */
   streamIdleTimeoutMs?: number;
+  /**
+   * For a cluster with follower_heartbeats and follower_reads: heartbeats go to one node chosen
+   * by this client's name (stable, so clients spread over the nodes), moving to the next node
+   * when it fails; discover() reads from the first node that answers, in the order given (list
+   * the nearest first). Anything a node will not take goes to the leader. Default false.
+   */
+  followerMode?: boolean;
   /** Heartbeat failures the loop survives; by default they are ignored. */
   onError?: (err: Error) => void;
   /** For tests. */
@@ -47,6 +55,9 @@ export interface RollcallClientOptions {
 /** A rollcall cluster as one client sees it: it finds the leader and follows it. */
 export class RollcallClient {
   private readonly transport: LeaderTransport;
+  /** Follower mode: heartbeats through this client's node, reads through the first that answers. */
+  private readonly beats: SpreadTransport | null = null;
+  private readonly reads: SpreadTransport | null = null;
   private readonly deps: TransportDeps;
   private loop: Promise<void> | null = null;
   private loopStop: AbortController | null = null;
@@ -60,11 +71,23 @@ export class RollcallClient {
       now: opts.now ?? (() => performance.now()),
       sleep: opts.sleep ?? sleep,
     };
-    this.transport = new LeaderTransport(opts.nodes.map(normalize), this.deps, {
+    const nodes = opts.nodes.map(normalize);
+    const transportOptions = {
       backoff: { ...DEFAULT_BACKOFF, ...opts.backoff },
       retryBudgetMs: opts.retryBudgetMs ?? 30_000,
       requestTimeoutMs: opts.requestTimeoutMs ?? 5_000,
-    });
+    };
+    this.transport = new LeaderTransport(nodes, this.deps, transportOptions);
+    if (opts.followerMode) {
+      const key = opts.username ?? '';
+      this.beats = new SpreadTransport(nodes, key, this.deps, transportOptions, this.transport);
+      this.reads = new SpreadTransport(nodes, '', this.deps, transportOptions, this.transport);
+    }
+  }
+
+  /** Follower mode: the node this client's heartbeats go to now; null otherwise. */
+  get heartbeatNode(): string | null {
+    return this.beats?.current ?? null;
   }
 
   /** The leader's API as last seen. */
@@ -99,7 +122,8 @@ export class RollcallClient {
     const auth: Record<string, string> = this.token
       ? { authorization: `Bearer ${this.token}` }
       : {};
-    this.ok(await this.transport.request('POST', '/heartbeat', { username, addr }, auth));
+    const via = this.beats ?? this.transport;
+    this.ok(await via.request('POST', '/heartbeat', { username, addr }, auth));
   }
 
   /** Heartbeats now and then every interval (with jitter) until stop(). */
@@ -131,7 +155,8 @@ export class RollcallClient {
 
   /** Who is online now. */
   async discover(): Promise<OnlinePeer[]> {
-    const body = this.ok(await this.transport.request('GET', '/discover')) as {
+    const via = this.reads ?? this.transport;
+    const body = this.ok(await via.request('GET', '/discover')) as {
       online_clients: OnlinePeer[];
     };
     return body.online_clients;

@@ -30,6 +30,7 @@ describe('chaos: faults against a real cluster, checked by the invariant checker
       // Authenticated, as a production cluster should run: lost and cut frames then also break
       // sealed streams, and the nodes must redo the handshake through every fault.
       secret: true,
+      followers: false,
       log: (l) => lines.push(l),
     });
     process.stdout.write(`${lines.join('\n')}\n${summary(result)}\n`);

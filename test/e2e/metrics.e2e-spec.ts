@@ -51,7 +51,8 @@ describe('GET /metrics on a single-node cluster', () => {
     expect(before.get('rollcall_is_leader')).toBe(1);
     expect(before.get('rollcall_term')).toBe(1);
     expect(before.get('rollcall_leader_changes_total{reason="won election"}')).toBe(1);
-    expect(before.get('rollcall_heartbeats_total')).toBe(0);
+    expect(before.get('rollcall_heartbeats_total{via="leader"}')).toBe(0);
+    expect(before.get('rollcall_heartbeats_total{via="follower"}')).toBe(0);
     expect(before.get('rollcall_drive_pending_writes')).toBe(0);
     expect(before.get('rollcall_drive_errors_total')).toBe(0);
 
@@ -71,7 +72,8 @@ describe('GET /metrics on a single-node cluster', () => {
     const after = (await scrape()).values;
     expect(after.get('rollcall_registrations_total')).toBe(1);
     expect(after.get('rollcall_registered_users')).toBe(1);
-    expect(after.get('rollcall_heartbeats_total')).toBe(2);
+    expect(after.get('rollcall_heartbeats_total{via="leader"}')).toBe(2);
+    expect(after.get('rollcall_heartbeats_total{via="follower"}')).toBe(0);
     expect(after.get('rollcall_online_clients')).toBe(1);
     expect(after.get(durations('/register', 200))).toBe(1);
     expect(after.get(durations('/register', 409))).toBe(1);

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { ClientsModule } from '../../src/clients/clients.module';
-import { LeaderGuard } from '../../src/clients/leader.guard';
+import { HeartbeatGuard } from '../../src/clients/heartbeat.guard';
 import { LeadershipState } from '../../src/election/leadership-state';
 import { waitFor } from '../support/poll';
 import { type ModuleApp, type Platform, startModuleApp } from './support/module-app';
@@ -97,8 +97,8 @@ describe('POST /heartbeat served directly on Fastify', () => {
   });
 
   it("is answered before Nest's guards on Fastify, and through them on Express", async () => {
-    // Nest calls a guard's canActivate on each request; the direct route asks LeaderGuard.admit.
-    const guard = jest.spyOn(LeaderGuard.prototype, 'canActivate');
+    // Nest calls a guard's canActivate on each request; the direct route asks HeartbeatAdmission.
+    const guard = jest.spyOn(HeartbeatGuard.prototype, 'canActivate');
     for (const platform of ['fastify', 'express'] as const) {
       const { node } = await leaderWithAlice(platform);
       nodes.push(node);

@@ -56,6 +56,8 @@ export class DiscoverResponseDto {
   online_clients!: OnlineClientDto[];
   @ApiProperty()
   count!: number;
-  @ApiProperty({ enum: [true] })
-  is_leader!: true;
+  @ApiProperty({
+    description: 'false on an answer a follower served from its copy (follower_reads)',
+  })
+  is_leader!: boolean;
 }

@@ -46,3 +46,21 @@ export class LeaseNotHeldError extends RouteError {
     this.name = 'LeaseNotHeldError';
   }
 }
+
+/**
+ * A follower that takes heartbeats (follower_heartbeats) has not heard from the leader within
+ * its lease, or the leader did not confirm a heartbeat in time: it accepts none it cannot pass
+ * on. Another node, or the same one a moment later, can.
+ */
+export class LeaderOutOfReachError extends RouteError {
+  readonly status = 503;
+  override readonly retryAfterSeconds = 1;
+  override readonly bodyFields: Record<string, unknown>;
+  constructor(leader: string | null, leaderApi: string | null) {
+    super(
+      `This follower cannot reach the leader${leader ? ` ${leader}` : ''} to pass the heartbeat on. Retry shortly, here or on another node.`,
+    );
+    this.name = 'LeaderOutOfReachError';
+    this.bodyFields = { current_leader: leader, leader_api: leaderApi };
+  }
+}

@@ -10,6 +10,7 @@
  * @property {number | null} background The machine's load minus the node's rollcall process.
  * @property {number | null} last_contact_ms
  * @property {boolean} reachable
+ * @property {number | null} [heartbeats_per_s] Heartbeats it accepted per second, where known.
  *
  * @typedef {object} ClusterView
  * @property {NodeView[]} nodes

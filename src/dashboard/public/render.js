@@ -13,7 +13,7 @@ export function renderSummary(cluster) {
 /** @param {ClusterView} cluster */
 export function renderNodes(cluster) {
   const rows = cluster.nodes.map((n) => nodeRow(n, n.node === cluster.leader));
-  fillTable('nodes', rows, 'no nodes reported', 6);
+  fillTable('nodes', rows, 'no nodes reported', 7);
 }
 
 /**
@@ -35,6 +35,7 @@ function nodeRow(n, isLeader) {
     h('td', 'num', n.term === null ? '—' : String(n.term)),
     h('td', null, cpuCell(n.cpu, n.background)),
     h('td', 'num', age(n.last_contact_ms)),
+    h('td', 'num', n.heartbeats_per_s == null ? '—' : String(n.heartbeats_per_s)),
     h('td', 'mono', n.api ?? '—'),
   );
   row.classList.toggle('is-leader', isLeader);

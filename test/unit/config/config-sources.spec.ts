@@ -122,12 +122,41 @@ describe('config sources', () => {
         registerLimit: 20,
         registerWindowMs: 10000,
         requireClientToken: false,
+        followerHeartbeats: false,
+        followerReads: false,
+        followerReadMaxLagMs: 2000,
         httpMaxConnectionsPerAddress: 256,
         httpIdleTimeoutMs: 60000,
         cpuLoadFile: null,
         clusterSecret: null,
         httpAdapter: 'fastify',
       });
+    });
+  });
+
+  describe('follower heartbeats and reads', () => {
+    it('reads the three keys from the file and the environment', () => {
+      const file =
+        'follower_heartbeats = true\nfollower_reads = true\nfollower_read_max_lag_ms = 1500\n';
+      expect(load(SEED + file)).toMatchObject({
+        followerHeartbeats: true,
+        followerReads: true,
+        followerReadMaxLagMs: 1500,
+      });
+      expect(load(SEED, { FOLLOWER_HEARTBEATS: 'true', FOLLOWER_READS: 'true' })).toMatchObject({
+        followerHeartbeats: true,
+        followerReads: true,
+      });
+    });
+
+    it('refuses a read lag bound a follower could not keep between two updates from the leader', () => {
+      expect(
+        errorOf(() => load(SEED + 'follower_reads = true\nfollower_read_max_lag_ms = 1000\n')),
+      ).toBe(
+        'follower_read_max_lag_ms: 1000 must be above heartbeat_interval_ms 1000 when follower_reads is on, or followers refuse reads between two updates from the leader',
+      );
+      // Off, the bound is not used and not checked.
+      expect(load(SEED + 'follower_read_max_lag_ms = 1000\n').followerReadMaxLagMs).toBe(1000);
     });
   });
 

@@ -1,0 +1,71 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { runWrk, type WrkPlan, type WrkResult } from '../lib/wrk';
+
+/** One measured run of the `--followers 1` series. */
+export interface FollowerRound {
+  round: number;
+  /** Where the load went: all to the leader, or split over the two followers. */
+  target: 'leader' | 'followers';
+  /** Heartbeats answered 2xx per second, over every node the load went to: the cluster's rate. */
+  perSecond: number;
+  non2xx: number;
+  /** The leader process's CPU seconds (user + system, /proc/<pid>/stat) per 100,000 heartbeats. */
+  leaderCpuSecondsPer100k: number;
+  wrk: WrkResult[];
+}
+
+/** Clock ticks per second of /proc's CPU times. */
+function clockTicks(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
+export function cpuSecondsOf(pid: number, ticks = clockTicks()): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name may hold spaces: the fields are counted after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticks;
+}
+
+/**
+ * The same wrk load (`plan` with its connections and threads) sent to the leader, or split over
+ * the two followers (half the connections and threads each, both at once), with the leader's CPU
+ * time around the measured seconds: what the leader pays per heartbeat either way.
+ */
+export async function measureFollowerRound(
+  round: number,
+  target: FollowerRound['target'],
+  ports: { leader: number; followers: number[] },
+  leaderPid: number,
+  plan: (port: number, seconds: number, share: number) => WrkPlan,
+  seconds: number,
+  warmupSeconds: number,
+): Promise<FollowerRound> {
+  const destinations = target === 'leader' ? [ports.leader] : ports.followers;
+  const share = 1 / destinations.length;
+  const run = (s: number) => Promise.all(destinations.map((p) => runWrk(plan(p, s, share))));
+  if (warmupSeconds > 0) await run(warmupSeconds);
+  const ticks = clockTicks();
+  const cpuBefore = cpuSecondsOf(leaderPid, ticks);
+  const wrk = await run(seconds);
+  const cpu = cpuSecondsOf(leaderPid, ticks) - cpuBefore;
+  const non2xx = wrk.reduce((a, w) => a + w.non2xx, 0);
+  const ok = wrk.reduce((a, w) => a + w.requests, 0) - non2xx;
+  const measured = Math.max(...wrk.map((w) => w.seconds));
+  return {
+    round,
+    target,
+    perSecond: ok / measured,
+    non2xx,
+    leaderCpuSecondsPer100k: ok > 0 ? (cpu / ok) * 100_000 : NaN,
+    wrk,
+  };
+}
+
+export const describeFollowerRound = (r: FollowerRound) =>
+  `round ${r.round} load to the ${r.target}: ${Math.round(r.perSecond)}/s in the cluster, leader CPU ${r.leaderCpuSecondsPer100k.toFixed(2)} s per 100,000 heartbeats, non-2xx ${r.non2xx}`;

@@ -1,0 +1,47 @@
+import type { PeerFields } from '../election/peer-channel';
+import { RECORDS_PER_FRAME } from './presence-sync.messages';
+
+/** Follower to leader: heartbeats it accepted (follower_heartbeats), to be held as the leader's own. */
+export const PRESENCE_FORWARD = 'PresenceForward';
+/** Leader to follower: the batch is held by a majority (`held`), or it was not taken. */
+export const PRESENCE_FORWARD_ACK = 'PresenceForwardAck';
+
+/** A heartbeat a follower accepted: the client and the addr it is online at. */
+export type ForwardedBeat = [username: string, addr: string];
+
+export interface PresenceForward {
+  /** The follower's number for this batch, echoed by the acknowledgement. */
+  batch: number;
+  beats: ForwardedBeat[];
+}
+
+export interface PresenceForwardAck {
+  batch: number;
+  /** True once a majority holds every heartbeat of the batch; false when the leader refused it. */
+  held: boolean;
+}
+
+const isCount = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 64;
+const isAddr = (v: unknown): v is string =>
+  typeof v === 'string' && v.length > 0 && v.length <= 300;
+
+export function forwardProblem(e: PeerFields): string | null {
+  if (!isCount(e.batch)) return 'batch must be a count';
+  const beats = e.beats;
+  if (!Array.isArray(beats) || beats.length === 0 || beats.length > RECORDS_PER_FRAME) {
+    return `beats must be an array of 1 to ${RECORDS_PER_FRAME}`;
+  }
+  for (const b of beats) {
+    if (!Array.isArray(b) || b.length !== 2 || !isName(b[0]) || !isAddr(b[1])) {
+      return 'a beat must be [username, addr]';
+    }
+  }
+  return null;
+}
+
+export function forwardAckProblem(e: PeerFields): string | null {
+  if (!isCount(e.batch)) return 'batch must be a count';
+  return typeof e.held === 'boolean' ? null : 'held must be a boolean';
+}

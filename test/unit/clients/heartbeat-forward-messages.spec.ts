@@ -1,0 +1,39 @@
+import { forwardAckProblem, forwardProblem } from '../../../src/clients/heartbeat-forward.messages';
+
+/** The election port's decoders for follower heartbeats: anything short of the type is refused. */
+describe('PresenceForward and PresenceForwardAck decoders', () => {
+  it('takes a batch of [username, addr] beats', () => {
+    expect(forwardProblem({ batch: 0, beats: [['alice', '10.0.0.1:1']] })).toBeNull();
+    expect(forwardProblem({ batch: 7, beats: Array(2000).fill(['a', 'b:1']) })).toBeNull();
+  });
+
+  it.each([
+    [{ beats: [['a', 'b:1']] }, 'batch must be a count'],
+    [{ batch: -1, beats: [['a', 'b:1']] }, 'batch must be a count'],
+    [{ batch: 1.5, beats: [['a', 'b:1']] }, 'batch must be a count'],
+    [{ batch: '1', beats: [['a', 'b:1']] }, 'batch must be a count'],
+    [{ batch: 1 }, 'beats must be an array of 1 to 2000'],
+    [{ batch: 1, beats: [] }, 'beats must be an array of 1 to 2000'],
+    [{ batch: 1, beats: Array(2001).fill(['a', 'b:1']) }, 'beats must be an array of 1 to 2000'],
+    [{ batch: 1, beats: { 0: ['a', 'b:1'] } }, 'beats must be an array of 1 to 2000'],
+    [{ batch: 1, beats: [['a']] }, 'a beat must be [username, addr]'],
+    [{ batch: 1, beats: [['a', 'b:1', 3]] }, 'a beat must be [username, addr]'],
+    [{ batch: 1, beats: [['', 'b:1']] }, 'a beat must be [username, addr]'],
+    [{ batch: 1, beats: [['a'.repeat(65), 'b:1']] }, 'a beat must be [username, addr]'],
+    [{ batch: 1, beats: [['a', '']] }, 'a beat must be [username, addr]'],
+    [{ batch: 1, beats: [['a', 'x'.repeat(301)]] }, 'a beat must be [username, addr]'],
+    [{ batch: 1, beats: [[1, 'b:1']] }, 'a beat must be [username, addr]'],
+    [{ batch: 1, beats: ['a b:1'] }, 'a beat must be [username, addr]'],
+  ])('refuses %j: %s', (fields, problem) => {
+    expect(forwardProblem(fields)).toBe(problem);
+  });
+
+  it('takes an acknowledgement with a batch number and whether it is held', () => {
+    expect(forwardAckProblem({ batch: 3, held: true })).toBeNull();
+    expect(forwardAckProblem({ batch: 0, held: false })).toBeNull();
+    expect(forwardAckProblem({ held: true })).toBe('batch must be a count');
+    expect(forwardAckProblem({ batch: 2 ** 53, held: true })).toBe('batch must be a count');
+    expect(forwardAckProblem({ batch: 3 })).toBe('held must be a boolean');
+    expect(forwardAckProblem({ batch: 3, held: 1 })).toBe('held must be a boolean');
+  });
+});
