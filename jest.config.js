@@ -63,6 +63,7 @@ module.exports = {
       displayName: 'e2e-express',
       testMatch: [
         '<rootDir>/test/e2e/api.e2e-spec.ts',
+        '<rootDir>/test/e2e/api-https.e2e-spec.ts',
         '<rootDir>/test/e2e/dashboard-routes.e2e-spec.ts',
         '<rootDir>/test/e2e/metrics.e2e-spec.ts',
         '<rootDir>/test/e2e/openapi.e2e-spec.ts',

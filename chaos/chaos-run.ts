@@ -83,11 +83,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     meshSeed: opts.seed,
     // Small, so that snapshots, log compaction and InstallSnapshot to a node back from a kill or
     // a partition all happen under faults (the default, 10,000, is never reached in a run).
-    extra: `snapshot_every = ${SNAPSHOT_EVERY}`,
+    extra: [
+      `snapshot_every = ${SNAPSHOT_EVERY}`,
+      ...(opts.followers
+        ? [
+            'follower_heartbeats = true',
+            'follower_reads = true',
+            `follower_read_max_lag_ms = ${FOLLOWER_READ_MAX_LAG_MS}`,
+          ]
+        : []),
+    ].join('\n'),
     env: opts.secret ? { CLUSTER_SECRET: `chaos-run-${opts.seed}-cluster-secret` } : undefined,
-    extra: opts.followers
-      ? `follower_heartbeats = true\nfollower_reads = true\nfollower_read_max_lag_ms = ${FOLLOWER_READ_MAX_LAG_MS}`
-      : undefined,
   });
   live.add(cluster);
   const stopSchedule = new AbortController();

@@ -9,6 +9,8 @@ import { JsonErrorFilter } from './common/http/json-error.filter';
 import { createValidationPipe } from './common/http/validation.pipe';
 import type { ClusterConfig } from './config/cluster-config';
 import { ClusterConfigModule } from './config/config.module';
+import { CredentialsModule } from './credentials/credentials.module';
+import { loadCredentials, type NodeCredentials } from './credentials/credentials';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DriveModule } from './drive/drive.module';
 import { ElectionModule } from './election/election.module';
@@ -19,11 +21,16 @@ import { StorageModule } from './storage/storage.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: ClusterConfig, clock: Clock = new SystemClock()): DynamicModule {
+  static forRoot(
+    config: ClusterConfig,
+    clock: Clock = new SystemClock(),
+    credentials: NodeCredentials = loadCredentials(config),
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ClusterConfigModule.forRoot(config, clock),
+        CredentialsModule.forRoot(credentials),
         ScheduleModule.forRoot(),
         StorageModule,
         ElectionModule,

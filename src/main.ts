@@ -62,7 +62,7 @@ async function checkPorts(config: ClusterConfig): Promise<void> {
 
 function banner(config: ClusterConfig, logger: NodeLogger): void {
   const lines = [
-    `HTTP API server listening on http://${config.apiHost}:${config.apiPort} (advertised as ${config.apiUrl})`,
+    `HTTP API server listening on ${config.apiTls ? 'https' : 'http'}://${config.apiHost}:${config.apiPort} (advertised as ${config.apiUrl})`,
     'Endpoints:',
     '  GET  /           - Health check',
     '  POST /register   - Register new user',

@@ -55,4 +55,8 @@ export class ClusterDto {
   online_count!: number;
   @ApiProperty({ type: DriveStatusDto })
   drive!: DriveStatusDto;
+  @ApiProperty({ description: 'The election port speaks mutual TLS (PEER_TLS_* set).' })
+  peer_tls!: boolean;
+  @ApiProperty({ description: 'The API is served over HTTPS (API_TLS_* set).' })
+  api_tls!: boolean;
 }

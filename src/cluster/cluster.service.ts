@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { HeartbeatRates } from '../clients/heartbeat-rates';
 import { PresenceService } from '../clients/presence.service';
 import { RegistryService } from '../clients/registry.service';
+import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { DriveSyncService } from '../drive/drive-sync.service';
 import { ClusterViewService } from '../election/cluster-view.service';
 
@@ -9,6 +10,7 @@ import { ClusterViewService } from '../election/cluster-view.service';
 @Injectable()
 export class ClusterService {
   constructor(
+    @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
     private readonly members: ClusterViewService,
     private readonly registry: RegistryService,
     private readonly presence: PresenceService,
@@ -27,6 +29,8 @@ export class ClusterService {
       // On a follower: its copy of the leader's list, as last synced.
       online_count: this.presence.count,
       drive: this.drive.status(),
+      peer_tls: this.config.peerTls !== null,
+      api_tls: this.config.apiTls !== null,
     };
   }
 }

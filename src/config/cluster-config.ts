@@ -1,6 +1,7 @@
 import type { HostPort } from '../common/address';
 import type { AdminToken } from '../common/admin-token';
 import type { ClusterSecret } from '../common/cluster-secret';
+import type { TlsFiles } from '../common/tls-material';
 import type { LogFormat, LogLevel } from '../common/logging/log-level';
 
 /** The one typed, validated configuration of a node, read once at start. */
@@ -57,6 +58,10 @@ export interface ClusterConfig {
   httpAdapter: 'fastify' | 'express';
   /** CLUSTER_SECRET: peers authenticate each other and every election frame; null when unset. */
   clusterSecret: ClusterSecret | null;
+  /** PEER_TLS_*: mutual TLS 1.3 on the election port; null when unset. */
+  peerTls: TlsFiles | null;
+  /** API_TLS_*: HTTPS on the API (client certificates required when it names a CA); null: HTTP. */
+  apiTls: TlsFiles | null;
   /** ADMIN_TOKEN: the bearer token of the admin routes (/cluster/snapshot, ...); null turns them off. */
   adminToken: AdminToken | null;
   drive: DriveSettings;

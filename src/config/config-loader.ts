@@ -6,6 +6,7 @@ import type { ClusterConfig } from './cluster-config';
 import { ConfigError } from './config-error';
 import { CONFIG_SCHEMA, CROSS_RULES, type Settings } from './config-schema';
 import { type Inputs, readGroup, settingsIn } from './setting';
+import { tlsFilesOf } from './tls-settings';
 
 export interface ConfigSources {
   /** Path of the TOML file (`--config`). */
@@ -48,13 +49,16 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
 /** The settings as ClusterConfig, with the defaults that depend on other settings filled in. */
 function toClusterConfig(file: string, s: Settings): ClusterConfig {
   const self = s.thisNode;
+  const apiTls = tlsFilesOf(s.apiTls);
   return {
     ...s,
     configFile: file,
     thisNode: self.text,
     // The election port binds this_node unless told otherwise, e.g. behind a proxy or NAT.
     electionBind: s.electionBind ?? { host: self.host, port: self.port },
-    apiUrl: s.apiUrl ?? `http://${formatHost(self.host)}:${s.apiPort}`,
+    peerTls: tlsFilesOf(s.peerTls),
+    apiTls,
+    apiUrl: s.apiUrl ?? `${apiTls ? 'https' : 'http'}://${formatHost(self.host)}:${s.apiPort}`,
     dataDir:
       s.dataDir ??
       join(

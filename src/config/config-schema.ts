@@ -14,6 +14,7 @@ import {
   text,
 } from './env-rules';
 import { envVar, fileKey, type SettingGroup, type Values } from './setting';
+import { tlsFileSettings, tlsFilesProblem } from './tls-settings';
 import { address, bool, int, peerAddresses } from './value-rules';
 
 /**
@@ -69,6 +70,8 @@ export const CONFIG_SCHEMA = {
   clusterSecret: envVar('CLUSTER_SECRET', secret)
     .notWith(envVar('CLUSTER_SECRET_FILE', secretFile))
     .optional(),
+  peerTls: tlsFileSettings('PEER_TLS'),
+  apiTls: tlsFileSettings('API_TLS'),
   adminToken: envVar('ADMIN_TOKEN', adminToken)
     .notWith(envVar('ADMIN_TOKEN_FILE', adminTokenFile))
     .optional(),
@@ -133,4 +136,6 @@ export const CROSS_RULES: readonly CrossRule[] = [
           key: 'election_timeout_min_ms',
           problem: `${s.electionTimeoutMinMs} is above election_timeout_max_ms ${s.electionTimeoutMaxMs}`,
         },
+  (s) => tlsFilesProblem('PEER_TLS', s.peerTls, true),
+  (s) => tlsFilesProblem('API_TLS', s.apiTls, false),
 ];

@@ -95,8 +95,13 @@ export const rustLogLevel: TextRule<LogLevel> = {
 /** CLUSTER_SECRET, taken exactly as given: spaces are part of a secret. */
 export const secret: TextRule<ClusterSecret> = asGivenSecret((v) => new ClusterSecret(v));
 
-/** CLUSTER_SECRET_FILE: the file's text without its trailing newline; an empty file holds none. */
-export const secretFile: TextRule<ClusterSecret | null> = secretInFile((v) => new ClusterSecret(v));
+/**
+ * CLUSTER_SECRET_FILE: one secret per line (two during a rotation: the one to use first, the
+ * other still accepted); an empty file holds none. The node re-reads it on SIGHUP and on change.
+ */
+export const secretFile: TextRule<ClusterSecret | null> = secretInFile(
+  (v, path) => new ClusterSecret(ClusterSecret.parseFile(v), path),
+);
 
 /** ADMIN_TOKEN, taken exactly as given, like CLUSTER_SECRET. */
 export const adminToken: TextRule<AdminToken> = asGivenSecret((v) => new AdminToken(v));
@@ -110,7 +115,7 @@ function asGivenSecret<S>(make: (value: string) => S): TextRule<S> {
 }
 
 /** A secret held in the named file. */
-function secretInFile<S>(make: (value: string) => S): TextRule<S | null> {
+function secretInFile<S>(make: (value: string, path: string) => S): TextRule<S | null> {
   return {
     fromText: trimmed,
     check(path) {
@@ -120,7 +125,7 @@ function secretInFile<S>(make: (value: string) => S): TextRule<S | null> {
       } catch (err) {
         return fault(`cannot read ${path}: ${messageOf(err)}`);
       }
-      return content === '' ? ok(null) : toSecret(content, make);
+      return content === '' ? ok(null) : toSecret(content, (v) => make(v, path));
     },
   };
 }

@@ -76,9 +76,14 @@ export class ElectionLifecycle implements OnApplicationBootstrap, OnModuleDestro
     });
     this.logger.log(
       `Leader election TCP listener bound to ${c.electionBind.host}:${c.electionBind.port} as ${c.thisNode}` +
+        (c.peerTls
+          ? '; peer TLS: mutual TLS 1.3, peers must hold a certificate of PEER_TLS_CA_FILE naming their address'
+          : '') +
         (c.clusterSecret
           ? '; peers must prove CLUSTER_SECRET and every frame is authenticated'
-          : '; no CLUSTER_SECRET: any process listed in peers is trusted'),
+          : c.peerTls
+            ? ''
+            : '; no CLUSTER_SECRET: any process listed in peers is trusted'),
     );
     this.scheduler.addInterval(
       LOAD_REFRESH_INTERVAL,

@@ -1,6 +1,7 @@
 import { Logger, Module } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
+import { NODE_CREDENTIALS, type NodeCredentials } from '../credentials/credentials';
 import { CpuSampler } from './cpu-sampler';
 import { RaftLogFile } from '../storage/raft-log-file';
 import {
@@ -41,8 +42,8 @@ const EXIT_FATAL = 1;
     PeerChannel,
     {
       provide: ELECTION_TRANSPORT,
-      inject: [CLUSTER_CONFIG, CLOCK],
-      useFactory: (c: ClusterConfig, clock: Clock) =>
+      inject: [CLUSTER_CONFIG, CLOCK, NODE_CREDENTIALS],
+      useFactory: (c: ClusterConfig, clock: Clock, credentials: NodeCredentials) =>
         new TcpTransport({
           self: c.thisNode,
           bind: c.electionBind,
@@ -52,7 +53,8 @@ const EXIT_FATAL = 1;
           retryMs: c.electionRetryMs,
           keepaliveMs: Math.max(10, Math.min(c.heartbeatIntervalMs, c.netTimeoutMs)),
           random: Math.random,
-          secret: c.clusterSecret,
+          secret: credentials.clusterSecret,
+          tls: credentials.peerTls,
           clock,
         }),
     },

@@ -33,4 +33,8 @@ export class HealthDto {
   log!: LogPositionDto;
   @ApiProperty({ type: DriveStatusDto })
   drive!: DriveStatusDto;
+  @ApiProperty({ description: 'The election port speaks mutual TLS (PEER_TLS_* set).' })
+  peer_tls!: boolean;
+  @ApiProperty({ description: 'The API is served over HTTPS (API_TLS_* set).' })
+  api_tls!: boolean;
 }

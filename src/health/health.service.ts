@@ -34,6 +34,9 @@ export class HealthService {
       log: this.log.logPosition(),
       drive: this.drive.status(),
       disk: this.disk.status,
+      // Whether, never with what: file names and secrets stay off every answer.
+      peer_tls: this.config.peerTls !== null,
+      api_tls: this.config.apiTls !== null,
     };
   }
 }

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { RollcallError } from '../sdk/errors';
+import { tlsFetch } from '../sdk/tls-fetch';
 import { RollcallAdmin } from '../sdk/rollcall-admin';
 
 /** What a command reads and writes: the process's in production, a test's in tests. */
@@ -21,6 +23,38 @@ export interface ClusterOptions {
   endpoints?: string;
   token?: string;
   json?: boolean;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
+/**
+ * How the CLI reaches https:// endpoints: --ca-file (else ROLLCALL_CA_FILE) is the CA their
+ * certificates must chain to, --cert-file/--key-file a client certificate for a cluster that
+ * requires one. There is no option to skip verification. The test's fetch wins when given.
+ */
+export function fetchOf(opts: ClusterOptions, io: CliIo): typeof fetch {
+  if (io.fetch) return io.fetch;
+  const caFile = opts.caFile ?? io.env.ROLLCALL_CA_FILE;
+  const certFile = opts.certFile ?? io.env.ROLLCALL_CERT_FILE;
+  const keyFile = opts.keyFile ?? io.env.ROLLCALL_KEY_FILE;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new UsageError('a client certificate needs both --cert-file and --key-file');
+  }
+  if (!caFile && !certFile) return fetch;
+  return tlsFetch({
+    ca: caFile ? readOption(caFile, '--ca-file') : undefined,
+    cert: certFile ? readOption(certFile, '--cert-file') : undefined,
+    key: keyFile ? readOption(keyFile, '--key-file') : undefined,
+  });
+}
+
+function readOption(file: string, flag: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new UsageError(`${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
 }
 
 /** --endpoints, else ROLLCALL_ENDPOINTS: the HTTP APIs of any of the cluster's nodes. */
@@ -31,7 +65,7 @@ export function endpointsOf(opts: ClusterOptions, io: CliIo): string[] {
     .filter((e) => e !== '');
   if (list.length === 0) {
     throw new UsageError(
-      'no endpoints: pass --endpoints http://host:port,... or set ROLLCALL_ENDPOINTS',
+      'no endpoints: pass --endpoints http(s)://host:port,... or set ROLLCALL_ENDPOINTS',
     );
   }
   return list.map((e) => (/^https?:\/\//.test(e) ? e : `http://${e}`).replace(/\/+$/, ''));
@@ -43,7 +77,7 @@ export function adminOf(opts: ClusterOptions, io: CliIo): RollcallAdmin {
   if (!token) {
     throw new UsageError('no admin token: pass --token or set ROLLCALL_ADMIN_TOKEN');
   }
-  return new RollcallAdmin({ nodes: endpointsOf(opts, io), token, fetch: io.fetch });
+  return new RollcallAdmin({ nodes: endpointsOf(opts, io), token, fetch: fetchOf(opts, io) });
 }
 
 /** The one line a failure is reported with, and its exit code. */

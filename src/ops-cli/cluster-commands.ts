@@ -5,13 +5,14 @@ import {
   type ClusterOptions,
   endpointsOf,
   EXIT_FAILED,
+  fetchOf,
   table,
 } from './cli-io';
 import { gatherStatus, renderStatus } from './status';
 
 /** `rollcall status`: exit 1 when no member that answered leads. */
 export async function status(opts: ClusterOptions, io: CliIo): Promise<number> {
-  const s = await gatherStatus(endpointsOf(opts, io), io);
+  const s = await gatherStatus(endpointsOf(opts, io), { ...io, fetch: fetchOf(opts, io) });
   io.out(opts.json ? JSON.stringify(s, null, 2) + '\n' : renderStatus(s));
   return s.leader === null ? EXIT_FAILED : 0;
 }

@@ -7,6 +7,8 @@ const ENVIRONMENT = `
 Environment:
   ROLLCALL_ENDPOINTS    the nodes' HTTP APIs, comma-separated (instead of --endpoints)
   ROLLCALL_ADMIN_TOKEN  the cluster's ADMIN_TOKEN (instead of --token)
+  ROLLCALL_CA_FILE      CA certificate(s) for https:// endpoints (instead of --ca-file)
+  ROLLCALL_CERT_FILE, ROLLCALL_KEY_FILE   a client certificate (instead of --cert-file, --key-file)
 
 Exit status: 0 done, 1 the cluster refused or could not do it (or, for status, has no
 leader), 2 a wrong command line. Errors are one line on stderr.`;
@@ -24,6 +26,9 @@ function buildProgram(io: CliIo, result: { code: number }): Command {
     .description('Operate a rollcall cluster: its members, its leader, its backups.')
     .option('--endpoints <urls>', 'HTTP APIs of any nodes, comma-separated (follows the leader)')
     .option('--token <token>', 'the admin token (ADMIN_TOKEN of the nodes)')
+    .option('--ca-file <pem>', "the CA the nodes' https:// certificates must chain to")
+    .option('--cert-file <pem>', 'a client certificate, for nodes that require one')
+    .option('--key-file <pem>', 'the key of --cert-file')
     .addHelpText('after', ENVIRONMENT)
     .showHelpAfterError('(rollcall --help for usage)')
     .exitOverride()

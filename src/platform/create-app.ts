@@ -3,6 +3,9 @@ import { AppModule } from '../app.module';
 import type { Clock } from '../common/clock';
 import type { ClusterConfig } from '../config/cluster-config';
 import type { Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { loadCredentials } from '../credentials/credentials';
+import { httpsOptionsOf } from './https-options';
 import { limitConnections } from './connection-limits';
 import { refuseHostlessRequests } from './host-header';
 import { setUpApiDocs } from './api-docs';
@@ -19,13 +22,18 @@ export async function createApp(
   logger: LoggerService | false,
   clock?: Clock,
 ): Promise<INestApplication> {
-  const module = AppModule.forRoot(config, clock);
+  const credentials = loadCredentials(config);
+  const module = AppModule.forRoot(config, clock, credentials);
   const options = { logger, abortOnError: false };
+  const https = httpsOptionsOf(credentials.apiTls);
   const app =
     config.httpAdapter === 'express'
-      ? await createExpressApp(module, options)
-      : await createFastifyApp(module, options);
+      ? await createExpressApp(module, options, https)
+      : await createFastifyApp(module, options, https);
   const server = app.getHttpServer() as Server;
+  const apiTls = credentials.apiTls;
+  // A reload reaches connections made after it; those open keep the certificate they began with.
+  if (apiTls) apiTls.onChange(() => (server as HttpsServer).setSecureContext(apiTls.options));
   limitConnections(server, {
     maxPerAddress: config.httpMaxConnectionsPerAddress,
     idleTimeoutMs: config.httpIdleTimeoutMs,

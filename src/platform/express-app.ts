@@ -5,14 +5,17 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { MAX_BODY_BYTES } from '../common/http/error-response';
 import { answerClientError } from './client-error';
 import { HttpMetrics } from '../metrics/http-metrics';
+import type { HttpsOptions } from './https-options';
 
 /** Nest on Express 5: kept because the design card names it; about a quarter of Fastify's rate. */
 export async function createExpressApp(
   module: DynamicModule,
   options: NestApplicationOptions,
+  https: HttpsOptions | null = null,
 ): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), {
     ...options,
+    ...(https ? { httpsOptions: https } : {}),
     bodyParser: false,
   });
   app.disable('x-powered-by');

@@ -6,6 +6,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_BODY_BYTES } from '../common/http/error-response';
 import { answerClientError } from './client-error';
 import { HttpMetrics } from '../metrics/http-metrics';
+import type { HttpsOptions } from './https-options';
 import { parseJsonBody } from './json-body';
 import { serveHeartbeatsDirectly } from './fastify-heartbeat';
 
@@ -13,8 +14,10 @@ import { serveHeartbeatsDirectly } from './fastify-heartbeat';
 export async function createFastifyApp(
   module: DynamicModule,
   options: NestApplicationOptions,
+  https: HttpsOptions | null = null,
 ): Promise<INestApplication> {
   const adapter = new FastifyAdapter({
+    ...(https ? { https } : {}),
     bodyLimit: MAX_BODY_BYTES,
     // Express routes /Users and /users/ to /users; clients written against it keep working.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },

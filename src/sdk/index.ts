@@ -20,5 +20,7 @@ export {
 } from './errors';
 export { backoffDelay, jittered } from './backoff';
 export type { BackoffOptions } from './backoff';
+export { tlsFetch } from './tls-fetch';
+export type { TlsClientOptions } from './tls-fetch';
 export { SseParser } from './sse-parser';
 export type { SseMessage } from './sse-parser';

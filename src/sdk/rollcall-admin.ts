@@ -1,9 +1,10 @@
 import { DEFAULT_BACKOFF } from './backoff';
 import { errorFor } from './errors';
+import { hasTlsOptions, type TlsClientOptions, tlsFetch } from './tls-fetch';
 import { LeaderTransport, type TransportDeps } from './transport';
 
 export interface RollcallAdminOptions {
-  /** Any nodes of the cluster: `http://host:port` or `host:port` (their HTTP API). */
+  /** Any nodes of the cluster: `http(s)://host:port` or `host:port` (their HTTP API). */
   nodes: string[];
   /** The cluster's ADMIN_TOKEN. */
   token?: string;
@@ -11,6 +12,8 @@ export interface RollcallAdminOptions {
   retryBudgetMs?: number;
   /** Bound on one HTTP exchange (default 5 s; a leader transfer waits for the handover). */
   requestTimeoutMs?: number;
+  /** For https:// nodes: the CA to trust (and a client certificate). Verification is never off. */
+  tls?: TlsClientOptions;
   /** For tests. */
   fetch?: typeof fetch;
 }
@@ -47,7 +50,7 @@ export class RollcallAdmin {
 
   constructor(private readonly opts: RollcallAdminOptions) {
     const deps: TransportDeps = {
-      fetch: opts.fetch ?? fetch,
+      fetch: opts.fetch ?? (hasTlsOptions(opts.tls) ? tlsFetch(opts.tls) : fetch),
       random: Math.random,
       now: () => performance.now(),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -1,6 +1,7 @@
 import { type BackoffOptions, DEFAULT_BACKOFF, jittered } from './backoff';
 import { errorFor, RollcallError } from './errors';
 import { SpreadTransport } from './spread-transport';
+import { hasTlsOptions, type TlsClientOptions, tlsFetch } from './tls-fetch';
 import { LeaderTransport, type TransportDeps } from './transport';
 import { type WatchEvent, Watcher } from './watcher';
 
@@ -15,7 +16,7 @@ export interface OnlinePeer extends Peer {
 }
 
 export interface RollcallClientOptions {
-  /** Any nodes of the cluster: `http://host:port` or `host:port` (their HTTP API). */
+  /** Any nodes of the cluster: `http(s)://host:port` or `host:port` (their HTTP API). */
   nodes: string[];
   /** This client's name and `host:port`, for register() and the heartbeats. */
   username?: string;
@@ -45,6 +46,8 @@ export interface RollcallClientOptions {
   followerMode?: boolean;
   /** Heartbeat failures the loop survives; by default they are ignored. */
   onError?: (err: Error) => void;
+  /** For https:// nodes: the CA to trust (and a client certificate). Verification is never off. */
+  tls?: TlsClientOptions;
   /** For tests. */
   fetch?: typeof fetch;
   random?: () => number;
@@ -66,7 +69,7 @@ export class RollcallClient {
   constructor(private readonly opts: RollcallClientOptions) {
     this.token = opts.token;
     this.deps = {
-      fetch: opts.fetch ?? fetch,
+      fetch: opts.fetch ?? (hasTlsOptions(opts.tls) ? tlsFetch(opts.tls) : fetch),
       random: opts.random ?? Math.random,
       now: opts.now ?? (() => performance.now()),
       sleep: opts.sleep ?? sleep,

@@ -66,6 +66,8 @@ describe('HTTP API on a single-node cluster', () => {
     expect(res.body).toEqual({
       status: 'ok',
       is_leader: true,
+      peer_tls: false,
+      api_tls: false,
       online_clients_count: 0,
       current_leader: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
       term: 1,

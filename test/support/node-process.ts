@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
+import { tlsFetch } from '../../src/sdk/tls-fetch';
 import { httpAdapterEnv } from './http-adapter';
 import { waitFor } from './poll';
 
@@ -68,17 +69,32 @@ export interface NodeOptions {
    * that kill() also ends the node it started.
    */
   launcher?: { args: string[]; cwd: string };
+  /**
+   * When the node serves HTTPS (API_TLS_* in env): the CA of its certificate, and the client
+   * certificate to show it if it asks for one. Its url is then https://, and `fetch` uses them.
+   */
+  apiClientTls?: { caFile: string; certFile?: string; keyFile?: string };
 }
 
 /** A rollcall node run as a real process from dist/main.js (or by a launcher). */
 export class NodeProcess {
   readonly lines: string[] = [];
   readonly url: string;
+  /** The global fetch, or one that trusts `apiCaFile`. */
+  readonly fetch: typeof fetch;
   private readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(readonly opts: NodeOptions) {
-    this.url = `http://127.0.0.1:${opts.apiPort}`;
+    const tls = opts.apiClientTls;
+    this.url = `${tls ? 'https' : 'http'}://127.0.0.1:${opts.apiPort}`;
+    this.fetch = tls
+      ? tlsFetch({
+          ca: readFileSync(tls.caFile),
+          cert: tls.certFile ? readFileSync(tls.certFile) : undefined,
+          key: tls.keyFile ? readFileSync(tls.keyFile) : undefined,
+        })
+      : fetch;
     const args = [...(opts.launcher?.args ?? [MAIN_JS]), '--config', opts.config];
     if (opts.thisNode) args.push('--this-node', opts.thisNode);
     if (!opts.launcher && !existsSync(MAIN_JS)) {
@@ -122,7 +138,7 @@ export class NodeProcess {
   }
 
   async health(): Promise<Record<string, unknown>> {
-    const res = await fetch(`${this.url}/`, { signal: AbortSignal.timeout(2000) });
+    const res = await this.fetch(`${this.url}/`, { signal: AbortSignal.timeout(2000) });
     return (await res.json()) as Record<string, unknown>;
   }
 

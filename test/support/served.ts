@@ -4,8 +4,11 @@
  * route, the dashboard and the API docs with every same-origin file they load, each answer with
  * its status line and headers. A Server-Sent Events route gives what it sends first.
  */
-export async function everythingServed(base: string): Promise<Map<string, string>> {
-  const spec = (await (await fetch(`${base}/docs-json`)).json()) as {
+export async function everythingServed(
+  base: string,
+  fetchFn: typeof fetch = fetch,
+): Promise<Map<string, string>> {
+  const spec = (await (await fetchFn(`${base}/docs-json`)).json()) as {
     paths: Record<string, Record<string, unknown>>;
   };
   const routes = Object.entries(spec.paths)
@@ -17,15 +20,18 @@ export async function everythingServed(base: string): Promise<Map<string, string
   while (queue.length > 0 && served.size < 200) {
     const path = queue.shift()!;
     if (served.has(path)) continue;
-    const answer = await fetchText(`${base}${path}`);
+    const answer = await fetchText(fetchFn, `${base}${path}`);
     served.set(path, answer.text);
     queue.push(...sameOriginLinks(path, answer));
   }
   return served;
 }
 
-async function fetchText(url: string): Promise<{ type: string; text: string }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+async function fetchText(
+  fetchFn: typeof fetch,
+  url: string,
+): Promise<{ type: string; text: string }> {
+  const res = await fetchFn(url, { signal: AbortSignal.timeout(5000) });
   const type = res.headers.get('content-type') ?? '';
   const head = `${res.status}\n${[...res.headers].map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n`;
   if (!type.startsWith('text/event-stream')) return { type, text: head + (await res.text()) };

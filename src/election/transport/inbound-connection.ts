@@ -28,6 +28,8 @@ export interface InboundOptions {
   /** The transport's counters, shared by all its connections. */
   stats: { framesIn: number; pingsIn: number; rejected: number };
   logger: Logger;
+  /** Why the connection may not speak for `claimed` (its TLS certificate names another host). */
+  claimProblem: (claimed: string) => string | null;
 }
 
 /** What a connection's hello frame turns into: nothing for the consensus core. */
@@ -130,6 +132,8 @@ export class InboundConnection {
     }
     const ok = this.handshake.hello(frame);
     if (typeof ok === 'string') throw new FrameError(ok);
+    const problem = this.handshake.peer && this.o.claimProblem(this.handshake.peer);
+    if (problem) throw new FrameError(problem);
     this.opener = ok.opener;
     this.claimed = this.handshake.peer;
     this.socket.write(ok.welcome);
@@ -161,6 +165,8 @@ export class InboundConnection {
     if (e.to !== this.o.self) return `frame addressed to ${e.to}, not to this node`;
     if (!this.o.isPeer(e.from) || e.from === this.o.self) return `sender ${e.from} is not a peer`;
     if (this.claimed !== null && this.claimed !== e.from) return 'sender changed mid-connection';
+    // Checked once, on the first frame: the sender cannot change after it.
+    if (this.claimed === null) return this.o.claimProblem(e.from);
     return null;
   }
 

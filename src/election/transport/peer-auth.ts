@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ClusterSecret } from '../../common/cluster-secret';
+import type { Candidate, ClusterSecret } from '../../common/cluster-secret';
 import {
   encodeFrame,
   encodeRawFrame,
@@ -32,6 +32,13 @@ const MAC_BYTES = 32;
 
 function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The candidate whose proof `proof` is, checking every one so the time says nothing. */
+function matching(proof: Buffer, candidates: Candidate[]): Candidate | null {
+  let found: Candidate | null = null;
+  for (const c of candidates) if (sameBytes(proof, c.proof) && !found) found = c;
+  return found;
 }
 
 function readNonce(v: unknown): Buffer | null {
@@ -127,14 +134,16 @@ export class AcceptorHandshake {
     }
     if (to !== this.self) return `AuthHello addressed to ${to}, not to this node`;
     if (!this.isPeer(from) || from === this.self) return `AuthHello from ${from}, not a peer`;
-    if (!sameBytes(proof, this.secret.derive('hello', this.na, nd, from, to))) {
+    // Any secret in force will do (a rotation); the session goes on under the one it proved.
+    const matched = matching(proof, this.secret.candidates('hello', this.na, nd, from, to));
+    if (!matched) {
       return `AuthHello from ${from} has a wrong proof (a different CLUSTER_SECRET?)`;
     }
     this.peer = from;
-    const welcome = this.secret.derive('welcome', this.na, nd, from, to).toString('hex');
+    const welcome = matched.derive('welcome').toString('hex');
     return {
       welcome: encodeFrame({ type: AUTH_WELCOME, proof: welcome }),
-      opener: new FrameOpener(this.secret.derive('session', this.na, nd, from, to)),
+      opener: new FrameOpener(matched.derive('session')),
     };
   }
 }
@@ -172,14 +181,11 @@ export class DialerHandshake {
     const m = handshakeMessage(frame, AUTH_WELCOME);
     if (typeof m === 'string') return m;
     const proof = readProof(m.proof);
-    const expected = this.secret.derive('welcome', this.na, this.nd, this.self, this.peer);
-    if (!proof || !sameBytes(proof, expected)) {
+    const candidates = this.secret.candidates('welcome', this.na, this.nd, this.self, this.peer);
+    const matched = proof ? matching(proof, candidates) : null;
+    if (!matched) {
       return `AuthWelcome from ${this.peer} has a wrong proof (a different CLUSTER_SECRET?)`;
     }
-    return {
-      sealer: new FrameSealer(
-        this.secret.derive('session', this.na, this.nd, this.self, this.peer),
-      ),
-    };
+    return { sealer: new FrameSealer(matched.derive('session')) };
   }
 }

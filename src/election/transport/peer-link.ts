@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { HostPort } from '../../common/address';
 import type { Clock } from '../../common/clock';
 import { FRAGMENT, splitMessage } from './fragments';
@@ -12,6 +13,7 @@ import {
 } from './frame-codec';
 import type { ClusterSecret } from '../../common/cluster-secret';
 import { DialerHandshake, type FrameSealer } from './peer-auth';
+import type { PeerTls } from './peer-tls';
 
 export interface PeerLinkOptions {
   /** This node's id, for the handshake. */
@@ -27,8 +29,10 @@ export interface PeerLinkOptions {
   onUnreachable: (peer: string, refused: boolean) => void;
   /** With a secret, a connection carries nothing until the handshake proves both ends. */
   secret: ClusterSecret | null;
-  /** How long the acceptor may take to complete the handshake. */
+  /** How long the acceptor may take to complete the handshake (TLS's, then the secret's). */
   handshakeTimeoutMs: number;
+  /** With TLS, every connection is TLS 1.3 with this node's certificate, the peer's verified. */
+  tls: PeerTls | null;
   clock: Clock;
 }
 
@@ -40,10 +44,15 @@ const MAX_QUICK_REDIALS = 2;
 /** Bytes we let pile up for a peer before dropping messages to it: Raft tolerates loss. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
-/** One connection attempt: how it failed, and whether TCP came up before that. */
+/** One connection attempt: how it failed, whether TCP came up, and TLS after it (if used). */
 interface DialAttempt {
   failure: NodeJS.ErrnoException | null;
   tcpUp: boolean;
+  secured: boolean;
+}
+
+function authError(why: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(why), { code: 'EAUTH' });
 }
 
 /**
@@ -140,7 +149,7 @@ export class PeerLink {
     return this.sealer ? this.sealer.seal(json) : encodeJsonFrame(json);
   }
 
-  /** The link is usable: TCP is up and, with a secret, both ends have proved it. */
+  /** The link is usable: TCP is up and, with TLS or a secret, both ends have proved it. */
   private established(sealer: FrameSealer | null): void {
     this.sealer = sealer;
     this.connected = true;
@@ -154,30 +163,48 @@ export class PeerLink {
 
   private dial(): void {
     if (this.stopped) return;
-    const socket = connect({ host: this.o.address.host, port: this.o.address.port, noDelay: true });
+    const { host, port } = this.o.address;
+    const tls = this.o.tls;
+    // A new connection takes the context in force now: a reload reaches the next dial.
+    const socket = tls
+      ? tlsConnect({ host, port, secureContext: tls.context })
+      : connect({ host, port });
+    socket.setNoDelay(true);
     this.socket = socket;
     this.sealer = null;
     socket.setTimeout(this.o.netTimeoutMs);
-    const attempt: DialAttempt = { failure: null, tcpUp: false };
+    const attempt: DialAttempt = { failure: null, tcpUp: false, secured: !tls };
     const fail = (why: string) => {
-      attempt.failure = Object.assign(new Error(why), { code: 'EAUTH' });
+      attempt.failure = authError(why);
       socket.destroy();
+    };
+    const usable = () => {
+      attempt.secured = true;
+      socket.setTimeout(0);
+      if (!this.o.secret) return this.established(null);
+      this.handshake(socket, this.o.secret, fail);
     };
     socket.once('connect', () => {
       attempt.tcpUp = true;
-      socket.setTimeout(0);
       socket.setKeepAlive(true, this.o.keepaliveMs);
-      if (!this.o.secret) return this.established(null);
-      this.handshake(socket, this.o.secret, fail);
+      // TLS gets the handshake's deadline, not the connect's: it costs a few round trips.
+      if (tls) socket.setTimeout(this.o.handshakeTimeoutMs);
+      else usable();
     });
+    if (tls) socket.once('secureConnect', usable);
     socket.on('timeout', () => {
-      attempt.failure = Object.assign(
-        new Error(`connect timed out after ${this.o.netTimeoutMs} ms`),
-        { code: 'ETIMEDOUT' },
-      );
+      const why = attempt.tcpUp
+        ? `no TLS handshake within ${this.o.handshakeTimeoutMs} ms`
+        : `connect timed out after ${this.o.netTimeoutMs} ms`;
+      attempt.failure = Object.assign(new Error(why), { code: 'ETIMEDOUT' });
       socket.destroy();
     });
-    socket.on('error', (err: NodeJS.ErrnoException) => (attempt.failure ??= err));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      // Failing TLS verification either way (a certificate from another CA, or one that does
+      // not name the peer's address) is an authentication failure, not an unreachable peer.
+      attempt.failure ??=
+        attempt.tcpUp && !attempt.secured ? authError(`TLS: ${err.message}`) : err;
+    });
     if (!this.o.secret) socket.on('data', () => undefined); // nothing is expected back on this half
     socket.once('close', () => this.closed(attempt));
   }
@@ -185,12 +212,11 @@ export class PeerLink {
   private closed(attempt: DialAttempt): void {
     if (this.drainTimer) clearTimeout(this.drainTimer);
     this.drainTimer = null;
-    if (attempt.tcpUp && !this.connected && this.o.secret && !attempt.failure) {
-      attempt.failure = Object.assign(
-        new Error(
-          'the connection closed during the handshake (a network fault, or no CLUSTER_SECRET or another one on that node)',
-        ),
-        { code: 'EAUTH' },
+    if (attempt.tcpUp && !this.connected && !attempt.failure && (this.o.secret || this.o.tls)) {
+      attempt.failure = authError(
+        attempt.secured
+          ? 'the connection closed during the handshake (a network fault, or no CLUSTER_SECRET or another one on that node)'
+          : 'the connection closed during the TLS handshake (a network fault, or that node does not speak TLS)',
       );
     }
     const wasConnected = this.connected;

@@ -1,5 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { createServer, type Server, type Socket } from 'node:net';
+import {
+  createServer as createTlsServer,
+  type PeerCertificate,
+  type Server as TlsServer,
+  type TLSSocket,
+} from 'node:tls';
 import { type HostPort, isHostPortError, parseHostPort } from '../../common/address';
 import { ConnectionsPerAddress } from '../../common/connections-per-address';
 import { type Clock, SystemClock } from '../../common/clock';
@@ -8,6 +14,7 @@ import type { TransportHandlers } from '../election-io';
 import { PING } from './envelope';
 import { InboundConnection } from './inbound-connection';
 import { PeerLink } from './peer-link';
+import { claimProblem, type PeerTls, untrustedClientProblem } from './peer-tls';
 
 export interface TransportOptions {
   self: string;
@@ -23,6 +30,8 @@ export interface TransportOptions {
   random: () => number;
   /** CLUSTER_SECRET: peers must prove they hold it, and every frame is authenticated. */
   secret?: ClusterSecret | null;
+  /** PEER_TLS_*: every connection is mutual TLS 1.3, each end's certificate verified. */
+  tls?: PeerTls | null;
   /** Times links and frames; the node's CLOCK (a SystemClock unless given). */
   clock?: Clock;
 }
@@ -40,6 +49,8 @@ export class TcpTransport {
   private readonly inbound = new Set<Socket>();
   private readonly peers: Set<string>;
   private server: Server | null = null;
+  /** Never listens: accepted connections are handed to it for their TLS handshake. */
+  private tlsServer: TlsServer | null = null;
   private handlers: TransportHandlers | null = null;
   private stopping = false;
   /** Peers may share an address (several nodes on one host), hence a multiple of their count. */
@@ -74,6 +85,7 @@ export class TcpTransport {
       server.listen({ host: me.host, port: me.port, exclusive: true }, () => resolve());
     });
     this.server = server;
+    if (this.o.tls) this.tlsServer = this.startTls(this.o.tls);
     for (const peer of this.o.peers) {
       if (peer === this.o.self) continue;
       const address = parseHostPort(peer);
@@ -89,6 +101,7 @@ export class TcpTransport {
         onUnreachable: (p, refused) => this.handlers?.unreachable(p, refused),
         self: this.o.self,
         secret: this.o.secret ?? null,
+        tls: this.o.tls ?? null,
         handshakeTimeoutMs: this.frameDeadlineMs,
         clock: this.clock,
       });
@@ -149,6 +162,46 @@ export class TcpTransport {
     }
     this.inbound.add(socket);
     socket.once('close', () => this.inbound.delete(socket));
+    // With TLS, nothing is read until the handshake is done and the certificate checked.
+    if (this.tlsServer) this.tlsServer.emit('connection', socket);
+    else this.serve(socket, this.handlers, null);
+  }
+
+  /**
+   * The TLS half of the election port. Certificates are checked here rather than by OpenSSL
+   * (rejectUnauthorized off), so that a refusal is logged with the address and the reason;
+   * an untrusted connection is closed before a byte of it is read.
+   */
+  private startTls(tls: PeerTls): TlsServer {
+    const server = createTlsServer({
+      ...tls.options,
+      requestCert: true,
+      rejectUnauthorized: false,
+      handshakeTimeout: this.frameDeadlineMs,
+    });
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const handlers = this.stopping ? null : this.handlers;
+      if (!handlers) return socket.destroy();
+      const problem = untrustedClientProblem(socket);
+      if (problem) return this.refuse(socket, problem);
+      this.serve(socket, handlers, socket.getPeerCertificate());
+    });
+    server.on('tlsClientError', (err: Error, socket: TLSSocket) =>
+      this.refuse(socket, `TLS handshake failed: ${err.message.split('\n')[0]}`),
+    );
+    tls.onChange(() => server.setSecureContext(tls.options));
+    return server;
+  }
+
+  private refuse(socket: Socket, why: string): void {
+    const remote = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : 'a peer';
+    this.stats.rejected++;
+    this.logger.warn(`closing election connection from ${remote}: ${why}`);
+    socket.destroy();
+  }
+
+  /** Reads frames from an accepted connection (TLS-verified when `cert` is given). */
+  private serve(socket: Socket, handlers: TransportHandlers, cert: PeerCertificate | null): void {
     new InboundConnection(socket, {
       self: this.o.self,
       isPeer: (id) => this.peers.has(id),
@@ -157,9 +210,10 @@ export class TcpTransport {
       netTimeoutMs: this.o.netTimeoutMs,
       frameDeadlineMs: this.frameDeadlineMs,
       clock: this.clock,
-      handlers: this.handlers,
+      handlers,
       stats: this.stats,
       logger: this.logger,
+      claimProblem: cert ? (claimed) => claimProblem(claimed, cert) : () => null,
     }).start();
   }
 }

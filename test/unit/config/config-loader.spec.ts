@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadClusterConfig } from '../../../src/config/config-loader';
 import { ConfigError } from '../../../src/config/config-error';
 import { makeTempDir } from '../../support/temp-dir';
+import { makeCa, makeLeaf } from '../../support/test-certs';
 
 const SEED = `this_node = "127.0.0.1:8080"
 peers = ["127.0.0.1:8080", "127.0.0.1:8081", "127.0.0.1:8082"]
@@ -265,6 +266,88 @@ describe('loadClusterConfig', () => {
       () => load(SEED, { CLUSTER_SECRET_FILE: join(tmp.dir, 'missing') }),
       'CLUSTER_SECRET_FILE',
       /cannot read .*missing/,
+    );
+  });
+
+  it('reads a CLUSTER_SECRET_FILE of two secrets (a rotation): signs with the first, accepts both', () => {
+    const [newer, older] = ['the new secret of the cluster', 'the old secret of the cluster'];
+    const file = join(tmp.dir, 'secrets');
+    writeFileSync(file, `${newer}\n${older}\n`);
+    const both = load(SEED, { CLUSTER_SECRET_FILE: file }).clusterSecret;
+    const one = (s: string) => load(SEED, { CLUSTER_SECRET: s }).clusterSecret;
+    const nonce = Buffer.alloc(32);
+    const proofs = (s: typeof both) =>
+      s?.candidates('hello', nonce, nonce, 'a', 'b').map((c) => c.proof.toString('hex'));
+    expect(both?.file).toBe(file);
+    expect(both?.derive('hello', nonce, nonce, 'a', 'b')).toEqual(
+      one(newer)?.derive('hello', nonce, nonce, 'a', 'b'),
+    );
+    expect(proofs(both)).toEqual([...(proofs(one(newer)) ?? []), ...(proofs(one(older)) ?? [])]);
+    writeFileSync(file, `${newer}\n${older}\na third secret, one too many\n`);
+    expectError(
+      () => load(SEED, { CLUSTER_SECRET_FILE: file }),
+      'CLUSTER_SECRET_FILE',
+      /holds 3 secrets; at most 2/,
+    );
+  });
+
+  it('reads PEER_TLS_* (all three or none) and API_TLS_* (CA optional), loading the files', () => {
+    const ca = makeCa(tmp.dir, 'ca');
+    const leaf = makeLeaf(tmp.dir, ca, 'node');
+    const peer = {
+      PEER_TLS_CERT_FILE: leaf.certFile,
+      PEER_TLS_KEY_FILE: leaf.keyFile,
+      PEER_TLS_CA_FILE: ca.certFile,
+    };
+    const plain = load(SEED);
+    expect({ peer: plain.peerTls, api: plain.apiTls, url: plain.apiUrl }).toEqual({
+      peer: null,
+      api: null,
+      url: 'http://127.0.0.1:3000',
+    });
+    const c = load(SEED, {
+      ...peer,
+      API_TLS_CERT_FILE: leaf.certFile,
+      API_TLS_KEY_FILE: leaf.keyFile,
+    });
+    expect(c.peerTls).toEqual({
+      certFile: leaf.certFile,
+      keyFile: leaf.keyFile,
+      caFile: ca.certFile,
+    });
+    expect(c.apiTls).toEqual({ certFile: leaf.certFile, keyFile: leaf.keyFile, caFile: null });
+    // Clients and peers are pointed at the API over HTTPS.
+    expect(c.apiUrl).toBe('https://127.0.0.1:3000');
+    expectError(
+      () => load(SEED, { ...peer, PEER_TLS_CA_FILE: '' }),
+      'PEER_TLS_CA_FILE',
+      /missing while PEER_TLS_CERT_FILE and PEER_TLS_KEY_FILE are set \(all three or none\)/,
+    );
+    expectError(
+      () => load(SEED, { PEER_TLS_CA_FILE: ca.certFile }),
+      'PEER_TLS_CERT_FILE',
+      /missing while PEER_TLS_CA_FILE is set/,
+    );
+    expectError(
+      () => load(SEED, { API_TLS_CA_FILE: ca.certFile }),
+      'API_TLS_CERT_FILE',
+      /both API_TLS_CERT_FILE and API_TLS_KEY_FILE or neither/,
+    );
+    expectError(
+      () => load(SEED, { ...peer, PEER_TLS_KEY_FILE: ca.keyFile }),
+      'PEER_TLS_CERT_FILE',
+      /key values mismatch/,
+    );
+    expectError(
+      () => load(SEED, { ...peer, PEER_TLS_CA_FILE: join(tmp.dir, 'missing.pem') }),
+      'PEER_TLS_CERT_FILE',
+      /cannot read .*missing\.pem/,
+    );
+    writeFileSync(join(tmp.dir, 'empty.pem'), '');
+    expectError(
+      () => load(SEED, { ...peer, PEER_TLS_CERT_FILE: join(tmp.dir, 'empty.pem') }),
+      'PEER_TLS_CERT_FILE',
+      /empty\.pem holds no PEM certificate/,
     );
   });
 

@@ -1,9 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
-/** A real HTTP server on 127.0.0.1 that answers as the test says and records what it got. */
+/**
+ * A real HTTP server on 127.0.0.1 that answers as the test says and records what it got; HTTPS
+ * when given TLS options.
+ */
 export class FakeNode {
   readonly requests: {
     method: string;
@@ -14,8 +18,11 @@ export class FakeNode {
   url = '';
   private server: Server;
 
-  constructor(private handler: Handler) {
-    this.server = createServer((req, res) => {
+  constructor(
+    private handler: Handler,
+    private readonly tls?: ServerOptions,
+  ) {
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
       let body = '';
       req.setEncoding('utf8');
       req.on('data', (c: string) => (body += c));
@@ -23,12 +30,13 @@ export class FakeNode {
         this.requests.push({ method: req.method!, url: req.url!, body, headers: req.headers });
         this.handler(req, body, res);
       });
-    });
+    };
+    this.server = tls ? createHttpsServer(tls, listener) : createServer(listener);
   }
 
   async start(): Promise<this> {
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${this.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 

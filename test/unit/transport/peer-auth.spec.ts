@@ -39,6 +39,46 @@ describe('peer authentication', () => {
     expect(dialer.receive(raw(welcome))).toMatch(/AuthWelcome from 127.0.0.1:7002 .* wrong proof/);
   });
 
+  it('connects every pair of the three-step CLUSTER_SECRET rotation, and no other', () => {
+    const [OLD, NEW] = ['the secret before the rotation', 'the secret after the rotation'];
+    const secrets = (...s: string[]) => new ClusterSecret(s);
+    // Step 1: "old, new" (accept new, still sign old); step 2: "new, old"; step 3: "new".
+    const steps = [secrets(OLD), secrets(OLD, NEW), secrets(NEW, OLD), secrets(NEW)];
+    const opens = (dialer: ClusterSecret, acceptor: ClusterSecret) => {
+      const s = handshake(dialer, acceptor);
+      if (typeof s === 'string') return false;
+      return s.opener.open(raw(s.sealer.seal(json({ ok: 1 })))) instanceof Buffer;
+    };
+    // Nodes one step apart, either way round, always connect: a rotation never cuts the cluster.
+    for (let i = 0; i + 1 < steps.length; i++) {
+      expect([i, opens(steps[i], steps[i + 1]), opens(steps[i + 1], steps[i])]).toEqual([
+        i,
+        true,
+        true,
+      ]);
+    }
+    // Skipping a step does cut it: only the old secret against only the new one.
+    expect(opens(steps[0], steps[3])).toBe(false);
+    expect(opens(steps[3], steps[0])).toBe(false);
+  });
+
+  it('rotate() swaps the secrets in place; unfit ones are refused and the old ones stay', () => {
+    const secret = new ClusterSecret('the secret before the rotation');
+    const before = handshake(secret, secret);
+    expect(typeof before).toBe('object');
+    expect(() => secret.rotate(['short'])).toThrow(/at least 16/);
+    expect(() => secret.rotate(['a'.repeat(16), 'b'.repeat(16), 'c'.repeat(16)])).toThrow(
+      /at most 2/,
+    );
+    expect(handshake(secret, new ClusterSecret('the secret before the rotation'))).not.toEqual(
+      expect.any(String),
+    );
+    secret.rotate(['the secret after the rotation']);
+    expect(handshake(secret, new ClusterSecret('the secret before the rotation'))).toMatch(
+      /wrong proof/,
+    );
+  });
+
   it('refuses a recorded hello on a new connection: the challenge differs', () => {
     const first = new AcceptorHandshake(RIGHT, B, () => true);
     const dialer = new DialerHandshake(RIGHT, A, B);

@@ -1,0 +1,33 @@
+import { unwatchFile, watchFile, type Stats } from 'node:fs';
+
+/** How often watched files are looked at; polling sees an atomic rename, fs.watch may not. */
+const POLL_MS = 500;
+/** Changes this close together are one (a certificate and its key written one after the other). */
+const SETTLE_MS = 300;
+
+/**
+ * Calls `reload` on SIGHUP and when any of `files` changes (a few changes in a row count as
+ * one); returns the function that stops both. Never keeps the process alive by itself.
+ */
+export function onReloadTriggers(files: readonly string[], reload: () => void): () => void {
+  let settle: NodeJS.Timeout | null = null;
+  const changed = (now: Stats, before: Stats) => {
+    if (now.mtimeMs === before.mtimeMs && now.ino === before.ino && now.size === before.size) {
+      return;
+    }
+    if (settle) clearTimeout(settle);
+    settle = setTimeout(() => {
+      settle = null;
+      reload();
+    }, SETTLE_MS);
+    settle.unref();
+  };
+  const unique = [...new Set(files)];
+  for (const file of unique) watchFile(file, { interval: POLL_MS, persistent: false }, changed);
+  process.on('SIGHUP', reload);
+  return () => {
+    process.off('SIGHUP', reload);
+    for (const file of unique) unwatchFile(file, changed);
+    if (settle) clearTimeout(settle);
+  };
+}

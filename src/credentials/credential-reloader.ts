@@ -1,0 +1,68 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { readFileSync } from 'node:fs';
+import { ClusterSecret } from '../common/cluster-secret';
+import { onReloadTriggers } from '../common/reload-triggers';
+import { NODE_CREDENTIALS, type NodeCredentials } from './credentials';
+
+/**
+ * Re-reads certificates, keys and CLUSTER_SECRET_FILE on SIGHUP and when one of the files
+ * changes. New connections use what was re-read; a file that fails to load leaves the old
+ * credentials in force and says so in the log: a rotation gone wrong never stops a node.
+ */
+@Injectable()
+export class CredentialReloader implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Credentials');
+  private stop: (() => void) | null = null;
+
+  constructor(@Inject(NODE_CREDENTIALS) private readonly credentials: NodeCredentials) {}
+
+  onApplicationBootstrap(): void {
+    const { peerTls, apiTls, clusterSecret } = this.credentials;
+    const files = [
+      ...(peerTls?.paths ?? []),
+      ...(apiTls?.paths ?? []),
+      ...(clusterSecret?.file ? [clusterSecret.file] : []),
+    ];
+    if (files.length === 0) return;
+    this.stop = onReloadTriggers(files, () => this.reload());
+  }
+
+  onModuleDestroy(): void {
+    this.stop?.();
+    this.stop = null;
+  }
+
+  /** Re-reads everything; what did not change, or failed to load, stays as it was. */
+  reload(): void {
+    const log = {
+      log: (m: string) => this.logger.log(m),
+      error: (m: string) => this.logger.error(m),
+    };
+    this.credentials.peerTls?.reload(log);
+    this.credentials.apiTls?.reload(log);
+    const secret = this.credentials.clusterSecret;
+    if (secret?.file) this.reloadSecret(secret, secret.file);
+  }
+
+  private reloadSecret(secret: ClusterSecret, file: string): void {
+    try {
+      const secrets = ClusterSecret.parseFile(readFileSync(file, 'utf8').trim());
+      if (secrets.length === 0) throw new Error('holds no secret');
+      secret.rotate(secrets);
+    } catch (err) {
+      this.logger.error(
+        `CLUSTER_SECRET_FILE ${file}: not reloaded, the secret in force stays: ${(err as Error).message}`,
+      );
+      return;
+    }
+    this.logger.log(
+      `CLUSTER_SECRET_FILE reloaded: ${secret.count === 2 ? 'two secrets (signing with the first, accepting either)' : 'one secret'}; new connections use it`,
+    );
+  }
+}
