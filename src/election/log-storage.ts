@@ -12,6 +12,7 @@ import {
   type StateMachine,
 } from './election-io';
 import { HardStateWriter } from './hard-state-writer';
+import { isMembershipConfig } from './consensus/membership';
 
 /**
  * What the replicated log keeps on disk: the hard state, the entries and the latest snapshot,
@@ -36,6 +37,9 @@ export class LogStorage {
   async open(machine: StateMachine | null): Promise<Required<InitialState>> {
     const hardState = this.store.load();
     const { snapshot, entries } = await this.log.open();
+    if (snapshot?.membership !== undefined && !isMembershipConfig(snapshot.membership)) {
+      throw new Error('the snapshot on disk holds a malformed membership');
+    }
     if (snapshot) {
       machine?.restore(snapshot.index, snapshot.data);
       this.lastSnapshotIndex = snapshot.index;
@@ -64,9 +68,11 @@ export class LogStorage {
   ): Promise<void> {
     if (last.index - this.lastSnapshotIndex < this.config.snapshotEvery) return;
     const data = machine.snapshot();
-    if (!core.compact(last.index, data)) return;
+    // The core's snapshot carries the membership in force at its index, beside the registry.
+    const snapshot = core.compact(last.index, data);
+    if (snapshot === null) return;
     try {
-      await this.log.saveSnapshot({ index: last.index, term: last.term, data });
+      await this.log.saveSnapshot(snapshot);
     } catch (err) {
       // The log on disk still holds every entry, so nothing is lost; the next try waits for
       // another snapshot_every entries rather than rewrite the registry on every pass.
