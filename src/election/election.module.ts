@@ -19,6 +19,7 @@ import { LeadershipPublisher } from './leadership-publisher';
 import { LeadershipState } from './leadership-state';
 import { PeerChannel } from './peer-channel';
 import { LogStorage } from './log-storage';
+import { MembershipService } from './membership.service';
 import { PeerDirectory } from './peer-directory';
 import { ReplicatedLog } from './replicated-log';
 import { ShutdownHandover } from './shutdown-handover';
@@ -37,6 +38,7 @@ const EXIT_FATAL = 1;
     ClusterViewService,
     ShutdownHandover,
     LeaderTransfer,
+    MembershipService,
     ElectionLifecycle,
     PeerChannel,
     {
@@ -89,6 +91,7 @@ const EXIT_FATAL = 1;
     PeerDirectory,
     ClusterViewService,
     LeaderTransfer,
+    MembershipService,
   ],
 })
 export class ElectionModule {}
