@@ -19,6 +19,7 @@ import { LeadershipPublisher } from './leadership-publisher';
 import { LeadershipState } from './leadership-state';
 import { PeerChannel } from './peer-channel';
 import { LogStorage } from './log-storage';
+import { MembershipJoin } from './membership-join';
 import { MembershipService } from './membership.service';
 import { PeerDirectory } from './peer-directory';
 import { ReplicatedLog } from './replicated-log';
@@ -39,6 +40,7 @@ const EXIT_FATAL = 1;
     ShutdownHandover,
     LeaderTransfer,
     MembershipService,
+    MembershipJoin,
     ElectionLifecycle,
     PeerChannel,
     {

@@ -1,10 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '../common/clock';
 import { LeaseNotHeldError } from '../common/http/leadership-errors';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { ElectionCore } from './consensus/election-core';
-import type { Entry } from './consensus/core-options';
+import type { Entry, InitialState } from './consensus/core-options';
 import type { Status } from './consensus/core-output';
 import type { MembershipChange, MembershipConfig } from './consensus/membership';
 import type { NodeLoad } from './consensus/load-rank';
@@ -22,6 +22,7 @@ import { CoreTimer } from './core-timer';
 import { LeadershipPublisher } from './leadership-publisher';
 import { LogStorage } from './log-storage';
 import { refusalError } from './membership-errors';
+import { MembershipJoin } from './membership-join';
 import { PendingProposals } from './pending-proposals';
 
 /** Where this node's copy of the log stands: what GET / shows. */
@@ -69,6 +70,7 @@ export class ReplicatedLog<C = unknown, R = unknown> {
     @Inject(FATAL_HANDLER) private readonly fatal: FatalHandler,
     private readonly publisher: LeadershipPublisher,
     scheduler: SchedulerRegistry,
+    @Optional() private readonly joiner?: MembershipJoin,
   ) {
     this.timer = new CoreTimer(scheduler, clock, () => this.tick());
   }
@@ -93,7 +95,7 @@ export class ReplicatedLog<C = unknown, R = unknown> {
     const core = new ElectionCore({
       ...coreSettings(this.config),
       id: this.config.thisNode,
-      peers: this.config.peers,
+      ...(await this.bootstrapMembership(initial)),
       random: Math.random,
       initial,
       now: this.clock.monotonicMs(),
@@ -256,6 +258,37 @@ export class ReplicatedLog<C = unknown, R = unknown> {
     if (!this.stopped) this.timer.armFor(core.nextDeadline());
     const last = ready.committed.at(-1);
     if (last && this.stateMachine) await this.storage.snapshotAfter(last, core, this.stateMachine);
+  }
+
+  /**
+   * The members a node starts from when its log holds none: config.toml's peers, or, with
+   * --join and an empty data directory, the members a running cluster lists.
+   */
+  private async bootstrapMembership(
+    initial: InitialState,
+  ): Promise<{ peers: string[]; learners?: string[]; joining?: boolean }> {
+    const join = this.config.join;
+    if (join === null) return { peers: this.config.peers };
+    const empty =
+      initial.snapshot == null &&
+      (initial.entries ?? []).length === 0 &&
+      initial.hardState.term === 0;
+    if (!empty) {
+      this.logger.log(`--join ${join} ignored: the data directory already holds this node's log`);
+      return { peers: this.config.peers, joining: true };
+    }
+    if (!this.joiner) throw new Error('--join needs the MembershipJoin provider');
+    const joined = await this.joiner.fetch(join);
+    const self = this.config.thisNode;
+    const role = joined.voters.includes(self)
+      ? 'a voter'
+      : joined.learners.includes(self)
+        ? 'a learner'
+        : 'not a member yet (add it: rollcall members add)';
+    this.logger.log(
+      `joined through ${joined.from}: voters ${joined.voters.join(', ')}${joined.learners.length > 0 ? `, learners ${joined.learners.join(', ')}` : ''}; this node is ${role}`,
+    );
+    return { peers: joined.voters, learners: joined.learners, joining: true };
   }
 
   /**

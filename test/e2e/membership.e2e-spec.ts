@@ -169,6 +169,29 @@ describe('membership changes on a real cluster', () => {
     });
   });
 
+  it('a node started with JOIN learns the membership from the cluster, not its peers', async () => {
+    const joining = cluster.ids[4];
+    const added = await rollcall('members', 'add', joining, '--api-url', cluster.url(4));
+    expect(added.code).toBe(0);
+    // Asked through a follower: it follows the 403 to the leader.
+    const leader = await leaderIndex();
+    const follower = running.find((i) => i !== leader)!;
+    cluster.startNode(4, { JOIN: cluster.url(follower) });
+    await cluster.node(4).waitUntilServing();
+    expect(cluster.node(4).lines.some((l) => l.includes('this node is a learner'))).toBe(true);
+    expect(await ownRole(4)).toBe('learner');
+    await waitFor('the joined learner to hold every user', async () => {
+      const h = (await cluster.health(4)) as { registered_count?: number } | null;
+      return h?.registered_count === 3;
+    });
+    const removed = await rollcall('members', 'remove', joining);
+    expect(removed.code).toBe(0);
+    await waitFor('the joined node to learn it was removed', async () => {
+      return (await ownRole(4)) === 'removed';
+    });
+    await cluster.node(4).kill();
+  });
+
   it('refuses to add a voter while another voter is down, and says why', async () => {
     const leader = await leaderIndex();
     const down = running.find((i) => i !== leader)!;

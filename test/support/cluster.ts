@@ -77,7 +77,8 @@ export class TestCluster {
     return this;
   }
 
-  startNode(i: number): NodeProcess {
+  /** Starts node `i` (again); `env` adds to the cluster's environment for this node only. */
+  startNode(i: number, env: Record<string, string> = {}): NodeProcess {
     const node = new NodeProcess({
       config: i < this.opts.size ? this.config : this.spareConfig(i),
       thisNode: this.ids[i],
@@ -86,6 +87,7 @@ export class TestCluster {
       env: {
         CPU_LOAD_FILE: this.loadFile(i),
         ...this.opts.env,
+        ...env,
         ...(this.opts.proxied ? { ELECTION_BIND: `127.0.0.1:${this.binds[i]}` } : {}),
       },
     });
