@@ -13,6 +13,8 @@ export interface ClusterConfig {
   peers: string[];
   /** --join / JOIN: a member's API URL, asked for the membership when the data dir is empty. */
   join: string | null;
+  /** The leader promotes a learner caught up and reachable for 3 s (auto_promote). */
+  autoPromote: boolean;
   heartbeatIntervalMs: number;
   electionTimeoutMinMs: number;
   electionTimeoutMaxMs: number;

@@ -37,6 +37,7 @@ export const CONFIG_SCHEMA = {
   thisNode: fileKey('this_node', address, '--this-node').required(),
   peers: fileKey('peers', peerAddresses).required(),
   join: fileKey('join', httpUrl, '--join').optional(),
+  autoPromote: fileKey('auto_promote', bool).withDefault(false),
   heartbeatIntervalMs: fileKey('heartbeat_interval_ms', int()).required(),
   electionTimeoutMinMs: fileKey('election_timeout_min_ms', int()).required(),
   electionTimeoutMaxMs: fileKey('election_timeout_max_ms', int()).required(),

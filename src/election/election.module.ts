@@ -19,6 +19,7 @@ import { LeadershipPublisher } from './leadership-publisher';
 import { LeadershipState } from './leadership-state';
 import { PeerChannel } from './peer-channel';
 import { LogStorage } from './log-storage';
+import { AutoPromoter } from './auto-promoter';
 import { MembershipJoin } from './membership-join';
 import { MembershipService } from './membership.service';
 import { PeerDirectory } from './peer-directory';
@@ -41,6 +42,7 @@ const EXIT_FATAL = 1;
     LeaderTransfer,
     MembershipService,
     MembershipJoin,
+    AutoPromoter,
     ElectionLifecycle,
     PeerChannel,
     {
