@@ -165,7 +165,7 @@ export class ReplicatedLog<C = unknown, R = unknown> {
 
   /** The membership in force (the same object until it changes); null before open(). */
   membership(): MembershipConfig | null {
-    return this.core?.membership().config ?? null;
+    return this.core?.configuration ?? null;
   }
 
   /** The core's view at `now` (monotonic ms); null before open(). */
@@ -268,7 +268,7 @@ export class ReplicatedLog<C = unknown, R = unknown> {
     initial: InitialState,
   ): Promise<{ peers: string[]; learners?: string[]; joining?: boolean }> {
     const join = this.config.join;
-    if (join === null) return { peers: this.config.peers };
+    if (!join) return { peers: this.config.peers };
     const empty =
       initial.snapshot == null &&
       (initial.entries ?? []).length === 0 &&

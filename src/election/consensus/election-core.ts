@@ -343,9 +343,9 @@ export class ElectionCore {
     return { index: entry.index, term: entry.term };
   }
 
-  /** The membership in force, and what this node is to it. */
-  membership(): { config: MembershipConfig; self: MemberRole } {
-    return { config: this.config, self: this.selfRole };
+  /** The membership in force alone: the same object until it changes (asked per heartbeat). */
+  get configuration(): MembershipConfig {
+    return this.config;
   }
 
   /**
