@@ -34,10 +34,12 @@ describe('auto_promote on a real cluster', () => {
     const role = async () =>
       ((await cluster.health(3)) as { membership?: { role: string } } | null)?.membership?.role;
     await waitFor('the learner to become a voter unasked', async () => (await role()) === 'voter');
-    // Whoever led then says so (leadership may have moved since).
-    const said = [0, 1, 2].some((i) =>
-      cluster.node(i).lines.some((l) => l.includes(`auto_promote: promoted ${added}`)),
+    // Whoever led says so once the change is committed, which may come after the new voter
+    // appended it (and said so above).
+    await waitFor('the leader to log the promotion', () =>
+      [0, 1, 2].some((i) =>
+        cluster.node(i).lines.some((l) => l.includes(`auto_promote: promoted ${added}`)),
+      ),
     );
-    expect(said).toBe(true);
   });
 });
