@@ -1,11 +1,13 @@
 export interface CliArgs {
   configPath: string;
   thisNode?: string;
+  join?: string;
 }
 
 export class UsageError extends Error {}
 
-export const USAGE = 'usage: rollcall [--config config.toml] [--this-node host:port]';
+export const USAGE =
+  'usage: rollcall [--config config.toml] [--this-node host:port] [--join http://member-api]';
 
 /** Parses `--config PATH` and `--this-node ADDR` (also as `--flag=value`). */
 export function parseCli(argv: string[]): CliArgs {
@@ -24,6 +26,7 @@ export function parseCli(argv: string[]): CliArgs {
     };
     if (flag === '--config') out.configPath = value();
     else if (flag === '--this-node') out.thisNode = value();
+    else if (flag === '--join') out.join = value();
     else throw new UsageError(`unknown argument "${arg}"`);
   }
   return out;

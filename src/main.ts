@@ -26,6 +26,7 @@ function readConfig(): ClusterConfig {
     const config = loadClusterConfig({
       configPath: args.configPath,
       thisNode: args.thisNode,
+      join: args.join,
       env: process.env,
     });
     // Checked before anything starts: a node that cannot reach Drive would only find out later.

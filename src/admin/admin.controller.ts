@@ -41,13 +41,15 @@ export class AdminController {
     const cut = this.log.snapshotNow();
     if (!cut) throw new LeaseNotHeldError();
     const registry = cut.data as RegistrySnapshot;
+    const membership = this.log.membership();
     const header: SnapshotHeader = {
       format: SNAPSHOT_FORMAT,
       index: cut.index,
       term: cut.term,
       taken_at: new Date().toISOString(),
       taken_on: this.config.thisNode,
-      peers: [...this.config.peers],
+      peers: [...(membership?.voters ?? this.config.peers)],
+      learners: [...(membership?.learners ?? [])],
       users: registry.users.length,
     };
     return new StreamableFile(Readable.from(encodeSnapshot({ header, registry })), {

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ElectionModule } from '../election/election.module';
 import { AdminController } from './admin.controller';
+import { MembersController } from './members.controller';
 
-/** The operator's routes: snapshot and leader transfer, behind ADMIN_TOKEN (see AdminOnly). */
+/** The operator's routes: snapshot, leader transfer and membership, behind ADMIN_TOKEN (see AdminOnly). */
 @Module({
   imports: [ElectionModule],
-  controllers: [AdminController],
+  controllers: [AdminController, MembersController],
 })
 export class AdminModule {}

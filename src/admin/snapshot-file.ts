@@ -15,9 +15,11 @@ export interface SnapshotHeader {
   index: number;
   term: number;
   taken_at: string;
-  /** The node that served it (the leader) and the members it knew. */
+  /** The node that served it (the leader), and the voters and learners in force. */
   taken_on: string;
   peers: string[];
+  /** Absent from files written before membership changes. */
+  learners?: string[];
   users: number;
 }
 

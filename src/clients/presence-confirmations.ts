@@ -25,10 +25,11 @@ export class PresenceConfirmations {
   private readonly fullTaken = new Map<string, { seq: number; at: number }>();
   private waiters: Waiter[] = [];
   private quorumHeldUpTo = -Infinity;
-  private readonly quorum: number;
+  /** @param followers the other voters in force, asked again at each count (membership changes) */
+  constructor(private readonly followers: () => readonly string[]) {}
 
-  constructor(private readonly followers: readonly string[]) {
-    this.quorum = majorityOf(followers.length + 1);
+  private get quorum(): number {
+    return majorityOf(this.followers().length + 1);
   }
 
   /**
@@ -100,7 +101,7 @@ export class PresenceConfirmations {
   }
 
   private recount(): void {
-    const times = [Infinity, ...this.followers.map((f) => this.heldUpTo.get(f) ?? -Infinity)];
+    const times = [Infinity, ...this.followers().map((f) => this.heldUpTo.get(f) ?? -Infinity)];
     this.quorumHeldUpTo = kthLargest(times, this.quorum) ?? -Infinity;
     // Waiters arrive in time order: the held ones are a prefix.
     let settled = 0;

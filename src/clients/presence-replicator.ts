@@ -81,7 +81,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     private readonly channel: PeerChannel,
     private readonly scheduler: SchedulerRegistry,
   ) {
-    this.confirmations = new PresenceConfirmations(channel.others);
+    this.confirmations = new PresenceConfirmations(() => channel.others);
     this.refreshSlackMs = 2 * config.heartbeatIntervalMs;
   }
 

@@ -9,12 +9,20 @@ import { MIN_SECRET_LENGTH } from './cluster-secret';
 export class AdminToken {
   /** Its SHA-256: comparing digests of equal length keeps the comparison constant-time. */
   readonly #digest: Buffer;
+  /** Kept only for authorization(): a node joining with --join shows it to a member. */
+  readonly #token: string;
 
   constructor(token: string) {
     if (token.length < MIN_SECRET_LENGTH) {
       throw new Error(`must be at least ${MIN_SECRET_LENGTH} characters`);
     }
     this.#digest = digestOf(token);
+    this.#token = token;
+  }
+
+  /** The header a call to another node's admin routes carries. */
+  authorization(): string {
+    return `Bearer ${this.#token}`;
   }
 
   /** Whether `given` is the token, in time that does not depend on where the two differ. */

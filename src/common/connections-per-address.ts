@@ -7,7 +7,16 @@ import type { Socket } from 'node:net';
 export class ConnectionsPerAddress {
   private readonly open = new Map<string, number>();
 
-  constructor(readonly max: number) {}
+  constructor(private cap: number) {}
+
+  get max(): number {
+    return this.cap;
+  }
+
+  /** More peers joined: each may hold as many connections as before. */
+  raiseTo(max: number): void {
+    this.cap = Math.max(this.cap, max);
+  }
 
   /** Connections open now from `host`. */
   from(host: string): number {

@@ -10,8 +10,12 @@ export interface ClusterConfig {
   configFile: string;
   /** This node's election address, `host:port`. */
   thisNode: string;
-  /** Every member's election address, this node included. */
+  /** The bootstrap members' election addresses, this node included unless it joins. */
   peers: string[];
+  /** --join / JOIN: a member's API URL, asked for the membership when the data dir is empty. */
+  join: string | null;
+  /** The leader promotes a learner caught up and reachable for 3 s (auto_promote). */
+  autoPromote: boolean;
   heartbeatIntervalMs: number;
   electionTimeoutMinMs: number;
   electionTimeoutMaxMs: number;

@@ -13,6 +13,8 @@ export interface ConfigSources {
   configPath: string;
   /** `--this-node`, which wins over the file and the environment. */
   thisNode?: string;
+  /** `--join`, likewise. */
+  join?: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -35,7 +37,12 @@ export function loadClusterConfig(src: ConfigSources): ClusterConfig {
   for (const key of Object.keys(toml)) {
     if (!FILE_KEYS.has(key)) throw new ConfigError(file, key, 'unknown key');
   }
-  const inputs: Inputs = { file, toml, env: src.env, cli: { '--this-node': src.thisNode } };
+  const inputs: Inputs = {
+    file,
+    toml,
+    env: src.env,
+    cli: { '--this-node': src.thisNode, '--join': src.join },
+  };
   const labels = new Map<string, string>();
   const settings = readGroup(CONFIG_SCHEMA, inputs, labels);
   const labelOf = (key: string): string => labels.get(key) ?? key;

@@ -37,6 +37,8 @@ import { address, bool, int, peerAddresses } from './value-rules';
 export const CONFIG_SCHEMA = {
   thisNode: fileKey('this_node', address, '--this-node').required(),
   peers: fileKey('peers', peerAddresses).required(),
+  join: fileKey('join', httpUrl, '--join').optional(),
+  autoPromote: fileKey('auto_promote', bool).withDefault(false),
   heartbeatIntervalMs: fileKey('heartbeat_interval_ms', int()).required(),
   electionTimeoutMinMs: fileKey('election_timeout_min_ms', int()).required(),
   electionTimeoutMaxMs: fileKey('election_timeout_max_ms', int()).required(),
@@ -102,8 +104,9 @@ export type CrossRule = (
 ) => { key: string; problem: string } | null;
 
 export const CROSS_RULES: readonly CrossRule[] = [
+  // A node joining a running cluster learns the members from it: it need not be in peers.
   (s, labelOf) =>
-    s.peers.includes(s.thisNode.text)
+    s.peers.includes(s.thisNode.text) || s.join !== null
       ? null
       : {
           key: labelOf('this_node'),

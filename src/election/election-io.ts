@@ -14,6 +14,8 @@ export interface TransportHandlers {
 export interface ElectionTransport {
   start(handlers: TransportHandlers): Promise<void>;
   send(message: { to: string }): boolean;
+  /** The members to dial changed (membership); absent in transports with fixed peers. */
+  setPeers?(peers: readonly string[]): void;
   /** Whether the outbound link to `peer` is up; absent in transports that cannot tell. */
   isConnected?(peer: string): boolean;
   stop(): Promise<void>;

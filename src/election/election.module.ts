@@ -20,6 +20,9 @@ import { LeadershipPublisher } from './leadership-publisher';
 import { LeadershipState } from './leadership-state';
 import { PeerChannel } from './peer-channel';
 import { LogStorage } from './log-storage';
+import { AutoPromoter } from './auto-promoter';
+import { MembershipJoin } from './membership-join';
+import { MembershipService } from './membership.service';
 import { PeerDirectory } from './peer-directory';
 import { ReplicatedLog } from './replicated-log';
 import { ShutdownHandover } from './shutdown-handover';
@@ -38,6 +41,9 @@ const EXIT_FATAL = 1;
     ClusterViewService,
     ShutdownHandover,
     LeaderTransfer,
+    MembershipService,
+    MembershipJoin,
+    AutoPromoter,
     ElectionLifecycle,
     PeerChannel,
     {
@@ -91,6 +97,7 @@ const EXIT_FATAL = 1;
     PeerDirectory,
     ClusterViewService,
     LeaderTransfer,
+    MembershipService,
   ],
 })
 export class ElectionModule {}

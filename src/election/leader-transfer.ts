@@ -86,10 +86,18 @@ export class LeaderTransfer {
   private checkTarget(to: string): void {
     const self = this.config.thisNode;
     if (to === self) throw new TransferRefusedError(409, `${to} is already the leader`);
-    if (!this.config.peers.includes(to)) {
+    const membership = this.log.membership();
+    const voters = membership?.voters ?? this.config.peers;
+    if (membership?.learners.includes(to)) {
       throw new TransferRefusedError(
         400,
-        `to: ${to} is not a member (members: ${this.config.peers.join(', ')})`,
+        `to: ${to} is a learner: only a voter can lead (promote it first)`,
+      );
+    }
+    if (!voters.includes(to)) {
+      throw new TransferRefusedError(
+        400,
+        `to: ${to} is not a member (members: ${voters.join(', ')})`,
       );
     }
   }

@@ -12,6 +12,7 @@ import {
   type StateMachine,
 } from './election-io';
 import { HardStateWriter } from './hard-state-writer';
+import { isMembershipConfig } from './consensus/membership';
 
 /**
  * What the replicated log keeps on disk: the hard state, the entries and the latest snapshot,
@@ -38,6 +39,9 @@ export class LogStorage {
   async open(machine: StateMachine | null): Promise<Required<InitialState>> {
     const hardState = this.store.load();
     const { snapshot, entries } = await this.log.open();
+    if (snapshot?.membership !== undefined && !isMembershipConfig(snapshot.membership)) {
+      throw new Error('the snapshot on disk holds a malformed membership');
+    }
     if (snapshot) {
       machine?.restore(snapshot.index, snapshot.data);
       this.lastSnapshotIndex = snapshot.index;
@@ -72,10 +76,10 @@ export class LogStorage {
     if (this.snapshotting) return;
     if (last.index - this.lastSnapshotIndex < this.config.snapshotEvery) return;
     const data = machine.snapshot();
-    if (!core.compact(last.index, data)) return;
-    this.snapshotting = this.saveSnapshot({ index: last.index, term: last.term, data }).finally(
-      () => (this.snapshotting = null),
-    );
+    // The core's snapshot carries the membership in force at its index, beside the registry.
+    const snapshot = core.compact(last.index, data);
+    if (snapshot === null) return;
+    this.snapshotting = this.saveSnapshot(snapshot).finally(() => (this.snapshotting = null));
   }
 
   private async saveSnapshot(snapshot: Snapshot): Promise<void> {

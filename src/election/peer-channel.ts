@@ -1,6 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
+import type { MembershipConfig } from './consensus/membership';
 import { ELECTION_TRANSPORT, type ElectionTransport } from './election-io';
+import { ReplicatedLog } from './replicated-log';
 import type { Envelope } from './transport/envelope';
 
 /** The fields of a message as they came off the wire, not yet checked. */
@@ -27,15 +29,26 @@ interface Route {
 @Injectable()
 export class PeerChannel {
   private readonly routes = new Map<string, Route>();
+  /** `others` for the configuration it was computed from (asked on every heartbeat). */
+  private cached: { config: MembershipConfig | null; others: string[] } | null = null;
 
   constructor(
     @Inject(ELECTION_TRANSPORT) private readonly transport: ElectionTransport,
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
+    @Optional() private readonly log?: ReplicatedLog,
   ) {}
 
-  /** Every other member of the cluster. */
+  /**
+   * Every other voter in force (the log's membership; config.toml's peers before the log is
+   * open): presence is held by a majority of the voters, as entries are. Learners get none.
+   */
   get others(): string[] {
-    return this.config.peers.filter((p) => p !== this.config.thisNode);
+    const config = this.log?.membership() ?? null;
+    if (this.cached?.config !== config) {
+      const voters = config?.voters ?? this.config.peers;
+      this.cached = { config, others: voters.filter((p) => p !== this.config.thisNode) };
+    }
+    return this.cached.others;
   }
 
   /**

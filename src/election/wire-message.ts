@@ -1,3 +1,4 @@
+import { isMembershipConfig } from './consensus/membership';
 import { APPEND_ENTRIES, APPEND_ENTRIES_RESPONSE, type Message } from './consensus/messages';
 import type { Envelope } from './transport/envelope';
 
@@ -71,7 +72,8 @@ const FIELDS: Record<Message['type'], (e: Envelope) => boolean> = {
     e.snapshotTerm <= e.term &&
     isInt(e.leaderCommit) &&
     Object.hasOwn(e, 'data') &&
-    e.data !== undefined,
+    e.data !== undefined &&
+    (e.membership === undefined || isMembershipConfig(e.membership)),
   TimeoutNow: (e) => isNum(e.leaseRevokedAt),
 };
 

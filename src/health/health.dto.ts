@@ -12,6 +12,17 @@ export class LogPositionDto {
   commit_lag!: number;
 }
 
+export class OwnMembershipDto {
+  @ApiProperty({
+    enum: ['voter', 'learner', 'removed'],
+    description:
+      'What this node is to the membership in force: a learner does not vote or campaign; a removed node stops campaigning.',
+  })
+  role!: 'voter' | 'learner' | 'removed';
+  @ApiProperty({ description: 'Log index of that configuration (0: the bootstrap peers)' })
+  config_index!: number;
+}
+
 export class HealthDto {
   @ApiProperty({ enum: ['ok'] })
   status!: 'ok';
@@ -33,6 +44,8 @@ export class HealthDto {
   log!: LogPositionDto;
   @ApiProperty({ type: DriveStatusDto })
   drive!: DriveStatusDto;
+  @ApiProperty({ type: OwnMembershipDto })
+  membership!: OwnMembershipDto;
   @ApiProperty({ description: 'The election port speaks mutual TLS (PEER_TLS_* set).' })
   peer_tls!: boolean;
   @ApiProperty({ description: 'The API is served over HTTPS (API_TLS_* set).' })

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PresenceService } from '../clients/presence.service';
 import { RegistryService } from '../clients/registry.service';
+import { MembershipService } from '../election/membership.service';
 import { ReplicatedLog } from '../election/replicated-log';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { DriveSyncService } from '../drive/drive-sync.service';
@@ -15,6 +16,7 @@ export class HealthService {
     private readonly presence: PresenceService,
     private readonly registry: RegistryService,
     private readonly log: ReplicatedLog,
+    private readonly membership: MembershipService,
     private readonly drive: DriveSyncService,
     private readonly disk: DiskHealth,
   ) {}
@@ -32,6 +34,7 @@ export class HealthService {
       leader_api: view.leaderApi,
       registered_count: this.registry.count,
       log: this.log.logPosition(),
+      membership: this.membership.own(),
       drive: this.drive.status(),
       disk: this.disk.status,
       // Whether, never with what: file names and secrets stay off every answer.

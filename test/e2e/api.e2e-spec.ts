@@ -78,6 +78,8 @@ describe('HTTP API on a single-node cluster', () => {
       log: { last_index: 1, commit_index: 1, applied_index: 1, commit_lag: 0 },
       drive: { enabled: false, pending_writes: 0, last_error: null, last_success_at: null },
       disk: { writable: true, free_bytes: expect.any(Number) as unknown, problem: null },
+      // config.toml's peers, as no membership change has been made.
+      membership: { role: 'voter', config_index: 0 },
     });
   });
 

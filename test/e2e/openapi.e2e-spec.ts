@@ -74,9 +74,11 @@ describe('OpenAPI document', () => {
     const routes = registeredRoutes(app);
     // The seed's five routes and ours: a route lost from the scan would hide a gap.
     expect(routes.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+      'delete /cluster/members/{node}',
       'get /',
       'get /cluster',
       'get /cluster/events',
+      'get /cluster/members',
       'get /cluster/online',
       'get /cluster/snapshot',
       'get /dashboard',
@@ -86,6 +88,8 @@ describe('OpenAPI document', () => {
       'get /metrics',
       'get /users',
       'post /cluster/leader/transfer',
+      'post /cluster/members',
+      'post /cluster/members/{node}/promote',
       'post /heartbeat',
       'post /register',
     ]);

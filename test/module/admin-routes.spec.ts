@@ -96,5 +96,81 @@ describe.each(PLATFORMS)('AdminModule on %s, the leader of a cluster of one', (p
     expect(Object.keys(doc.paths['/cluster/snapshot'].get?.responses ?? {})).toEqual(
       expect.arrayContaining(['200', '401', '403', '503']),
     );
+    for (const [path, method] of [
+      ['/cluster/members', 'get'],
+      ['/cluster/members', 'post'],
+      ['/cluster/members/{node}/promote', 'post'],
+      ['/cluster/members/{node}', 'delete'],
+    ] as const) {
+      expect([path, method, doc.paths[path][method]?.security]).toEqual([
+        path,
+        method,
+        [{ admin: [] }],
+      ]);
+    }
+    expect(Object.keys(doc.paths['/cluster/members'].post?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '400', '401', '403', '409', '503']),
+    );
+  });
+
+  it('membership: adds a learner to a cluster of one, and refuses to make it a voter unseen', async () => {
+    const list = await request(node.http).get('/cluster/members').set(auth).expect(200);
+    expect(list.body).toEqual({
+      members: [
+        {
+          node: NODE,
+          api_url: expect.any(String),
+          role: 'voter',
+          match_index: expect.any(Number),
+          reachable: true,
+        },
+      ],
+      config_index: 0,
+    });
+    const learner = '127.0.0.1:1';
+    const added = await request(node.http)
+      .post('/cluster/members')
+      .set(auth)
+      .send({ node: learner, api_url: 'http://127.0.0.1:2' })
+      .expect(200);
+    expect(added.body.config_index).toBeGreaterThan(0);
+    expect(added.body.members).toContainEqual({
+      node: learner,
+      api_url: 'http://127.0.0.1:2',
+      role: 'learner',
+      match_index: 0,
+      reachable: false,
+    });
+    // The known trap of a one-node cluster: a voter that never answers would need 2 of 2.
+    const promote = await request(node.http)
+      .post(`/cluster/members/${encodeURIComponent(learner)}/promote`)
+      .set(auth);
+    expect(promote.status).toBe(409);
+    expect(promote.body).toMatchObject({ success: false, reason: 'unsafe' });
+    expect(promote.body.message).toMatch(/fewer than the majority of 2/);
+    const again = await request(node.http)
+      .post('/cluster/members')
+      .set(auth)
+      .send({ node: learner, api_url: 'http://127.0.0.1:2', learner: true })
+      .expect(409);
+    expect(again.body).toMatchObject({
+      reason: 'invalid',
+      message: `${learner} is already a learner`,
+    });
+    await request(node.http)
+      .post('/cluster/members')
+      .set(auth)
+      .send({ node: learner, api_url: 'http://127.0.0.1:2', extra: 1 })
+      .expect(400);
+    const removed = await request(node.http)
+      .delete(`/cluster/members/${encodeURIComponent(learner)}`)
+      .set(auth)
+      .expect(200);
+    expect(removed.body.members.map((m: { node: string }) => m.node)).toEqual([NODE]);
+    const self = await request(node.http)
+      .delete(`/cluster/members/${encodeURIComponent(NODE)}`)
+      .set(auth)
+      .expect(409);
+    expect(self.body).toMatchObject({ reason: 'unsafe', message: /no voter can take over/ });
   });
 });

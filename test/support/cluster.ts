@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProxyMesh } from './fault-proxy';
 import { freePorts } from './free-port';
@@ -22,6 +22,11 @@ export interface ClusterOptions {
   meshSeed?: number;
   /** Each node's data directory (a restored backup, say); default: a new one per node. */
   dataDirs?: string[];
+  /**
+   * Nodes beyond `size` with ports of their own, not started and not in `peers`: new machines
+   * for membership changes (startNode(i) starts one, its config.toml's peers naming itself too).
+   */
+  spares?: number;
 }
 
 export interface Health {
@@ -47,10 +52,11 @@ export class TestCluster {
 
   async start(): Promise<this> {
     const n = this.opts.size;
-    const ports = await freePorts(n * (this.opts.proxied ? 3 : 2));
-    this.apiPorts = ports.slice(0, n);
-    this.binds = ports.slice(n, 2 * n);
-    const idPorts = this.opts.proxied ? ports.slice(2 * n) : this.binds;
+    const all = n + (this.opts.spares ?? 0);
+    const ports = await freePorts(all * (this.opts.proxied ? 3 : 2));
+    this.apiPorts = ports.slice(0, all);
+    this.binds = ports.slice(all, 2 * all);
+    const idPorts = this.opts.proxied ? ports.slice(2 * all) : this.binds;
     this.ids = idPorts.map((p) => `127.0.0.1:${p}`);
     if (this.opts.proxied) {
       this.mesh = new ProxyMesh(new Map(this.ids.map((id, i) => [id, this.binds[i]])), {
@@ -58,7 +64,7 @@ export class TestCluster {
       });
       await this.mesh.start();
     }
-    this.config = writeClusterConfig(this.tmp.dir, { peers: this.ids, ...this.opts });
+    this.config = writeClusterConfig(this.tmp.dir, { ...this.opts, peers: this.ids.slice(0, n) });
     this.opts.loads?.forEach((load, i) => this.setLoad(i, load));
     for (let i = 0; i < n; i++) this.startNode(i);
     try {
@@ -71,15 +77,17 @@ export class TestCluster {
     return this;
   }
 
-  startNode(i: number): NodeProcess {
+  /** Starts node `i` (again); `env` adds to the cluster's environment for this node only. */
+  startNode(i: number, env: Record<string, string> = {}): NodeProcess {
     const node = new NodeProcess({
-      config: this.config,
+      config: i < this.opts.size ? this.config : this.spareConfig(i),
       thisNode: this.ids[i],
       apiPort: this.apiPorts[i],
       dataDir: this.opts.dataDirs?.[i] ?? join(this.tmp.dir, `data-${i}`),
       env: {
         CPU_LOAD_FILE: this.loadFile(i),
         ...this.opts.env,
+        ...env,
         ...(this.opts.proxied ? { ELECTION_BIND: `127.0.0.1:${this.binds[i]}` } : {}),
       },
     });
@@ -99,6 +107,14 @@ export class TestCluster {
 
   setLoad(i: number, pct: number): void {
     writeFileSync(this.loadFile(i), String(pct));
+  }
+
+  /** A new machine's config.toml: the bootstrap peers and itself (the log then says otherwise). */
+  private spareConfig(i: number): string {
+    const dir = join(this.tmp.dir, `spare-${i}`);
+    mkdirSync(dir, { recursive: true });
+    const peers = [...this.ids.slice(0, this.opts.size), this.ids[i]];
+    return writeClusterConfig(dir, { ...this.opts, peers });
   }
 
   private loadFile(i: number): string {

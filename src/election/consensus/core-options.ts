@@ -1,3 +1,4 @@
+import type { MembershipConfig } from './membership';
 import type { NodeId } from './messages';
 
 /** What must survive a restart, persisted (fsync) before any message that depends on it. */
@@ -23,6 +24,8 @@ export interface Snapshot {
   index: number;
   term: number;
   data: unknown;
+  /** The membership in force at `index`; absent in snapshots taken before membership changes. */
+  membership?: MembershipConfig;
 }
 
 /** What the driver loaded from disk at start. */
@@ -36,8 +39,15 @@ export interface InitialState {
 
 export interface CoreOptions {
   id: NodeId;
-  /** Every member's address, `id` included. */
+  /**
+   * The bootstrap voters (config.toml's `peers`), `id` included unless `learners` holds it or
+   * the node is `joining`. The log and the snapshot override them once they hold a membership.
+   */
   peers: NodeId[];
+  /** Bootstrap learners; default none. */
+  learners?: NodeId[];
+  /** A new node that is not (yet) in `peers`: it follows whoever leads and never campaigns. */
+  joining?: boolean;
   heartbeatIntervalMs: number;
   electionTimeoutMinMs: number;
   electionTimeoutMaxMs: number;
@@ -56,8 +66,11 @@ export interface CoreOptions {
 /** Throws on options no cluster could run with; the config layer words the user-facing errors. */
 export function assertValidCoreOptions(o: CoreOptions): void {
   const problems: string[] = [];
-  if (!o.peers.includes(o.id)) problems.push(`peers must include id ${o.id}`);
-  if (new Set(o.peers).size !== o.peers.length) problems.push('peers must not repeat');
+  const listed = o.peers.includes(o.id) || (o.learners ?? []).includes(o.id);
+  if (!listed && o.joining !== true) problems.push(`peers must include id ${o.id}`);
+  if (o.peers.length === 0) problems.push('peers must name at least one voter');
+  const all = [...o.peers, ...(o.learners ?? [])];
+  if (new Set(all).size !== all.length) problems.push('peers must not repeat');
   const positive: Array<[string, number]> = [
     ['heartbeatIntervalMs', o.heartbeatIntervalMs],
     ['electionTimeoutMinMs', o.electionTimeoutMinMs],

@@ -1,4 +1,5 @@
 import type { Entry, HardState, Snapshot } from './core-options';
+import type { MemberRole, MembershipConfig } from './membership';
 import type { Message, NodeId } from './messages';
 
 /** The node's Raft state; pre-candidate is pre-vote's probe, shown outside the core as candidate. */
@@ -69,7 +70,7 @@ export interface Status {
   /** This node's load as last set: the machine's, and that minus this process (compared). */
   cpu: number;
   background: number;
-  /** Every other member, in address order. */
+  /** Every other member (voters and learners), in address order. */
   peers: PeerStatus[];
   /** Log position: first and last index held, commit and applied (handed out in Ready). */
   firstIndex: number;
@@ -79,4 +80,9 @@ export interface Status {
   applied: number;
   /** The leader's commit index as last heard (our own when leading). */
   leaderCommit: number;
+  /** The membership in force (the latest configuration appended) and this node's part in it. */
+  membership: MembershipConfig;
+  selfRole: MemberRole;
+  /** Leader only: removed members still being sent the entry that removed them. */
+  departing: NodeId[];
 }

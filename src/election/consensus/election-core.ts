@@ -23,6 +23,16 @@ import {
 } from './messages';
 import { kthLargest, majorityOf } from './quorum';
 import { RaftLog } from './raft-log';
+import {
+  commandOf,
+  configOf,
+  isMembershipCommand,
+  type MemberRole,
+  type MembershipChange,
+  type MembershipConfig,
+  roleIn,
+} from './membership';
+import { type ChangeRefusal, judgeChange } from './membership-guard';
 import { Reason, type TransferReason } from './reasons';
 
 /** Distributes Omit over the union so each outgoing message keeps its own fields. */
@@ -62,6 +72,8 @@ interface Leadership {
   nextIndex: Map<NodeId, number>;
   /** The highest index known to match each follower's log. */
   matchIndex: Map<NodeId, number>;
+  /** Removed members still sent the log until they hold the entry that removed them. */
+  departing: Map<NodeId, number>;
   /** Only heartbeats sent at or after this may back our lease (see RequestVoteResponse.leaseWaitMs). */
   leaseBlackoutUntil: number;
   /** Set when a transfer is abandoned: heartbeats sent before it were revoked for good. */
@@ -79,10 +91,17 @@ interface Leadership {
  */
 export class ElectionCore {
   private readonly id: NodeId;
-  /** Every other member, in address order. */
-  private readonly others: readonly NodeId[];
-  private readonly members: ReadonlySet<NodeId>;
-  private readonly quorum: number;
+  /** config.toml's peers: the membership until the log or a snapshot says otherwise. */
+  private readonly bootstrap: MembershipConfig;
+  /** The membership in force: the latest configuration in the log, committed or not (§4.1). */
+  private config: MembershipConfig;
+  private selfRole: MemberRole = 'voter';
+  /** Every other member (voters and learners), in address order: who gets the log. */
+  private others: readonly NodeId[] = [];
+  /** The other voters, in address order: who elects, commits and backs the lease. */
+  private voterOthers: readonly NodeId[] = [];
+  private voterCount = 0;
+  private quorum = 1;
   private readonly heartbeatIntervalMs: number;
   private readonly electionTimeoutMinMs: number;
   private readonly electionTimeoutMaxMs: number;
@@ -134,9 +153,12 @@ export class ElectionCore {
   constructor(opts: CoreOptions) {
     assertValidCoreOptions(opts);
     this.id = opts.id;
-    this.others = opts.peers.filter((p) => p !== opts.id).sort();
-    this.members = new Set(opts.peers);
-    this.quorum = majorityOf(opts.peers.length);
+    this.bootstrap = {
+      index: 0,
+      voters: [...opts.peers].sort(),
+      learners: [...(opts.learners ?? [])].sort(),
+      apiUrls: {},
+    };
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs;
     this.electionTimeoutMinMs = opts.electionTimeoutMinMs;
     this.electionTimeoutMaxMs = opts.electionTimeoutMaxMs;
@@ -155,8 +177,10 @@ export class ElectionCore {
       this.log.lastIndex(),
     );
     this.lastReadyHardState = { term: this.term, votedFor: this.votedFor, commit: this.commit };
+    this.config = this.latestConfig();
+    this.deriveFromConfig();
     // Alone there is no other leader whose lease we could have backed, and nobody to wait for.
-    const alone = this.others.length === 0;
+    const alone = this.voterOthers.length === 0 && this.selfRole === 'voter';
     // Acknowledgements given before a restart are forgotten: assume one was given just now.
     this.promises = new LeasePromises(alone ? -Infinity : opts.now + this.electionTimeoutMinMs);
     this.timerAt = alone ? opts.now : opts.now + this.electionTimeout();
@@ -191,7 +215,9 @@ export class ElectionCore {
   }
 
   step(msg: Message, now: number): void {
-    if (msg.to !== this.id || msg.from === this.id || !this.members.has(msg.from)) return;
+    // Messages count whatever our configuration says (§4.1): a follower behind on the log may not
+    // yet know its leader or a new voter. Pre-vote and stickiness keep strangers harmless.
+    if (msg.to !== this.id || msg.from === this.id) return;
     this.peerLoad.set(msg.from, { machine: msg.cpu, background: msg.background ?? msg.cpu });
     this.lastContact.set(msg.from, now);
     this.unreachableSince.delete(msg.from);
@@ -236,7 +262,7 @@ export class ElectionCore {
    * lease, so the next leader need not wait them out.
    */
   peerUnreachable(peer: NodeId, now: number, exited = false): void {
-    if (!this.members.has(peer) || peer === this.id) return;
+    if (!this.isMember(peer) || peer === this.id) return;
     if (!this.unreachableSince.has(peer)) this.unreachableSince.set(peer, now);
     if (this.role !== 'follower' || this.leader !== peer) return;
     if (exited) this.promises.release(this.term);
@@ -279,20 +305,64 @@ export class ElectionCore {
   }
 
   /**
+   * Leader: appends one single-server membership change (Raft dissertation §4.1), in force at
+   * once, or says why not (see judgeChange for the rules). Committed like any entry.
+   */
+  changeMembership(
+    change: MembershipChange,
+    now: number,
+  ): { index: number; term: number } | ChangeRefusal {
+    const l = this.leadership;
+    if (this.role !== 'leader' || l === null || !this.leaseValid(now)) {
+      return { reason: 'not-leader', message: 'this node does not lead with a valid lease' };
+    }
+    const next = judgeChange(
+      {
+        config: this.config,
+        leader: this.id,
+        lastIndex: this.log.lastIndex(),
+        commit: this.commit,
+        committedOwnTerm: this.log.termAt(this.commit) === this.term,
+        matchIndex: (n) => l.matchIndex.get(n) ?? 0,
+        // Heard from, not merely given check-quorum's grace as a new member is.
+        reachable: (n) =>
+          n === this.id || now - (this.lastContact.get(n) ?? -Infinity) < this.electionTimeoutMinMs,
+      },
+      change,
+    );
+    if ('reason' in next) return next;
+    const entry: Entry = {
+      index: this.log.lastIndex() + 1,
+      term: this.term,
+      data: commandOf(next),
+    };
+    this.log.append(entry);
+    this.setConfig({ ...next, index: entry.index }, now);
+    this.pendingAppendAt ??= now;
+    this.maybeCommit();
+    return { index: entry.index, term: entry.term };
+  }
+
+  /** The membership in force alone: the same object until it changes (asked per heartbeat). */
+  get configuration(): MembershipConfig {
+    return this.config;
+  }
+
+  /**
    * The driver's state machine snapshot `data` covers every entry up to `index` (which must be
    * applied): entries up to there are dropped from memory, and followers that need them get the
    * snapshot instead. Returns false (and changes nothing) when `index` is not usable.
    */
-  compact(index: number, data: unknown): boolean {
-    if (index > this.applied) return false;
-    return this.log.compact(index, data);
+  compact(index: number, data: unknown): Snapshot | null {
+    if (index > this.applied) return null;
+    return this.log.compact(index, data, this.configAt(index)) ? this.log.snapshot : null;
   }
 
   ready(): Ready {
     if (this.pendingAppendAt !== null) {
       const l = this.leadership;
       if (this.role === 'leader' && l !== null) {
-        for (const to of this.others) this.sendAppend(to, this.pendingAppendAt, l, true);
+        for (const to of this.targets(l)) this.sendAppend(to, this.pendingAppendAt, l, true);
       }
       this.pendingAppendAt = null;
     }
@@ -356,6 +426,9 @@ export class ElectionCore {
       commit: this.commit,
       applied: this.applied,
       leaderCommit: this.role === 'leader' ? this.commit : this.leaderCommit,
+      membership: this.config,
+      selfRole: this.selfRole,
+      departing: leadership === null ? [] : [...leadership.departing.keys()],
     };
   }
 
@@ -386,6 +459,11 @@ export class ElectionCore {
   // ---- pre-vote -------------------------------------------------------------------------------
 
   private startPreVote(now: number, reason: string): void {
+    // Only a voter campaigns: a learner waits to be promoted, a removed node for nothing.
+    if (this.selfRole !== 'voter') {
+      this.resetElectionTimer(now);
+      return;
+    }
     if (this.role !== 'pre-candidate') {
       this.role = 'pre-candidate';
       this.leader = null;
@@ -399,7 +477,7 @@ export class ElectionCore {
       deadline: now + this.electionTimeout(),
       gatherUntil: now + this.electionRetryMs,
     };
-    for (const to of this.others) {
+    for (const to of this.voterOthers) {
       this.send({
         type: 'PreVote',
         to,
@@ -442,7 +520,7 @@ export class ElectionCore {
       return;
     }
     const round = this.preVote;
-    if (this.role !== 'pre-candidate' || round === null) return;
+    if (this.role !== 'pre-candidate' || round === null || !this.isVoter(msg.from)) return;
     if (msg.granted && msg.term === this.term + 1) round.answers.set(msg.from, true);
     else if (!msg.granted && msg.term === this.term) round.answers.set(msg.from, false);
     else return;
@@ -453,9 +531,9 @@ export class ElectionCore {
     const round = this.preVote;
     if (round === null) return;
     const { granted, refused } = this.countAnswers(round);
-    if (this.members.size - refused < this.quorum) return this.failPreVote(now);
+    if (this.voterCount - refused < this.quorum) return this.failPreVote(now);
     if (granted < this.quorum) return;
-    if (round.answers.size < this.members.size && now < round.gatherUntil) return;
+    if (round.answers.size < this.voterCount && now < round.gatherUntil) return;
     const better = this.lessLoadedGranter(round);
     if (better !== null && !this.deferredForLoad) {
       this.deferredForLoad = true;
@@ -511,7 +589,7 @@ export class ElectionCore {
     };
     this.timerAt = now + this.electionTimeout();
     this.emit(reason);
-    for (const to of this.others) {
+    for (const to of this.voterOthers) {
       this.send({
         type: 'RequestVote',
         to,
@@ -554,14 +632,14 @@ export class ElectionCore {
   private onRequestVoteResponse(msg: RequestVoteResponse, now: number): void {
     const candidacy = this.candidacy;
     if (this.role !== 'candidate' || candidacy === null || !msg.granted) return;
-    if (candidacy.votes.has(msg.from)) return;
+    if (candidacy.votes.has(msg.from) || !this.isVoter(msg.from)) return;
     candidacy.votes.add(msg.from);
     candidacy.leaseBlackoutUntil = Math.max(candidacy.leaseBlackoutUntil, now + msg.leaseWaitMs);
     if (candidacy.votes.size >= this.quorum) this.becomeLeader(now);
   }
 
   private onTimeoutNow(msg: TimeoutNow, now: number): void {
-    if (this.role !== 'follower' || this.leader !== msg.from) return;
+    if (this.role !== 'follower' || this.leader !== msg.from || this.selfRole !== 'voter') return;
     const revokedAt = typeof msg.leaseRevokedAt === 'number' ? msg.leaseRevokedAt : null;
     this.becomeCandidate(now, Reason.timeoutNowFrom(msg.from), true, revokedAt);
   }
@@ -596,7 +674,11 @@ export class ElectionCore {
     }
     // prev matched (or lies at or below our commit: committed entries always match the leader's).
     const fresh = msg.entries.filter((e) => e.index > this.commit);
-    this.log.merge(fresh);
+    const conflict = this.log.merge(fresh);
+    // A configuration is in force once appended, and gone again if its entry is truncated.
+    if (conflict !== null || fresh.some((e) => isMembershipCommand(e.data))) {
+      this.setConfig(this.latestConfig(), now);
+    }
     const verified = msg.prevLogIndex + msg.entries.length;
     this.commitTo(Math.min(msg.leaderCommit, verified));
     this.answerAppendEntries(msg, true, Math.max(verified, this.commit));
@@ -606,7 +688,8 @@ export class ElectionCore {
     if (this.role === 'leader') return;
     this.heardFromLeader(msg, now);
     this.leaderCommit = Math.max(this.leaderCommit, msg.leaderCommit);
-    const snap = { index: msg.snapshotIndex, term: msg.snapshotTerm, data: msg.data };
+    const snap: Snapshot = { index: msg.snapshotIndex, term: msg.snapshotTerm, data: msg.data };
+    if (msg.membership !== undefined) snap.membership = msg.membership;
     if (snap.index > this.commit) {
       if (this.log.matches(snap.index, snap.term)) {
         this.commitTo(snap.index);
@@ -615,6 +698,7 @@ export class ElectionCore {
         this.commit = snap.index;
         this.applied = snap.index;
         this.pendingSnapshot = snap;
+        this.setConfig(this.latestConfig(), now);
       }
     }
     this.answerAppendEntries(msg, true, Math.max(snap.index, this.commit));
@@ -660,7 +744,7 @@ export class ElectionCore {
 
   private learnLoads(msg: AppendEntries | InstallSnapshot): void {
     for (const [peer, machine] of Object.entries(msg.loads)) {
-      if (peer !== this.id && peer !== msg.from && this.members.has(peer)) {
+      if (peer !== this.id && peer !== msg.from && this.isMember(peer)) {
         // A previous-version leader relays machine loads only: they stand for the background.
         const background = msg.backgrounds?.[peer] ?? machine;
         this.peerLoad.set(peer, { machine, background });
@@ -699,6 +783,7 @@ export class ElectionCore {
       ackedSentAt: new Map(),
       nextIndex: new Map(this.others.map((p) => [p, this.log.lastIndex() + 1])),
       matchIndex: new Map(this.others.map((p) => [p, 0])),
+      departing: new Map(),
       leaseBlackoutUntil: blackout,
       leaseFloor: -Infinity,
       transfer: null,
@@ -736,7 +821,7 @@ export class ElectionCore {
   }
 
   private broadcastAppendEntries(now: number, l: Leadership): void {
-    for (const to of this.others) this.sendAppend(to, now, l, false);
+    for (const to of this.targets(l)) this.sendAppend(to, now, l, false);
     // Whatever was proposed so far went out with these.
     this.pendingAppendAt = null;
     l.nextHeartbeatAt = now + this.heartbeatIntervalMs;
@@ -769,6 +854,7 @@ export class ElectionCore {
         snapshotIndex: snap.index,
         snapshotTerm: snap.term,
         data: snap.data,
+        ...(snap.membership === undefined ? {} : { membership: snap.membership }),
         leaderCommit: this.commit,
       });
       l.nextIndex.set(to, snap.index + 1);
@@ -796,6 +882,7 @@ export class ElectionCore {
   private onAppendEntriesResponse(msg: AppendEntriesResponse, now: number): void {
     const l = this.leadership;
     if (this.role !== 'leader' || l === null || msg.sentAt < l.since) return;
+    if (!l.nextIndex.has(msg.from)) return; // neither a member nor departing
     l.ackedSentAt.set(msg.from, Math.max(l.ackedSentAt.get(msg.from) ?? -Infinity, msg.sentAt));
     l.answeredAt.set(msg.from, now);
     const match = l.matchIndex.get(msg.from)!;
@@ -806,6 +893,7 @@ export class ElectionCore {
         l.matchIndex.set(msg.from, acked);
         this.maybeCommit();
       }
+      if (this.letGo(l, msg.from, acked)) return;
       if (next <= acked) l.nextIndex.set(msg.from, acked + 1);
       // Still behind (more than one batch, or a lost message): keep the entries flowing.
       if (acked < this.log.lastIndex() && l.nextIndex.get(msg.from)! <= this.log.lastIndex()) {
@@ -825,8 +913,10 @@ export class ElectionCore {
   private maybeCommit(): void {
     const l = this.leadership;
     if (l === null) return;
-    const matches = [this.log.lastIndex(), ...l.matchIndex.values()];
-    const candidate = kthLargest(matches, this.quorum)!;
+    const matches = this.voterOthers.map((p) => l.matchIndex.get(p) ?? 0);
+    if (this.selfRole === 'voter') matches.push(this.log.lastIndex());
+    const candidate = kthLargest(matches, this.quorum);
+    if (candidate === undefined) return;
     if (candidate > this.commit && this.log.termAt(candidate) === this.term) {
       this.commit = candidate;
     }
@@ -836,7 +926,8 @@ export class ElectionCore {
   private quorumDeadline(l: Leadership): number {
     const needed = this.quorum - 1; // we count ourselves
     if (needed === 0) return Infinity;
-    return kthLargest([...l.answeredAt.values()], needed)! + this.electionTimeoutMinMs;
+    const answered = this.voterOthers.map((p) => l.answeredAt.get(p) ?? l.since);
+    return kthLargest(answered, needed)! + this.electionTimeoutMinMs;
   }
 
   /**
@@ -846,8 +937,9 @@ export class ElectionCore {
   private leaseUntil(now: number, l: Leadership): number | null {
     const earliest = Math.max(l.leaseBlackoutUntil, l.leaseFloor);
     const sendTimes: number[] = now >= earliest ? [now] : [];
-    for (const sentAt of l.ackedSentAt.values()) {
-      if (sentAt >= earliest) sendTimes.push(sentAt);
+    for (const voter of this.voterOthers) {
+      const sentAt = l.ackedSentAt.get(voter);
+      if (sentAt !== undefined && sentAt >= earliest) sendTimes.push(sentAt);
     }
     const backed = kthLargest(sendTimes, this.quorum);
     return backed === undefined ? null : backed + this.leaseMs;
@@ -856,7 +948,8 @@ export class ElectionCore {
   /** The least loaded follower that is up to date and was heard from recently. */
   private bestTransferTarget(now: number, l: Leadership, only?: NodeId): NodeId | null {
     let best: { id: NodeId; load: NodeLoad } | null = null;
-    for (const peer of this.others) {
+    // Only a voter can take over: a learner could not win an election.
+    for (const peer of this.voterOthers) {
       if (only !== undefined && peer !== only) continue;
       const load = this.peerLoad.get(peer);
       const heard = this.lastContact.get(peer);
@@ -879,6 +972,78 @@ export class ElectionCore {
     l.transfer = { target, reason, deadline: now + this.electionTimeoutMinMs };
     this.emit(Reason.transferTo(target, reason));
     this.send({ type: 'TimeoutNow', to: target, term: this.term, leaseRevokedAt: now });
+  }
+
+  // ---- membership -----------------------------------------------------------------------------
+
+  /** Who gets AppendEntries: every other member, and removed ones until they know it. */
+  private targets(l: Leadership): NodeId[] {
+    return l.departing.size === 0 ? [...this.others] : [...this.others, ...l.departing.keys()];
+  }
+
+  /** A departing member that holds the entry removing it is sent nothing more. */
+  private letGo(l: Leadership, peer: NodeId, acked: number): boolean {
+    const removedAt = l.departing.get(peer);
+    if (removedAt === undefined || acked < removedAt) return false;
+    l.departing.delete(peer);
+    for (const m of [l.nextIndex, l.matchIndex, l.answeredAt, l.ackedSentAt]) m.delete(peer);
+    return true;
+  }
+
+  private isMember(peer: NodeId): boolean {
+    return roleIn(this.config, peer) !== 'removed';
+  }
+
+  private isVoter(peer: NodeId): boolean {
+    return this.config.voters.includes(peer);
+  }
+
+  /** The latest configuration in the log, else the snapshot's, else config.toml's peers. */
+  private latestConfig(): MembershipConfig {
+    return this.configAt(this.log.lastIndex());
+  }
+
+  private configAt(index: number): MembershipConfig {
+    for (let i = Math.min(index, this.log.lastIndex()); i >= this.log.firstIndex(); i--) {
+      const data = this.log.slice(i, i)[0].data;
+      if (isMembershipCommand(data)) return configOf(i, data);
+    }
+    return this.log.snapshot.membership ?? this.bootstrap;
+  }
+
+  private setConfig(config: MembershipConfig, now: number): void {
+    const before = this.config;
+    const wasRole = this.selfRole;
+    this.config = config;
+    this.deriveFromConfig();
+    const l = this.leadership;
+    if (l !== null) {
+      for (const peer of this.others) {
+        l.departing.delete(peer);
+        if (l.nextIndex.has(peer)) continue;
+        l.nextIndex.set(peer, this.log.lastIndex() + 1);
+        l.matchIndex.set(peer, 0);
+        l.answeredAt.set(peer, now);
+      }
+      for (const peer of [...before.voters, ...before.learners]) {
+        if (peer !== this.id && !this.isMember(peer)) l.departing.set(peer, config.index);
+      }
+    }
+    if (this.selfRole === wasRole) return;
+    if (this.selfRole !== 'voter' && (this.role === 'pre-candidate' || this.role === 'candidate')) {
+      this.becomeFollower(now, this.term, null, Reason.membership(this.selfRole, config.index));
+    } else {
+      this.emit(Reason.membership(this.selfRole, config.index));
+    }
+  }
+
+  private deriveFromConfig(): void {
+    const c = this.config;
+    this.selfRole = roleIn(c, this.id);
+    this.others = [...c.voters, ...c.learners].filter((p) => p !== this.id).sort();
+    this.voterOthers = c.voters.filter((p) => p !== this.id).sort();
+    this.voterCount = c.voters.length;
+    this.quorum = majorityOf(c.voters.length);
   }
 
   // ---- shared ---------------------------------------------------------------------------------
@@ -908,13 +1073,13 @@ export class ElectionCore {
 
   /** The least loaded member times out first; equal loads still get random spacing. */
   private electionTimeout(): number {
-    const slot = (this.electionTimeoutMaxMs - this.electionTimeoutMinMs) / this.members.size;
-    const rank = loadRank(this.id, this.load, this.others, this.peerLoad);
+    const slot = (this.electionTimeoutMaxMs - this.electionTimeoutMinMs) / this.voterCount;
+    const rank = loadRank(this.id, this.load, this.voterOthers, this.peerLoad);
     return this.electionTimeoutMinMs + rank * slot + this.random() * slot;
   }
 
   private rankedRetryDelay(): number {
-    const rank = loadRank(this.id, this.load, this.others, this.peerLoad);
+    const rank = loadRank(this.id, this.load, this.voterOthers, this.peerLoad);
     return (rank + this.random()) * this.electionRetryMs;
   }
 

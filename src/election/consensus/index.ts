@@ -7,3 +7,13 @@ export type { NodeLoad } from './load-rank';
 export { MAX_BATCH_BYTES, MAX_BATCH_ENTRIES } from './raft-log';
 export { Reason, type TransferReason } from './reasons';
 export { kthLargest, majorityOf } from './quorum';
+export {
+  commandOf,
+  isMembershipCommand,
+  isMembershipConfig,
+  type MemberRole,
+  type MembershipChange,
+  type MembershipCommand,
+  type MembershipConfig,
+} from './membership';
+export { type ChangeRefusal, PROMOTE_WITHIN_ENTRIES } from './membership-guard';

@@ -1,3 +1,5 @@
+import type { MembershipConfig } from './membership';
+
 /** A peer's election address, `host:port`; also its identity in the election. */
 export type NodeId = string;
 
@@ -118,6 +120,8 @@ export interface InstallSnapshot extends MessageHeader {
   snapshotIndex: number;
   snapshotTerm: number;
   data: unknown;
+  /** The membership at snapshotIndex; absent from a leader of an earlier version. */
+  membership?: MembershipConfig;
   leaderCommit: number;
 }
 

@@ -1,4 +1,5 @@
 import type { Entry, Snapshot } from './core-options';
+import type { MembershipConfig } from './membership';
 
 /** The most entries, and about the most bytes of data, one AppendEntries carries. */
 export const MAX_BATCH_ENTRIES = 512;
@@ -108,11 +109,11 @@ export class RaftLog {
   }
 
   /** Drops entries up to `index` (which must be in the log), keeping `data` as their snapshot. */
-  compact(index: number, data: unknown): boolean {
+  compact(index: number, data: unknown, membership: MembershipConfig): boolean {
     const term = this.termAt(index);
     if (term === undefined || index <= this.snapshot.index) return false;
     this.entries = this.entries.slice(index - this.snapshot.index);
-    this.snapshot = { index, term, data };
+    this.snapshot = { index, term, data, membership };
     return true;
   }
 

@@ -14,6 +14,10 @@ export const Reason = {
   heardLeader: (peer: NodeId) => `heard leader ${peer}`,
   deferringTo: (peer: NodeId) => `deferring to ${peer} for load`,
   votedFor: (peer: NodeId) => `voted for ${peer}`,
+  membership: (role: 'voter' | 'learner' | 'removed', index: number) =>
+    role === 'removed'
+      ? `removed from the cluster at log index ${index}: no longer campaigning`
+      : `now a ${role} (configuration at log index ${index})`,
 } as const;
 
 /** Why a leader hands over: lighter load elsewhere, its own shutdown, or an operator's command. */

@@ -86,28 +86,49 @@ export class TcpTransport {
     });
     this.server = server;
     if (this.o.tls) this.tlsServer = this.startTls(this.o.tls);
-    for (const peer of this.o.peers) {
-      if (peer === this.o.self) continue;
-      const address = parseHostPort(peer);
-      if (isHostPortError(address)) throw new Error(`bad peer address ${peer}`);
-      const link = new PeerLink({
-        peer,
-        address,
-        netTimeoutMs: this.o.netTimeoutMs,
-        retryMs: this.o.retryMs,
-        keepaliveMs: this.o.keepaliveMs,
-        random: this.o.random,
-        ping: () => this.stamp({ type: PING, from: this.o.self, to: peer, term: 0, cpu: 0 }),
-        onUnreachable: (p, refused) => this.handlers?.unreachable(p, refused),
-        self: this.o.self,
-        secret: this.o.secret ?? null,
-        tls: this.o.tls ?? null,
-        handshakeTimeoutMs: this.frameDeadlineMs,
-        clock: this.clock,
-      });
-      this.links.set(peer, link);
-      link.start();
+    for (const peer of this.o.peers) this.dial(peer);
+  }
+
+  /**
+   * The membership changed: dials members not dialled yet and hangs up on those gone. A member
+   * once known is still let in when it dials us: a node behind on the log may learn of its
+   * removal (or we of an addition) only over that connection.
+   */
+  setPeers(peers: readonly string[]): void {
+    const wanted = new Set(peers.filter((p) => p !== this.o.self));
+    for (const [peer, link] of this.links) {
+      if (wanted.has(peer)) continue;
+      link.stop();
+      this.links.delete(peer);
     }
+    for (const peer of wanted) {
+      this.peers.add(peer);
+      if (this.server !== null && !this.links.has(peer)) this.dial(peer);
+    }
+    this.perAddress.raiseTo(2 * this.peers.size);
+  }
+
+  private dial(peer: string): void {
+    if (peer === this.o.self) return;
+    const address = parseHostPort(peer);
+    if (isHostPortError(address)) throw new Error(`bad peer address ${peer}`);
+    const link = new PeerLink({
+      peer,
+      address,
+      netTimeoutMs: this.o.netTimeoutMs,
+      retryMs: this.o.retryMs,
+      keepaliveMs: this.o.keepaliveMs,
+      random: this.o.random,
+      ping: () => this.stamp({ type: PING, from: this.o.self, to: peer, term: 0, cpu: 0 }),
+      onUnreachable: (p, refused) => this.handlers?.unreachable(p, refused),
+      self: this.o.self,
+      secret: this.o.secret ?? null,
+      tls: this.o.tls ?? null,
+      handshakeTimeoutMs: this.frameDeadlineMs,
+      clock: this.clock,
+    });
+    this.links.set(peer, link);
+    link.start();
   }
 
   /** Inbound connections open now (for health views and tests). */

@@ -12,6 +12,13 @@ describe('parseCli', () => {
     });
   });
 
+  it('reads --join', () => {
+    expect(parseCli(['--join', 'http://127.0.0.1:3000'])).toEqual({
+      configPath: 'config.toml',
+      join: 'http://127.0.0.1:3000',
+    });
+  });
+
   it('refuses unknown arguments and missing values', () => {
     expect(() => parseCli(['--verbose'])).toThrow(UsageError);
     expect(() => parseCli(['--config'])).toThrow('--config needs a value');

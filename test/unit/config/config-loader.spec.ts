@@ -167,6 +167,21 @@ describe('loadClusterConfig', () => {
     );
   });
 
+  it('lets a node that joins (--join or JOIN) be outside peers, with the URL checked', () => {
+    const joined = loadClusterConfig({
+      configPath: write(SEED),
+      env: {},
+      thisNode: '127.0.0.1:9999',
+      join: 'http://127.0.0.1:3000',
+    });
+    expect(joined).toMatchObject({ thisNode: '127.0.0.1:9999', join: 'http://127.0.0.1:3000' });
+    expect(load(SEED, { JOIN: 'http://127.0.0.1:3001' }, '127.0.0.1:9999').join).toBe(
+      'http://127.0.0.1:3001',
+    );
+    expect(load(SEED).join).toBeNull();
+    expectError(() => load(SEED, { JOIN: 'ftp://x' }), 'join (from env JOIN)', /http\(s\) URL/);
+  });
+
   it('refuses duplicate peers', () => {
     expectError(
       () =>

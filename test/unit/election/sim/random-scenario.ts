@@ -1,3 +1,5 @@
+import { MembershipChanger, type MembershipTally } from './membership-changes';
+import type { Entry } from '../../../../src/election/consensus';
 import { Prng } from './prng';
 import { applyKey, SimCluster } from './sim-cluster';
 import { CALM_NETWORK, type NetworkConditions } from './sim-network';
@@ -13,6 +15,11 @@ export interface RandomRunOptions {
   compactEvery?: number;
   /** How long, with every node up and the network calm, the logs get to converge. */
   convergeBoundMs?: number;
+  /**
+   * Membership changes under the faults: the first `voters` nodes bootstrap the cluster, the
+   * rest start outside it, and a random change is asked of the leader every ~`changeEveryMs`.
+   */
+  membership?: { voters: number; changeEveryMs: number };
   trace?: boolean;
 }
 
@@ -28,6 +35,8 @@ export interface RandomRunResult {
   acknowledged: number;
   /** Of those, the ones acknowledged while the faults went on. */
   acknowledgedDuringFaults: number;
+  /** With `membership`: what the changes did. */
+  membership: MembershipTally | null;
   trace: string[] | null;
 }
 
@@ -52,6 +61,7 @@ export function runRandomScenario(
     cpu,
     trace: opts.trace,
     compactEvery: opts.compactEvery,
+    voters: opts.membership?.voters,
   });
   cluster.keepSent = false;
   const faults = new FaultInjector(cluster, new Prng(rng.fork()));
@@ -70,15 +80,26 @@ export function runRandomScenario(
   for (let t = rng.between(0, 3000); t < opts.faultMs; t += rng.between(100, 3000)) {
     cluster.at(t, () => faults.randomFault());
   }
+  const changer = opts.membership ? new MembershipChanger(cluster, new Prng(rng.fork())) : null;
+  if (changer !== null && opts.membership !== undefined) {
+    const every = opts.membership.changeEveryMs;
+    for (
+      let t = rng.between(0, every);
+      t < opts.faultMs;
+      t += rng.between(every / 2, every * 1.5)
+    ) {
+      cluster.at(t, () => changer.randomChange());
+    }
+  }
   cluster.runUntil(opts.faultMs);
   const acknowledgedDuringFaults = workload.acknowledged.size;
 
   cluster.heal();
   cluster.network.conditions = { ...CALM_NETWORK };
   // A minority may stay down: a majority that can talk is all liveness needs.
-  const stayDown = new Set(
-    rng.shuffle(cluster.ids).slice(0, rng.int(0, Math.floor((size - 1) / 2) + 1)),
-  );
+  // (With membership changes, which nodes make a majority is only known at the end: all run.)
+  const mayStayDown = changer === null ? Math.floor((size - 1) / 2) : 0;
+  const stayDown = new Set(rng.shuffle(cluster.ids).slice(0, rng.int(0, mayStayDown + 1)));
   for (const id of cluster.ids) {
     if (stayDown.has(id)) cluster.crash(id);
     else cluster.restart(id);
@@ -104,6 +125,7 @@ export function runRandomScenario(
     events: cluster.events,
     acknowledged: workload.acknowledged.size,
     acknowledgedDuringFaults,
+    membership: changer?.tally ?? null,
     trace: cluster.trace,
   };
 }
@@ -127,12 +149,18 @@ class Workload {
     private readonly cluster: SimCluster,
     private readonly rng: Prng,
   ) {
-    cluster.onApply = (node, entry) => {
+    cluster.onApply = (node, entry) => this.onApply(node, entry);
+  }
+
+  private onApply(node: string, entry: Entry): void {
+    const cluster = this.cluster;
+    {
       if (typeof entry.data !== 'string') return;
       const p = this.pending.get(entry.data);
       if (p === undefined || p.node !== node) return;
       this.pending.delete(entry.data);
-      if (p.index !== entry.index || p.term !== entry.term) {
+      // index 0: applied inside propose() itself, checked against its answer in proposeOn.
+      if (p.index !== 0 && (p.index !== entry.index || p.term !== entry.term)) {
         cluster.safety.violations.push(
           `t=${cluster.now}: ${entry.data} proposed at ${p.index}/t${p.term}, applied at ${entry.index}/t${entry.term}`,
         );
@@ -141,7 +169,7 @@ class Workload {
       this.acknowledged.set(entry.index, applyKey(entry));
       this.acknowledgedData.add(entry.data);
       this.maxAcknowledged = Math.max(this.maxAcknowledged, entry.index);
-    };
+    }
   }
 
   burst(): void {
@@ -170,9 +198,19 @@ class Workload {
     const taken: string[] = [];
     for (let i = 0; i < n; i++) {
       const data = `p${this.next++}`;
+      // Set before proposing: a leader that is the only voter commits and applies at once.
+      this.pending.set(data, { node: leader, index: 0, term: 0 });
       const at = this.cluster.propose(leader, data);
-      if (at === null) continue;
-      this.pending.set(data, { node: leader, ...at });
+      if (at === null) {
+        this.pending.delete(data);
+        continue;
+      }
+      const p = this.pending.get(data);
+      if (p !== undefined) Object.assign(p, at);
+      else if (this.acknowledged.get(at.index) !== applyKey({ ...at, data })) {
+        const c = this.cluster;
+        c.safety.violations.push(`t=${c.now}: ${data} proposed at ${at.index}, applied elsewhere`);
+      }
       taken.push(data);
     }
     return taken;
@@ -185,9 +223,17 @@ class Workload {
   checkConverged(boundMs: number): void {
     const c = this.cluster;
     for (const id of c.ids) c.restart(id);
+    // Every member of the agreed leader's configuration must hold everything; a removed node
+    // (or one never added) is sent nothing, so it is held only to log matching below.
+    const members = (): string[] => {
+      const leader = c.agreedLeader();
+      if (leader === null) return c.ids;
+      const { voters, learners } = c.status(leader)!.membership;
+      return [...voters, ...learners];
+    };
     // Proposals still in flight may be acknowledged meanwhile: the target moves with them.
     const converged = c.runUntilTrue(
-      () => c.ids.every((id) => c.node(id).applied.length >= this.maxAcknowledged),
+      () => members().every((id) => c.node(id).applied.length >= this.maxAcknowledged),
       boundMs,
     );
     const fail = (what: string) => c.safety.violations.push(`t=${c.now}: ${what}`);
@@ -198,7 +244,7 @@ class Workload {
       );
       return;
     }
-    for (const id of c.ids) {
+    for (const id of members()) {
       const node = c.node(id);
       for (const [index, key] of this.acknowledged) {
         if (node.applied[index - 1] !== key) {

@@ -1,6 +1,8 @@
 import {
+  type ChangeRefusal,
   ElectionCore,
   type Entry,
+  type MembershipChange,
   type HardState,
   type Message,
   type NodeId,
@@ -28,6 +30,11 @@ export interface ClusterOptions {
   trace?: boolean;
   /** A node snapshots its state machine and compacts once this many entries are applied past it. */
   compactEvery?: number;
+  /**
+   * The first this many nodes are the bootstrap voters (default all); the others start as new,
+   * empty nodes outside the cluster, waiting to be added (as `--join` would start them).
+   */
+  voters?: number;
 }
 
 /** What survives a crash: written only while processing a Ready, before sending. */
@@ -100,6 +107,8 @@ export class SimCluster {
   /** Called with every entry a node applies, after the safety checks. */
   onApply: ((node: NodeId, entry: Entry) => void) | null = null;
   readonly compactEvery: number;
+  /** The bootstrap voters: config.toml's peers. */
+  readonly bootstrap: NodeId[];
   private readonly nodes = new Map<NodeId, SimNode>();
   private readonly queue = new EventQueue<SimEvent>();
 
@@ -109,6 +118,7 @@ export class SimCluster {
     this.rng = new Prng(opts.seed);
     this.trace = opts.trace ? [] : null;
     this.compactEvery = opts.compactEvery ?? Infinity;
+    this.bootstrap = this.ids.slice(0, opts.voters ?? opts.size);
     this.network = new SimNetwork(this.ids, new Prng(this.rng.fork()));
     this.network.conditions = { ...this.network.conditions, ...opts.network };
     this.ids.forEach((id, i) => {
@@ -173,14 +183,19 @@ export class SimCluster {
     return this.ids.filter((id) => this.status(id)?.role === 'leader');
   }
 
-  /** The leader every running node follows, holding a valid lease; null while there is none. */
+  /**
+   * The leader every running member follows, holding a valid lease; null while there is none.
+   * Members are those of the leader's configuration: a removed or never added node may be left.
+   */
   agreedLeader(): NodeId | null {
     const up = this.ids.filter((id) => this.isUp(id));
     const leaders = up.filter((id) => this.status(id)!.leaseValid);
     if (leaders.length !== 1) return null;
     const leader = leaders[0];
-    const term = this.status(leader)!.term;
+    const { term, membership } = this.status(leader)!;
+    const members = new Set([...membership.voters, ...membership.learners]);
     const following = up.every((id) => {
+      if (!members.has(id)) return true;
       const s = this.status(id)!;
       return s.term === term && s.leader === leader;
     });
@@ -245,7 +260,22 @@ export class SimCluster {
     this.interact(id, (core) => {
       at = core.propose(data, this.now);
     });
+    if (this.trace) this.note(`${id} propose ${JSON.stringify(data)}: ${JSON.stringify(at)}`);
     return at;
+  }
+
+  /** Asks node `id` (the leader, or it refuses) for one membership change. */
+  changeMembership(
+    id: NodeId,
+    change: MembershipChange,
+  ): { index: number; term: number } | ChangeRefusal | null {
+    let result: { index: number; term: number } | ChangeRefusal | null = null;
+    this.interact(id, (core) => {
+      result = core.changeMembership(change, this.now);
+    });
+    if (this.trace)
+      this.note(`${id} membership ${JSON.stringify(change)}: ${JSON.stringify(result)}`);
+    return result;
   }
 
   transferLeadership(id: NodeId, reason: TransferReason, to?: NodeId): NodeId | null {
@@ -290,7 +320,8 @@ export class SimCluster {
     const t = this.timing;
     node.core = new ElectionCore({
       id,
-      peers: this.ids,
+      peers: this.bootstrap,
+      joining: !this.bootstrap.includes(id),
       heartbeatIntervalMs: t.heartbeatIntervalMs,
       electionTimeoutMinMs: t.electionTimeoutMinMs,
       electionTimeoutMaxMs: t.electionTimeoutMaxMs,
@@ -432,9 +463,9 @@ export class SimCluster {
     if (node.applied.length - snapAt >= this.compactEvery) {
       const index = node.applied.length;
       const data = [...node.applied];
-      if (node.core!.compact(index, data)) {
-        const term = node.disk.entries.find((e) => e.index === index)!.term;
-        node.disk.snapshot = { index, term, data };
+      const snapshot = node.core!.compact(index, data);
+      if (snapshot !== null) {
+        node.disk.snapshot = { ...snapshot };
         node.disk.entries = node.disk.entries.filter((e) => e.index > index);
       }
     }

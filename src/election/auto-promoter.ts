@@ -1,0 +1,74 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CLOCK, type Clock } from '../common/clock';
+import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
+import { learnerDueForPromotion } from './auto-promotion';
+import { ReplicatedLog } from './replicated-log';
+
+/** The SchedulerRegistry name of the interval that looks for learners to promote. */
+export const AUTO_PROMOTE_INTERVAL = 'membership-auto-promote';
+
+/**
+ * `auto_promote = true`: the leader promotes a learner once it has been caught up (within 10
+ * entries) and reachable for 3 s, through the same change and checks as
+ * `rollcall members promote`. Off by default: an operator usually wants to choose the moment.
+ */
+@Injectable()
+export class AutoPromoter implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Membership');
+  private readonly stableSince = new Map<string, number>();
+  private promoting = false;
+
+  constructor(
+    @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly log: ReplicatedLog,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.autoPromote) return;
+    this.scheduler.addInterval(
+      AUTO_PROMOTE_INTERVAL,
+      setInterval(() => this.check(), this.config.heartbeatIntervalMs),
+    );
+  }
+
+  onModuleDestroy(): void {
+    if (this.scheduler.doesExist('interval', AUTO_PROMOTE_INTERVAL)) {
+      this.scheduler.deleteInterval(AUTO_PROMOTE_INTERVAL);
+    }
+  }
+
+  private check(): void {
+    const status = this.log.status();
+    if (this.promoting || status === null) return;
+    const now = this.clock.monotonicMs();
+    const node = learnerDueForPromotion(
+      status,
+      this.stableSince,
+      now,
+      this.config.electionTimeoutMinMs,
+    );
+    if (node === null) return;
+    this.promoting = true;
+    this.log
+      .changeMembership({ kind: 'promote', node })
+      .then(() =>
+        this.logger.log(`auto_promote: promoted ${node} (caught up and reachable for 3 s)`),
+      )
+      .catch((err: Error) =>
+        this.logger.debug(`auto_promote: ${node} not promoted yet: ${err.message}`),
+      )
+      .finally(() => {
+        this.promoting = false;
+        this.stableSince.delete(node);
+      });
+  }
+}
