@@ -1,5 +1,6 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { ClientsModule } from '../../src/clients/clients.module';
+import { HeartbeatRates } from '../../src/clients/heartbeat-rates';
 import { PresenceReplicator } from '../../src/clients/presence-replicator';
 import { PresenceService } from '../../src/clients/presence.service';
 import { ElectionLifecycle } from '../../src/election/election-lifecycle';
@@ -24,12 +25,14 @@ describe('recurring timers', () => {
     expect(scheduler.getIntervals().sort()).toEqual([
       'disk-health',
       'election-load-refresh',
+      'heartbeat-rates',
       'presence-expiry',
       'presence-sync',
     ]);
     const owners = [
       ['disk-health', DiskHealth],
       ['election-load-refresh', ElectionLifecycle],
+      ['heartbeat-rates', HeartbeatRates],
       ['presence-expiry', PresenceService],
       ['presence-sync', PresenceReplicator],
     ] as const;
@@ -44,6 +47,7 @@ describe('recurring timers', () => {
     expect(node.app.get(SchedulerRegistry).getIntervals().sort()).toEqual([
       'disk-health',
       'election-load-refresh',
+      'heartbeat-rates',
       'presence-expiry',
     ]);
   });
