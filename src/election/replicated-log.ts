@@ -4,7 +4,7 @@ import { CLOCK, type Clock } from '../common/clock';
 import { LeaseNotHeldError } from '../common/http/leadership-errors';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { ElectionCore } from './consensus/election-core';
-import type { Entry, InitialState } from './consensus/core-options';
+import type { Entry } from './consensus/core-options';
 import type { Status } from './consensus/core-output';
 import type { MembershipChange, MembershipConfig } from './consensus/membership';
 import type { NodeLoad } from './consensus/load-rank';
@@ -23,6 +23,7 @@ import { LeadershipPublisher } from './leadership-publisher';
 import { LogStorage } from './log-storage';
 import { refusalError } from './membership-errors';
 import { MembershipJoin } from './membership-join';
+import { MembershipTracking } from './membership-tracking';
 import { PendingProposals } from './pending-proposals';
 
 /** Where this node's copy of the log stands: what GET / shows. */
@@ -59,8 +60,7 @@ export class ReplicatedLog<C = unknown, R = unknown> {
   private pipeline: Promise<void> = Promise.resolve();
   private readonly proposals = new PendingProposals<R>();
   private readonly timer: CoreTimer;
-  /** The members the transport was last told to dial, and what this node was to them. */
-  private dialled: string | null = null;
+  private readonly members: MembershipTracking;
 
   constructor(
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
@@ -70,9 +70,10 @@ export class ReplicatedLog<C = unknown, R = unknown> {
     @Inject(FATAL_HANDLER) private readonly fatal: FatalHandler,
     private readonly publisher: LeadershipPublisher,
     scheduler: SchedulerRegistry,
-    @Optional() private readonly joiner?: MembershipJoin,
+    @Optional() joiner?: MembershipJoin,
   ) {
     this.timer = new CoreTimer(scheduler, clock, () => this.tick());
+    this.members = new MembershipTracking(config, transport, this.logger, joiner);
   }
 
   /** The registry plugs in here before the application starts. */
@@ -95,7 +96,7 @@ export class ReplicatedLog<C = unknown, R = unknown> {
     const core = new ElectionCore({
       ...coreSettings(this.config),
       id: this.config.thisNode,
-      ...(await this.bootstrapMembership(initial)),
+      ...(await this.members.bootstrap(initial)),
       random: Math.random,
       initial,
       now: this.clock.monotonicMs(),
@@ -104,7 +105,7 @@ export class ReplicatedLog<C = unknown, R = unknown> {
     this.core = core;
     const { hardState, entries, snapshot } = initial;
     if (snapshot) this.appliedAt = { index: snapshot.index, term: snapshot.term };
-    this.reportMembershipAtStart(core.status(this.clock.monotonicMs()));
+    this.members.reportAtStart(core.status(this.clock.monotonicMs()));
     return {
       term: hardState.term,
       votedFor: hardState.votedFor,
@@ -253,73 +254,11 @@ export class ReplicatedLog<C = unknown, R = unknown> {
       if (change.role !== 'leader') this.proposals.failAll();
     }
     const status = core.status(this.clock.monotonicMs());
-    this.followMembership(status);
+    this.members.follow(status);
     this.publisher.publish(status, () => core.leaseValid(this.clock.monotonicMs()));
     if (!this.stopped) this.timer.armFor(core.nextDeadline());
     const last = ready.committed.at(-1);
     if (last && this.stateMachine) this.storage.snapshotAfter(last, core, this.stateMachine);
-  }
-
-  /**
-   * The members a node starts from when its log holds none: config.toml's peers, or, with
-   * --join and an empty data directory, the members a running cluster lists.
-   */
-  private async bootstrapMembership(
-    initial: InitialState,
-  ): Promise<{ peers: string[]; learners?: string[]; joining?: boolean }> {
-    const join = this.config.join;
-    if (!join) return { peers: this.config.peers };
-    const empty =
-      initial.snapshot == null &&
-      (initial.entries ?? []).length === 0 &&
-      initial.hardState.term === 0;
-    if (!empty) {
-      this.logger.log(`--join ${join} ignored: the data directory already holds this node's log`);
-      return { peers: this.config.peers, joining: true };
-    }
-    if (!this.joiner) throw new Error('--join needs the MembershipJoin provider');
-    const joined = await this.joiner.fetch(join);
-    const self = this.config.thisNode;
-    const role = joined.voters.includes(self)
-      ? 'a voter'
-      : joined.learners.includes(self)
-        ? 'a learner'
-        : 'not a member yet (add it: rollcall members add)';
-    this.logger.log(
-      `joined through ${joined.from}: voters ${joined.voters.join(', ')}${joined.learners.length > 0 ? `, learners ${joined.learners.join(', ')}` : ''}; this node is ${role}`,
-    );
-    return { peers: joined.voters, learners: joined.learners, joining: true };
-  }
-
-  /**
-   * config.toml's peers only bootstrap a new cluster: once the log or a snapshot holds a
-   * membership, it wins, and a file that says otherwise is worth one line at start.
-   */
-  private reportMembershipAtStart(s: Status): void {
-    const { index, voters, learners } = s.membership;
-    const members = [...voters, ...learners].sort().join(', ');
-    if (index > 0 && members !== [...this.config.peers].sort().join(', ')) {
-      this.logger.warn(
-        `membership from the log (configuration at index ${index}): voters ${voters.join(', ')}${learners.length > 0 ? `, learners ${learners.join(', ')}` : ''}; config.toml's peers (${this.config.peers.join(', ')}) only bootstrap a new cluster and are ignored`,
-      );
-    }
-    if (s.selfRole !== 'voter') {
-      this.logger.warn(
-        s.selfRole === 'learner'
-          ? `this node is a learner (configuration at index ${index}): it follows, and does not vote or campaign until promoted`
-          : `this node is not a member of the configuration at index ${index}: it does not campaign`,
-      );
-    }
-  }
-
-  /** The transport dials the members in force (and removed ones still being told so). */
-  private followMembership(s: Status): void {
-    const { voters, learners } = s.membership;
-    const peers = [...new Set([...voters, ...learners, ...s.departing])].sort();
-    const key = peers.join(',');
-    if (key === this.dialled) return;
-    this.dialled = key;
-    this.transport.setPeers?.(peers);
   }
 
   private send(messages: Message[]): void {
