@@ -1,6 +1,13 @@
 import { backoffDelay } from './backoff';
 import { errorFor, RollcallError, UnreachableError } from './errors';
-import type { Answer, LeaderTransport, TransportDeps, TransportOptions } from './transport';
+import {
+  type Answer,
+  jsonRequest,
+  type LeaderTransport,
+  parseJson,
+  type TransportDeps,
+  type TransportOptions,
+} from './transport';
 
 /** FNV-1a, 32 bits, over the UTF-8 bytes of `text`: a cheap, stable spread of names over nodes. */
 export function fnv1a(text: string): number {
@@ -46,11 +53,7 @@ export class SpreadTransport {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<Answer> {
-    const init: RequestInit = { method, headers: { ...headers } };
-    if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      init.headers = { ...headers, 'content-type': 'application/json' };
-    }
+    const init = jsonRequest(method, body, headers);
     const deadline = this.deps.now() + this.opts.retryBudgetMs;
     let ambiguous = false;
     // Bounded twice: by the budget in pause(), and by this count should the clock not move.
@@ -96,13 +99,5 @@ export class SpreadTransport {
     const delay = backoffDelay(attempt, this.opts.backoff, this.deps.random);
     if (this.deps.now() + delay > deadline) throw error;
     await this.deps.sleep(delay);
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
   }
 }

@@ -51,12 +51,7 @@ export class LeaderTransport {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<Answer> {
-    const init: RequestInit = { method, headers: { ...headers } };
-    if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      init.headers = { ...headers, 'content-type': 'application/json' };
-    }
-    const { res, ambiguous } = await this.send(path, init, true);
+    const { res, ambiguous } = await this.send(path, jsonRequest(method, body, headers), true);
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null, ambiguous };
   }
@@ -149,7 +144,22 @@ export class LeaderTransport {
   }
 }
 
-function parseJson(text: string): unknown {
+/** A request with `body`, if any, as JSON. */
+export function jsonRequest(
+  method: string,
+  body: unknown,
+  headers: Record<string, string>,
+): RequestInit {
+  if (body === undefined) return { method, headers: { ...headers } };
+  return {
+    method,
+    body: JSON.stringify(body),
+    headers: { ...headers, 'content-type': 'application/json' },
+  };
+}
+
+/** An answer's JSON body; null when it is not JSON. */
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
