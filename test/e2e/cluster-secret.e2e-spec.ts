@@ -1,22 +1,10 @@
-import { join } from 'node:path';
 import { ClusterSecret } from '../../src/common/cluster-secret';
-import { TcpTransport } from '../../src/election/transport/tcp-transport';
-import { emptyAppendEntries } from '../support/empty-append-entries';
-import { freePorts } from '../support/free-port';
-import { NodeProcess, writeClusterConfig } from '../support/node-process';
+import { type Health, ImpostorCluster } from '../support/impostor-cluster';
 import { waitFor } from '../support/poll';
 import { everythingServed } from '../support/served';
-import { makeTempDir } from '../support/temp-dir';
 
 const RIGHT = 'the secret this cluster was given at deployment';
 const WRONG = 'a guess at the secret that is almost right';
-
-interface Health {
-  is_leader: boolean;
-  current_leader: string | null;
-  term: number;
-  registered_count: number;
-}
 
 /**
  * Three real nodes share CLUSTER_SECRET; a fourth member listed in `peers` is played by this
@@ -24,89 +12,19 @@ interface Health {
  * (to show the attack itself works) with the right one.
  */
 describe('CLUSTER_SECRET between real nodes', () => {
-  const tmp = makeTempDir('rollcall-secret-');
-  const nodes: NodeProcess[] = [];
-  let ids: string[];
+  const cluster = new ImpostorCluster();
+  const nodes = cluster.nodes;
   let impostor: string;
-  let attacker: TcpTransport | null = null;
-
-  const health = async (n: NodeProcess) => (await n.health()) as unknown as Health;
-  const all = () => Promise.all(nodes.map(health));
-
-  /** One leader among the three real nodes, named by all of them, serving leader-only routes. */
-  const waitForLeader = () =>
-    waitFor('one leader among the real nodes', async () => {
-      const hs = await all();
-      const leaders = hs.filter((h) => h.is_leader);
-      if (leaders.length !== 1) return undefined;
-      const leader = nodes[hs.indexOf(leaders[0])];
-      if (!hs.every((h) => h.current_leader === leaders[0].current_leader)) return undefined;
-      return (await fetch(`${leader.url}/users`)).status === 200 ? leader : undefined;
-    });
+  const all = () => cluster.all();
+  const waitForLeader = () => cluster.waitForLeader();
+  const attack = (secret: string) => cluster.attack({ secret: new ClusterSecret(secret) });
 
   beforeAll(async () => {
-    const ports = await freePorts(7);
-    ids = ports.slice(0, 4).map((p) => `127.0.0.1:${p}`);
-    impostor = ids[3];
-    const config = writeClusterConfig(tmp.dir, { peers: ids });
-    for (let i = 0; i < 3; i++) {
-      nodes.push(
-        new NodeProcess({
-          config,
-          thisNode: ids[i],
-          apiPort: ports[4 + i],
-          dataDir: join(tmp.dir, `data-${i}`),
-          env: { CLUSTER_SECRET: RIGHT },
-        }),
-      );
-    }
-    await Promise.all(nodes.map((n) => n.waitUntilServing()));
+    await cluster.start(() => ({ CLUSTER_SECRET: RIGHT }));
+    impostor = cluster.impostor;
   });
-
-  afterEach(async () => {
-    await attacker?.stop();
-    attacker = null;
-  });
-
-  afterAll(async () => {
-    await Promise.all(nodes.map((n) => n.kill()));
-    tmp.cleanup();
-  });
-
-  /** Plays the fourth member: claims leadership, asks for votes, orders elections, every 20 ms. */
-  async function attack(secret: string): Promise<() => void> {
-    const port = Number(impostor.split(':')[1]);
-    attacker = new TcpTransport({
-      self: impostor,
-      bind: { host: '127.0.0.1', port },
-      peers: ids,
-      api: 'http://127.0.0.1:1',
-      netTimeoutMs: 200,
-      retryMs: 20,
-      keepaliveMs: 50,
-      random: Math.random,
-      secret: new ClusterSecret(secret),
-    });
-    await attacker.start({ message: () => undefined, unreachable: () => undefined });
-    const term = Math.max(...(await all()).map((h) => h.term)) + 50;
-    const send = (message: { to: string; [field: string]: unknown }) => attacker?.send(message);
-    const timer = setInterval(() => {
-      for (const to of ids.slice(0, 3)) {
-        const base = { from: impostor, to, term, cpu: 0 };
-        send(emptyAppendEntries({ from: impostor, to, term }));
-        send({
-          ...base,
-          type: 'RequestVote',
-          lastLogIndex: 1e9,
-          lastLogTerm: term,
-          transfer: true,
-          leaseRevokedAt: null,
-        });
-        send({ ...base, type: 'TimeoutNow' });
-      }
-    }, 20);
-    return () => clearInterval(timer);
-  }
+  afterEach(() => cluster.stopAttacker());
+  afterAll(() => cluster.stop());
 
   it('elects a leader and replicates a registration with every frame authenticated', async () => {
     const leader = await waitForLeader();
@@ -167,8 +85,7 @@ describe('CLUSTER_SECRET between real nodes', () => {
     } finally {
       stop();
     }
-    await attacker?.stop();
-    attacker = null;
+    await cluster.stopAttacker();
     // Without the impostor, the three elect among themselves again.
     await waitForLeader();
   });

@@ -1,19 +1,7 @@
-import { join } from 'node:path';
 import { ReloadableTls } from '../../src/common/reloadable-tls';
-import { TcpTransport } from '../../src/election/transport/tcp-transport';
-import { emptyAppendEntries } from '../support/empty-append-entries';
-import { freePorts } from '../support/free-port';
-import { NodeProcess, writeClusterConfig } from '../support/node-process';
+import { type Health, ImpostorCluster } from '../support/impostor-cluster';
 import { waitFor } from '../support/poll';
-import { makeTempDir } from '../support/temp-dir';
 import { makeCa, makeLeaf, type LeafFiles, type TestCa } from '../support/test-certs';
-
-interface Health {
-  is_leader: boolean;
-  current_leader: string | null;
-  term: number;
-  registered_count: number;
-}
 
 /**
  * Three real nodes with mutual TLS on the election port; a fourth member listed in `peers` is
@@ -21,99 +9,33 @@ interface Health {
  * another CA, then (to show the attack itself works) with one from the cluster's CA.
  */
 describe('peer TLS between real nodes', () => {
-  const tmp = makeTempDir('rollcall-peer-tls-');
-  const nodes: NodeProcess[] = [];
-  let ids: string[];
-  let impostor: string;
+  const cluster = new ImpostorCluster();
+  const nodes = cluster.nodes;
   let ca: TestCa;
-  let attacker: TcpTransport | null = null;
-
-  const health = async (n: NodeProcess) => (await n.health()) as unknown as Health;
-  const all = () => Promise.all(nodes.map(health));
-
-  const waitForLeader = () =>
-    waitFor('one leader among the real nodes', async () => {
-      const hs = await all();
-      const leaders = hs.filter((h) => h.is_leader);
-      if (leaders.length !== 1) return undefined;
-      const leader = nodes[hs.indexOf(leaders[0])];
-      if (!hs.every((h) => h.current_leader === leaders[0].current_leader)) return undefined;
-      return (await fetch(`${leader.url}/users`)).status === 200 ? leader : undefined;
+  const all = () => cluster.all();
+  const waitForLeader = () => cluster.waitForLeader();
+  /**
+   * `leaf` null speaks plaintext; a leaf trusts the cluster's CA, so only the nodes' check of
+   * its own certificate stands in its way.
+   */
+  const attack = (leaf: LeafFiles | null) =>
+    cluster.attack({
+      tls: leaf ? new ReloadableTls('impostor', { ...leaf, caFile: ca.certFile }) : null,
     });
 
   beforeAll(async () => {
-    ca = makeCa(tmp.dir, 'cluster-ca');
-    const ports = await freePorts(7);
-    ids = ports.slice(0, 4).map((p) => `127.0.0.1:${p}`);
-    impostor = ids[3];
-    const config = writeClusterConfig(tmp.dir, { peers: ids });
-    for (let i = 0; i < 3; i++) {
-      const leaf = makeLeaf(tmp.dir, ca, `node-${i}`);
-      nodes.push(
-        new NodeProcess({
-          config,
-          thisNode: ids[i],
-          apiPort: ports[4 + i],
-          dataDir: join(tmp.dir, `data-${i}`),
-          env: {
-            PEER_TLS_CERT_FILE: leaf.certFile,
-            PEER_TLS_KEY_FILE: leaf.keyFile,
-            PEER_TLS_CA_FILE: ca.certFile,
-          },
-        }),
-      );
-    }
-    await Promise.all(nodes.map((n) => n.waitUntilServing()));
-  });
-
-  afterEach(async () => {
-    await attacker?.stop();
-    attacker = null;
-  });
-
-  afterAll(async () => {
-    await Promise.all(nodes.map((n) => n.kill()));
-    tmp.cleanup();
-  });
-
-  /**
-   * Plays the fourth member: claims leadership 50 terms up, asks for votes, orders elections,
-   * every 20 ms. `leaf` null speaks plaintext; a leaf trusts the cluster's CA, so only the
-   * nodes' check of its own certificate stands in its way.
-   */
-  async function attack(leaf: LeafFiles | null): Promise<() => void> {
-    const port = Number(impostor.split(':')[1]);
-    attacker = new TcpTransport({
-      self: impostor,
-      bind: { host: '127.0.0.1', port },
-      peers: ids,
-      api: 'https://127.0.0.1:1',
-      netTimeoutMs: 200,
-      retryMs: 20,
-      keepaliveMs: 50,
-      random: Math.random,
-      tls: leaf ? new ReloadableTls('impostor', { ...leaf, caFile: ca.certFile }) : null,
+    ca = makeCa(cluster.dir, 'cluster-ca');
+    await cluster.start((i) => {
+      const leaf = makeLeaf(cluster.dir, ca, `node-${i}`);
+      return {
+        PEER_TLS_CERT_FILE: leaf.certFile,
+        PEER_TLS_KEY_FILE: leaf.keyFile,
+        PEER_TLS_CA_FILE: ca.certFile,
+      };
     });
-    await attacker.start({ message: () => undefined, unreachable: () => undefined });
-    const term = Math.max(...(await all()).map((h) => h.term)) + 50;
-    const send = (message: { to: string; [field: string]: unknown }) => attacker?.send(message);
-    const timer = setInterval(() => {
-      for (const to of ids.slice(0, 3)) {
-        const base = { from: impostor, to, term, cpu: 0 };
-        send(emptyAppendEntries({ from: impostor, to, term }));
-        send({
-          ...base,
-          type: 'RequestVote',
-          lastLogIndex: 1e9,
-          lastLogTerm: term,
-          transfer: true,
-          leaseRevokedAt: null,
-        });
-        send({ ...base, type: 'TimeoutNow' });
-      }
-    }, 20);
-    return () => clearInterval(timer);
-  }
+  });
+  afterEach(() => cluster.stopAttacker());
+  afterAll(() => cluster.stop());
 
   /** Attacks until every node has refused the impostor three times; no term may move. */
   async function expectRefused(leaf: LeafFiles | null, refusal: RegExp): Promise<void> {
@@ -175,9 +97,9 @@ describe('peer TLS between real nodes', () => {
   });
 
   it('a member with a certificate from another CA moves no term either', async () => {
-    const otherCa = makeCa(tmp.dir, 'other-ca');
+    const otherCa = makeCa(cluster.dir, 'other-ca');
     await expectRefused(
-      makeLeaf(tmp.dir, otherCa, 'impostor-other-ca'),
+      makeLeaf(cluster.dir, otherCa, 'impostor-other-ca'),
       /closing election connection from 127\.0\.0\.1:\d+: its certificate is not trusted/,
     );
   });
@@ -185,7 +107,7 @@ describe('peer TLS between real nodes', () => {
   it('the same member with a certificate of the cluster CA does take over: the attack was real', async () => {
     await waitForLeader();
     const before = Math.max(...(await all()).map((h) => h.term));
-    const stop = await attack(makeLeaf(tmp.dir, ca, 'impostor-right-ca'));
+    const stop = await attack(makeLeaf(cluster.dir, ca, 'impostor-right-ca'));
     try {
       await waitFor('a node to adopt the impostor term', async () =>
         (await all()).some((h) => h.term >= before + 50),
@@ -193,8 +115,7 @@ describe('peer TLS between real nodes', () => {
     } finally {
       stop();
     }
-    await attacker?.stop();
-    attacker = null;
+    await cluster.stopAttacker();
     await waitForLeader();
   });
 });
