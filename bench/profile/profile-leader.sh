@@ -6,6 +6,10 @@
 #
 #   bench/profile/profile-leader.sh BUILD_DIR OUT_DIR [USERS=2000] [SECONDS=10]
 #
+# With LOAD_ON=followers the cluster runs with follower_heartbeats = true and the same load is split
+# over the two followers (1 thread, 32 connections each): the profile is then of what the leader
+# still does when followers take the heartbeats.
+#
 # Needs `npx tsc -p tsconfig.bench.json` first. BUILD_DIR is a built rollcall
 # (BUILD_DIR/dist/main.js: this repo after `npm run build`, or a worktree of another commit).
 # It prints the leader's profile directory and the request count, the arguments of
@@ -22,7 +26,9 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2;
 rm -rf "$OUT" && mkdir -p "$OUT"
 BASE=$((20000 + RANDOM % 20000))
 IDS=("127.0.0.1:$((BASE + 10))" "127.0.0.1:$((BASE + 11))" "127.0.0.1:$((BASE + 12))")
+LOAD_ON=${LOAD_ON:-leader}
 node "$REPO/.bench-build/bench/profile/cluster-config.js" "${IDS[@]}" >"$OUT/config.toml"
+[ "$LOAD_ON" = followers ] && echo 'follower_heartbeats = true' >>"$OUT/config.toml"
 PIDS=()
 trap 'kill -9 "${PIDS[@]}" 2>/dev/null || true' EXIT
 for i in 0 1 2; do
@@ -43,9 +49,19 @@ done
 PORT=$((BASE + LEADER))
 node "$REPO/.bench-build/bench/profile/register-users.js" "$PORT" "$USERS"
 LUA="$REPO/bench/heartbeat/rotate.lua"
-wrk -t2 -c64 -d3s -s "$LUA" "http://127.0.0.1:$PORT/heartbeat" -- hb- "$USERS" >/dev/null
-REQUESTS=$(wrk -t2 -c64 -d"${SECONDS_MEASURED}s" -s "$LUA" "http://127.0.0.1:$PORT/heartbeat" -- hb- "$USERS" |
-  sed -n 's/^WRK_JSON {"requests":\([0-9]*\),.*/\1/p')
+load() { # $1: seconds; prints the requests answered, summed over the ports the load goes to
+  local targets=("$PORT") threads=2 conns=64
+  if [ "$LOAD_ON" = followers ]; then
+    targets=()
+    for i in 0 1 2; do [ "$i" != "$LEADER" ] && targets+=($((BASE + i))); done
+    threads=1 conns=32
+  fi
+  for p in "${targets[@]}"; do
+    wrk -t$threads -c$conns -d"$1s" -s "$LUA" "http://127.0.0.1:$p/heartbeat" -- hb- "$USERS" &
+  done | sed -n 's/^WRK_JSON {"requests":\([0-9]*\),.*/\1/p' | awk '{ n += $1 } END { print n }'
+}
+load 3 >/dev/null
+REQUESTS=$(load "$SECONDS_MEASURED")
 kill -TERM "${PIDS[@]}"
 wait "${PIDS[@]}" || true
 PIDS=()
