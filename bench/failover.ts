@@ -7,7 +7,8 @@
  * Series: kill -9, SIGTERM, SIGSTOP (a leader that goes silent with its sockets left open, as a
  * crashed host would; it is SIGKILLed after the trial), kill -9 with the seed's timings, and kill
  * -9 and SIGTERM timed until a survivor's /discover lists the 20 clients that came online at the
- * old leader just before the signal.
+ * old leader just before the signal. Then kill -9 and SIGTERM again with peer mTLS and API HTTPS
+ * on every node (certificates made at run time): the cost of TLS, as the ratio to the plain series.
  *
  *   npm run bench:failover -- [--trials N] [--seed-trials N] [--skip-etcd]
  *                              [--only SERIES,...] [--log-level LEVEL]
@@ -43,6 +44,8 @@ const SERIES_IDS = [
   'rollcall-seed-sigkill',
   'rollcall-sigkill-discover',
   'rollcall-sigterm-discover',
+  'rollcall-tls-sigkill',
+  'rollcall-tls-sigterm',
 ];
 const DEFAULT_TRIALS = 15;
 const MIN_TRIALS_FOR_THE_ISSUE = 10;
@@ -164,6 +167,8 @@ function table(summaries: Record<string, Summary>, etcd: EtcdAvailability | null
   line('rollcall-seed-sigkill', 'rollcall kill -9, seed timings', 'etcd-sigkill');
   line('rollcall-sigkill-discover', 'rollcall kill -9, /discover lists all', 'etcd-sigkill');
   line('rollcall-sigterm-discover', 'rollcall SIGTERM, /discover lists all', 'etcd-sigterm');
+  line('rollcall-tls-sigkill', 'rollcall kill -9, peer and API TLS', 'etcd-sigkill');
+  line('rollcall-tls-sigterm', 'rollcall SIGTERM, peer and API TLS', 'etcd-sigterm');
   if (etcd && !etcd.available) rows.push('', `etcd: unavailable (${etcd.reason})`);
   if (!etcd) rows.push('', 'etcd: not run (--skip-etcd or --only)');
   return rows;
@@ -190,7 +195,7 @@ async function main(): Promise<number> {
   if (etcd) log(etcd.available ? `etcd ${etcd.version}` : `etcd unavailable: ${etcd.reason}`);
 
   const series: { sys: () => FailoverSystem; plan: SeriesPlan }[] = [];
-  const rollcall = () => new RollcallCluster(mainJs, FAST, args.logLevel);
+  const rollcall = () => new RollcallCluster(mainJs, FAST, { logLevel: args.logLevel });
   const etcdCluster = etcd?.available ? () => new EtcdCluster(etcd.binary, ETCD) : null;
   series.push({
     sys: rollcall,
@@ -221,11 +226,12 @@ async function main(): Promise<number> {
       plan: plan('etcd-sigstop', 'etcd SIGSTOP', 'SIGSTOP', args.trials, 2000),
     });
   series.push({
-    sys: () => new RollcallCluster(mainJs, SEED, args.logLevel),
+    sys: () => new RollcallCluster(mainJs, SEED, { logLevel: args.logLevel }),
     plan: plan('rollcall-seed-sigkill', 'rollcall seed kill -9', 'SIGKILL', args.seedTrials, 5000),
   });
   // The time until a survivor's /discover lists the clients that came online just before.
-  const discovering = () => new RollcallCluster(mainJs, FAST, args.logLevel, 3, 'discover');
+  const discovering = () =>
+    new RollcallCluster(mainJs, FAST, { logLevel: args.logLevel, probe: 'discover' });
   series.push({
     sys: discovering,
     plan: plan(
@@ -245,6 +251,17 @@ async function main(): Promise<number> {
       args.trials,
       2000,
     ),
+  });
+
+  // The same trials on a cluster with TLS on both ports: the failover's price of encryption.
+  const withTls = () => new RollcallCluster(mainJs, FAST, { logLevel: args.logLevel, tls: true });
+  series.push({
+    sys: withTls,
+    plan: plan('rollcall-tls-sigkill', 'rollcall TLS kill -9', 'SIGKILL', args.trials, 2000),
+  });
+  series.push({
+    sys: withTls,
+    plan: plan('rollcall-tls-sigterm', 'rollcall TLS SIGTERM', 'SIGTERM', args.trials, 2000),
   });
 
   const chosen = series.filter((x) => args.only?.includes(x.plan.id) ?? true);
@@ -276,6 +293,15 @@ async function main(): Promise<number> {
       summaries['rollcall-seed-sigkill']?.median ?? null,
       summaries['etcd-sigkill']?.median ?? null,
     ),
+    /** With TLS on both ports / without: the cost of TLS to a failover. */
+    tlsSigkill: ratio(
+      summaries['rollcall-tls-sigkill']?.median ?? null,
+      summaries['rollcall-sigkill']?.median ?? null,
+    ),
+    tlsSigterm: ratio(
+      summaries['rollcall-tls-sigterm']?.median ?? null,
+      summaries['rollcall-sigterm']?.median ?? null,
+    ),
   };
   const targets = TARGETS.filter((t) => summaries[t.series]).map((t) => {
     const value = summaries[t.series]?.[t.stat] ?? null;
@@ -286,6 +312,9 @@ async function main(): Promise<number> {
   log('');
   for (const row of table(summaries, etcd)) log(row);
   log('');
+  log(
+    `cost of TLS (median with / without): kill -9 ${fmtRatio(ratios.tlsSigkill)}, SIGTERM ${fmtRatio(ratios.tlsSigterm)}`,
+  );
   for (const t of targets) {
     log(`target ${t.what} <= ${t.maxMs} ms: ${fmt(t.value)} ms, ${t.met ? 'met' : 'NOT met'}`);
   }

@@ -8,7 +8,7 @@
  *
  *   npm run bench:heartbeat -- [--users N] [--seconds N] [--warmup-seconds N] [--rounds N]
  *                              [--connections N] [--threads N] [--statuses 1] [--baseline DIR]
- *                              [--followers 1]
+ *                              [--followers 1] [--tls 1]
  *
  * `--baseline DIR` also runs a second 3-node cluster from another build (DIR/dist/main.js, e.g.
  * a worktree of an earlier commit after `npm run build`), in the same rounds: the cost of a
@@ -19,6 +19,11 @@
  * sent to the leader, then split over the two followers (bench/heartbeat/followers.ts), in the
  * same rounds, reporting the cluster's rate and the leader's CPU seconds per 100,000 heartbeats
  * (from /proc/<pid>/stat) in each: what the leader still pays when followers take heartbeats.
+ *
+ * `--tls 1` also runs a 3-node cluster of the same build with peer mTLS and API HTTPS (a CA and
+ * certificate made at run time, bench/lib/bench-tls.ts), in the same rounds, with wrk speaking
+ * HTTPS to its leader: the cost of TLS as the ratio of the two clusters' median rounds. wrk's own
+ * TLS work shares the machine's cores, so this is the cost to the whole machine, not the node.
  *
  * `--statuses 1` counts the answers by status (bench/heartbeat/rotate-statuses.lua) to tell what
  * the non-2xx were; wrk then runs a Lua callback per answer, so use it to diagnose, not to measure.
@@ -46,6 +51,7 @@ import { quantile, ratio } from './lib/stats';
 import { now } from './lib/time';
 import { ensureWrk, runWrk, type WrkResult } from './lib/wrk';
 import { RollcallNodes } from './register/nodes';
+import { makeBenchTls } from './lib/bench-tls';
 
 const REPO = resolve(__dirname, '..', '..');
 const LUA = join(REPO, 'bench', 'heartbeat', 'rotate.lua');
@@ -61,6 +67,7 @@ const DEFAULTS = {
   threads: 2,
   statuses: 0,
   followers: 0,
+  tls: 0,
 };
 const LIMITS = {
   users: [1, 200_000],
@@ -71,11 +78,12 @@ const LIMITS = {
   threads: [1, 16],
   statuses: [0, 1],
   followers: [0, 1],
+  tls: [0, 1],
 } as const;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-type Target = 'rollcall' | 'baseline' | 'reference';
+type Target = 'rollcall' | 'baseline' | 'rollcall-tls' | 'reference';
 
 interface Round {
   round: number;
@@ -121,7 +129,7 @@ async function startCluster(nodes: RollcallNodes, users: number): Promise<number
   await nodes.start();
   const leader = await nodes.waitLeader(30_000);
   const t = now();
-  await forEachUser(leader, '/register', PREFIX, 0, users);
+  await forEachUser(leader, '/register', PREFIX, 0, users, 64, nodes.ca);
   log(`${users} users registered on the leader in ${Math.round(now() - t)} ms`);
   return leader;
 }
@@ -140,16 +148,21 @@ async function main(): Promise<number> {
 
   const work = mkdtempSync(join(tmpdir(), 'heartbeat-bench-'));
   trackTempDir(work);
-  const nodes = new RollcallNodes(
-    snapshotBuild(REPO, work),
-    HEARTBEAT_TIMINGS,
-    join(work, 'cluster'),
-    3,
-    'warn',
-    null,
-    args.followers ? ['follower_heartbeats = true'] : [],
-  );
+  const mainJs = snapshotBuild(REPO, work);
+  const extraToml = args.followers ? ['follower_heartbeats = true'] : [];
+  const nodes = new RollcallNodes(mainJs, HEARTBEAT_TIMINGS, join(work, 'cluster'), 3, {
+    extraToml,
+  });
   const leader = await startCluster(nodes, args.users);
+  let tls: { nodes: RollcallNodes; leader: number } | null = null;
+  if (args.tls) {
+    const dir = join(work, 'tls-cluster');
+    const tlsNodes = new RollcallNodes(mainJs, HEARTBEAT_TIMINGS, dir, 3, {
+      extraToml,
+      tls: makeBenchTls(join(dir, 'certs')),
+    });
+    tls = { nodes: tlsNodes, leader: await startCluster(tlsNodes, args.users) };
+  }
   let baseline: { nodes: RollcallNodes; leader: number } | null = null;
   if (baselineDir) {
     const build = snapshotBuild(baselineDir, join(work, 'baseline'), REPO);
@@ -159,8 +172,8 @@ async function main(): Promise<number> {
   }
   const ref = await startReference(args.users);
 
-  const wrkPlan = (port: number, seconds: number) => ({
-    url: `http://127.0.0.1:${port}/heartbeat`,
+  const wrkPlan = (port: number, seconds: number, scheme = 'http') => ({
+    url: `${scheme}://127.0.0.1:${port}/heartbeat`,
     script: args.statuses ? LUA_STATUSES : LUA,
     scriptArgs: [PREFIX, String(args.users)],
     threads: args.threads,
@@ -168,18 +181,28 @@ async function main(): Promise<number> {
     seconds,
   });
   const rounds: Round[] = [];
-  const targets: Target[] = baseline
-    ? ['rollcall', 'baseline', 'reference']
-    : ['rollcall', 'reference'];
-  const portOf = { rollcall: leader, baseline: baseline?.leader ?? 0, reference: ref.port };
+  const targets: Target[] = [
+    'rollcall',
+    ...(baseline ? (['baseline'] as const) : []),
+    ...(tls ? (['rollcall-tls'] as const) : []),
+    'reference',
+  ];
+  const portOf = {
+    rollcall: leader,
+    baseline: baseline?.leader ?? 0,
+    'rollcall-tls': tls?.leader ?? 0,
+    reference: ref.port,
+  };
   for (let round = 1; round <= args.rounds; round++) {
     // Rotate which goes first, so that none always gets the warmer (or quieter) machine.
     const order = targets.map((_, k) => targets[(k + round - 1) % targets.length]);
     for (const target of order) {
       const port = portOf[target];
-      if (args['warmup-seconds'] > 0) await runWrk(wrkPlan(port, args['warmup-seconds']));
+      // wrk speaks TLS but does not verify the certificate: the nodes' own CA is the bench's.
+      const scheme = target === 'rollcall-tls' ? 'https' : 'http';
+      if (args['warmup-seconds'] > 0) await runWrk(wrkPlan(port, args['warmup-seconds'], scheme));
       const load = loadAverage();
-      const wrk = await runWrk(wrkPlan(port, args.seconds));
+      const wrk = await runWrk(wrkPlan(port, args.seconds, scheme));
       const r: Round = { round, target, loadAverage: load, wrk };
       rounds.push(r);
       log(describe(r));
@@ -226,10 +249,13 @@ async function main(): Promise<number> {
   await ref.child.kill();
   await nodes.stop();
   await baseline?.nodes.stop();
+  await tls?.nodes.stop();
 
   const rc = median(rounds, 'rollcall');
   const rf = median(rounds, 'reference');
   const rb = median(rounds, 'baseline');
+  const rt = median(rounds, 'rollcall-tls');
+  const costOfTls = ratio(rt?.wrk.perSecond ?? null, rc?.wrk.perSecond ?? null);
   const r = ratio(rc?.wrk.perSecond ?? null, rf?.wrk.perSecond ?? null);
   const afterVsBefore = ratio(rc?.wrk.perSecond ?? null, rb?.wrk.perSecond ?? null);
   const non2xx = rounds
@@ -251,6 +277,11 @@ async function main(): Promise<number> {
       `baseline median round: ${Math.round(rb.wrk.perSecond)}/s, p99 ${rb.wrk.latencyMs.p99.toFixed(2)} ms; this build / baseline ${afterVsBefore?.toFixed(2) ?? '-'}x, p99 ${rc?.wrk.latencyMs.p99.toFixed(2) ?? '-'} ms against ${rb.wrk.latencyMs.p99.toFixed(2)} ms`,
     );
   }
+  if (rt) {
+    log(
+      `with peer and API TLS: median round ${Math.round(rt.wrk.perSecond)}/s, p99 ${rt.wrk.latencyMs.p99.toFixed(2)} ms; cost of TLS (with / without) ${costOfTls?.toFixed(2) ?? '-'}x`,
+    );
+  }
   log(`target ratio >= ${TARGET_RATIO} with no non-2xx: ${target.met ? 'met' : 'NOT met'}`);
   const followerSeries = followerSummary(followerRounds);
   if (followerSeries) log(followerSeries.line);
@@ -267,7 +298,8 @@ async function main(): Promise<number> {
       loadGenerator: 'wrk',
       script: 'bench/heartbeat/rotate.lua',
     },
-    medianRounds: { rollcall: rc, reference: rf, baseline: rb },
+    medianRounds: { rollcall: rc, reference: rf, baseline: rb, rollcallTls: rt },
+    costOfTls,
     ratio: r,
     baseline: baselineDir ? { dir: baselineDir, thisBuildOverBaseline: afterVsBefore } : null,
     target,

@@ -3,7 +3,9 @@
  * each, every username unique) register against the leader of a 3-node rollcall cluster on
  * loopback, where a registration is answered 200 only once a majority has it fsynced. In the same
  * run, the same clients against a single node whose peers hold only itself (no replication; it
- * still fsyncs its log) as the reference: the ratio cluster / single is the cost of safety.
+ * still fsyncs its log) as the reference: the ratio cluster / single is the cost of safety. The
+ * same cluster with CLUSTER_SECRET, and with peer mTLS and API HTTPS (certificates made at run
+ * time), against the plain one: the cost of authentication and of TLS.
  *
  * Each configuration runs `--runs` times (alternating which goes first), each time on fresh data
  * directories: a warm-up, then a measured window ended by time (`--seconds`) or by count
@@ -12,7 +14,7 @@
  * every node holds as many users as were answered 200.
  *
  *   npm run bench:register -- [--seconds N] [--runs N] [--clients N] [--warmup-seconds N]
- *                              [--max N] [--only cluster|single|cluster-secret] [--log-level LEVEL]
+ *                              [--max N] [--only cluster|single|cluster-secret|cluster-tls] [--log-level LEVEL]
  *
  * Measures only: there is no assertion on any number. Results go to bench/results/.
  */
@@ -21,6 +23,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { snapshotBuild, STEADY_TIMINGS } from './failover/rollcall';
 import { installCleanup, removeTempDir, trackTempDir } from './lib/children';
+import { makeBenchTls } from './lib/bench-tls';
 import { probeFdatasync } from './lib/fsync-probe';
 import { runBench } from './lib/run-bench';
 import { durationLine, reportHeader, startBench, writeResults } from './lib/results';
@@ -32,7 +35,7 @@ import { type NodeHealth, RollcallNodes } from './register/nodes';
 
 const REPO = resolve(__dirname, '..', '..');
 const USAGE =
-  'usage: register [--seconds N] [--runs N] [--clients N] [--warmup-seconds N] [--max N] [--only cluster|single|cluster-secret] [--log-level LEVEL]';
+  'usage: register [--seconds N] [--runs N] [--clients N] [--warmup-seconds N] [--max N] [--only cluster|single|cluster-secret|cluster-tls] [--log-level LEVEL]';
 const TARGET_PER_SECOND = 2000;
 
 const TIMINGS = STEADY_TIMINGS;
@@ -42,6 +45,8 @@ const CONFIGS = [
   { id: 'single', label: 'single node (fsync, no replication)', size: 1, secret: false },
   // The same cluster with every election frame authenticated: the price of CLUSTER_SECRET.
   { id: 'cluster-secret', label: '3-node cluster with CLUSTER_SECRET', size: 3, secret: true },
+  // The same cluster with peer mTLS on the election port and HTTPS on the API: the price of TLS.
+  { id: 'cluster-tls', label: '3-node cluster with peer and API TLS', size: 3, tls: true },
 ] as const;
 const BENCH_SECRET = 'register-bench-cluster-secret';
 type ConfigId = (typeof CONFIGS)[number]['id'];
@@ -201,14 +206,11 @@ async function runOne(
 ): Promise<RunResult> {
   const t0 = now();
   const dir = join(work, `run${run}-${config.id}`);
-  const nodes = new RollcallNodes(
-    mainJs,
-    TIMINGS,
-    dir,
-    config.size,
-    args.logLevel,
-    config.secret ? BENCH_SECRET : null,
-  );
+  const nodes = new RollcallNodes(mainJs, TIMINGS, dir, config.size, {
+    logLevel: args.logLevel,
+    secret: 'secret' in config && config.secret ? BENCH_SECRET : null,
+    tls: 'tls' in config ? makeBenchTls(join(dir, 'tls')) : null,
+  });
   try {
     await nodes.start();
     const leaderPort = await nodes.waitLeader(30_000);
@@ -219,6 +221,7 @@ async function runOne(
       maxRegistrations: args.max,
       requestTimeoutMs: 10_000,
       namePrefix: `r${run}`,
+      ca: nodes.ca,
     };
     let first: Sample | null = null;
     let last: Sample | null = null;
@@ -397,6 +400,10 @@ async function main(): Promise<number> {
     summaries['cluster-secret']?.medianRate ?? null,
     summaries.cluster?.medianRate ?? null,
   );
+  const costOfTls = ratio(
+    summaries['cluster-tls']?.medianRate ?? null,
+    summaries.cluster?.medianRate ?? null,
+  );
   const clusterRate = summaries.cluster?.medianRate ?? null;
   const target = {
     what: 'cluster registrations/s (median run)',
@@ -423,6 +430,9 @@ async function main(): Promise<number> {
   log(
     `cost of authentication (with CLUSTER_SECRET / without, median rates): ${costOfAuth === null ? '-' : `${costOfAuth.toFixed(2)}x`}`,
   );
+  log(
+    `cost of TLS (with peer and API TLS / without, median rates): ${costOfTls === null ? '-' : `${costOfTls.toFixed(2)}x`}`,
+  );
   if (summaries.cluster) {
     log(
       `target >= ${TARGET_PER_SECOND}/s on the cluster: ${fmtRate(clusterRate)}, ${target.met ? 'met' : 'NOT met'}`,
@@ -445,6 +455,7 @@ async function main(): Promise<number> {
     summaries,
     costOfSafety,
     costOfAuth,
+    costOfTls,
     target,
     runs: results,
   };

@@ -2,7 +2,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Child, removeTempDir, trackTempDir } from '../lib/children';
-import { jsonOf, LOOPBACK, loopbackRequest } from '../lib/loopback-http';
+import type { Agent } from 'node:http';
+import { type BenchTls, makeBenchTls } from '../lib/bench-tls';
+import { jsonOf, keepAliveAgent, LOOPBACK, loopbackRequest } from '../lib/loopback-http';
 import { freePorts } from '../lib/ports';
 import { waitFor, within } from '../lib/time';
 import type { FailoverSystem } from './system';
@@ -71,9 +73,26 @@ export function snapshotBuild(repoRoot: string, into: string, modulesFrom = repo
   return join(app, 'dist', 'main.js');
 }
 
+/** How a failover cluster runs, beyond its timings. */
+export interface RollcallClusterOptions {
+  /** LOG_LEVEL of every node (default warn). */
+  logLevel?: string;
+  /** Members (default 3). */
+  size?: number;
+  probe?: FailoverProbe;
+  /** Peer mTLS on the election port and HTTPS on the API, with certificates made at start. */
+  tls?: boolean;
+}
+
 /** Three (or n) rollcall nodes as real processes from a snapshot of dist/main.js, on loopback. */
 export class RollcallCluster implements FailoverSystem {
   readonly kind = 'rollcall';
+  readonly size: number;
+  private readonly logLevel: string;
+  private readonly probe: FailoverProbe;
+  private readonly tls: BenchTls | null;
+  /** Every probe of this cluster's nodes: HTTPS trusting its CA when tls is on. */
+  private readonly agent: Agent;
   private readonly dir: string;
   private readonly nodes: (Child | null)[] = [];
   private ids: string[] = [];
@@ -86,12 +105,17 @@ export class RollcallCluster implements FailoverSystem {
   constructor(
     private readonly mainJs: string,
     private readonly timings: RollcallTimings,
-    private readonly logLevel = 'warn',
-    readonly size = 3,
-    private readonly probe: FailoverProbe = 'users',
+    options: RollcallClusterOptions = {},
   ) {
+    this.logLevel = options.logLevel ?? 'warn';
+    this.size = options.size ?? 3;
+    this.probe = options.probe ?? 'users';
     this.dir = mkdtempSync(join(tmpdir(), 'rollcall-bench-'));
     trackTempDir(this.dir);
+    this.tls = options.tls ? makeBenchTls(join(this.dir, 'certs')) : null;
+    // As many sockets as the trial loop's probes of every member at once, kept alive between
+    // probes: a new TLS handshake per probe would be timed as part of the failover.
+    this.agent = keepAliveAgent(8, this.tls?.ca ?? null);
   }
 
   async start(): Promise<void> {
@@ -112,6 +136,7 @@ export class RollcallCluster implements FailoverSystem {
       API_HOST: LOOPBACK,
       DATA_DIR: join(this.dir, `n${i}`),
       LOG_LEVEL: this.logLevel,
+      ...(this.tls?.env ?? {}),
     };
     this.nodes[i] = new Child(
       this.memberName(i),
@@ -136,7 +161,7 @@ export class RollcallCluster implements FailoverSystem {
 
   private async health(i: number): Promise<Record<string, unknown> | null> {
     try {
-      const res = await loopbackRequest(this.apiPorts[i], 'GET', '/', 1000);
+      const res = await loopbackRequest(this.apiPorts[i], 'GET', '/', 1000, undefined, this.agent);
       return res.status === 200 ? jsonOf(res) : null;
     } catch {
       return null;
@@ -166,13 +191,13 @@ export class RollcallCluster implements FailoverSystem {
     const port = this.apiPorts[leader];
     for (const username of names) {
       const body = JSON.stringify({ username, addr: `10.9.${trial % 256}.${names.length}:9000` });
-      const res = await loopbackRequest(port, 'POST', '/register', 5000, body);
+      const res = await loopbackRequest(port, 'POST', '/register', 5000, body, this.agent);
       if (res.status !== 200) throw new Error(`register ${username}: ${res.status} ${res.body}`);
     }
     // All at once, as clients coming online together do; the signal follows the last answer.
     const beats = await Promise.all(
       names.map((username) =>
-        loopbackRequest(port, 'POST', '/heartbeat', 5000, JSON.stringify({ username })),
+        loopbackRequest(port, 'POST', '/heartbeat', 5000, JSON.stringify({ username }), this.agent),
       ),
     );
     const refused = beats.find((b) => b.status !== 200);
@@ -183,7 +208,14 @@ export class RollcallCluster implements FailoverSystem {
   async servesAsLeader(i: number): Promise<boolean> {
     try {
       const path = this.probe === 'discover' ? '/discover' : '/users';
-      const res = await loopbackRequest(this.apiPorts[i], 'GET', path, PROBE_TIMEOUT_MS);
+      const res = await loopbackRequest(
+        this.apiPorts[i],
+        'GET',
+        path,
+        PROBE_TIMEOUT_MS,
+        undefined,
+        this.agent,
+      );
       if (res.status !== 200) return false;
       if (this.probe === 'users') return true;
       const listed = jsonOf(res)?.online_clients;
@@ -233,6 +265,7 @@ export class RollcallCluster implements FailoverSystem {
 
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n?.kill() ?? Promise.resolve()));
+    this.agent.destroy();
     removeTempDir(this.dir);
   }
 }

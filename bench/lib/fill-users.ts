@@ -1,5 +1,4 @@
-import { Agent } from 'node:http';
-import { loopbackRequest } from './loopback-http';
+import { keepAliveAgent, loopbackRequest } from './loopback-http';
 import { sleep } from './time';
 
 const RETRIES_ON_503 = 50;
@@ -13,7 +12,7 @@ export function addrOf(i: number): string {
  * Sends `path` for users `${prefix}${from}` .. `${prefix}${to - 1}` to 127.0.0.1:`port`,
  * `concurrency` at a time over keep-alive connections. A 503 (the leader between lease renewals
  * on a busy machine) is retried after a pause; any other answer than 200 throws: a bench that
- * fills state must know the state is what it claims.
+ * fills state must know the state is what it claims. `ca`: the nodes serve HTTPS, signed by it.
  */
 export async function forEachUser(
   port: number,
@@ -22,8 +21,9 @@ export async function forEachUser(
   from: number,
   to: number,
   concurrency = 64,
+  ca: Buffer | null = null,
 ): Promise<void> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const agent = keepAliveAgent(concurrency, ca);
   let next = from;
   const worker = async () => {
     while (next < to) {

@@ -1,10 +1,21 @@
 import { Agent, request } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 /** Benches only ever talk to this host. */
 export const LOOPBACK = '127.0.0.1';
 
 /** One keep-alive agent: a poll loop reuses its connection instead of opening one per request. */
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+
+/**
+ * A keep-alive agent for `maxSockets` clients: HTTPS trusting only `ca` when one is given (a
+ * bench cluster with API TLS), plain HTTP otherwise. loopbackRequest speaks whichever it is.
+ */
+export function keepAliveAgent(maxSockets: number, ca: Buffer | null = null): Agent {
+  return ca
+    ? new HttpsAgent({ keepAlive: true, maxSockets, ca })
+    : new Agent({ keepAlive: true, maxSockets });
+}
 
 export interface HttpAnswer {
   status: number;
@@ -14,7 +25,7 @@ export interface HttpAnswer {
 /**
  * One HTTP request to 127.0.0.1:`port`. Rejects on a network error or after `timeoutMs`; any
  * status (403, 503, ...) resolves. `via` replaces the shared keep-alive agent, e.g. one sized
- * for a load's clients.
+ * for a load's clients, or an HTTPS one from keepAliveAgent.
  */
 export function loopbackRequest(
   port: number,
@@ -24,8 +35,9 @@ export function loopbackRequest(
   body?: string | Buffer,
   via: Agent = agent,
 ): Promise<HttpAnswer> {
+  const send = via instanceof HttpsAgent ? httpsRequest : request;
   return new Promise((resolve, reject) => {
-    const req = request(
+    const req = send(
       {
         host: LOOPBACK,
         port,

@@ -1,5 +1,4 @@
-import { Agent } from 'node:http';
-import { type HttpAnswer, loopbackRequest } from '../lib/loopback-http';
+import { type HttpAnswer, keepAliveAgent, loopbackRequest } from '../lib/loopback-http';
 import { quantile } from '../lib/stats';
 import { now, sleep } from '../lib/time';
 
@@ -13,6 +12,8 @@ export interface LoadPlan {
   requestTimeoutMs: number;
   /** Prefix of every username of this load, so that two loads never share a name. */
   namePrefix: string;
+  /** The CA to trust when the nodes serve HTTPS (API TLS), or null for plain HTTP. */
+  ca: Buffer | null;
 }
 
 export interface LoadResult {
@@ -63,7 +64,7 @@ export async function runLoad(
   findLeader: () => Promise<number | null>,
   onWindow: WindowHook = () => undefined,
 ): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: plan.clients });
+  const agent = keepAliveAgent(plan.clients, plan.ca);
   const latencies = new Float64Array(plan.maxRegistrations);
   const non200: Record<string, number> = {};
   const warmupNon200: Record<string, number> = {};

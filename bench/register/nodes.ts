@@ -1,8 +1,10 @@
+import type { Agent } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchClusterToml, type RollcallTimings } from '../failover/rollcall';
 import { Child } from '../lib/children';
-import { jsonOf, LOOPBACK, loopbackRequest } from '../lib/loopback-http';
+import type { BenchTls } from '../lib/bench-tls';
+import { jsonOf, keepAliveAgent, LOOPBACK, loopbackRequest } from '../lib/loopback-http';
 import { freePorts } from '../lib/ports';
 import { waitFor } from '../lib/time';
 
@@ -17,6 +19,18 @@ export interface NodeHealth {
   appliedIndex: number;
 }
 
+/** How the nodes of a bench cluster run, beyond their timings. */
+export interface NodesOptions {
+  /** LOG_LEVEL of every node (default warn: only trouble is printed). */
+  logLevel?: string;
+  /** CLUSTER_SECRET for every node, or none. */
+  secret?: string | null;
+  /** More config.toml lines (`follower_heartbeats = true`). */
+  extraToml?: readonly string[];
+  /** Peer mTLS and API HTTPS on every node, or neither. */
+  tls?: BenchTls | null;
+}
+
 /**
  * `size` rollcall nodes as real processes from a snapshot of dist/main.js, on loopback, whose
  * `peers` hold exactly these nodes: 3 is a replicated cluster, 1 a single node without
@@ -27,17 +41,23 @@ export class RollcallNodes {
   private ids: string[] = [];
   private ports: number[] = [];
 
+  /** The bench's own requests to the nodes (health, leader checks): HTTPS when tls is on. */
+  readonly agent: Agent;
+
   constructor(
     private readonly mainJs: string,
     private readonly timings: RollcallTimings,
     private readonly dir: string,
     readonly size: number,
-    private readonly logLevel = 'warn',
-    /** CLUSTER_SECRET for every node, or none. */
-    private readonly secret: string | null = null,
-    /** More config.toml lines (`follower_heartbeats = true`). */
-    private readonly extraToml: readonly string[] = [],
-  ) {}
+    private readonly options: NodesOptions = {},
+  ) {
+    this.agent = keepAliveAgent(8, options.tls?.ca ?? null);
+  }
+
+  /** The CA a client of these nodes must trust, or null when they speak plain HTTP. */
+  get ca(): Buffer | null {
+    return this.options.tls?.ca ?? null;
+  }
 
   get apiPorts(): readonly number[] {
     return this.ports;
@@ -53,7 +73,9 @@ export class RollcallNodes {
     this.ids = ports.slice(this.size).map((p) => `${LOOPBACK}:${p}`);
     mkdirSync(this.dir, { recursive: true });
     const configFile = join(this.dir, 'config.toml');
-    writeFileSync(configFile, benchClusterToml(this.ids, this.timings) + this.extraToml.join('\n'));
+    const extraToml = this.options.extraToml ?? [];
+    writeFileSync(configFile, benchClusterToml(this.ids, this.timings) + extraToml.join('\n'));
+    const { secret, tls } = this.options;
     for (let i = 0; i < this.size; i++) {
       // A minimal environment: nothing from the caller's (no Drive ids, no peers) reaches the node.
       const env: NodeJS.ProcessEnv = {
@@ -61,8 +83,9 @@ export class RollcallNodes {
         API_PORT: String(this.ports[i]),
         API_HOST: LOOPBACK,
         DATA_DIR: join(this.dir, `n${i}`),
-        LOG_LEVEL: this.logLevel,
-        ...(this.secret ? { CLUSTER_SECRET: this.secret } : {}),
+        LOG_LEVEL: this.options.logLevel ?? 'warn',
+        ...(secret ? { CLUSTER_SECRET: secret } : {}),
+        ...(tls?.env ?? {}),
       };
       this.nodes.push(
         new Child(
@@ -78,7 +101,7 @@ export class RollcallNodes {
 
   async health(i: number): Promise<NodeHealth | null> {
     try {
-      const res = await loopbackRequest(this.ports[i], 'GET', '/', 2000);
+      const res = await loopbackRequest(this.ports[i], 'GET', '/', 2000, undefined, this.agent);
       const h = res.status === 200 ? jsonOf(res) : null;
       if (!h) return null;
       const log = (h.log ?? {}) as Record<string, unknown>;
@@ -112,7 +135,7 @@ export class RollcallNodes {
         if (leaders.length !== 1) return undefined;
         if (!hs.every((h) => h?.leader === this.ids[leaders[0]])) return undefined;
         const port = this.ports[leaders[0]];
-        const users = await loopbackRequest(port, 'GET', '/users', 2000);
+        const users = await loopbackRequest(port, 'GET', '/users', 2000, undefined, this.agent);
         return users.status === 200 ? port : undefined;
       },
       timeoutMs,
@@ -140,6 +163,7 @@ export class RollcallNodes {
   }
 
   async stop(): Promise<void> {
+    this.agent.destroy();
     await Promise.all(this.nodes.map((n) => n.kill()));
   }
 }
