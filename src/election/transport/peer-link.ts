@@ -9,11 +9,12 @@ import {
   FrameDecoder,
   FrameError,
   MAX_FRAME_BYTES,
+  parseFrameJson,
   type RawFrame,
 } from './frame-codec';
 import type { ClusterSecret } from '../../common/cluster-secret';
 import { DialerHandshake, type FrameSealer } from './peer-auth';
-import type { PeerTls } from './peer-tls';
+import { type PeerTls, TLS_ACCEPTED } from './peer-tls';
 
 export interface PeerLinkOptions {
   /** This node's id, for the handshake. */
@@ -178,11 +179,15 @@ export class PeerLink {
       attempt.failure = authError(why);
       socket.destroy();
     };
+    // TLS alone: between our handshake and the acceptor's word, a close is its refusal.
+    const awaitingAcceptance = () =>
+      tls !== null && !this.o.secret && attempt.secured && !this.connected;
     const usable = () => {
       attempt.secured = true;
       socket.setTimeout(0);
-      if (!this.o.secret) return this.established(null);
-      this.handshake(socket, this.o.secret, fail);
+      if (this.o.secret) return this.handshake(socket, this.o.secret, fail);
+      if (tls) return this.awaitAccepted(socket, fail);
+      this.established(null);
     };
     socket.once('connect', () => {
       attempt.tcpUp = true;
@@ -202,10 +207,11 @@ export class PeerLink {
     socket.on('error', (err: NodeJS.ErrnoException) => {
       // Failing TLS verification either way (a certificate from another CA, or one that does
       // not name the peer's address) is an authentication failure, not an unreachable peer.
-      attempt.failure ??=
-        attempt.tcpUp && !attempt.secured ? authError(`TLS: ${err.message}`) : err;
+      if (attempt.tcpUp && !attempt.secured) attempt.failure ??= authError(`TLS: ${err.message}`);
+      else if (awaitingAcceptance()) attempt.failure ??= this.refusal(err.message);
+      else attempt.failure ??= err;
     });
-    if (!this.o.secret) socket.on('data', () => undefined); // nothing is expected back on this half
+    if (!this.o.secret && !tls) socket.on('data', () => undefined); // nothing comes back here
     socket.once('close', () => this.closed(attempt));
   }
 
@@ -213,11 +219,11 @@ export class PeerLink {
     if (this.drainTimer) clearTimeout(this.drainTimer);
     this.drainTimer = null;
     if (attempt.tcpUp && !this.connected && !attempt.failure && (this.o.secret || this.o.tls)) {
-      attempt.failure = authError(
-        attempt.secured
-          ? 'the connection closed during the handshake (a network fault, or no CLUSTER_SECRET or another one on that node)'
-          : 'the connection closed during the TLS handshake (a network fault, or that node does not speak TLS)',
-      );
+      attempt.failure = attempt.secured
+        ? this.refusal('it closed the connection')
+        : authError(
+            'the connection closed during the TLS handshake (a network fault, or that node does not speak TLS)',
+          );
     }
     const wasConnected = this.connected;
     this.connected = false;
@@ -269,6 +275,42 @@ export class PeerLink {
     this.o.onUnreachable(this.o.peer, refused);
     const delay = this.o.retryMs * (1 + this.o.random());
     this.retryTimer = setTimeout(() => this.dial(), delay);
+  }
+
+  /** Why a link whose TLS (if any) is up was closed before it was usable. */
+  private refusal(how: string): NodeJS.ErrnoException {
+    return authError(
+      this.o.secret
+        ? `the connection closed during the handshake: ${how} (a network fault, or no CLUSTER_SECRET or another one on that node)`
+        : `refused by the peer after the TLS handshake: ${how} (it does not trust our certificate; its log says why)`,
+    );
+  }
+
+  /**
+   * TLS without a secret: waits for the acceptor's word that it checked our certificate and
+   * keeps the connection (TLS_ACCEPTED); nothing is sent, and the link is not up, before that.
+   */
+  private awaitAccepted(socket: Socket, fail: (why: string) => void): void {
+    const decoder = new FrameDecoder();
+    const deadline = setTimeout(
+      () => fail(`no acceptance within ${this.o.handshakeTimeoutMs} ms after the TLS handshake`),
+      this.o.handshakeTimeoutMs,
+    );
+    socket.once('close', () => clearTimeout(deadline));
+    socket.on('data', (chunk: Buffer) => {
+      if (this.connected) return; // nothing else is expected back on this half
+      let first: RawFrame | undefined;
+      try {
+        first = decoder.pushRaw(chunk)[0];
+        if (!first) return;
+        const said = parseFrameJson(first.body) as { type?: unknown } | null;
+        if (said?.type !== TLS_ACCEPTED) return fail('the peer sent something before accepting us');
+      } catch (err) {
+        return fail(err instanceof FrameError ? err.message : String(err));
+      }
+      clearTimeout(deadline);
+      this.established(null);
+    });
   }
 
   /** Answers the acceptor's challenge and checks its welcome; nothing is sent before that. */

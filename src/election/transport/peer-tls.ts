@@ -1,5 +1,17 @@
 import type { PeerCertificate, SecureContext, SecureContextOptions, TLSSocket } from 'node:tls';
 import { certificateNameProblem } from '../../common/tls-material';
+import { encodeFrame } from './frame-codec';
+
+/**
+ * With TLS and no CLUSTER_SECRET, the acceptor's first frame: it checked the dialer's
+ * certificate and keeps the connection. In TLS 1.3 the dialer's handshake is over before the
+ * acceptor has looked at the dialer's certificate, so without this word a refused dialer would
+ * count itself connected until the close arrived, and lose what it sent meanwhile. (With a
+ * secret, the secret's challenge comes after the same check and says as much.)
+ */
+export const TLS_ACCEPTED = 'TlsAccepted';
+
+export const tlsAcceptedFrame = (): Buffer => encodeFrame({ type: TLS_ACCEPTED });
 
 /**
  * Mutual TLS on the election port (PEER_TLS_*), as the transport sees it: the context new

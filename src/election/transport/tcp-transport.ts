@@ -14,7 +14,7 @@ import type { TransportHandlers } from '../election-io';
 import { PING } from './envelope';
 import { InboundConnection } from './inbound-connection';
 import { PeerLink } from './peer-link';
-import { claimProblem, type PeerTls, untrustedClientProblem } from './peer-tls';
+import { claimProblem, type PeerTls, tlsAcceptedFrame, untrustedClientProblem } from './peer-tls';
 
 export interface TransportOptions {
   self: string;
@@ -205,6 +205,7 @@ export class TcpTransport {
       if (!handlers) return socket.destroy();
       const problem = untrustedClientProblem(socket);
       if (problem) return this.refuse(socket, problem);
+      if (!this.o.secret) socket.write(tlsAcceptedFrame());
       this.serve(socket, handlers, socket.getPeerCertificate());
     });
     server.on('tlsClientError', (err: Error, socket: TLSSocket) =>
