@@ -37,6 +37,7 @@ import { join, resolve } from 'node:path';
 import { snapshotBuild } from './failover/rollcall';
 import {
   describeFollowerRound,
+  leaderIdleCpuPerSecond,
   type FollowerRound,
   measureFollowerRound,
 } from './heartbeat/followers';
@@ -209,6 +210,7 @@ async function main(): Promise<number> {
     }
   }
   const followerRounds: FollowerRound[] = [];
+  let idleCpuPerSecond: number | null = null;
   if (args.followers) {
     const at = nodes.apiPorts.indexOf(leader);
     const ports = { leader, followers: nodes.apiPorts.filter((p) => p !== leader) };
@@ -220,6 +222,8 @@ async function main(): Promise<number> {
         connections: Math.max(1, Math.round(p.connections * part)),
       };
     };
+    idleCpuPerSecond = await leaderIdleCpuPerSecond(nodes.pids[at], args.seconds);
+    log(`leader idle: ${idleCpuPerSecond.toFixed(3)} CPU s per second`);
     for (let round = 1; round <= args.rounds; round++) {
       const order =
         round % 2 === 1 ? (['leader', 'followers'] as const) : (['followers', 'leader'] as const);
@@ -228,7 +232,7 @@ async function main(): Promise<number> {
           round,
           target,
           ports,
-          nodes.pids[at],
+          { leader: nodes.pids[at], followers: nodes.pids.filter((_, i) => i !== at) },
           share,
           args.seconds,
           args['warmup-seconds'],
@@ -283,7 +287,7 @@ async function main(): Promise<number> {
     );
   }
   log(`target ratio >= ${TARGET_RATIO} with no non-2xx: ${target.met ? 'met' : 'NOT met'}`);
-  const followerSeries = followerSummary(followerRounds);
+  const followerSeries = followerSummary(followerRounds, idleCpuPerSecond);
   if (followerSeries) log(followerSeries.line);
   log(`leader unchanged: ${stillLeader === leader}; nodes exited: ${exited.length}`);
   log(durationLine(durationMs, loadBefore));
@@ -315,7 +319,7 @@ async function main(): Promise<number> {
 }
 
 /** Medians of the --followers series, and the leader's CPU per heartbeat of one against the other. */
-function followerSummary(rounds: FollowerRound[]) {
+function followerSummary(rounds: FollowerRound[], idleCpuPerSecond: number | null) {
   if (rounds.length === 0) return null;
   const med = (target: FollowerRound['target'], pick: (r: FollowerRound) => number) =>
     quantile(
@@ -333,7 +337,10 @@ function followerSummary(rounds: FollowerRound[]) {
     followers: {
       perSecond: med('followers', (r) => r.perSecond),
       leaderCpuSecondsPer100k: med('followers', (r) => r.leaderCpuSecondsPer100k),
+      followersCpuSecondsPer100k: med('followers', (r) => r.followersCpuSecondsPer100k),
     },
+    /** The leader's CPU with no load, per second: a share of each figure above. */
+    leaderIdleCpuPerSecond: idleCpuPerSecond,
     leaderCpuFollowersOverLeader: 0,
     target: 'leader CPU per heartbeat with followers taking them <= 0.2x of the leader taking them',
   };
@@ -342,7 +349,8 @@ function followerSummary(rounds: FollowerRound[]) {
   const line =
     `followers series (medians): to the leader ${Math.round(summary.leader.perSecond)}/s, leader CPU ${summary.leader.leaderCpuSecondsPer100k.toFixed(2)} s/100k; ` +
     `over the followers ${Math.round(summary.followers.perSecond)}/s, leader CPU ${summary.followers.leaderCpuSecondsPer100k.toFixed(2)} s/100k; ` +
-    `ratio ${summary.leaderCpuFollowersOverLeader.toFixed(2)}x (target <= 0.2x)`;
+    `ratio ${summary.leaderCpuFollowersOverLeader.toFixed(2)}x (target <= 0.2x); ` +
+    `the followers' CPU ${summary.followers.followersCpuSecondsPer100k.toFixed(2)} s/100k; leader idle ${idleCpuPerSecond?.toFixed(3) ?? '-'} CPU s/s`;
   return { summary, line };
 }
 

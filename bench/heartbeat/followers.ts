@@ -12,6 +12,8 @@ export interface FollowerRound {
   non2xx: number;
   /** The leader process's CPU seconds (user + system, /proc/<pid>/stat) per 100,000 heartbeats. */
   leaderCpuSecondsPer100k: number;
+  /** The same for the two followers together: what taking heartbeats costs a follower. */
+  followersCpuSecondsPer100k: number;
   wrk: WrkResult[];
 }
 
@@ -41,7 +43,7 @@ export async function measureFollowerRound(
   round: number,
   target: FollowerRound['target'],
   ports: { leader: number; followers: number[] },
-  leaderPid: number,
+  pids: { leader: number; followers: number[] },
   plan: (port: number, seconds: number, share: number) => WrkPlan,
   seconds: number,
   warmupSeconds: number,
@@ -51,9 +53,11 @@ export async function measureFollowerRound(
   const run = (s: number) => Promise.all(destinations.map((p) => runWrk(plan(p, s, share))));
   if (warmupSeconds > 0) await run(warmupSeconds);
   const ticks = clockTicks();
-  const cpuBefore = cpuSecondsOf(leaderPid, ticks);
+  const followersCpu = () => pids.followers.reduce((a, p) => a + cpuSecondsOf(p, ticks), 0);
+  const cpuBefore = { leader: cpuSecondsOf(pids.leader, ticks), followers: followersCpu() };
   const wrk = await run(seconds);
-  const cpu = cpuSecondsOf(leaderPid, ticks) - cpuBefore;
+  const cpu = cpuSecondsOf(pids.leader, ticks) - cpuBefore.leader;
+  const cpuOfFollowers = followersCpu() - cpuBefore.followers;
   const non2xx = wrk.reduce((a, w) => a + w.non2xx, 0);
   const ok = wrk.reduce((a, w) => a + w.requests, 0) - non2xx;
   const measured = Math.max(...wrk.map((w) => w.seconds));
@@ -63,9 +67,21 @@ export async function measureFollowerRound(
     perSecond: ok / measured,
     non2xx,
     leaderCpuSecondsPer100k: ok > 0 ? (cpu / ok) * 100_000 : NaN,
+    followersCpuSecondsPer100k: ok > 0 ? (cpuOfFollowers / ok) * 100_000 : NaN,
     wrk,
   };
 }
 
+/**
+ * The leader's CPU seconds per second with no load at all (its timers: election heartbeats,
+ * presence ticks, CPU sampling): the part of each round's figure that is not the heartbeats'.
+ */
+export async function leaderIdleCpuPerSecond(leaderPid: number, seconds: number): Promise<number> {
+  const ticks = clockTicks();
+  const before = cpuSecondsOf(leaderPid, ticks);
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  return (cpuSecondsOf(leaderPid, ticks) - before) / seconds;
+}
+
 export const describeFollowerRound = (r: FollowerRound) =>
-  `round ${r.round} load to the ${r.target}: ${Math.round(r.perSecond)}/s in the cluster, leader CPU ${r.leaderCpuSecondsPer100k.toFixed(2)} s per 100,000 heartbeats, non-2xx ${r.non2xx}`;
+  `round ${r.round} load to the ${r.target}: ${Math.round(r.perSecond)}/s in the cluster, leader CPU ${r.leaderCpuSecondsPer100k.toFixed(2)} s, followers' ${r.followersCpuSecondsPer100k.toFixed(2)} s per 100,000 heartbeats, non-2xx ${r.non2xx}`;
