@@ -1,0 +1,65 @@
+import { checkFollowerReads } from '../../../chaos/follower-reads';
+import { type HeartbeatAck, Recorder } from '../../../chaos/recorder';
+
+/**
+ * The follower-reads invariant: a follower serves /discover only within its lag bound, and its
+ * copy holds every client acknowledged before the copy's last update from the leader (the
+ * answer's send time less its lag, less 1 s of transit) and recently enough to be online (29 s).
+ */
+describe('chaos checker: follower reads', () => {
+  const t = (x: number) => `${x}`;
+  const ack = (username: string, send: number, recv = send + 5): HeartbeatAck => ({
+    node: 0,
+    term: 1,
+    route: '/heartbeat',
+    send,
+    recv,
+    source: 'workload',
+    username,
+  });
+  const read = (send: number, lagMs: number, online: string[]) => ({
+    node: 1,
+    lagMs,
+    send,
+    recv: send + 5,
+    online: new Set(online),
+  });
+
+  it('reports a read served further behind than the bound, or with no bound at all', () => {
+    const rec = new Recorder();
+    rec.followerReads.push(read(100_000, 200, []), read(101_000, 900, []));
+    expect(checkFollowerReads(rec, 500, t)).toMatchObject({ reads: 2, violations: 1 });
+    expect(checkFollowerReads(rec, null, t)).toMatchObject({ violations: 2 });
+  });
+
+  it('expects a client acked before the copy was last updated, while it is online', () => {
+    const rec = new Recorder();
+    // The copy was last updated at 100,000 - 100 - 1,000 = 98,900.
+    rec.heartbeatAcks.push(ack('early', 90_000), ack('twice', 60_000), ack('twice', 95_000));
+    rec.followerReads.push(read(100_000, 100, ['early']));
+    const r = checkFollowerReads(rec, 500, t);
+    expect(r).toMatchObject({ violations: 1 });
+    expect(r.examples[0]).toMatch(/^twice missing from node 1's follower read/);
+  });
+
+  it('does not expect a client acked after the last update, nor one whose ack is too old', () => {
+    const rec = new Recorder();
+    rec.heartbeatAcks.push(
+      ack('late', 99_500), // acked after the copy's last update
+      ack('answered-late', 98_000, 99_000), // sent before it, answered after it
+      ack('gone', 70_000), // online until 99,000: before this answer
+      ack('held', 76_000), // sent at or after 100,005 - 29,000 = 71,005, answered before 98,900
+    );
+    rec.followerReads.push(read(100_000, 100, ['held']));
+    const r = checkFollowerReads(rec, 500, t);
+    expect(r).toMatchObject({ violations: 0, checks: 2 });
+  });
+
+  it('finds the one ack that makes a client expected among many that do not', () => {
+    const rec = new Recorder();
+    for (let at = 0; at < 200_000; at += 1_000) rec.heartbeatAcks.push(ack('c', at));
+    rec.followerReads.push(read(150_000, 0, []), read(300_000, 0, []));
+    // At 150,000 the acks sent 121,005..148,000 qualify; at 300,000 none is recent enough.
+    expect(checkFollowerReads(rec, 500, t)).toMatchObject({ violations: 1, checks: 3 });
+  });
+});
