@@ -1,6 +1,15 @@
 import { TestCluster } from '../test/support/cluster';
 import { type CheckResult, check } from './checker';
 import { now, pause } from './clock';
+import {
+  type MembershipCheck,
+  checkMembership,
+  leadsSeen,
+  membershipViolations,
+} from './membership-checker';
+import { MembershipFaults } from './membership-faults';
+import { MembershipHistory } from './membership-history';
+import { recordFinalMembership } from './membership-final';
 import { FAULT_KINDS, Nemesis } from './nemesis';
 import { Prng } from './prng';
 import { Prober } from './prober';
@@ -16,6 +25,10 @@ export interface ChaosOptions {
   secret: boolean;
   /** follower_heartbeats and follower_reads on, the SDK clients in follower mode. */
   followers: boolean;
+  /** Membership faults (add, promote, remove, replace) on `spares` extra slots; off by default. */
+  membership?: boolean;
+  /** Slots for new machines (each used once, at a new address); only with `membership`. */
+  spares?: number;
   /** Progress lines (faults, operation counts) for a human watching. */
   log: (line: string) => void;
 }
@@ -36,6 +49,14 @@ export interface ChaosResult {
     healthPolls: number;
   };
   check: CheckResult;
+  /** With --membership: the membership invariants, the changes by outcome, the final members. */
+  membership: {
+    check: MembershipCheck;
+    changes: Record<string, number>;
+    finalVoters: number[];
+    finalLearners: number[];
+    finalConfigIndex: number | null;
+  } | null;
   /** Workload calls that failed for good, with the faults started in the 6 s before each. */
   failures: { op: string; at: string; why: string; faultsBefore: string[] }[];
   violations: number;
@@ -57,6 +78,9 @@ const live = new Set<TestCluster>();
 /** Entries between two snapshots of each node's registry during a run. */
 const SNAPSHOT_EVERY = 100;
 
+/** The admin token of a --membership run's nodes (loopback only, a throwaway cluster). */
+const ADMIN_TOKEN = 'chaos-run-admin-token-0123456789';
+
 /** Stops every cluster a run started: kills its nodes, closes its proxies, removes its data. */
 export async function stopAllClusters(): Promise<void> {
   await Promise.all([...live].map((cluster) => cluster.stop()));
@@ -75,11 +99,17 @@ export function killAllNodes(): void {
  */
 export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const rng = new Prng(opts.seed);
+  const membership = opts.membership === true;
+  const env: Record<string, string> = {
+    ...(opts.secret ? { CLUSTER_SECRET: `chaos-run-${opts.seed}-cluster-secret` } : {}),
+    ...(membership ? { ADMIN_TOKEN } : {}),
+  };
   const cluster = new TestCluster({
     size: opts.nodes,
+    spares: membership ? (opts.spares ?? 0) : 0,
     proxied: true,
     // Pinned and equal, so that leadership moves for load only when the schedule says so.
-    loads: Array.from({ length: opts.nodes }, () => 50),
+    loads: Array.from({ length: opts.nodes + (membership ? (opts.spares ?? 0) : 0) }, () => 50),
     meshSeed: opts.seed,
     // Small, so that snapshots, log compaction and InstallSnapshot to a node back from a kill or
     // a partition all happen under faults (the default, 10,000, is never reached in a run).
@@ -93,7 +123,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           ]
         : []),
     ].join('\n'),
-    env: opts.secret ? { CLUSTER_SECRET: `chaos-run-${opts.seed}-cluster-secret` } : undefined,
+    env: Object.keys(env).length > 0 ? env : undefined,
   });
   live.add(cluster);
   const stopSchedule = new AbortController();
@@ -103,9 +133,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     await cluster.start();
     const recorder = new Recorder();
     const urls = cluster.ids.map((_, i) => cluster.url(i));
-    const leader0 = await cluster.waitForLeader(undefined, 30_000);
+    const leader0 = await cluster.waitForLeader(
+      Array.from({ length: opts.nodes }, (_, i) => i),
+      30_000,
+    );
     opts.log(`cluster of ${opts.nodes} up, node ${leader0} leads; seed ${opts.seed}`);
-    prober = new Prober(() => urls, recorder, rng.fork('prober')).start();
+    const isUp = (i: number) => cluster.nodes[i]?.running === true;
+    prober = new Prober(() => urls, recorder, rng.fork('prober'), isUp).start();
     workload = new Workload(
       {
         urls,
@@ -126,9 +160,23 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       const l = seen.lastLeader;
       return l && now() - l.at < 1000 ? l.node : null;
     };
-    const nemesis = new Nemesis(cluster, recorder, rng.fork('nemesis'), leaderNow, (line) =>
-      opts.log(`[${recorder.sinceStart(now()).padStart(9)}] ${line}`),
-    );
+    const say = (line: string) => opts.log(`[${recorder.sinceStart(now()).padStart(9)}] ${line}`);
+    const nemesis = new Nemesis(cluster, recorder, rng.fork('nemesis'), leaderNow, say);
+    const history = new MembershipHistory();
+    if (membership) {
+      nemesis.membership = new MembershipFaults({
+        cluster,
+        recorder,
+        history,
+        rng: rng.fork('membership'),
+        leader: leaderNow,
+        log: (kind, detail) => say(`${kind.padEnd(16)} ${detail}`),
+        token: ADMIN_TOKEN,
+        down: nemesis.down,
+        mayTakeDown: () => nemesis.mayTakeDown(),
+        started: (node, proc) => nemesis.incarnations.push({ node, proc, startedAt: now() }),
+      });
+    }
     const end = now() + opts.seconds * 1000;
     const status = (async () => {
       // Bounded by the run's end: one line every 10 s.
@@ -150,7 +198,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     );
     await workload.close();
     await nemesis.healAll();
-    const verification = await verifyRegistrations(cluster, recorder, opts.log);
+    const members = nemesis.membership?.members();
+    if (members) await recordFinalMembership(cluster, history, members, ADMIN_TOKEN);
+    const verification = await verifyRegistrations(cluster, recorder, opts.log, members);
     await prober.close();
     const incarnations = nemesis.incarnations.map((i) => ({
       node: i.node,
@@ -165,12 +215,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     );
     const o = recorder.ops;
     const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, recorder.faultCounts()[k] ?? 0]));
+    const t = (x: number) => recorder.sinceStart(x);
+    const memberCheck = membership ? checkMembership(history, leadsSeen(recorder), t) : null;
     const violations =
       result.overlappingLeadership.violations +
       result.leadersPerTerm.violations +
       result.lostRegistrations.violations +
       result.vanishedClients.violations +
-      result.followerReads.violations;
+      result.followerReads.violations +
+      (memberCheck ? membershipViolations(memberCheck) : 0);
     return {
       options: {
         nodes: opts.nodes,
@@ -178,6 +231,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         seed: opts.seed,
         secret: opts.secret,
         followers: opts.followers,
+        membership,
+        spares: membership ? (opts.spares ?? 0) : 0,
       },
       faults,
       mesh: { ...cluster.mesh!.stats },
@@ -193,6 +248,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         healthPolls: o.health.ok,
       },
       check: result,
+      membership: memberCheck && {
+        check: memberCheck,
+        changes: history.counts(),
+        finalVoters: history.final.list?.voters ?? [],
+        finalLearners: history.final.list?.learners ?? [],
+        finalConfigIndex: history.final.list?.configIndex ?? null,
+      },
       failures: recorder.failures.map((f) => ({
         op: f.op,
         at: recorder.sinceStart(f.at),

@@ -1,0 +1,57 @@
+import type { TestCluster } from '../test/support/cluster';
+import { adminCall } from './admin-client';
+import { now } from './clock';
+import type { MembershipHistory, OwnRoleSeen } from './membership-history';
+
+const FINAL_BUDGET_MS = 30_000;
+
+/**
+ * After healing: the leader's member list, and what every running node (members, and removed
+ * nodes still up) says of its own place in the membership, for the final-agreement check.
+ */
+export async function recordFinalMembership(
+  cluster: TestCluster,
+  history: MembershipHistory,
+  members: readonly number[],
+  token: string,
+): Promise<void> {
+  const urls = cluster.ids.map((_, i) => cluster.url(i));
+  const running = () => urls.map((_, i) => i).filter((i) => cluster.nodes[i]?.running);
+  const answer = await adminCall(
+    { urls, candidates: () => running().filter((i) => members.includes(i)), token },
+    'GET',
+    '/cluster/members',
+    undefined,
+    now() + FINAL_BUDGET_MS,
+  );
+  if (answer?.status === 200) {
+    const listed = (answer.body?.members ?? []) as { node: string; role: string }[];
+    const slots = (role: string) =>
+      listed.filter((m) => m.role === role).map((m) => cluster.ids.indexOf(m.node));
+    history.final.list = {
+      by: answer.by,
+      send: answer.send,
+      recv: answer.recv,
+      configIndex: Number(answer.body?.config_index),
+      voters: slots('voter'),
+      learners: slots('learner'),
+    };
+    history.lists.push(history.final.list);
+  }
+  history.final.own = await Promise.all(running().map((i) => ownRole(i, urls[i])));
+}
+
+async function ownRole(node: number, url: string): Promise<OwnRoleSeen> {
+  try {
+    const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(2000) });
+    const h = (await res.json()) as { membership?: { role?: string; config_index?: number } };
+    const role = h.membership?.role;
+    return {
+      node,
+      role: role === 'voter' || role === 'learner' || role === 'removed' ? role : null,
+      configIndex: h.membership?.config_index ?? null,
+    };
+  } catch {
+    return { node, role: null, configIndex: null };
+  }
+}
