@@ -251,8 +251,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       membership: memberCheck && {
         check: memberCheck,
         changes: history.counts(),
-        finalVoters: history.final.list?.voters ?? [],
-        finalLearners: history.final.list?.learners ?? [],
+        finalVoters: [...(history.final.list?.voters ?? [])].sort((a, b) => a - b),
+        finalLearners: [...(history.final.list?.learners ?? [])].sort((a, b) => a - b),
         finalConfigIndex: history.final.list?.configIndex ?? null,
       },
       failures: recorder.failures.map((f) => ({

@@ -45,11 +45,14 @@ function strip(r: ReturnType<typeof invariant>): InvariantResult {
 const names = (l: MemberListSeen) =>
   `voters {${[...l.voters].sort((a, b) => a - b).join(',')}} learners {${[...l.learners].sort((a, b) => a - b).join(',')}}`;
 
-/** A configuration index names one membership, whichever leader serves it and when. */
+/**
+ * A committed configuration index names one membership, whichever leader serves it and when.
+ * (An uncommitted entry may be replaced by another at its index: those lists are not compared.)
+ */
 export function checkSameIndexSameMembers(lists: readonly MemberListSeen[]): InvariantResult {
   const r = invariant();
   const first = new Map<number, MemberListSeen>();
-  for (const l of lists) {
+  for (const l of lists.filter((x) => x.committed)) {
     r.checks++;
     const before = first.get(l.configIndex);
     if (!before) first.set(l.configIndex, l);
@@ -63,18 +66,19 @@ export function checkSameIndexSameMembers(lists: readonly MemberListSeen[]): Inv
 }
 
 /**
- * Member lists are leader-only reads under the lease: a list asked for after another was
- * answered never has an older configuration index.
+ * Committed membership is never lost: a committed list asked for after another was answered
+ * never has an older configuration index.
  */
 export function checkListsMoveForward(
   lists: readonly MemberListSeen[],
   t: (x: number) => string,
 ): InvariantResult {
   const r = invariant();
-  const byRecv = [...lists].sort((a, b) => a.recv - b.recv);
+  const committed = lists.filter((x) => x.committed);
+  const byRecv = [...committed].sort((a, b) => a.recv - b.recv);
   let newest: MemberListSeen | null = null;
   let k = 0;
-  for (const l of [...lists].sort((a, b) => a.send - b.send)) {
+  for (const l of [...committed].sort((a, b) => a.send - b.send)) {
     // `newest`: the highest index among the lists answered before this one was asked.
     for (; k < byRecv.length && byRecv[k].recv < l.send; k++) {
       if (!newest || byRecv[k].configIndex > newest.configIndex) newest = byRecv[k];
@@ -90,21 +94,25 @@ export function checkListsMoveForward(
 }
 
 /**
- * When each node was surely not a voter: from the first answer of a list that no longer names
- * it (it was removed, and addresses are never reused), and while it was a learner (from the
- * first list naming it a learner until a promotion of it was first asked for).
+ * When each node was surely not a voter: from the first answer of a committed list that no
+ * longer names it (it was removed, and addresses are never reused), and while it was a learner:
+ * from the first list naming it one (committed or not: a new address is never a voter before
+ * its promotion) until a promotion of it was first asked for.
  */
 export function notVoterSpans(h: MembershipHistory): Map<number, [number, number][]> {
   const spans = new Map<number, [number, number][]>();
   const add = (node: number, from: number, to: number) =>
     spans.set(node, [...(spans.get(node) ?? []), [from, to]]);
-  const byIndex = [...h.lists].sort((a, b) => a.configIndex - b.configIndex);
+  const byIndex = h.lists.filter((l) => l.committed).sort((a, b) => a.configIndex - b.configIndex);
   const nodes = new Set([...h.bootstrap, ...h.lists.flatMap((l) => [...l.voters, ...l.learners])]);
   for (const node of nodes) {
     const named = byIndex.filter((l) => l.voters.includes(node) || l.learners.includes(node));
-    const lastIndex = named.length > 0 ? named[named.length - 1].configIndex : 0;
-    const after = byIndex.filter((l) => l.configIndex > lastIndex);
-    if (after.length > 0) add(node, Math.min(...after.map((l) => l.recv)), Infinity);
+    // A node no committed list names was never known a member: nothing to be removed from.
+    if (named.length > 0 || h.bootstrap.includes(node)) {
+      const lastIndex = named.length > 0 ? named[named.length - 1].configIndex : 0;
+      const after = byIndex.filter((l) => l.configIndex > lastIndex);
+      if (after.length > 0) add(node, Math.min(...after.map((l) => l.recv)), Infinity);
+    }
     const asLearner = h.lists.filter((l) => l.learners.includes(node));
     if (asLearner.length === 0) continue;
     const from = Math.min(...asLearner.map((l) => l.recv));

@@ -221,11 +221,10 @@ export class MembershipFaults {
     // like its process going away, as a kill is.
     if (action === 'remove' && outcome !== 'refused')
       this.d.recorder.processFaults.push({ node, start: send, end: recv });
-    this.d.recorder.fault(
-      `member-${action}`,
-      `node ${node}: ${outcome}${reason ? ` (${reason})` : ''}`,
-    );
-    if (answer?.status === 200) this.adopt(this.listFrom(answer));
+    const detail = `node ${node}: ${outcome}${reason ? ` (${reason})` : ''}`;
+    this.d.recorder.fault(`member-${action}`, detail);
+    this.d.log(`member-${action}`, detail);
+    if (answer?.status === 200) this.adopt(this.listFrom(answer, true));
     return outcome;
   }
 
@@ -238,10 +237,10 @@ export class MembershipFaults {
       undefined,
       now() + LIST_BUDGET_MS,
     );
-    if (answer?.status === 200) this.adopt(this.listFrom(answer));
+    if (answer?.status === 200) this.adopt(this.listFrom(answer, false));
   }
 
-  private listFrom(a: AdminAnswer): MemberListSeen {
+  private listFrom(a: AdminAnswer, committed: boolean): MemberListSeen {
     const { ids } = this.d.cluster;
     const members = (a.body?.members ?? []) as { node: string; role: string }[];
     const slots = (role: string) =>
@@ -253,6 +252,7 @@ export class MembershipFaults {
       configIndex: Number(a.body?.config_index),
       voters: slots('voter'),
       learners: slots('learner'),
+      committed,
     };
     this.d.history.lists.push(list);
     return list;

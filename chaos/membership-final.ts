@@ -35,6 +35,8 @@ export async function recordFinalMembership(
       configIndex: Number(answer.body?.config_index),
       voters: slots('voter'),
       learners: slots('learner'),
+      // Read after the verification saw the leader commit its whole log, with no change since.
+      committed: true,
     };
     history.lists.push(history.final.list);
   }

@@ -31,6 +31,12 @@ export interface MemberListSeen {
   configIndex: number;
   voters: number[];
   learners: number[];
+  /**
+   * Known committed: a change's 200 (answered once committed) or the list after healing. A
+   * GET's list is the latest configuration in the leader's log, which may not be committed
+   * yet and may then be replaced by another leader's entry at the same index.
+   */
+  committed: boolean;
 }
 
 /** What one node says of itself after healing (GET /'s `membership`). */

@@ -18,7 +18,8 @@ describe('chaos membership checker', () => {
     learners: number[],
     recv: number,
     by = 0,
-  ): MemberListSeen => ({ by, send: recv - 5, recv, configIndex, voters, learners });
+    committed = true,
+  ): MemberListSeen => ({ by, send: recv - 5, recv, configIndex, voters, learners, committed });
 
   /** 0,1,2 boot; 3 added as a learner (index 10), promoted (11); 0 removed (12). */
   function history(): MembershipHistory {
@@ -46,6 +47,9 @@ describe('chaos membership checker', () => {
       'config index 11: node 1 listed voters {0,1,2,3} learners {}, node 2 listed voters {0,1,2} learners {3}',
     );
     expect(checkSameIndexSameMembers(history().lists)).toMatchObject({ checks: 4, violations: 0 });
+    // A GET's list may show an entry not committed yet, which another leader may replace.
+    const uncommitted = [...history().lists, list(11, [0, 1, 2], [3], 500, 2, false)];
+    expect(checkSameIndexSameMembers(uncommitted)).toMatchObject({ checks: 4, violations: 0 });
   });
 
   it('reports a list older than one answered before it was asked for', () => {
@@ -57,6 +61,9 @@ describe('chaos membership checker', () => {
     // Asked at 395, before index 12 was answered: it may have been served first.
     const crossing = [...history().lists, list(11, [0, 1, 2, 3], [], 400, 2)];
     expect(checkListsMoveForward(crossing, t)).toMatchObject({ violations: 0 });
+    // An uncommitted removal (index 12) that a later leader does not have is no violation.
+    const replaced = [list(12, [1, 2], [], 100, 0, false), list(11, [0, 1, 2], [], 200, 1)];
+    expect(checkListsMoveForward(replaced, t)).toMatchObject({ checks: 1, violations: 0 });
   });
 
   it('knows when each node was surely not a voter', () => {
@@ -65,6 +72,11 @@ describe('chaos membership checker', () => {
     expect(spans.get(0)).toEqual([[400, Infinity]]);
     expect(spans.get(3)).toEqual([[200, 250]]);
     expect(spans.get(1)).toBeUndefined();
+    // Only a committed list shows a removal; any list shows a learner.
+    const h = history();
+    h.lists.push(list(13, [2, 3], [4], 500, 1, false));
+    expect(notVoterSpans(h).get(1)).toBeUndefined();
+    expect(notVoterSpans(h).get(4)).toEqual([[500, Infinity]]);
   });
 
   it('reports a removed node or a learner leading, and accepts voters', () => {
