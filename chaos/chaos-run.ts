@@ -78,6 +78,12 @@ const live = new Set<TestCluster>();
 /** Entries between two snapshots of each node's registry during a run. */
 const SNAPSHOT_EVERY = 100;
 
+/**
+ * How long the first start of the cluster may take. Not a property under test: on the shared
+ * 2-core machine at load average ~10, three nodes took 14.4 s to serve and five missed 15 s.
+ */
+const CLUSTER_START_TIMEOUT_MS = 60_000;
+
 /** The admin token of a --membership run's nodes (loopback only, a throwaway cluster). */
 const ADMIN_TOKEN = 'chaos-run-admin-token-0123456789';
 
@@ -108,6 +114,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     size: opts.nodes,
     spares: membership ? (opts.spares ?? 0) : 0,
     proxied: true,
+    startTimeoutMs: CLUSTER_START_TIMEOUT_MS,
     // Pinned and equal, so that leadership moves for load only when the schedule says so.
     loads: Array.from({ length: opts.nodes + (membership ? (opts.spares ?? 0) : 0) }, () => 50),
     meshSeed: opts.seed,
