@@ -78,9 +78,18 @@ export async function adminCall(
   return null;
 }
 
-/** A 503 that says nothing was changed: no leader yet, or a leader not ready for changes. */
+/**
+ * A 503 that says nothing was changed: a node that knows no leader (NoLeaderError, from the
+ * route's guard), or a leader not ready for changes. Not "does not hold its lease": a leader
+ * that appended the change and then lost its lease answers that too.
+ */
 function retryable(method: string, body: Record<string, unknown> | null): boolean {
-  return method === 'GET' || body?.reason === 'no-own-term-commit';
+  const message = typeof body?.message === 'string' ? body.message : '';
+  return (
+    method === 'GET' ||
+    body?.reason === 'no-own-term-commit' ||
+    message.includes('no leader is known yet')
+  );
 }
 
 function refused(err: unknown): boolean {

@@ -117,9 +117,9 @@ export class MembershipFaults {
   private async add(node: number): Promise<boolean> {
     const { ids } = this.d.cluster;
     const body = { node: ids[node], api_url: this.d.cluster.url(node), learner: true };
-    const outcome = await this.change('add', node, 'POST', '/cluster/members', body);
-    if (outcome !== 'committed') await this.refresh();
-    if (!this.members().includes(node)) return false;
+    const added = () => this.members().includes(node);
+    await this.untilVisible('add', node, 'POST', '/cluster/members', body, added);
+    if (!added()) return false;
     await this.startNew(node);
     return true;
   }
@@ -146,9 +146,9 @@ export class MembershipFaults {
 
   private async remove(node: number): Promise<boolean> {
     const path = `/cluster/members/${encodeURIComponent(this.d.cluster.ids[node])}`;
-    const outcome = await this.change('remove', node, 'DELETE', path, undefined);
-    if (outcome !== 'committed') await this.refresh();
-    if (this.members().includes(node)) return false;
+    const removed = () => !this.members().includes(node);
+    await this.untilVisible('remove', node, 'DELETE', path, undefined, removed);
+    if (!removed()) return false;
     if (this.d.cluster.nodes[node]?.running) this.retiring.add(node);
     return true;
   }
@@ -181,6 +181,27 @@ export class MembershipFaults {
     await proc.waitUntilServing(START_TIMEOUT_MS).catch((err: Error) => {
       this.d.recorder.anomalies.push(`node ${node} did not start again: ${err.message}`);
     });
+  }
+
+  /**
+   * A change, asked once more if its outcome was unknown and the leader's list does not show
+   * it (a leader that lost its lease after appending it, a reset connection): a second attempt
+   * commits it or is refused, `in-flight` say, if the first is still pending after all.
+   */
+  private async untilVisible(
+    action: MemberAction,
+    node: number,
+    method: 'POST' | 'DELETE',
+    path: string,
+    body: unknown,
+    visible: () => boolean,
+  ): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const outcome = await this.change(action, node, method, path, body);
+      if (outcome === 'committed') return;
+      await this.refresh();
+      if (outcome === 'refused' || visible()) return;
+    }
   }
 
   /**

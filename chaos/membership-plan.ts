@@ -65,7 +65,7 @@ function shrink(s: MembershipState, rng: Prng): MemberStep {
   const idle = s.voters.filter((n) => !s.busy.has(n));
   if (idle.length === 0) return { action: 'none', why: 'every voter is busy' };
   const leaderIdle = s.leader !== null && idle.includes(s.leader);
-  const node = leaderIdle && rng.chance(1 / 3) ? s.leader! : rng.pick(idle);
+  const node = leaderIdle && rng.chance(0.5) ? s.leader! : rng.pick(idle);
   // A replace passes through one voter fewer: above the floor, as checked, it stays at it.
   const action = s.unusedSlots.length > 0 && rng.chance(0.5) ? 'replace' : 'remove';
   return { action, node, leader: node === s.leader };
