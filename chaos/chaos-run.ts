@@ -206,8 +206,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     await workload.close();
     await nemesis.healAll();
     const members = nemesis.membership?.members();
-    if (members) await recordFinalMembership(cluster, history, members, ADMIN_TOKEN);
     const verification = await verifyRegistrations(cluster, recorder, opts.log, members);
+    if (members) await recordFinalMembership(cluster, history, members, ADMIN_TOKEN);
     await prober.close();
     const incarnations = nemesis.incarnations.map((i) => ({
       node: i.node,

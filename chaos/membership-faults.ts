@@ -2,7 +2,12 @@ import type { TestCluster } from '../test/support/cluster';
 import type { NodeProcess } from '../test/support/node-process';
 import { type AdminAnswer, type AdminTargets, adminCall } from './admin-client';
 import { now, pause } from './clock';
-import type { MemberAction, MemberListSeen, MembershipHistory } from './membership-history';
+import {
+  type MemberAction,
+  type MemberListSeen,
+  type MembershipHistory,
+  memberListOf,
+} from './membership-history';
 import { type MemberKind, type MemberStep, planMemberStep } from './membership-plan';
 import type { Prng } from './prng';
 import type { Recorder } from './recorder';
@@ -262,19 +267,7 @@ export class MembershipFaults {
   }
 
   private listFrom(a: AdminAnswer, committed: boolean): MemberListSeen {
-    const { ids } = this.d.cluster;
-    const members = (a.body?.members ?? []) as { node: string; role: string }[];
-    const slots = (role: string) =>
-      members.filter((m) => m.role === role).map((m) => ids.indexOf(m.node));
-    const list = {
-      by: a.by,
-      send: a.send,
-      recv: a.recv,
-      configIndex: Number(a.body?.config_index),
-      voters: slots('voter'),
-      learners: slots('learner'),
-      committed,
-    };
+    const list = memberListOf(a, this.d.cluster.ids, committed);
     this.d.history.lists.push(list);
     return list;
   }

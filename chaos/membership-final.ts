@@ -1,12 +1,12 @@
 import type { TestCluster } from '../test/support/cluster';
 import { adminCall } from './admin-client';
 import { now } from './clock';
-import type { MembershipHistory, OwnRoleSeen } from './membership-history';
+import { type MembershipHistory, type OwnRoleSeen, memberListOf } from './membership-history';
 
 const FINAL_BUDGET_MS = 30_000;
 
 /**
- * After healing: the leader's member list, and what every running node (members, and removed
+ * After healing and verification: the leader's member list, and what every running node (members, and removed
  * nodes still up) says of its own place in the membership, for the final-agreement check.
  */
 export async function recordFinalMembership(
@@ -25,19 +25,9 @@ export async function recordFinalMembership(
     now() + FINAL_BUDGET_MS,
   );
   if (answer?.status === 200) {
-    const listed = (answer.body?.members ?? []) as { node: string; role: string }[];
-    const slots = (role: string) =>
-      listed.filter((m) => m.role === role).map((m) => cluster.ids.indexOf(m.node));
-    history.final.list = {
-      by: answer.by,
-      send: answer.send,
-      recv: answer.recv,
-      configIndex: Number(answer.body?.config_index),
-      voters: slots('voter'),
-      learners: slots('learner'),
-      // Read after the verification saw the leader commit its whole log, with no change since.
-      committed: true,
-    };
+    // Read after the verification saw a leader commit its whole log and every member apply it,
+    // with no change asked for since: the membership in it is committed.
+    history.final.list = memberListOf(answer, cluster.ids, true);
     history.lists.push(history.final.list);
   }
   history.final.own = await Promise.all(running().map((i) => ownRole(i, urls[i])));

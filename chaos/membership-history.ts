@@ -39,6 +39,26 @@ export interface MemberListSeen {
   committed: boolean;
 }
 
+/** The member list of an answer of GET /cluster/members or of a change, by slot (-1: unknown). */
+export function memberListOf(
+  a: { by: number; send: number; recv: number; body: Record<string, unknown> | null },
+  ids: readonly string[],
+  committed: boolean,
+): MemberListSeen {
+  const members = (a.body?.members ?? []) as { node: string; role: string }[];
+  const slots = (role: string) =>
+    members.filter((m) => m.role === role).map((m) => ids.indexOf(m.node));
+  return {
+    by: a.by,
+    send: a.send,
+    recv: a.recv,
+    configIndex: Number(a.body?.config_index),
+    voters: slots('voter'),
+    learners: slots('learner'),
+    committed,
+  };
+}
+
 /** What one node says of itself after healing (GET /'s `membership`). */
 export interface OwnRoleSeen {
   node: number;

@@ -6,7 +6,11 @@ import {
   leadsSeen,
   notVoterSpans,
 } from '../../../chaos/membership-checker';
-import { type MemberListSeen, MembershipHistory } from '../../../chaos/membership-history';
+import {
+  type MemberListSeen,
+  MembershipHistory,
+  memberListOf,
+} from '../../../chaos/membership-history';
 import { Recorder } from '../../../chaos/recorder';
 
 /** The membership invariants must catch a crafted violation, and pass the legal history. */
@@ -134,6 +138,19 @@ describe('chaos membership checker', () => {
       { node: 3, role: 'voter', configIndex: 12 },
     ];
     expect(checkFinalAgreement(h)).toMatchObject({ checks: 3, violations: 0 });
+  });
+
+  it('reads a member list by slot, an address no slot has as -1', () => {
+    const body = {
+      config_index: 9,
+      members: [
+        { node: 'b:2', role: 'voter' },
+        { node: 'x:9', role: 'voter' },
+        { node: 'c:3', role: 'learner' },
+      ],
+    };
+    const seen = memberListOf({ by: 1, send: 5, recv: 8, body }, ['a:1', 'b:2', 'c:3'], false);
+    expect(seen).toEqual({ ...list(9, [1, -1], [2], 8, 1, false), send: 5 });
   });
 
   it('reports a run that ends without any leader serving the member list', () => {
