@@ -47,16 +47,22 @@ const names = (l: MemberListSeen) =>
 
 /**
  * A committed configuration index names one membership, whichever leader serves it and when.
- * (An uncommitted entry may be replaced by another at its index: those lists are not compared.)
+ * Every list is compared with the committed lists answered before it was asked for: once an
+ * entry is committed, every leader's log holds it at its index. (An uncommitted entry asked for
+ * earlier may be replaced by another at its index: such a pair is not compared.)
  */
 export function checkSameIndexSameMembers(lists: readonly MemberListSeen[]): InvariantResult {
   const r = invariant();
-  const first = new Map<number, MemberListSeen>();
-  for (const l of lists.filter((x) => x.committed)) {
+  const committed = lists.filter((x) => x.committed);
+  for (const l of lists) {
     r.checks++;
-    const before = first.get(l.configIndex);
-    if (!before) first.set(l.configIndex, l);
-    else if (names(before) !== names(l)) {
+    // Two committed lists are compared once (the earlier seen against the later).
+    const before = committed.find(
+      (c) =>
+        c.configIndex === l.configIndex &&
+        (l.committed ? committed.indexOf(c) < committed.indexOf(l) : c.recv < l.send),
+    );
+    if (before && names(before) !== names(l)) {
       r.note(
         `config index ${l.configIndex}: node ${before.by} listed ${names(before)}, node ${l.by} listed ${names(l)}`,
       );
@@ -66,20 +72,19 @@ export function checkSameIndexSameMembers(lists: readonly MemberListSeen[]): Inv
 }
 
 /**
- * Committed membership is never lost: a committed list asked for after another was answered
- * never has an older configuration index.
+ * Committed membership is never lost: any list asked for after a committed one was answered
+ * has a configuration index at least as high (a leader's log holds every committed entry).
  */
 export function checkListsMoveForward(
   lists: readonly MemberListSeen[],
   t: (x: number) => string,
 ): InvariantResult {
   const r = invariant();
-  const committed = lists.filter((x) => x.committed);
-  const byRecv = [...committed].sort((a, b) => a.recv - b.recv);
+  const byRecv = lists.filter((x) => x.committed).sort((a, b) => a.recv - b.recv);
   let newest: MemberListSeen | null = null;
   let k = 0;
-  for (const l of [...committed].sort((a, b) => a.send - b.send)) {
-    // `newest`: the highest index among the lists answered before this one was asked.
+  for (const l of [...lists].sort((a, b) => a.send - b.send)) {
+    // `newest`: the highest committed index among the lists answered before this one was asked.
     for (; k < byRecv.length && byRecv[k].recv < l.send; k++) {
       if (!newest || byRecv[k].configIndex > newest.configIndex) newest = byRecv[k];
     }
@@ -142,7 +147,10 @@ export function checkLeadersAreVoters(
   return strip(r);
 }
 
-/** After healing: every member the leader lists says it is that, under the same index. */
+/**
+ * After healing: every member the leader lists says it is that, under the same index; a running
+ * node it does not list says it was removed, or knows only an older index.
+ */
 export function checkFinalAgreement(h: MembershipHistory): InvariantResult {
   const r = invariant();
   const list = h.final.list;
@@ -158,7 +166,15 @@ export function checkFinalAgreement(h: MembershipHistory): InvariantResult {
       : list.learners.includes(own.node)
         ? 'learner'
         : 'removed';
-    if (own.role !== role || (role !== 'removed' && own.configIndex !== list.configIndex)) {
+    // A node removed while it was down is never sent the entry that removes it: it may still
+    // say what it was, at the older index it knows.
+    const missedRemoval =
+      role === 'removed' && own.configIndex !== null && own.configIndex < list.configIndex;
+    const agrees =
+      role === 'removed'
+        ? own.role === 'removed' || missedRemoval
+        : own.role === role && own.configIndex === list.configIndex;
+    if (!agrees) {
       r.note(
         `node ${own.node} says ${String(own.role)} at config index ${String(own.configIndex)}; the leader lists it as ${role} at ${list.configIndex}`,
       );

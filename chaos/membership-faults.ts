@@ -3,6 +3,7 @@ import type { NodeProcess } from '../test/support/node-process';
 import { type AdminAnswer, type AdminTargets, adminCall } from './admin-client';
 import { now, pause } from './clock';
 import {
+  type ChangeOutcome,
   type MemberAction,
   type MemberListSeen,
   type MembershipHistory,
@@ -152,9 +153,10 @@ export class MembershipFaults {
   private async remove(node: number): Promise<boolean> {
     const path = `/cluster/members/${encodeURIComponent(this.d.cluster.ids[node])}`;
     const removed = () => !this.members().includes(node);
-    await this.untilVisible('remove', node, 'DELETE', path, undefined, removed);
+    const outcome = await this.untilVisible('remove', node, 'DELETE', path, undefined, removed);
     if (!removed()) return false;
-    if (this.d.cluster.nodes[node]?.running) this.retiring.add(node);
+    // Only a removal known committed retires the process: a list can show one still in flight.
+    if (outcome === 'committed' && this.d.cluster.nodes[node]?.running) this.retiring.add(node);
     return true;
   }
 
@@ -200,13 +202,15 @@ export class MembershipFaults {
     path: string,
     body: unknown,
     visible: () => boolean,
-  ): Promise<void> {
+  ): Promise<ChangeOutcome> {
+    let outcome: ChangeOutcome = 'unknown';
     for (let attempt = 0; attempt < 2; attempt++) {
-      const outcome = await this.change(action, node, method, path, body);
-      if (outcome === 'committed') return;
+      outcome = await this.change(action, node, method, path, body);
+      if (outcome === 'committed') return outcome;
       await this.refresh();
-      if (outcome === 'refused' || visible()) return;
+      if (outcome === 'refused' || visible()) return outcome;
     }
+    return outcome;
   }
 
   /**
@@ -272,9 +276,12 @@ export class MembershipFaults {
     return list;
   }
 
-  /** A list newer than the one the runner holds becomes its view. */
+  /**
+   * The leader's latest list becomes the runner's view, even with a lower index than one seen
+   * before: the runner asks one thing at a time, and a higher index seen before may have been a
+   * change not committed, which a later leader replaced.
+   */
   private adopt(list: MemberListSeen): void {
-    if (list.configIndex < this.configIndex) return;
     this.configIndex = list.configIndex;
     this.voters = list.voters.filter((i) => i >= 0);
     this.learners = list.learners.filter((i) => i >= 0);
@@ -282,6 +289,7 @@ export class MembershipFaults {
 
   /** Kills removed members that still run (they had a step's time to show they stay quiet). */
   async retireRemoved(): Promise<void> {
+    if (this.retiring.size > 0) await this.refresh();
     for (const node of this.retiring) {
       if (!this.members().includes(node)) await this.d.cluster.nodes[node]?.kill();
     }

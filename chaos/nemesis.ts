@@ -69,9 +69,13 @@ export class Nemesis {
     return this.membership?.voters.length ?? this.cluster.ids.length;
   }
 
-  /** Whether one more node may go down and leave a majority of the voters up. */
+  /**
+   * Whether one more node may go down and leave a majority of the voters up: counting the nodes
+   * a fault holds and any member with no process (one a membership step left down).
+   */
   mayTakeDown(): boolean {
-    return this.down.size < Math.floor((this.voterCount() - 1) / 2);
+    const idle = this.active().filter((i) => !this.down.has(i) && !this.cluster.nodes[i]?.running);
+    return this.down.size + idle.length < Math.floor((this.voterCount() - 1) / 2);
   }
 
   async run(untilMs: number, signal: AbortSignal): Promise<void> {

@@ -44,8 +44,8 @@ async function health(url: string): Promise<FullHealth | null> {
 }
 
 /**
- * Reads every member's registry (every node, without membership faults) through its own /users. /users is leader-only, so each node is
- * made leader in turn with the load files (the least loaded node gets leadership transferred to
+ * Reads every member's registry (every node, without membership faults) through its own /users.
+ * /users is leader-only, so each node is made leader in turn with the load files (the least loaded node gets leadership transferred to
  * it). A node's answer counts only once it has applied the whole log the cluster had committed
  * when everything was healed, so a missing registration is missing, not late.
  */

@@ -51,9 +51,13 @@ describe('chaos membership checker', () => {
       'config index 11: node 1 listed voters {0,1,2,3} learners {}, node 2 listed voters {0,1,2} learners {3}',
     );
     expect(checkSameIndexSameMembers(history().lists)).toMatchObject({ checks: 4, violations: 0 });
-    // A GET's list may show an entry not committed yet, which another leader may replace.
-    const uncommitted = [...history().lists, list(11, [0, 1, 2], [3], 500, 2, false)];
-    expect(checkSameIndexSameMembers(uncommitted)).toMatchObject({ checks: 4, violations: 0 });
+    // A GET's list may show an entry not committed yet, which another leader may replace: one
+    // asked before the committed list at its index was answered (at 300) is not compared...
+    const early = [...history().lists, list(11, [0, 1, 2], [], 280, 2, false)];
+    expect(checkSameIndexSameMembers(early)).toMatchObject({ checks: 5, violations: 0 });
+    // ...one asked after it must agree: every leader's log holds the committed entry.
+    const late = [...history().lists, list(11, [0, 1, 2], [], 500, 2, false)];
+    expect(checkSameIndexSameMembers(late)).toMatchObject({ checks: 5, violations: 1 });
   });
 
   it('reports a list older than one answered before it was asked for', () => {
@@ -65,9 +69,12 @@ describe('chaos membership checker', () => {
     // Asked at 395, before index 12 was answered: it may have been served first.
     const crossing = [...history().lists, list(11, [0, 1, 2, 3], [], 400, 2)];
     expect(checkListsMoveForward(crossing, t)).toMatchObject({ violations: 0 });
-    // An uncommitted removal (index 12) that a later leader does not have is no violation.
+    // An uncommitted removal (index 12) that a later leader does not have is no violation...
     const replaced = [list(12, [1, 2], [], 100, 0, false), list(11, [0, 1, 2], [], 200, 1)];
-    expect(checkListsMoveForward(replaced, t)).toMatchObject({ checks: 1, violations: 0 });
+    expect(checkListsMoveForward(replaced, t)).toMatchObject({ checks: 2, violations: 0 });
+    // ...but any list, committed or not, asked after a committed one was answered is as new.
+    const stale = [...history().lists, list(11, [0, 1, 2, 3], [], 600, 2, false)];
+    expect(checkListsMoveForward(stale, t)).toMatchObject({ checks: 5, violations: 1 });
   });
 
   it('knows when each node was surely not a voter', () => {
@@ -138,6 +145,12 @@ describe('chaos membership checker', () => {
       { node: 3, role: 'voter', configIndex: 12 },
     ];
     expect(checkFinalAgreement(h)).toMatchObject({ checks: 3, violations: 0 });
+    // A node removed while it was down never hears of it: it may say voter at an older index,
+    // not at the final one.
+    h.final.own.push({ node: 0, role: 'voter', configIndex: 11 });
+    expect(checkFinalAgreement(h)).toMatchObject({ checks: 4, violations: 0 });
+    h.final.own[3] = { node: 0, role: 'voter', configIndex: 12 };
+    expect(checkFinalAgreement(h)).toMatchObject({ checks: 4, violations: 1 });
   });
 
   it('reads a member list by slot, an address no slot has as -1', () => {
