@@ -2,6 +2,8 @@ import type { TestCluster } from '../test/support/cluster';
 import type { ProxyMesh } from '../test/support/fault-proxy';
 import type { NodeProcess } from '../test/support/node-process';
 import { now, pause } from './clock';
+import type { MembershipFaults } from './membership-faults';
+import { MEMBER_KINDS, type MemberKind } from './membership-plan';
 import type { Prng } from './prng';
 import type { Recorder } from './recorder';
 
@@ -35,8 +37,11 @@ const MAX_STEPS = 100_000;
 export class Nemesis {
   /** Every process each node ran, in order, so that the logs of dead ones stay readable. */
   readonly incarnations: { node: number; proc: NodeProcess; startedAt: number }[] = [];
-  private readonly down = new Set<number>();
+  /** Slots a process fault holds (down, stopped, restarting); membership steps add theirs. */
+  readonly down = new Set<number>();
   private readonly openProcessFaults = new Map<number, () => void>();
+  /** With --membership: the membership faults, and the members the other faults act on. */
+  membership: MembershipFaults | null = null;
 
   constructor(
     private readonly cluster: TestCluster,
@@ -54,18 +59,43 @@ export class Nemesis {
     return this.cluster.mesh!;
   }
 
-  private get n(): number {
-    return this.cluster.ids.length;
+  /** The slots faults act on: the members (all the nodes, without membership faults). */
+  private active(): number[] {
+    return this.membership?.members() ?? this.cluster.ids.map((_, i) => i);
+  }
+
+  /** Voters now: process faults keep the nodes down to a minority of them. */
+  private voterCount(): number {
+    return this.membership?.voters.length ?? this.cluster.ids.length;
+  }
+
+  /**
+   * Whether one more node may go down and leave a majority of the voters up: counting the nodes
+   * a fault holds and any member with no process (one a membership step left down).
+   */
+  mayTakeDown(): boolean {
+    const idle = this.active().filter((i) => !this.down.has(i) && !this.cluster.nodes[i]?.running);
+    return this.down.size + idle.length < Math.floor((this.voterCount() - 1) / 2);
   }
 
   async run(untilMs: number, signal: AbortSignal): Promise<void> {
     // Kinds come from shuffled decks with a generator of their own, so that every kind shows up
     // in any run of a dozen steps, and the sequence of kinds follows from the seed alone (other
     // draws, such as which node is the leader, depend on timing).
-    const deck = new Deck(this.rng.fork('kinds'), [...FAULT_KINDS]);
+    const kinds: (FaultKind | MemberKind)[] = [...FAULT_KINDS];
+    if (this.membership) kinds.push(...MEMBER_KINDS);
+    const deck = new Deck(this.rng.fork('kinds'), kinds);
     const extra = new Deck(this.rng.fork('extra'), [...NETWORK, ...PROCESS]);
     for (let step = 0; step < MAX_STEPS && now() < untilMs && !signal.aborted; step++) {
       const kind = deck.next();
+      if (isMemberKind(kind)) {
+        // Half the membership changes run during a partition, a kill or another fault.
+        const tasks = [this.membership!.step(kind)];
+        if (this.rng.chance(0.5)) tasks.push(this.apply(extra.next()));
+        await Promise.all(tasks);
+        if (this.rng.chance(0.7)) await pause(this.rng.between(500, 2500), signal);
+        continue;
+      }
       const tasks = [this.apply(kind)];
       // Now and then a network fault and a process fault at once: a kill during a partition.
       if (kind !== 'load-shift' && this.rng.chance(0.25)) {
@@ -87,14 +117,16 @@ export class Nemesis {
   async healAll(): Promise<void> {
     this.mesh.heal();
     this.mesh.delayMs = 0;
-    for (let i = 0; i < this.n; i++) {
+    for (const i of this.active()) {
       const proc = this.cluster.nodes[i];
       if (proc?.running) proc.signal('SIGCONT');
-      if (!proc?.running) await this.restart(i);
+      // A member never started yet is the membership's to start (with JOIN).
+      if (proc && !proc.running) await this.restart(i);
     }
     for (const [i, close] of this.openProcessFaults) {
       if (this.cluster.nodes[i]?.running) close();
     }
+    await this.membership?.heal();
   }
 
   private say(kind: FaultKind, detail: string): void {
@@ -104,17 +136,19 @@ export class Nemesis {
 
   private pickNode(preferLeader: boolean): number {
     const leader = this.leader();
-    if (preferLeader && leader !== null) return leader;
-    return this.rng.int(0, this.n - 1);
+    const active = this.active();
+    if (preferLeader && leader !== null && active.includes(leader)) return leader;
+    return active[this.rng.int(0, active.length - 1)];
   }
 
   private async network(kind: FaultKind): Promise<void> {
     const ids = this.cluster.ids;
+    const active = this.active();
     const hold = this.rng.between(800, 4000);
     switch (kind) {
       case 'partition': {
-        const order = this.rng.shuffle(ids.map((_, i) => i));
-        const cut = this.rng.int(1, this.n - 1);
+        const order = this.rng.shuffle(active);
+        const cut = this.rng.int(1, active.length - 1);
         const groups = [order.slice(0, cut), order.slice(cut)];
         this.mesh.partition(...groups.map((g) => g.map((i) => ids[i])));
         this.say(kind, `${groups.map((g) => `{${g.join(',')}}`).join(' | ')} for ${ms(hold)}`);
@@ -134,7 +168,7 @@ export class Nemesis {
       }
       case 'loss': {
         const p = this.rng.between(0.05, 0.5);
-        const dirs = this.directions(this.rng.int(1, this.n));
+        const dirs = this.directions(this.rng.int(1, active.length));
         for (const [a, b] of dirs) this.mesh.setLoss(ids[a], ids[b], p);
         this.say(
           kind,
@@ -143,7 +177,7 @@ export class Nemesis {
         break;
       }
       case 'delay': {
-        const dirs = this.directions(this.rng.int(1, this.n * 2));
+        const dirs = this.directions(this.rng.int(1, active.length * 2));
         const delays = dirs.map(() => Math.round(this.rng.between(10, 150)));
         dirs.forEach(([a, b], k) => this.mesh.setDelay(ids[a], ids[b], delays[k]));
         this.say(
@@ -159,18 +193,19 @@ export class Nemesis {
     this.mesh.heal();
   }
 
-  /** Distinct ordered pairs of nodes. */
+  /** Distinct ordered pairs of active nodes. */
   private directions(count: number): [number, number][] {
     const all: [number, number][] = [];
-    for (let a = 0; a < this.n; a++) for (let b = 0; b < this.n; b++) if (a !== b) all.push([a, b]);
+    const active = this.active();
+    for (const a of active) for (const b of active) if (a !== b) all.push([a, b]);
     return this.rng.shuffle(all).slice(0, count);
   }
 
   private async process(kind: FaultKind): Promise<void> {
     // A minority at most: more would stop the workload, which the network faults already test.
-    if (this.down.size >= Math.floor((this.n - 1) / 2)) return;
+    if (!this.mayTakeDown()) return;
     const node = this.pickNode(this.rng.chance(0.5));
-    if (this.down.has(node)) return;
+    if (this.down.has(node) || this.membership?.isBusy(node)) return;
     const proc = this.cluster.nodes[node];
     if (!proc?.running) return;
     this.down.add(node);
@@ -244,6 +279,10 @@ export class Nemesis {
     this.say('load-shift', `loads ${loads.join(',')}`);
     await pause(this.rng.between(500, 2000));
   }
+}
+
+function isMemberKind(kind: string): kind is MemberKind {
+  return (MEMBER_KINDS as readonly string[]).includes(kind);
 }
 
 /** Draws every item once in a shuffled order, then reshuffles. */

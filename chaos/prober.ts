@@ -5,6 +5,8 @@ import { recordAnswer } from './recording-fetch';
 
 /** Upper bound on any loop here, whatever happens to the stop signal: hours of polling. */
 const MAX_ROUNDS = 1_000_000;
+/** How often a slot with no process is looked at again. */
+const IDLE_SLOT_MS = 200;
 
 /**
  * Asks every node a leader-only route (/discover) every 20-50 ms and its health every ~200 ms,
@@ -21,6 +23,8 @@ export class Prober {
     private readonly urls: () => string[],
     private readonly recorder: Recorder,
     private readonly rng: Prng,
+    /** Whether slot i runs a process: a spare not started yet or a retired node is not asked. */
+    private readonly isUp: (i: number) => boolean = () => true,
   ) {}
 
   start(): this {
@@ -39,6 +43,10 @@ export class Prober {
 
   private async probeLoop(i: number, rng: Prng): Promise<void> {
     for (let round = 0; round < MAX_ROUNDS && !this.stop.signal.aborted; round++) {
+      if (!this.isUp(i)) {
+        await pause(IDLE_SLOT_MS, this.stop.signal);
+        continue;
+      }
       const send = now();
       try {
         const res = await fetch(`${this.urls()[i]}/discover`, {
@@ -69,13 +77,18 @@ export class Prober {
 
   private async healthLoop(i: number, rng: Prng): Promise<void> {
     for (let round = 0; round < MAX_ROUNDS && !this.stop.signal.aborted; round++) {
+      if (!this.isUp(i)) {
+        await pause(IDLE_SLOT_MS, this.stop.signal);
+        continue;
+      }
+      const send = now();
       try {
         const res = await fetch(`${this.urls()[i]}/`, { signal: AbortSignal.timeout(1000) });
         const h = (await res.json()) as { is_leader?: boolean; term?: number };
         const at = now();
         this.recorder.ops.health.ok++;
         if (h.is_leader === true && typeof h.term === 'number') {
-          this.recorder.claims.push({ term: h.term, node: i, how: 'health', at });
+          this.recorder.claims.push({ term: h.term, node: i, how: 'health', at, send });
           if (!this.lastLeader || at >= this.lastLeader.at)
             this.lastLeader = { node: i, term: h.term, at };
         }

@@ -47,6 +47,8 @@ export interface LeaderClaim {
   node: number;
   how: 'answer' | 'health' | 'log';
   at: number;
+  /** Health claims: when the request left (the node led at some moment in [send, at]). */
+  send?: number;
 }
 
 export interface FaultRecord {

@@ -11,7 +11,7 @@ export function summary(r: ChaosResult): string {
     x.examples.map((e) => `\n         - ${e}`).join('');
   const o = r.operations;
   return [
-    `chaos: seed ${r.options.seed}, ${r.options.nodes} nodes, ${r.options.seconds} s${r.options.secret ? ', CLUSTER_SECRET' : ''} (${r.durationSeconds} s with healing and verification)`,
+    `chaos: seed ${r.options.seed}, ${r.options.nodes} nodes, ${r.options.seconds} s${r.options.secret ? ', CLUSTER_SECRET' : ''}${r.options.membership ? `, membership faults (${r.options.spares} spare slots)` : ''} (${r.durationSeconds} s with healing and verification)`,
     `faults: ${Object.entries(r.faults)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
@@ -35,6 +35,7 @@ export function summary(r: ChaosResult): string {
       c.vanishedClients,
       ` (${c.vanishedClients.discovers} discovers; expectations by same leader ${c.vanishedClients.sameLeader}, by an earlier leader ${c.vanishedClients.laterLeader})`,
     ),
+    ...membershipLines(r, line),
     ...(r.options.followers
       ? [
           line(
@@ -76,10 +77,32 @@ export function summary(r: ChaosResult): string {
   ].join('\n');
 }
 
+/** With --membership: the changes by outcome, the final members, the membership invariants. */
+function membershipLines(
+  r: ChaosResult,
+  line: (name: string, x: InvariantResult, extra?: string) => string,
+): string[] {
+  const m = r.membership;
+  if (!m) return [];
+  const c = m.check;
+  return [
+    `  membership changes: ${
+      Object.entries(m.changes)
+        .sort()
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none'
+    }; final voters {${m.finalVoters.join(',')}} learners {${m.finalLearners.join(',')}} at config index ${String(m.finalConfigIndex)}`,
+    line('one configuration index, two memberships', c.sameIndexSameMembers, ' (member lists)'),
+    line('a member list older than one already served', c.listsMoveForward, ' (member lists)'),
+    line('a node leading while surely not a voter', c.leadersAreVoters, ' (leads seen)'),
+    line('members disagree with the leader after healing', c.finalAgreement, ' (running nodes)'),
+  ];
+}
+
 /** Writes the result as JSON under `dir`; returns the file. */
 export function writeResult(dir: string, r: ChaosResult, commit: string): string {
   mkdirSync(dir, { recursive: true });
-  const name = `${r.options.seed}-${r.options.nodes}n-${r.options.seconds}s${r.options.secret ? '-secret' : ''}`;
+  const name = `${r.options.seed}-${r.options.nodes}n-${r.options.seconds}s${r.options.secret ? '-secret' : ''}${r.options.membership ? '-members' : ''}`;
   const { nodeLogs, ...rest } = r;
   const file = join(dir, `${name}.json`);
   writeFileSync(file, `${JSON.stringify({ commit, ...rest }, null, 2)}\n`);

@@ -44,8 +44,8 @@ async function health(url: string): Promise<FullHealth | null> {
 }
 
 /**
- * Reads every node's registry through its own /users. /users is leader-only, so each node is
- * made leader in turn with the load files (the least loaded node gets leadership transferred to
+ * Reads every member's registry (every node, without membership faults) through its own /users.
+ * /users is leader-only, so each node is made leader in turn with the load files (the least loaded node gets leadership transferred to
  * it). A node's answer counts only once it has applied the whole log the cluster had committed
  * when everything was healed, so a missing registration is missing, not late.
  */
@@ -53,21 +53,21 @@ export async function verifyRegistrations(
   cluster: TestCluster,
   recorder: Recorder,
   log: (line: string) => void,
+  members: readonly number[] = cluster.ids.map((_, i) => i),
 ): Promise<Verification> {
-  const n = cluster.ids.length;
-  const urls = cluster.ids.map((_, i) => cluster.url(i));
-  const nodeOf = (base: string) => urls.indexOf(base);
+  const allUrls = cluster.ids.map((_, i) => cluster.url(i));
+  const nodeOf = (base: string) => allUrls.indexOf(base);
   const recorded = recordingFetch(recorder, nodeOf, 'verify');
   let target: number;
   try {
-    const leader = await cluster.waitForLeader(undefined, SETTLE_TIMEOUT_MS);
+    const leader = await cluster.waitForLeader([...members], SETTLE_TIMEOUT_MS);
     // A new leader's commit index can trail what was committed before it until it commits an
     // entry of its own term; once commit reaches its last index, that covers everything acked.
     target = await waitFor(
       'the leader to commit its whole log and every node to apply it',
       async () => {
-        const hs = await Promise.all(urls.map(health));
-        const lead = hs[leader];
+        const hs = await Promise.all(members.map((i) => health(allUrls[i])));
+        const lead = hs[members.indexOf(leader)];
         if (!lead?.is_leader || lead.log.commit_index < lead.log.last_index) return undefined;
         const t = lead.log.last_index;
         return hs.every((h) => h !== null && h.log.applied_index >= t) ? t : undefined;
@@ -79,15 +79,15 @@ export async function verifyRegistrations(
   }
   log(`healed: every node applied the log up to index ${target}; reading each node's /users`);
   const registries: NodeRegistry[] = [];
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < n; k++) cluster.setLoad(k, k === i ? 0 : 100);
+  for (const i of members) {
+    for (const k of members) cluster.setLoad(k, k === i ? 0 : 100);
     try {
       const { term, users } = await waitFor(
         `node ${i} to lead and serve /users after applying index ${target}`,
         async () => {
-          const h = await health(urls[i]);
+          const h = await health(allUrls[i]);
           if (!h?.is_leader || h.log.applied_index < target) return undefined;
-          const res = await recorded(`${urls[i]}/users`, { signal: AbortSignal.timeout(5000) });
+          const res = await recorded(`${allUrls[i]}/users`, { signal: AbortSignal.timeout(5000) });
           if (res.status !== 200) return undefined;
           const body = (await res.json()) as { users: { username: string; user_id: string }[] };
           const map = new Map<string, string[]>();

@@ -27,6 +27,8 @@ export interface ClusterOptions {
    * for membership changes (startNode(i) starts one, its config.toml's peers naming itself too).
    */
   spares?: number;
+  /** How long start() waits for every node to serve (default 15 s, waitUntilServing's). */
+  startTimeoutMs?: number;
 }
 
 export interface Health {
@@ -68,7 +70,11 @@ export class TestCluster {
     this.opts.loads?.forEach((load, i) => this.setLoad(i, load));
     for (let i = 0; i < n; i++) this.startNode(i);
     try {
-      await Promise.all(this.nodes.map((node) => node?.waitUntilServing() ?? Promise.resolve()));
+      await Promise.all(
+        this.nodes.map(
+          (node) => node?.waitUntilServing(this.opts.startTimeoutMs) ?? Promise.resolve(),
+        ),
+      );
     } catch (err) {
       // The test never gets the cluster to stop: its processes would outlive the run.
       await this.stop();
