@@ -11,8 +11,10 @@ import {
 /**
  * docs/operations.md's numbered procedures (backups, members) are what the e2e tests run,
  * read from the page by DocProcedure. This keeps the two in step: every procedure of those
- * sections is read by some e2e spec (a new one on the page must be tested), and the reader
- * itself takes the steps and commands apart as the page writes them.
+ * sections is followed by some e2e spec (a new one on the page must be tested): the spec reads
+ * it into a name, checks through that name that it took every step, and skips no test; lines
+ * that are comments do not count. The reader itself takes the steps and commands apart as the
+ * page writes them.
  */
 const E2E = join(__dirname, '..', '..', 'e2e');
 const SECTIONS = ['## Backup and restore', '## Changing the members'];
@@ -27,15 +29,37 @@ function proceduresOnThePage(): string[] {
   return headings;
 }
 
+/** A spec's source without its comment lines (`//`, and `/*`, `*` of block comments). */
+function withoutCommentLines(source: string): string {
+  return source
+    .split('\n')
+    .filter((line) => !/^\s*(\/\/|\/\*|\*)/.test(line))
+    .join('\n');
+}
+
+/**
+ * Whether `code` follows the procedure: it reads it into a name
+ * (`const grow = DocProcedure.read('Grow 3 -> 5')`) and expects that name's stepsNotTaken() to
+ * be empty, and it skips no test (a skipped test would take no step and check nothing).
+ */
+function followsEveryStep(code: string, heading: string): boolean {
+  const read = `DocProcedure.read(${JSON.stringify(heading).replace(/"/g, "'")})`;
+  const escaped = read.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const name = new RegExp(`const (\\w+) = ${escaped}`).exec(code)?.[1];
+  const skips = /\b(it|test|describe)\.(skip|todo)\b|\bx(it|test|describe)\(/.test(code);
+  return (
+    name !== undefined && !skips && code.includes(`expect(${name}.stepsNotTaken()).toEqual([]);`)
+  );
+}
+
 describe('the procedures of docs/operations.md', () => {
   const specs = readdirSync(E2E)
     .filter((f) => f.endsWith('.e2e-spec.ts'))
-    .map((f) => readFileSync(join(E2E, f), 'utf8'));
+    .map((f) => withoutCommentLines(readFileSync(join(E2E, f), 'utf8')));
 
-  it.each(proceduresOnThePage())('"%s" is followed by an e2e spec', (heading) => {
+  it.each(proceduresOnThePage())('"%s" is followed step by step by an e2e spec', (heading) => {
     expect(DocProcedure.read(heading).stepsNotTaken().length).toBeGreaterThan(0);
-    const read = `DocProcedure.read(${JSON.stringify(heading).replace(/"/g, "'")})`;
-    expect(specs.some((spec) => spec.includes(read))).toBe(true);
+    expect(specs.some((spec) => followsEveryStep(spec, heading))).toBe(true);
   });
 
   it('finds the procedures', () => {
@@ -48,6 +72,26 @@ describe('the procedures of docs/operations.md', () => {
         'Retire a node (shrink 5 -> 3)',
       ]),
     );
+  });
+
+  it('counts a spec that reads a procedure as following it only if it checks every step was taken', () => {
+    const follows = (...lines: string[]) =>
+      followsEveryStep(withoutCommentLines(lines.join('\n')), 'Retire a node (shrink 5 -> 3)');
+    const read = "  const retire = DocProcedure.read('Retire a node (shrink 5 -> 3)');";
+    const check = '    expect(retire.stepsNotTaken()).toEqual([]);';
+    expect(follows(read, "  it('retires', () => {", check, '  });')).toBe(true);
+    expect(follows(read, "  it('retires', () => {", '  });')).toBe(false);
+    expect(follows(read, "  it('retires', () => {", `    // ${check.trim()}`, '  });')).toBe(false);
+    expect(follows(`  // ${read.trim()}`, check)).toBe(false);
+    expect(follows(read, "  it.skip('retires', () => {", check, '  });')).toBe(false);
+    expect(follows(read, "  xit('retires', () => {", check, '  });')).toBe(false);
+    expect(
+      follows(
+        read,
+        "  const other = DocProcedure.read('Back up');",
+        'expect(other.stepsNotTaken()).toEqual([]);',
+      ),
+    ).toBe(false);
   });
 });
 
