@@ -7,6 +7,8 @@ export interface ClientLoadOptions {
   /** Clients that register once, then heartbeat until stop(). */
   clients: number;
   heartbeatEveryMs: number;
+  /** Each client's rounds (a heartbeat, acknowledged or not, and its pause) end after this many. */
+  maxHeartbeatsPerClient: number;
   /** Besides them, a new user registers this often, up to `maxRegistrations`. */
   registerEveryMs: number;
   maxRegistrations: number;
@@ -17,7 +19,8 @@ export interface ClientLoadOptions {
 /**
  * A bounded SDK workload for cluster tests: clients that register and heartbeat, and a stream
  * of new registrations, keeping what the cluster acknowledged (a 200) and when. Bounded in
- * count (clients, registrations) and in time (maxDurationMs; each call's SDK retry budget).
+ * count (clients, heartbeats per client, registrations) and in time (maxDurationMs; each
+ * call's SDK retry budget).
  */
 export class ClientLoad {
   /** Usernames whose registration the cluster acknowledged. */
@@ -61,7 +64,7 @@ export class ClientLoad {
   private async beat(username: string): Promise<void> {
     const client = this.client(username);
     let registered = false;
-    while (this.going) {
+    for (let round = 0; round < this.opts.maxHeartbeatsPerClient && this.going; round++) {
       try {
         if (!registered) registered = await this.register(client, username);
         await client.heartbeat();
