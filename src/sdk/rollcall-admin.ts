@@ -95,20 +95,56 @@ export class RollcallAdmin {
   }
 
   addMember(node: string, apiUrl: string, learner: boolean): Promise<MemberList> {
-    return this.call('POST', '/cluster/members', { node, api_url: apiUrl, learner });
+    const role = learner ? 'learner' : 'voter';
+    const body = { node, api_url: apiUrl, learner };
+    return this.change('POST', '/cluster/members', body, (list) =>
+      list.members.some((m) => m.node === node && m.role === role),
+    );
   }
 
   promoteMember(node: string): Promise<MemberList> {
-    return this.call('POST', `/cluster/members/${encodeURIComponent(node)}/promote`, {});
+    const path = `/cluster/members/${encodeURIComponent(node)}/promote`;
+    return this.change('POST', path, {}, (list) =>
+      list.members.some((m) => m.node === node && m.role === 'voter'),
+    );
   }
 
   removeMember(node: string): Promise<MemberList> {
-    return this.call('DELETE', `/cluster/members/${encodeURIComponent(node)}`);
+    const path = `/cluster/members/${encodeURIComponent(node)}`;
+    return this.change('DELETE', path, undefined, (list) =>
+      list.members.every((m) => m.node !== node),
+    );
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const answer = await this.transport.request(method, path, body, this.auth());
     if (answer.status >= 200 && answer.status < 300) return answer.body as T;
+    throw errorFor(answer.status, answer.body);
+  }
+
+  /**
+   * A membership change. Its answer can be lost after the change was made (a timeout, or a 503
+   * as leadership moved under load), and the transport's retry then meets the change already
+   * made: 404 `unknown` (removed) or 409 `invalid` (already a learner, a voter). The server
+   * judges those only once the configuration in force is committed, so after such an
+   * ambiguous attempt the member list decides: if it says what was asked, that is the answer.
+   */
+  private async change(
+    method: string,
+    path: string,
+    body: unknown,
+    done: (list: MemberList) => boolean,
+  ): Promise<MemberList> {
+    const answer = await this.transport.request(method, path, body, this.auth());
+    if (answer.status >= 200 && answer.status < 300) return answer.body as MemberList;
+    const reason = (answer.body as { reason?: unknown } | null)?.reason;
+    const madeAlready =
+      (answer.status === 404 && reason === 'unknown') ||
+      (answer.status === 409 && reason === 'invalid');
+    if (answer.ambiguous && madeAlready) {
+      const list = await this.members();
+      if (done(list)) return list;
+    }
     throw errorFor(answer.status, answer.body);
   }
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../src/ops-cli/program';
 import { TestCluster } from '../support/cluster';
+import { DocProcedure, envOf, exampleMachines, flagOf } from '../support/doc-procedure';
 import { waitFor } from '../support/poll';
 import { makeTempDir } from '../support/temp-dir';
 
@@ -105,8 +106,12 @@ describe('the rollcall CLI against a 3-node cluster', () => {
     expect(lines.some((l) => l.includes(TOKEN))).toBe(false);
   });
 
-  it('snapshot save writes a checked file with every user', async () => {
-    const { code, out } = await rollcall(cluster, 'snapshot', 'save', file);
+  it('snapshot save writes a checked file with every user (operations.md "Back up")', async () => {
+    const backUp = DocProcedure.read('Back up');
+    // Step 1: save the leader's snapshot, into this test's file.
+    const [save] = backUp.rollcall(1, (c) => c.replaceAll('backup.ndjson', file));
+    const { code, out } = await rollcall(cluster, ...save);
+    expect(backUp.stepsNotTaken()).toEqual([]);
     expect(code).toBe(0);
     expect(out).toMatch(/^saved 3 users at index \d+ \(term \d+\) from /);
     expect(existsSync(`${file}.partial`)).toBe(false);
@@ -127,10 +132,21 @@ describe('the rollcall CLI against a 3-node cluster', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
-  it('a new cluster started from restored data directories has every user, token and all', async () => {
+  it("a new cluster at new addresses, restored by operations.md's procedure, has every user", async () => {
+    const restore = DocProcedure.read('Restore after a disaster');
     const dirs = [0, 1, 2].map((i) => join(tmp.dir, `restored-${i}`));
-    for (const dir of dirs) {
-      const r = await run(['snapshot', 'restore', file, '--data-dir', dir], {
+    /** The page's example node i is the new cluster's node i; its backup is this test's file. */
+    const sub = (c: string) =>
+      exampleMachines((i) => ({
+        node: restored?.ids[i] ?? '',
+        api: restored?.url(i) ?? '',
+        dataDir: dirs[i],
+      }))(c.replaceAll('backup.ndjson', file));
+    // Step 1: the new cluster's config.toml lists the new addresses (TestCluster writes it).
+    expect(restore.step(1, sub)).toEqual([]);
+    // Step 2: each new node's data directory, restored from the same file.
+    for (const args of restore.rollcall(2, sub)) {
+      const r = await run(args, {
         out: () => undefined,
         err: (t) => expect(t).toBe(''),
         env: {},
@@ -145,14 +161,48 @@ describe('the rollcall CLI against a 3-node cluster', () => {
     expect(again).toBe(1);
     // The disaster: the old cluster is gone, data and all, before the new one starts.
     await cluster.stop();
+    // Step 3: the nodes start on the restored directories (ports of their own: new addresses).
     restored = await new TestCluster({
       size: 3,
       extra: 'require_client_token = true',
+      env: { ADMIN_TOKEN: TOKEN },
       dataDirs: dirs,
     }).start();
+    const starts = restore.step(3, sub).map((c) => c.split(/\s+/));
+    expect(starts.map((w) => [envOf(w).DATA_DIR, flagOf(w, '--this-node')])).toEqual(
+      dirs.map((dir, i) => [dir, restored!.ids[i]]),
+    );
+    // Step 4: a leader (rollcall status exits 0) serves every user of the backup.
     const leader = await restored.waitForLeader();
+    // The members are the new addresses, every one a voter, not the backup's old membership
+    // (were the OS to hand out the old ports again, the two would be the same set anyway).
+    const listed = await rollcall(restored, 'members', 'list', '--json');
+    expect([listed.code, listed.err]).toEqual([0, '']);
+    const { members } = JSON.parse(listed.out) as { members: { node: string; role: string }[] };
+    expect(members.map(({ node, role }) => ({ node, role }))).toEqual(
+      [...restored.ids].sort().map((node) => ({ node, role: 'voter' })),
+    );
+    const [status] = restore.rollcall(4, sub);
+    let statusOut = '';
+    const statusCode = await run(status, {
+      out: (t) => (statusOut += t),
+      err: () => undefined,
+      env: { ROLLCALL_ENDPOINTS: [0, 1, 2].map((i) => restored!.url(i)).join(',') },
+    });
+    expect([statusCode, statusOut]).toEqual([
+      0,
+      expect.stringContaining(`leader ${restored.ids[leader]}`),
+    ]);
+    const [, , usersUrl] = restore.command(4, 'curl', (c) =>
+      exampleMachines((i) => ({
+        node: restored!.ids[i],
+        api: restored!.url(i === 0 ? leader : i),
+      }))(c),
+    );
     const url = restored.url(leader);
+    expect(usersUrl).toBe(`${url}/users`);
     expect(await usersOf(url)).toEqual(users);
+    expect(restore.stepsNotTaken()).toEqual([]);
     // The token hashes came along: each client's own token still proves it, another's does not.
     const beat = (name: string, token: string) =>
       fetch(`${url}/heartbeat`, {

@@ -12,10 +12,13 @@ import {
   type MessageType,
 } from '../../../../src/election/consensus';
 
-export { ElectionCore } from '../../../../src/election/consensus';
+export { ElectionCore, isMembershipCommand } from '../../../../src/election/consensus';
 export type {
+  ChangeRefusal,
   Entry,
   HardState,
+  MembershipChange,
+  MembershipConfig,
   Message,
   MessageType,
   NodeId,

@@ -1,8 +1,10 @@
 import {
   RAFT_NAME,
   isAppendEntries,
+  isMembershipCommand,
   isAppendEntriesResponse,
   type Entry,
+  type MembershipConfig,
   type Message,
   type RoleChange,
   type Snapshot,
@@ -21,10 +23,17 @@ export function formatEntry(e: Pick<Entry, 'index' | 'term' | 'data'>): string {
   const at = `${e.index}/${e.term}`;
   if (e.data === undefined) return at;
   if (e.data === null) return `${at}:noop`;
+  if (isMembershipCommand(e.data)) return `${at}:${formatMembers(e.data)}`;
   if (typeof e.data === 'string' && e.data.length > MAX_SHOWN_CHARS) {
     return `${at}:${JSON.stringify(e.data.slice(0, MAX_SHOWN_CHARS))}...(${e.data.length} chars)`;
   }
   return `${at}:${JSON.stringify(e.data)}`;
+}
+
+/** A configuration as `conf(voters=1,2,3 learners=4)`; the API URLs are left out. */
+export function formatMembers(c: Pick<MembershipConfig, 'voters' | 'learners'>): string {
+  const learners = c.learners.length === 0 ? '' : ` learners=${c.learners.join(',')}`;
+  return `conf(voters=${c.voters.join(',')}${learners})`;
 }
 
 export function formatEntries(entries: readonly Entry[]): string {
@@ -103,6 +112,11 @@ export function formatStatus(s: Status, nextDeadline: number): string[] {
     `  log: first=${s.firstIndex} last=${s.lastIndex}/${s.lastTerm} commit=${s.commit} applied=${s.applied}`,
   );
   lines.push(`  timer=${formatTime(nextDeadline)} load=${s.cpu}/${s.background}`);
+  // Shown once the membership is not the bootstrap one, so the older scenarios read as before.
+  if (s.membership.index > 0 || s.selfRole !== 'voter') {
+    const at = `at ${s.membership.index}`;
+    lines.push(`  members: ${formatMembers(s.membership)} ${at}, this node: ${s.selfRole}`);
+  }
   for (const p of s.peers) {
     const parts = [`  peer ${p.id}:`];
     if (p.matchIndex !== null) parts.push(`match=${p.matchIndex}`);

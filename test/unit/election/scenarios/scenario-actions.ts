@@ -72,10 +72,12 @@ export function propose(env: ScenarioEnv, args: string[]): string[] {
   return [verdict, ...effects];
 }
 
-/** `transfer <id> [shutdown|load]`: asks the leader to hand over (default: as at shutdown). */
+/** `transfer <id> [shutdown|load|operator]`: asks the leader to hand over (default: shutdown). */
 export function transfer(env: ScenarioEnv, args: string[]): string[] {
   const [id, reason = 'shutdown'] = args;
-  if (reason !== 'shutdown' && reason !== 'load') throw new Error('transfer <id> [shutdown|load]');
+  if (reason !== 'shutdown' && reason !== 'load' && reason !== 'operator') {
+    throw new Error('transfer <id> [shutdown|load|operator]');
+  }
   const [target, effects] = env.ask(id, (core) => core.transferLeadership(env.now, reason));
   const verdict = target === null ? `${id} does not hand over` : `${id} hands over to ${target}`;
   return [verdict, ...effects];

@@ -6,6 +6,7 @@ import { campaign } from './scenario-campaign';
 import type { ScenarioEnv } from './scenario-env';
 import { logLines, logsFigure, statusLines } from './scenario-views';
 import { addNodes } from './scenario-setup';
+import { confChange, newNode } from './scenario-membership';
 import {
   compact,
   crash,
@@ -40,6 +41,8 @@ const COMMANDS: Record<string, Handler> = {
   transfer,
   unreachable,
   compact,
+  'new-node': newNode,
+  'conf-change': confChange,
   status: statusLines,
   log: logLines,
   logs: logsFigure,

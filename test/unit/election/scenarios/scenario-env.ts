@@ -25,6 +25,8 @@ export class ScenarioEnv {
   now = 0;
   timing: Timing | null = null;
   readonly nodes = new Map<NodeId, ScenarioNode>();
+  /** The voters `add-nodes` made: every core's bootstrap peers (its log may say otherwise). */
+  bootstrap: NodeId[] = [];
   /** Messages sent and not yet delivered or lost, oldest first. */
   inFlight: Message[] = [];
   /** Directed links `from>to` that a partition cuts. */
@@ -55,7 +57,8 @@ export class ScenarioEnv {
     const disk = node.disk;
     node.core = new ElectionCore({
       id,
-      peers: this.ids,
+      peers: this.bootstrap,
+      joining: node.joining,
       ...this.timing!,
       random: node.random,
       initial: {

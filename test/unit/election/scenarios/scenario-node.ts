@@ -30,6 +30,11 @@ export class ScenarioNode {
   /** applyKey of each applied entry, index i at [i - 1]; a snapshot's data is this list. */
   stateMachine: string[] = [];
   load: NodeLoad = { machine: 0, background: 0 };
+  /**
+   * A machine added after the bootstrap (`new-node`): not in the bootstrap peers, it follows
+   * whoever leads and learns its place in the membership from the log, as --join does.
+   */
+  joining = false;
   /** Until when the lease this node last claimed runs; null while it claims none. */
   leaseUntil: number | null = null;
 

@@ -25,6 +25,7 @@ export function addNodes(env: ScenarioEnv, args: string[], input: string[]): str
   for (const key of options.keys()) throw new Error(`add-nodes: unknown option ${key}=`);
   for (let i = 1; i <= count; i++)
     env.nodes.set(String(i), new ScenarioNode(String(i), () => random));
+  env.bootstrap = env.ids;
   for (const line of input) seedNode(env, line);
   return env.ids.flatMap((id) => env.start(id));
 }

@@ -18,7 +18,7 @@ const files = readdirSync(TESTDATA)
 
 describe('consensus core scenarios (testdata/*.txt)', () => {
   it('finds the scenarios', () => {
-    expect(files.length).toBeGreaterThanOrEqual(12);
+    expect(files.length).toBeGreaterThanOrEqual(15);
   });
 
   it.each(files)('%s', (file) => {
