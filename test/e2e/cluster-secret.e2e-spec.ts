@@ -1,5 +1,5 @@
 import { ClusterSecret } from '../../src/common/cluster-secret';
-import { type Health, ImpostorCluster } from '../support/impostor-cluster';
+import { ImpostorCluster } from '../support/impostor-cluster';
 import { waitFor } from '../support/poll';
 import { everythingServed } from '../support/served';
 
@@ -17,7 +17,8 @@ describe('CLUSTER_SECRET between real nodes', () => {
   let impostor: string;
   const all = () => cluster.all();
   const waitForLeader = () => cluster.waitForLeader();
-  const attack = (secret: string) => cluster.attack({ secret: new ClusterSecret(secret) });
+  const credentials = (secret: string) => ({ secret: new ClusterSecret(secret) });
+  const attack = (secret: string) => cluster.attack(credentials(secret));
 
   beforeAll(async () => {
     await cluster.start(() => ({ CLUSTER_SECRET: RIGHT }));
@@ -46,24 +47,11 @@ describe('CLUSTER_SECRET between real nodes', () => {
   });
 
   it('a member with the wrong secret changes no term and no leadership', async () => {
-    const leader = await waitForLeader();
-    const before = await all();
-    const seen: Health[] = [];
-    const stop = await attack(WRONG);
-    try {
-      // Until every node has turned the impostor away several times, watching all the while.
-      await waitFor('every node to refuse the impostor three times', async () => {
-        seen.push(...(await all()));
-        return nodes.every(
-          (n) =>
-            n.lines.filter((l) => l.includes(`AuthHello from ${impostor} has a wrong proof`))
-              .length >= 3,
-        );
-      });
-    } finally {
-      stop();
-    }
-    seen.push(...(await all()));
+    // Until every node has turned the impostor away several times, watching all the while.
+    const { leader, before, seen } = await cluster.attackUntilRefused(
+      credentials(WRONG),
+      new RegExp(`AuthHello from ${impostor.replace(/\./g, '\\.')} has a wrong proof`),
+    );
     expect(seen.length).toBeGreaterThanOrEqual(6);
     for (const h of seen) {
       expect({ term: h.term, leader: h.current_leader }).toEqual({

@@ -1,5 +1,5 @@
 import { ReloadableTls } from '../../src/common/reloadable-tls';
-import { type Health, ImpostorCluster } from '../support/impostor-cluster';
+import { ImpostorCluster } from '../support/impostor-cluster';
 import { waitFor } from '../support/poll';
 import { makeCa, makeLeaf, type LeafFiles, type TestCa } from '../support/test-certs';
 
@@ -18,10 +18,10 @@ describe('peer TLS between real nodes', () => {
    * `leaf` null speaks plaintext; a leaf trusts the cluster's CA, so only the nodes' check of
    * its own certificate stands in its way.
    */
-  const attack = (leaf: LeafFiles | null) =>
-    cluster.attack({
-      tls: leaf ? new ReloadableTls('impostor', { ...leaf, caFile: ca.certFile }) : null,
-    });
+  const credentials = (leaf: LeafFiles | null) => ({
+    tls: leaf ? new ReloadableTls('impostor', { ...leaf, caFile: ca.certFile }) : null,
+  });
+  const attack = (leaf: LeafFiles | null) => cluster.attack(credentials(leaf));
 
   beforeAll(async () => {
     ca = makeCa(cluster.dir, 'cluster-ca');
@@ -39,21 +39,7 @@ describe('peer TLS between real nodes', () => {
 
   /** Attacks until every node has refused the impostor three times; no term may move. */
   async function expectRefused(leaf: LeafFiles | null, refusal: RegExp): Promise<void> {
-    const leader = await waitForLeader();
-    const before = await all();
-    const seen: Health[] = [];
-    const counts = () => nodes.map((n) => n.lines.filter((l) => refusal.test(l)).length);
-    const start = counts();
-    const stop = await attack(leaf);
-    try {
-      await waitFor('every node to refuse the impostor three times', async () => {
-        seen.push(...(await all()));
-        return counts().every((c, i) => c >= start[i] + 3);
-      });
-    } finally {
-      stop();
-    }
-    seen.push(...(await all()));
+    const { leader, before, seen } = await cluster.attackUntilRefused(credentials(leaf), refusal);
     expect(seen.length).toBeGreaterThanOrEqual(6);
     for (const h of seen) {
       expect({ term: h.term, leader: h.current_leader }).toEqual({

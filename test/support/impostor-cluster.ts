@@ -72,6 +72,33 @@ export class ImpostorCluster {
   }
 
   /**
+   * Attacks with `credentials` until every real node has logged `refusal` three more times,
+   * reading every node's GET / all the while: the leader and the views from before the attack,
+   * and every view seen during and right after it, for the test to check that none moved.
+   */
+  async attackUntilRefused(
+    credentials: ImpostorCredentials,
+    refusal: RegExp,
+  ): Promise<{ leader: NodeProcess; before: Health[]; seen: Health[] }> {
+    const leader = await this.waitForLeader();
+    const before = await this.all();
+    const seen: Health[] = [];
+    const counts = () => this.nodes.map((n) => n.lines.filter((l) => refusal.test(l)).length);
+    const start = counts();
+    const stop = await this.attack(credentials);
+    try {
+      await waitFor('every node to refuse the impostor three times', async () => {
+        seen.push(...(await this.all()));
+        return counts().every((c, i) => c >= start[i] + 3);
+      });
+    } finally {
+      stop();
+    }
+    seen.push(...(await this.all()));
+    return { leader, before, seen };
+  }
+
+  /**
    * Plays the fourth member: claims leadership 50 terms up, asks for votes, orders elections,
    * every 20 ms, until the returned function is called.
    */
