@@ -71,3 +71,18 @@ export class DriveImportPendingError extends RouteError {
     this.name = 'DriveImportPendingError';
   }
 }
+
+/**
+ * A new leader took over without a majority's copies of the online list (nodes restarted): its
+ * list may lack clients that only the nodes it cannot reach yet know of, so /discover waits.
+ */
+export class OnlineListPartialError extends RouteError {
+  readonly status = 503;
+  override readonly retryAfterSeconds = 1;
+  constructor(missing: string[]) {
+    super(
+      `This leader's list of online clients may be partial: it is waiting for the copies of ${missing.join(', ')} (or for every client only they know of to time out). Retry shortly.`,
+    );
+    this.name = 'OnlineListPartialError';
+  }
+}

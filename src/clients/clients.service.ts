@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { LeaderElsewhereError, LeaseNotHeldError } from '../common/http/leadership-errors';
 import { LeadershipState } from '../election/leadership-state';
-import { ClientTokenError, UnknownUserError } from './client-errors';
+import { ClientTokenError, OnlineListPartialError, UnknownUserError } from './client-errors';
 import { ClientStats } from './client-stats';
 import { bearerToken, clientTokenMatches } from './client-token';
 import type { HeartbeatVia } from './heartbeat-admission';
@@ -134,16 +134,23 @@ export class ClientsService {
 
   /**
    * `{online_clients, count, is_leader}`, serialized here: see PresenceService.listJson.
-   * A leader still gathering its followers' copies answers once they are in.
+   * A leader still gathering its followers' copies answers once they are in; one whose list may
+   * lack clients (no majority's copies came in) answers 503 until it is whole.
    */
   discover(): string | Promise<string> {
     const gathering = this.replicator?.gathering;
-    if (!gathering) return this.discoverNow();
+    if (!gathering) return this.discoverWhole();
     const term = this.leadership.current.term;
     return gathering.then(() => {
       this.assertStillLeading(term);
-      return this.discoverNow();
+      return this.discoverWhole();
     });
+  }
+
+  private discoverWhole(): string {
+    const missing = this.replicator?.missingCopies ?? [];
+    if (missing.length > 0) throw new OnlineListPartialError(missing);
+    return this.discoverNow();
   }
 
   private discoverNow(): string {

@@ -39,7 +39,7 @@ export class FollowerReadGuard implements CanActivate {
   /** The lag a follower read would have now, or null when this node must not serve one. */
   private followerLagMs(): number | null {
     if (!this.config.followerReads || this.leadership.canServeAsLeader()) return null;
-    const lag = this.replicator.followLagMs();
+    const lag = this.replicator.followReadLagMs();
     return lag !== null && lag <= this.config.followerReadMaxLagMs ? lag : null;
   }
 }

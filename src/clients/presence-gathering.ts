@@ -2,15 +2,18 @@ import type { PresenceReport } from './presence-sync.messages';
 import type { PresenceRecord } from './presence.service';
 
 /**
- * A new leader collecting its followers' copies of the online list before it serves /discover.
+ * A new leader collecting its followers' copies of the online list.
  *
  * Every heartbeat a leader answered was held by a majority of nodes first (or was a refresh of
- * a copy a majority held), so the copies of any majority together know every client: the
- * gathering is complete once copies from a majority are in, this node's own counting when it
- * had synced with a leader since it started. It also ends when every follower asked has
- * answered, or after `boundMs`, so a slow, leaving or silent follower delays nothing for long.
+ * a copy a majority held), so the copies of any majority together know every client: the list
+ * is whole once copies from a majority are in, this node's own counting when it came whole from
+ * a leader since it started, or once every follower has answered. Until then the leader waits
+ * (`done`), at most `boundMs`, so a slow or silent follower holds up heartbeats for little; then
+ * it serves heartbeats from a partial list and keeps asking for the copies still out, which
+ * /discover waits for (see PresenceReplicator).
  */
 export class PresenceGathering {
+  /** Settles when the leader stops waiting: its list is whole, or the bound ran out. */
   readonly done: Promise<void>;
   /** The followers' whole copies, ages as their senders read them when they sent them. */
   readonly copies: PresenceRecord[][] = [];
@@ -19,6 +22,8 @@ export class PresenceGathering {
    * then on there was no leader to take heartbeats, as far as this majority knows.
    */
   latestSyncAt: number | null;
+  /** Once the leader stopped waiting: how much younger every copy's ages are read. */
+  forgiveMs: number | null = null;
   private settle: () => void = () => undefined;
   private readonly parts = new Map<string, PresenceRecord[][]>();
   private knownCopies: number;
@@ -26,45 +31,58 @@ export class PresenceGathering {
 
   constructor(
     readonly term: number,
-    /** Followers asked, until each answers in full. */
+    /** Followers whose copies are not in yet: all of them at first, each until it answers. */
     readonly awaited: Set<string>,
+    /** Whether this node's own copy counts: it came whole from a leader since it started. */
+    ownKnown: boolean,
     /** When this node last had a leader's list; null if never since it started. */
     ownSyncAt: number | null,
     private readonly quorum: number,
     boundMs: number,
     onTimeout: () => void,
   ) {
-    this.knownCopies = ownSyncAt === null ? 0 : 1;
+    this.knownCopies = ownKnown ? 1 : 0;
     this.latestSyncAt = ownSyncAt;
     this.done = new Promise<void>((resolve) => (this.settle = resolve));
     this.timer = setTimeout(onTimeout, boundMs);
   }
 
-  /** Enough copies are in: a majority's, or everyone's that was asked. */
+  /** Whether the copies in know every client: a majority's, or every follower's. */
   get complete(): boolean {
     return this.knownCopies >= this.quorum || this.awaited.size === 0;
   }
 
+  /** Whether the leader still waits before it serves anything. */
+  get waiting(): boolean {
+    return this.forgiveMs === null;
+  }
+
   /**
-   * Takes one chunk of a follower's report, received at `now`; returns true once its last chunk
-   * is in. Chunks out of turn are dropped (one was lost: the ask is repeated).
+   * Takes one chunk of a follower's report, received at `now`; returns the follower's whole
+   * copy once its last chunk is in, else null. Chunks out of turn are dropped (one was lost: the
+   * ask is repeated).
    */
-  take(from: string, report: PresenceReport, now: number): boolean {
-    if (!this.awaited.has(from)) return false;
+  take(from: string, report: PresenceReport, now: number): PresenceRecord[] | null {
+    if (!this.awaited.has(from)) return null;
     // A first chunk starts over: the follower answers every ask, and an ask may be repeated.
     const got = report.chunk === 0 ? [] : (this.parts.get(from) ?? []);
-    if (report.chunk !== got.length) return false;
+    if (report.chunk !== got.length) return null;
     got.push(report.records);
     this.parts.set(from, got);
-    if (got.length < report.chunks) return false;
+    if (got.length < report.chunks) return null;
     this.parts.delete(from);
     this.awaited.delete(from);
-    this.copies.push(got.flat());
     if (report.known) this.knownCopies++;
     if (report.syncAgeMs !== undefined) {
       this.latestSyncAt = Math.max(this.latestSyncAt ?? -Infinity, now - report.syncAgeMs);
     }
-    return true;
+    return got.flat();
+  }
+
+  /** The leader serves from now on, reading every copy `forgiveMs` younger. */
+  stopWaiting(forgiveMs: number): void {
+    this.forgiveMs = forgiveMs;
+    this.finish();
   }
 
   finish(): void {

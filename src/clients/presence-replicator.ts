@@ -60,8 +60,16 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
   private lastSyncAt: number | null = null;
   /** Follower: when it last took a leader's stream, and whose. */
   private syncedFromLeader: { term: number; from: string; at: number } | null = null;
-  /** New leader: the followers' copies still awaited, and /discover's wait for them. */
+  /** New leader: the followers' copies still awaited, while its list may lack clients. */
   private gather: PresenceGathering | null = null;
+  /** New leader: when every client a copy it lacks could hold has timed out. */
+  private wholeBy = Infinity;
+  /**
+   * Whether this node's copy knows every client online: it came whole from a leader's stream
+   * (not one marked partial), or this node leads with a whole list. Only such a copy counts
+   * for a new leader's majority of copies, or serves follower reads.
+   */
+  private copyComplete = false;
   private readonly confirmations: PresenceConfirmations;
   /** Leader: a delta sent at once for waiting heartbeats is out, drained at this time. */
   private urgentDrainedAt: number | null = null;
@@ -105,16 +113,24 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     if (this.scheduler.doesExist('interval', SYNC_JOB)) this.scheduler.deleteInterval(SYNC_JOB);
-    this.finishGathering('shutting down');
+    this.dropGathering();
     this.confirmations.failAll(new LeaseNotHeldError());
   }
 
   /**
-   * While a new leader waits for its followers' copies: settles when enough are in (see
-   * PresenceGathering), so /discover never answers from a copy known to be partial.
+   * While a new leader waits for its followers' copies: settles when enough are in or its wait
+   * ran out (see PresenceGathering); /discover waits for it, then checks `missingCopies`.
    */
   get gathering(): Promise<void> | null {
-    return this.gather?.done ?? null;
+    return this.gather?.waiting ? this.gather.done : null;
+  }
+
+  /**
+   * Leader: the followers whose copies of the online list it has not taken in while its own
+   * may lack clients (it took over without a majority's copies); empty once its list is whole.
+   */
+  get missingCopies(): string[] {
+    return this.gather ? [...this.gather.awaited] : [];
   }
 
   /**
@@ -158,6 +174,16 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     return Math.max(0, this.clock.monotonicMs() - synced.at);
   }
 
+  /** As followLagMs, but null while this follower's copy may lack clients: no read from it. */
+  followReadLagMs(): number | null {
+    return this.copyComplete ? this.followLagMs() : null;
+  }
+
+  private leadingTerm(term: number): boolean {
+    const view = this.leadership.current;
+    return this.isLeading(view) && view.term === term && term === this.leaderTerm;
+  }
+
   private isLeading(view: Readonly<LeadershipView>): boolean {
     return view.role === 'leader' && view.leader === this.config.thisNode;
   }
@@ -171,14 +197,17 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
       this.leaderTerm = -1;
       this.urgentDrainedAt = null;
       this.confirmations.failAll(new LeaseNotHeldError());
-      this.finishGathering('no longer leading');
+      this.copyComplete = this.gather === null;
+      this.dropGathering();
     }
   }
 
   private takeOffice(term: number): void {
     const ownSyncAt = this.lastSyncAt;
+    const ownKnown = ownSyncAt !== null && this.copyComplete;
     const handed = this.handedOver;
     const complete =
+      ownKnown &&
       handed !== null &&
       term === handed.term + 1 &&
       this.followTerm === handed.term &&
@@ -194,12 +223,10 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
       this.sendFullToAll();
       return;
     }
-    // Our list replaces the followers' copies, so it goes out only once theirs are folded in:
-    // a node that restarted holds nobody, and must not wipe everyone else's list.
-    if (!this.startGathering(term, ownSyncAt)) {
-      this.settleOnline(term, ownSyncAt, [], 'its own copy: no follower reachable');
-      this.sendFullToAll();
-    }
+    // Our list replaces a follower's copy, so it goes to each only once that copy is folded
+    // in: a node that restarted holds nobody, and must not wipe anyone else's list.
+    this.copyComplete = false;
+    this.startGathering(term, ownKnown, ownSyncAt);
   }
 
   /**
@@ -213,61 +240,96 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     latestSyncAt: number | null,
     copies: PresenceRecord[][],
     from: string,
-  ): void {
+  ): number {
     const now = this.clock.monotonicMs();
     const withoutLeader = latestSyncAt === null ? 0 : Math.max(0, now - latestSyncAt);
     const forgiveMs = Math.min(this.config.clientTimeoutMs, withoutLeader) + this.refreshSlackMs;
     this.presence.extendBy(forgiveMs);
     let added = 0;
-    for (const copy of copies) {
-      const forgiven = copy.map(([n, a, age]): PresenceRecord => [
-        n,
-        a,
-        Math.max(0, age - forgiveMs),
-      ]);
-      added += this.presence.merge(forgiven);
-    }
+    for (const copy of copies) added += this.presence.merge(youngerBy(copy, forgiveMs));
     this.presence.setExpiring(true);
+    this.copyComplete = true;
     const news = copies.length > 0 ? `, ${added} of them from followers' copies` : '';
     this.logger.log(
       `leading term ${term} with ${this.presence.count} clients online from ${from}${news} ` +
         `(timeouts pushed back ${Math.round(forgiveMs)} ms for the time without a leader)`,
     );
+    return forgiveMs;
   }
 
   /**
    * Asks every follower it can reach for its copy. Its own may lack clients: it restarted and
    * holds nobody, or it was cut off while others heard of new clients.
    */
-  private startGathering(term: number, ownSyncAt: number | null): boolean {
-    this.finishGathering('a new term');
-    const awaited = new Set(
-      this.channel.others.filter((peer) => this.channel.send(peer, PRESENCE_GATHER, term, {})),
-    );
-    if (awaited.size === 0) return false;
+  private startGathering(term: number, ownKnown: boolean, ownSyncAt: number | null): void {
+    this.dropGathering();
+    // Every follower is asked, also one out of reach now: it is asked again every interval.
+    const awaited = new Set(this.channel.others);
+    for (const peer of awaited) this.channel.send(peer, PRESENCE_GATHER, term, {});
     const boundMs = Math.min(this.config.electionTimeoutMinMs, 5 * this.config.heartbeatIntervalMs);
     const quorum = majorityOf(this.channel.others.length + 1);
-    this.gather = new PresenceGathering(term, awaited, ownSyncAt, quorum, boundMs, () =>
-      this.finishGathering(`no majority of copies within ${boundMs} ms`),
+    // A heartbeat a missing copy could hold was answered before this term: it times out by then.
+    const wholeBy = this.clock.monotonicMs() + this.config.clientTimeoutMs;
+    const g = new PresenceGathering(term, awaited, ownKnown, ownSyncAt, quorum, boundMs, () =>
+      this.stopWaiting(`no majority of copies within ${boundMs} ms`),
     );
-    return true;
+    this.gather = g;
+    this.wholeBy = wholeBy;
   }
 
   private sendFullToAll(): void {
     for (const peer of this.channel.others) this.sendFull(peer);
   }
 
-  private finishGathering(why: string): void {
+  /**
+   * The new leader serves from now on: with the copies in, and its list sent to each follower
+   * whose copy it holds. Whoever it lacks keeps its copy till it is asked again and answers.
+   */
+  private stopWaiting(why: string): void {
     const g = this.gather;
-    if (!g) return;
-    this.gather = null;
-    const view = this.leadership.current;
-    if (this.isLeading(view) && view.term === g.term && g.term === this.leaderTerm) {
-      const missing = g.awaited.size > 0 ? `; not waiting for ${[...g.awaited].join(', ')}` : '';
-      this.settleOnline(g.term, g.latestSyncAt, g.copies, `gathering (${why}${missing})`);
-      this.sendFullToAll();
+    if (!g?.waiting) return;
+    if (!this.leadingTerm(g.term)) return this.dropGathering();
+    const lacking = [...g.awaited].join(', ');
+    const missing = g.awaited.size > 0 ? `; not waiting for ${lacking}` : '';
+    const forgiveMs = this.settleOnline(
+      g.term,
+      g.latestSyncAt,
+      g.copies,
+      `gathering (${why}${missing})`,
+    );
+    g.stopWaiting(forgiveMs);
+    g.copies.length = 0;
+    if (g.complete) this.gather = null;
+    else {
+      this.copyComplete = false;
+      this.logger.warn(
+        `term ${g.term}: the online list may lack clients only ${lacking} know of ` +
+          `(no majority of copies is in): /discover answers 503 until their copies are in, ` +
+          `or for at most ${this.config.clientTimeoutMs} ms, when all such clients have timed out`,
+      );
     }
-    g.finish();
+    for (const peer of this.channel.others) if (!g.awaited.has(peer)) this.sendFull(peer);
+  }
+
+  /** A copy that came in after the leader stopped waiting, from a follower back in reach. */
+  private takeLateCopy(g: PresenceGathering, from: string, copy: PresenceRecord[]): void {
+    const added = this.presence.merge(youngerBy(copy, g.forgiveMs ?? 0));
+    const took = `the copy of ${from} is in, with ${added} clients the list lacked`;
+    if (g.complete) this.listWhole(g, took);
+    else this.logger.log(`term ${g.term}: ${took}; still missing ${[...g.awaited].join(', ')}`);
+    this.sendFull(from);
+  }
+
+  private listWhole(g: PresenceGathering, why: string): void {
+    this.gather = null;
+    this.copyComplete = true;
+    this.logger.log(`term ${g.term}: the online list is whole again (${why})`);
+  }
+
+  private dropGathering(): void {
+    const g = this.gather;
+    this.gather = null;
+    g?.finish();
   }
 
   private onGather(e: PeerMessage<object>): void {
@@ -281,7 +343,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
       const report: PresenceReport = {
         chunk,
         chunks: parts.length,
-        known: synced !== null,
+        known: synced !== null && this.copyComplete,
         ...syncAge,
         records,
       };
@@ -292,9 +354,12 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
   private onReport(e: PeerMessage<PresenceReport>): void {
     const g = this.gather;
     if (!g || e.term !== g.term) return;
-    if (!g.take(e.from, e, this.clock.monotonicMs())) return;
+    const copy = g.take(e.from, e, this.clock.monotonicMs());
+    if (copy === null) return;
+    if (!g.waiting) return this.takeLateCopy(g, e.from, copy);
+    g.copies.push(copy);
     if (g.complete) {
-      this.finishGathering(g.awaited.size === 0 ? 'every follower answered' : 'a majority is in');
+      this.stopWaiting(g.awaited.size === 0 ? 'every follower answered' : 'a majority is in');
     }
   }
 
@@ -303,13 +368,22 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     if (this.isLeading(view) && view.term === this.leaderTerm) {
       this.lastSyncAt = this.clock.monotonicMs();
       this.sendDelta(false);
-      // An ask or a report may have been lost: those not in yet are asked again.
-      const g = this.gather;
-      for (const peer of g?.awaited ?? []) this.channel.send(peer, PRESENCE_GATHER, g!.term, {});
+      this.askAgain();
     }
     // Whoever waited this long for a quorum gets a 503 and tries again.
     const before = this.clock.monotonicMs() - 2 * this.config.electionTimeoutMinMs;
     this.confirmations.expire(before, new LeaseNotHeldError());
+  }
+
+  /** Copies not in yet are asked for again: an ask or a report was lost, or a node is back. */
+  private askAgain(): void {
+    const g = this.gather;
+    if (!g) return;
+    if (!g.waiting && this.clock.monotonicMs() >= this.wholeBy) {
+      const lacking = [...g.awaited].join(', ');
+      return this.listWhole(g, `every client the copies of ${lacking} could hold has timed out`);
+    }
+    for (const peer of g.awaited) this.channel.send(peer, PRESENCE_GATHER, g.term, {});
   }
 
   /**
@@ -318,7 +392,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
    * the full list, which waits for the gathering; the changes keep till then.
    */
   private sendDelta(final: boolean): void {
-    if (this.gather) return;
+    if (this.gather?.waiting) return;
     const drainedAt = this.clock.monotonicMs();
     const { online, offline } = this.presence.drainChanges();
     const onlineParts = inFrames(online);
@@ -330,6 +404,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
         online: onlineParts[i] ?? [],
         offline: offlineParts[i] ?? [],
         ...(final && i === count - 1 ? { final: true } : {}),
+        ...this.partialMark(),
       };
       this.confirmations.deltaDrained(delta.seq, drainedAt);
       for (const peer of this.channel.others)
@@ -344,7 +419,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     setImmediate(() => {
       this.urgentScheduled = false;
       const view = this.leadership.current;
-      if (!this.isLeading(view) || view.term !== this.leaderTerm || this.gather) return;
+      if (!this.isLeading(view) || view.term !== this.leaderTerm || this.gather?.waiting) return;
       this.urgentDrainedAt = this.clock.monotonicMs();
       this.sendDelta(false);
     });
@@ -353,7 +428,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
   /** The leader is about to hand over: its last changes go first, marked as the last. */
   private handOver(): void {
     const view = this.leadership.current;
-    if (!this.isLeading(view) || view.term !== this.leaderTerm || this.gather) return;
+    if (!this.isLeading(view) || view.term !== this.leaderTerm || this.gather?.waiting) return;
     this.sendDelta(true);
   }
 
@@ -361,10 +436,21 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     const takenAt = this.clock.monotonicMs();
     const parts = inFrames(this.presence.snapshot());
     for (const [chunk, records] of parts.entries()) {
-      const full: PresenceFull = { seq: this.seq, chunk, chunks: parts.length, records };
+      const full: PresenceFull = {
+        seq: this.seq,
+        chunk,
+        chunks: parts.length,
+        records,
+        ...this.partialMark(),
+      };
       this.channel.send(to, PRESENCE_FULL, this.leaderTerm, { ...full });
     }
     this.confirmations.fullSent(to, this.seq, takenAt);
+  }
+
+  /** Frames of a list that may lack clients say so: a copy of it vouches for nothing. */
+  private partialMark(): { partial?: true } {
+    return this.gather ? { partial: true } : {};
   }
 
   private onAck(e: PeerMessage<PresenceAck>): void {
@@ -390,6 +476,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
       return;
     }
     this.presence.apply(e);
+    this.copyComplete = e.partial !== true;
     this.followSeq = e.seq;
     this.synced(e);
     if (e.final === true) this.handedOver = { term: e.term, seq: e.seq, from: e.from };
@@ -405,6 +492,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     if (e.chunk < e.chunks - 1) return;
     this.assembling = null;
     this.presence.replaceAll(a.records);
+    this.copyComplete = e.partial !== true;
     this.followTerm = e.term;
     this.followSeq = e.seq;
     this.synced(e);
@@ -438,8 +526,17 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     // It lost its copy or a delta: until it takes the full list, it holds nothing for sure.
     this.confirmations.copyLost(e.from);
     // While gathering, the full list is not ready; everyone gets it when it is.
-    if (!this.gather) this.sendFull(e.from);
+    const g = this.gather;
+    if (g?.waiting) return;
+    // Its copy may hold clients this list lacks: it is taken in before the list replaces it.
+    if (g?.awaited.has(e.from)) this.channel.send(e.from, PRESENCE_GATHER, g.term, {});
+    else this.sendFull(e.from);
   }
+}
+
+/** A copy's records read `byMs` younger, as a new leader reads every copy it takes in. */
+function youngerBy(copy: PresenceRecord[], byMs: number): PresenceRecord[] {
+  return copy.map(([name, addr, age]): PresenceRecord => [name, addr, Math.max(0, age - byMs)]);
 }
 
 /** Splits a list into frame-sized parts; an empty list is one empty part, still worth sending. */

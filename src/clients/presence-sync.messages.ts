@@ -23,6 +23,8 @@ export interface PresenceDelta {
   offline: string[];
   /** The leader's last delta before it hands leadership over: with it, a copy is complete. */
   final?: boolean;
+  /** The leader's list may lack clients (it took over without a majority's copies). */
+  partial?: boolean;
 }
 
 export interface PresenceAck {
@@ -45,6 +47,8 @@ export interface PresenceFull {
   chunk: number;
   chunks: number;
   records: PresenceRecord[];
+  /** As PresenceDelta's. */
+  partial?: boolean;
 }
 
 const isCount = (v: unknown): v is number =>
@@ -67,6 +71,7 @@ function recordsProblem(v: unknown): string | null {
 export function deltaProblem(e: PeerFields): string | null {
   if (!isCount(e.seq)) return 'seq must be a count';
   if (e.final !== undefined && typeof e.final !== 'boolean') return 'final must be a boolean';
+  if (e.partial !== undefined && typeof e.partial !== 'boolean') return 'partial must be a boolean';
   const offline = e.offline;
   if (!Array.isArray(offline) || offline.length > RECORDS_PER_FRAME || !offline.every(isName)) {
     return 'offline must be at most 2000 usernames';
@@ -78,6 +83,7 @@ export function fullProblem(e: PeerFields): string | null {
   if (!isCount(e.seq) || !isCount(e.chunk) || !isCount(e.chunks))
     return 'seq, chunk, chunks must be counts';
   if (e.chunk >= e.chunks) return 'chunk must be below chunks';
+  if (e.partial !== undefined && typeof e.partial !== 'boolean') return 'partial must be a boolean';
   return recordsProblem(e.records);
 }
 

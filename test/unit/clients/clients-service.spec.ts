@@ -1,5 +1,7 @@
+import { OnlineListPartialError } from '../../../src/clients/client-errors';
 import { ClientStats } from '../../../src/clients/client-stats';
 import { ClientsService } from '../../../src/clients/clients.service';
+import type { PresenceReplicator } from '../../../src/clients/presence-replicator';
 import type { PresenceService } from '../../../src/clients/presence.service';
 import type { RegistryService } from '../../../src/clients/registry.service';
 import { LeaseNotHeldError } from '../../../src/common/http/leadership-errors';
@@ -52,5 +54,34 @@ describe('ClientsService.register', () => {
       token: 'tok',
     });
     expect(stats.registrations).toBe(1);
+  });
+});
+
+describe('ClientsService.discover', () => {
+  const presence = { listJson: () => ({ json: '[]', count: 0 }) } as unknown as PresenceService;
+  const leaderWith = (missingCopies: string[]) => {
+    const leadership = new LeadershipState();
+    leadership.update({ role: 'leader', term: 2, leader: 'a:1', leaderApi: null }, () => true);
+    const replicator = { gathering: null, missingCopies } as unknown as PresenceReplicator;
+    const registry = {} as RegistryService;
+    return new ClientsService(
+      registry,
+      presence,
+      leadership,
+      new ClientStats(),
+      CONFIG,
+      replicator,
+    );
+  };
+
+  it('answers 503 naming the copies it waits for while its list may lack clients', () => {
+    expect(() => leaderWith(['b:1', 'c:1']).discover()).toThrow(
+      new OnlineListPartialError(['b:1', 'c:1']),
+    );
+    expect(() => leaderWith(['b:1']).discover()).toThrow(/waiting for the copies of b:1/);
+  });
+
+  it('answers from its list once it is whole', () => {
+    expect(leaderWith([]).discover()).toBe('{"online_clients":[],"count":0,"is_leader":true}');
   });
 });

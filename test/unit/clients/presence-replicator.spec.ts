@@ -28,11 +28,14 @@ const configFor = (peers: string[]) =>
 class FakeChannel {
   readonly sent: { to: string; type: string; term: number; body: Record<string, unknown> }[] = [];
   readonly routes = new Map<string, (e: Envelope) => void>();
+  /** Peers out of reach: a send to one fails, as PeerChannel.send does with no link. */
+  readonly down = new Set<string>();
   constructor(readonly others: string[]) {}
   on(type: string, _validate: unknown, handle: (e: Envelope) => void) {
     this.routes.set(type, handle);
   }
   send(to: string, type: string, term: number, body: Record<string, unknown>) {
+    if (this.down.has(to)) return false;
     this.sent.push({ to, type, term, body });
     return true;
   }
@@ -502,6 +505,114 @@ describe('PresenceReplicator: handing over', () => {
     node.leadership.update({ role: 'leader', term: 5, leader: B, leaderApi: null });
     expect(node.replicator.gathering).not.toBeNull();
     expect(node.channel.of('PresenceGather').map((m) => m.to)).toEqual([A, C]);
+    node.replicator.onModuleDestroy();
+  });
+});
+
+/**
+ * Node B wins term 57 of [A, B, C] fresh from a restart, as C is (neither can vouch for any
+ * client), while A, the one node still holding the online list, is out of reach.
+ */
+async function leaderMissingACopy() {
+  const node = makeNode([A, B, C]);
+  node.scheduler.deleteInterval('presence-sync'); // the test ticks by hand
+  node.channel.down.add(A);
+  node.leadership.update({ role: 'leader', term: 57, leader: B, leaderApi: null });
+  const restarted = { chunk: 0, chunks: 1, known: false, records: [] };
+  node.channel.deliver('PresenceReport', 57, restarted, C);
+  await node.replicator.gathering; // stops waiting after its bound: heartbeats must go on
+  return node;
+}
+
+describe('PresenceReplicator: a copy out of reach during the gathering', () => {
+  let node: Awaited<ReturnType<typeof leaderMissingACopy>>;
+  let log: jest.SpyInstance;
+  beforeEach(async () => {
+    log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    node = await leaderMissingACopy();
+  });
+  afterEach(() => {
+    node.replicator.onModuleDestroy();
+    jest.restoreAllMocks();
+  });
+  const names = () => node.presence.list().map((c) => [c.username, c.last_seen_ms_ago]);
+
+  it('every follower that answered is no majority of copies: the list is partial, and says so', () => {
+    expect(node.replicator.missingCopies).toEqual([A]);
+    // C gets the list, so heartbeats can be held by a majority; it is marked partial.
+    const full = node.channel.of('PresenceFull');
+    expect(full.map((m) => [m.to, m.body.partial])).toEqual([[C, true]]);
+    tick(node.replicator);
+    expect(node.channel.of('PresenceDelta').map((m) => [m.to, m.body.partial])).toEqual([
+      [C, true],
+    ]);
+  });
+
+  it('asks the node back in reach for its copy instead of wiping it, merges it, then sends the list', () => {
+    node.channel.down.delete(A);
+    node.channel.sent.length = 0;
+    // A sees the new stream and asks for everything: it is asked for its copy first.
+    node.channel.deliver('PresenceSyncRequest', 57, {}, A);
+    expect(node.channel.sent.map((m) => [m.to, m.type])).toEqual([[A, 'PresenceGather']]);
+    const copy = [['x', '10.0.0.1:1', 500]];
+    node.channel.deliver(
+      'PresenceReport',
+      57,
+      { chunk: 0, chunks: 1, known: true, records: copy },
+      A,
+    );
+    expect(node.replicator.missingCopies).toEqual([]);
+    // Forgiven the refresh slack (two sync intervals), like every copy of the gathering.
+    expect(names()).toEqual([['x', 400]]);
+    const full = node.channel.of('PresenceFull');
+    expect(full.map((m) => [m.to, m.body.records, m.body.partial])).toEqual([
+      [A, [['x', '10.0.0.1:1', 400]], undefined],
+    ]);
+    // The next delta carries x to C, and the stream is whole again.
+    tick(node.replicator);
+    const deltas = node.channel.of('PresenceDelta');
+    expect(deltas.map((m) => [m.to, m.body.online, m.body.partial])).toEqual([
+      [A, [['x', '10.0.0.1:1', 400]], undefined],
+      [C, [['x', '10.0.0.1:1', 400]], undefined],
+    ]);
+  });
+
+  it('asks again every sync interval while the copy is out of reach', () => {
+    node.channel.down.delete(A);
+    node.channel.sent.length = 0;
+    tick(node.replicator);
+    expect(node.channel.of('PresenceGather').map((m) => m.to)).toEqual([A]);
+  });
+
+  it('takes its list as whole once anything a missing copy could hold has timed out', () => {
+    node.clock.advance(29_999);
+    tick(node.replicator);
+    expect(node.replicator.missingCopies).toEqual([A]);
+    node.clock.advance(1);
+    tick(node.replicator);
+    expect(node.replicator.missingCopies).toEqual([]);
+    expect(log).toHaveBeenCalledWith(
+      `term 57: the online list is whole again (every client the copies of ${A} could hold has timed out)`,
+    );
+  });
+});
+
+describe('PresenceReplicator: a follower of a partial list', () => {
+  it('vouches for nothing when gathered, and serves no follower read, until the list is whole', () => {
+    const node = makeNode([A, B, C]);
+    node.leadership.update({ role: 'follower', term: 3, leader: A, leaderApi: null });
+    const full = { seq: 1, chunk: 0, chunks: 1, records: [['y', '10.0.0.2:1', 0]] };
+    node.channel.deliver('PresenceFull', 3, { ...full, partial: true });
+    expect(node.replicator.followReadLagMs()).toBeNull();
+    expect(node.replicator.followLagMs()).toBe(0); // the leader is in reach all the same
+    node.channel.deliver('PresenceDelta', 3, { seq: 2, online: [], offline: [] });
+    expect(node.replicator.followReadLagMs()).toBe(0);
+    node.channel.deliver('PresenceDelta', 3, { seq: 3, online: [], offline: [], partial: true });
+    node.leadership.update({ role: 'follower', term: 4, leader: C, leaderApi: null });
+    node.channel.sent.length = 0;
+    node.channel.deliver('PresenceGather', 4, {}, C);
+    expect(node.channel.of('PresenceReport').map((m) => m.body.known)).toEqual([false]);
     node.replicator.onModuleDestroy();
   });
 });
