@@ -147,24 +147,29 @@ describe('the rollcall CLI against a 3-node cluster', () => {
     // The new machines' addresses are known before their data directories are built.
     const fresh = await new TestCluster({
       size: 3,
+      // A fourth address, never started: config.toml's peers will name it, the restore will not.
+      spares: 1,
       extra: 'require_client_token = true',
       env: { ADMIN_TOKEN: TOKEN },
       dataDirs: dirs,
     }).reserve();
     restored = fresh;
+    const voters = fresh.ids.slice(0, 3);
     /** The page's example node i is the new cluster's node i; its backup is this test's file. */
     const sub = (c: string) =>
       exampleMachines((i) => ({ node: fresh.ids[i], api: fresh.url(i), dataDir: dirs[i] }))(
         c.replaceAll('backup.ndjson', file),
       );
     const backupIndex = decodeSnapshot(readFileSync(file)).header.index;
-    // Step 1: the new cluster's config.toml lists the new addresses (TestCluster writes it).
+    // Step 1: the new cluster's config.toml lists the new addresses (TestCluster writes it), and
+    // here a fourth besides (PEERS): were the nodes to follow it, they would need 3 of 4 voters.
     expect(restore.step(1, sub)).toEqual([]);
+    fresh.opts.env = { ...fresh.opts.env, PEERS: fresh.ids.join(',') };
     // Step 2: each new node's data directory, restored from the same file with the new members.
     const restores = restore.rollcall(2, sub);
-    expect(restores.map((args) => flagOf(args, '--this-node'))).toEqual(fresh.ids);
+    expect(restores.map((args) => flagOf(args, '--this-node'))).toEqual(voters);
     for (const args of restores) {
-      expect(flagOf(args, '--peers')).toBe(fresh.ids.join(','));
+      expect(flagOf(args, '--peers')).toBe(voters.join(','));
       const r = await run(args, {
         out: () => undefined,
         err: (t) => expect(t).toBe(''),
@@ -184,8 +189,12 @@ describe('the rollcall CLI against a 3-node cluster', () => {
     await fresh.start();
     const starts = restore.step(3, sub).map((c) => c.split(/\s+/));
     expect(starts.map((w) => [envOf(w).DATA_DIR, flagOf(w, '--this-node')])).toEqual(
-      dirs.map((dir, i) => [dir, fresh.ids[i]]),
+      dirs.map((dir, i) => [dir, voters[i]]),
     );
+    // Each node says once that the restored members win over its config's peers.
+    const ignored = (i: number) =>
+      fresh.node(i).lines.filter((l) => l.includes("config.toml's peers") && l.includes('ignored'));
+    expect([0, 1, 2].map((i) => ignored(i).length)).toEqual([1, 1, 1]);
     // Step 4: a leader (rollcall status exits 0) serves every user of the backup...
     const leader = await fresh.waitForLeader();
     const [status, list] = restore.rollcall(4, sub);
@@ -199,7 +208,7 @@ describe('the rollcall CLI against a 3-node cluster', () => {
     const listed = await rollcall(fresh, ...list);
     expect([listed.code, listed.err]).toEqual([0, '']);
     expect(membersOf(listed.out)).toEqual({
-      rows: [...fresh.ids].sort().map((node) => [node, 'voter']),
+      rows: [...voters].sort().map((node) => [node, 'voter']),
       configIndex: backupIndex,
     });
     const [, , usersUrl] = restore.command(4, 'curl', (c) =>
