@@ -69,6 +69,17 @@ describe('restoreSnapshot with the new members', () => {
         .map((p) => `PreVote ${p}`)
         .sort(),
     );
+    // Started under another address, the node finds itself in no list: it never campaigns.
+    const stranger = new ElectionCore(
+      coreOptions({
+        id: '127.0.0.1:7199',
+        peers: ['127.0.0.1:7199'],
+        initial: { hardState, snapshot, entries },
+      }),
+    );
+    expect(stranger.status(0).selfRole).toBe('removed');
+    stranger.tick(10 * coreOptions().electionTimeoutMaxMs);
+    expect(stranger.ready().messages).toEqual([]);
   });
 
   it('refuses members that do not include this node, or repeat one, and writes nothing', async () => {
