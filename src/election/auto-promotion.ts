@@ -1,12 +1,13 @@
 import type { Status } from './consensus/core-output';
-import { PROMOTE_WITHIN_ENTRIES } from './consensus/membership-guard';
+import { promotionGap } from './consensus/membership-guard';
 
 /** A learner must be caught up and reachable this long before it is promoted on its own. */
 export const AUTO_PROMOTE_STABLE_MS = 3_000;
 
 /**
  * `auto_promote`: which learner the leader should promote now, if any. A learner qualifies
- * while it is within PROMOTE_WITHIN_ENTRIES of the leader and heard from within the election
+ * while it is within PROMOTE_WITHIN_ENTRIES of the leader (having acknowledged some of its log,
+ * as a manual promotion requires: promotionGap) and heard from within the election
  * timeout; `stableSince` remembers since when each has qualified without a break (updated here),
  * and the first to have qualified for AUTO_PROMOTE_STABLE_MS is due. Pure: time comes in `now`.
  */
@@ -25,7 +26,7 @@ export function learnerDueForPromotion(
   let due: { node: string; since: number } | null = null;
   for (const peer of s.peers) {
     if (!learners.has(peer.id)) continue;
-    const caughtUp = (peer.matchIndex ?? 0) >= s.lastIndex - PROMOTE_WITHIN_ENTRIES;
+    const caughtUp = promotionGap(s.lastIndex, peer.matchIndex ?? 0) === null;
     const reachable = peer.lastContact !== null && now - peer.lastContact < reachableWithinMs;
     if (!caughtUp || !reachable) {
       stableSince.delete(peer.id);

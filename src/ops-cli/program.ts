@@ -13,6 +13,17 @@ Environment:
 Exit status: 0 done, 1 the cluster refused or could not do it (or, for status, has no
 leader), 2 a wrong command line. Errors are one line on stderr.`;
 
+const RESTORE_HELP = `
+With --this-node and --peers (give every new node the same --peers), the directory holds the
+new cluster's membership: its nodes start with these voters whatever their config.toml says,
+as a node restarting on its log does. An item ADDR=API_URL also records that member's HTTP API.
+Without them, the members are config.toml's peers, as for any new cluster. The backup's own
+members (its old addresses) are never restored.
+
+Example:
+  rollcall snapshot restore backup.ndjson --data-dir data/127.0.0.1-8080 \\
+    --this-node 127.0.0.1:8080 --peers 127.0.0.1:8080,127.0.0.1:8081,127.0.0.1:8082`;
+
 type Action = (...args: never[]) => Promise<number>;
 
 /** The `rollcall` program; `run` is its result (an exit code) once parseAsync resolves. */
@@ -61,7 +72,13 @@ function buildProgram(io: CliIo, result: { code: number }): Command {
     .command('restore <file>')
     .description('build a new data directory from a snapshot file, offline')
     .requiredOption('--data-dir <dir>', 'the data directory to create (must be new or empty)')
+    .option('--this-node <addr>', 'the member the directory is for (host:port, one of --peers)')
+    .option(
+      '--peers <addrs>',
+      "the new cluster's voters, ADDR[=API_URL],... (else: config.toml's peers)",
+    )
     .option('--json', 'print JSON')
+    .addHelpText('after', RESTORE_HELP)
     .action(
       done((file: string, o: { dataDir: string; json?: boolean }) =>
         restoreSnapshotCommand(file, o.dataDir, o, io),

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { decodeSnapshot } from '../../src/admin/snapshot-file';
 import { run } from '../../src/ops-cli/program';
 import { TestCluster } from '../support/cluster';
 import { DocProcedure, envOf, exampleMachines, flagOf } from '../support/doc-procedure';
@@ -29,6 +30,14 @@ interface User {
   username: string;
   addr: string;
   registered_at: string;
+}
+
+/** `rollcall members list`'s table: each row's node and role, and the configuration's index. */
+function membersOf(table: string): { rows: string[][]; configIndex: number | null } {
+  const lines = table.trimEnd().split('\n');
+  const rows = lines.slice(1, -1).map((line) => line.split(/\s+/).slice(0, 2));
+  const index = /^configuration at log index (\d+)$/.exec(lines.at(-1) ?? '');
+  return { rows, configIndex: index ? Number(index[1]) : null };
 }
 
 async function usersOf(url: string): Promise<User[]> {
@@ -132,20 +141,35 @@ describe('the rollcall CLI against a 3-node cluster', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
-  it("a new cluster at new addresses, restored by operations.md's procedure, has every user", async () => {
+  it("a new cluster at new addresses, restored by operations.md's procedure, has every user and the restored members", async () => {
     const restore = DocProcedure.read('Restore after a disaster');
     const dirs = [0, 1, 2].map((i) => join(tmp.dir, `restored-${i}`));
+    // The new machines' addresses are known before their data directories are built.
+    const fresh = await new TestCluster({
+      size: 3,
+      // A fourth address, never started: config.toml's peers will name it, the restore will not.
+      spares: 1,
+      extra: 'require_client_token = true',
+      env: { ADMIN_TOKEN: TOKEN },
+      dataDirs: dirs,
+    }).reserve();
+    restored = fresh;
+    const voters = fresh.ids.slice(0, 3);
     /** The page's example node i is the new cluster's node i; its backup is this test's file. */
     const sub = (c: string) =>
-      exampleMachines((i) => ({
-        node: restored?.ids[i] ?? '',
-        api: restored?.url(i) ?? '',
-        dataDir: dirs[i],
-      }))(c.replaceAll('backup.ndjson', file));
-    // Step 1: the new cluster's config.toml lists the new addresses (TestCluster writes it).
+      exampleMachines((i) => ({ node: fresh.ids[i], api: fresh.url(i), dataDir: dirs[i] }))(
+        c.replaceAll('backup.ndjson', file),
+      );
+    const backupIndex = decodeSnapshot(readFileSync(file)).header.index;
+    // Step 1: the new cluster's config.toml lists the new addresses (TestCluster writes it), and
+    // here a fourth besides (PEERS): were the nodes to follow it, they would need 3 of 4 voters.
     expect(restore.step(1, sub)).toEqual([]);
-    // Step 2: each new node's data directory, restored from the same file.
-    for (const args of restore.rollcall(2, sub)) {
+    fresh.opts.env = { ...fresh.opts.env, PEERS: fresh.ids.join(',') };
+    // Step 2: each new node's data directory, restored from the same file with the new members.
+    const restores = restore.rollcall(2, sub);
+    expect(restores.map((args) => flagOf(args, '--this-node'))).toEqual(voters);
+    for (const args of restores) {
+      expect(flagOf(args, '--peers')).toBe(voters.join(','));
       const r = await run(args, {
         out: () => undefined,
         err: (t) => expect(t).toBe(''),
@@ -162,44 +186,35 @@ describe('the rollcall CLI against a 3-node cluster', () => {
     // The disaster: the old cluster is gone, data and all, before the new one starts.
     await cluster.stop();
     // Step 3: the nodes start on the restored directories (ports of their own: new addresses).
-    restored = await new TestCluster({
-      size: 3,
-      extra: 'require_client_token = true',
-      env: { ADMIN_TOKEN: TOKEN },
-      dataDirs: dirs,
-    }).start();
+    await fresh.start();
     const starts = restore.step(3, sub).map((c) => c.split(/\s+/));
     expect(starts.map((w) => [envOf(w).DATA_DIR, flagOf(w, '--this-node')])).toEqual(
-      dirs.map((dir, i) => [dir, restored!.ids[i]]),
+      dirs.map((dir, i) => [dir, voters[i]]),
     );
-    // Step 4: a leader (rollcall status exits 0) serves every user of the backup.
-    const leader = await restored.waitForLeader();
-    // The members are the new addresses, every one a voter, not the backup's old membership
-    // (were the OS to hand out the old ports again, the two would be the same set anyway).
-    const listed = await rollcall(restored, 'members', 'list', '--json');
-    expect([listed.code, listed.err]).toEqual([0, '']);
-    const { members } = JSON.parse(listed.out) as { members: { node: string; role: string }[] };
-    expect(members.map(({ node, role }) => ({ node, role }))).toEqual(
-      [...restored.ids].sort().map((node) => ({ node, role: 'voter' })),
-    );
-    const [status] = restore.rollcall(4, sub);
-    let statusOut = '';
-    const statusCode = await run(status, {
-      out: (t) => (statusOut += t),
-      err: () => undefined,
-      env: { ROLLCALL_ENDPOINTS: [0, 1, 2].map((i) => restored!.url(i)).join(',') },
-    });
-    expect([statusCode, statusOut]).toEqual([
+    // Each node says once that the restored members win over its config's peers.
+    const ignored = (i: number) =>
+      fresh.node(i).lines.filter((l) => l.includes("config.toml's peers") && l.includes('ignored'));
+    expect([0, 1, 2].map((i) => ignored(i).length)).toEqual([1, 1, 1]);
+    // Step 4: a leader (rollcall status exits 0) serves every user of the backup...
+    const leader = await fresh.waitForLeader();
+    const [status, list] = restore.rollcall(4, sub);
+    const statusRun = await rollcall(fresh, ...status);
+    expect([statusRun.code, statusRun.out]).toEqual([
       0,
-      expect.stringContaining(`leader ${restored.ids[leader]}`),
+      expect.stringContaining(`leader ${fresh.ids[leader]}`),
     ]);
+    // ...and the members are the restored voters, in force from the backup's index: the
+    // restore's configuration, not config.toml's (index 0) nor the backup's old membership.
+    const listed = await rollcall(fresh, ...list);
+    expect([listed.code, listed.err]).toEqual([0, '']);
+    expect(membersOf(listed.out)).toEqual({
+      rows: [...voters].sort().map((node) => [node, 'voter']),
+      configIndex: backupIndex,
+    });
     const [, , usersUrl] = restore.command(4, 'curl', (c) =>
-      exampleMachines((i) => ({
-        node: restored!.ids[i],
-        api: restored!.url(i === 0 ? leader : i),
-      }))(c),
+      exampleMachines((i) => ({ node: fresh.ids[i], api: fresh.url(i === 0 ? leader : i) }))(c),
     );
-    const url = restored.url(leader);
+    const url = fresh.url(leader);
     expect(usersUrl).toBe(`${url}/users`);
     expect(await usersOf(url)).toEqual(users);
     expect(restore.stepsNotTaken()).toEqual([]);

@@ -52,14 +52,24 @@ export class TestCluster {
 
   constructor(readonly opts: ClusterOptions) {}
 
-  async start(): Promise<this> {
-    const n = this.opts.size;
-    const all = n + (this.opts.spares ?? 0);
+  /**
+   * Picks the nodes' ports, so `ids` and `url(i)` are known before anything starts (a data
+   * directory restored for these addresses, say); start() does it when not done yet.
+   */
+  async reserve(): Promise<this> {
+    if (this.ids.length > 0) return this;
+    const all = this.opts.size + (this.opts.spares ?? 0);
     const ports = await freePorts(all * (this.opts.proxied ? 3 : 2));
     this.apiPorts = ports.slice(0, all);
     this.binds = ports.slice(all, 2 * all);
     const idPorts = this.opts.proxied ? ports.slice(2 * all) : this.binds;
     this.ids = idPorts.map((p) => `127.0.0.1:${p}`);
+    return this;
+  }
+
+  async start(): Promise<this> {
+    const n = this.opts.size;
+    await this.reserve();
     if (this.opts.proxied) {
       this.mesh = new ProxyMesh(new Map(this.ids.map((id, i) => [id, this.binds[i]])), {
         seed: this.opts.meshSeed,

@@ -6,6 +6,17 @@ import { applyChange, type MembershipChange, type MembershipConfig, roleIn } fro
 export const PROMOTE_WITHIN_ENTRIES = 10;
 
 /**
+ * How many entries a learner is short of promotion, or null when it may be promoted: it must
+ * hold the leader's log to within PROMOTE_WITHIN_ENTRIES, and have acknowledged some of it
+ * (`matchIndex` > 0: heard from since this leader took over, its log or snapshot matching).
+ * A learner that never answered has match 0, which a short log alone would put within bounds.
+ */
+export function promotionGap(lastIndex: number, matchIndex: number): number | null {
+  const behind = Math.max(0, lastIndex - matchIndex);
+  return matchIndex > 0 && behind <= PROMOTE_WITHIN_ENTRIES ? null : behind;
+}
+
+/**
  * Why a change was refused. `not-leader` and `no-own-term-commit` are passing states (retry
  * soon); `leader` means the change removes the leader, which must hand over first.
  */
@@ -55,17 +66,20 @@ export function judgeChange(
   const next = applyChange(config, change);
   if ('invalid' in next) return { reason: 'invalid', message: next.invalid };
   if ('unknown' in next) return { reason: 'unknown', message: `${next.unknown} is not a member` };
+  const unsafe = checkReachable(ctx, change, next);
+  if (unsafe !== null) return unsafe;
   if (change.kind === 'promote') {
-    const behind = Math.max(0, ctx.lastIndex - ctx.matchIndex(change.node));
-    if (behind > PROMOTE_WITHIN_ENTRIES) {
-      return {
-        reason: 'behind',
-        behind,
-        message: `${change.node} is ${behind} entries behind the leader (at most ${PROMOTE_WITHIN_ENTRIES} to be promoted); wait for it to catch up`,
-      };
+    const behind = promotionGap(ctx.lastIndex, ctx.matchIndex(change.node));
+    if (behind !== null) {
+      const bound = `at most ${PROMOTE_WITHIN_ENTRIES} to be promoted`;
+      const message =
+        ctx.matchIndex(change.node) === 0
+          ? `${change.node} has acknowledged none of the leader's log yet (${behind} entries behind, ${bound}): is it running? wait for it to catch up`
+          : `${change.node} is ${behind} entries behind the leader (${bound}); wait for it to catch up`;
+      return { reason: 'behind', behind, message };
     }
   }
-  return checkReachable(ctx, change, next) ?? next;
+  return next;
 }
 
 function checkReachable(

@@ -76,6 +76,56 @@ describe('membership changes in the core', () => {
     expect((refused as { message: string }).message).toMatch(/entries behind/);
   });
 
+  it('refuses to promote a learner that has acknowledged nothing, however short the log', () => {
+    const { c, leader } = clusterOf(4, 3);
+    const learner = c.ids[3];
+    // Its machine never comes up: the leader's log stays well within 10 entries of match 0.
+    c.crash(learner);
+    addLearner(c, leader, learner);
+    const lastIndex = c.status(leader)!.lastIndex;
+    expect(lastIndex).toBeLessThanOrEqual(10);
+    expect(c.changeMembership(leader, { kind: 'promote', node: learner })).toMatchObject({
+      reason: 'behind',
+      behind: lastIndex,
+      message: new RegExp(`^${learner} has acknowledged none of the leader's log`),
+    });
+    // Once it runs and acknowledges the log (at the next heartbeat), it is promoted.
+    c.restart(learner);
+    const acked = () => c.status(leader)!.peers.find((p) => p.id === learner)!.matchIndex;
+    expect(c.runUntilTrue(() => (acked() ?? 0) > 0, 3 * c.timing.heartbeatIntervalMs)).not.toBe(
+      null,
+    );
+    expect(change(c, leader, { kind: 'promote', node: learner })).toMatchObject({
+      index: expect.any(Number),
+    });
+    expect(c.status(leader)!.membership.voters).toContain(learner);
+  });
+
+  it('promotes only a learner that has acknowledged the log to within 10 entries', () => {
+    const ctx = {
+      config: { index: 3, voters: ['a', 'b', 'c'], learners: ['d'], apiUrls: {} },
+      leader: 'a',
+      lastIndex: 7,
+      commit: 7,
+      committedOwnTerm: true,
+      matchIndex: (): number => 0,
+      reachable: () => true,
+    };
+    const promote: MembershipChange = { kind: 'promote', node: 'd' };
+    expect(judgeChange(ctx, promote)).toMatchObject({ reason: 'behind', behind: 7 });
+    expect(judgeChange({ ...ctx, matchIndex: () => 1 }, promote)).toMatchObject({
+      voters: ['a', 'b', 'c', 'd'],
+    });
+    const longer = { ...ctx, lastIndex: 30, commit: 30 };
+    expect(judgeChange({ ...longer, matchIndex: () => 19 }, promote)).toMatchObject({
+      reason: 'behind',
+      behind: 11,
+    });
+    expect(judgeChange({ ...longer, matchIndex: () => 20 }, promote)).toMatchObject({
+      learners: [],
+    });
+  });
+
   it('allows one change in flight at a time', () => {
     const { c, leader } = clusterOf(5, 3);
     c.changeMembership(leader, {
