@@ -19,7 +19,7 @@ import { type LatencySample, discoverLatency } from './discover/latency';
 import { type RollcallTimings, snapshotBuild, STEADY_TIMINGS } from './failover/rollcall';
 import { Child, installCleanup, trackTempDir } from './lib/children';
 import { forEachUser } from './lib/fill-users';
-import { parseNumberArgs } from './lib/number-args';
+import { parseNumberArgs } from './lib/args';
 import { startReferenceServer } from './lib/reference-server';
 import { runBench } from './lib/run-bench';
 import { durationLine, loadAverage, reportHeader, startBench, writeResults } from './lib/results';

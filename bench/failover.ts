@@ -26,6 +26,7 @@ import { RollcallCluster, type RollcallTimings, snapshotBuild } from './failover
 import type { FailoverSystem } from './failover/system';
 import { runSeries, type SeriesPlan, type SeriesResult } from './failover/trials';
 import { installCleanup, trackTempDir } from './lib/children';
+import { logLevelOrHelp, wholeNumberArg } from './lib/args';
 import { runBench } from './lib/run-bench';
 import { durationLine, reportHeader, startBench, writeResults } from './lib/results';
 import { ratio, type Summary, summarize } from './lib/stats';
@@ -101,13 +102,7 @@ function parseArgs(argv: string[]): Args {
     only: null,
     logLevel: 'warn',
   };
-  const count = (flag: string, v: string | undefined): number => {
-    const n = Number(v);
-    if (!v || !Number.isInteger(n) || n < 1 || n > 1000) {
-      throw new Error(`${flag} needs a whole number from 1 to 1000\n${USAGE}`);
-    }
-    return n;
-  };
+  const count = (flag: string, v: string | undefined) => wholeNumberArg(flag, v, [1, 1000], USAGE);
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => inline ?? argv[++i];
@@ -121,13 +116,7 @@ function parseArgs(argv: string[]): Args {
       if (out.only.length === 0 || unknown.length > 0) {
         throw new Error(`--only takes series ids from: ${SERIES_IDS.join(', ')}\n${USAGE}`);
       }
-    } else if (flag === '--log-level') {
-      out.logLevel = value() ?? '';
-      if (!/^[a-z]+$/.test(out.logLevel)) throw new Error(`--log-level needs a level\n${USAGE}`);
-    } else if (flag === '--help' || flag === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    } else throw new Error(`unknown argument "${argv[i]}"\n${USAGE}`);
+    } else out.logLevel = logLevelOrHelp(argv[i], flag, value, USAGE);
   }
   if (out.seedTrials < 0) out.seedTrials = out.trials;
   return out;

@@ -44,7 +44,7 @@ import {
 import { HEARTBEAT_TIMINGS } from './heartbeat/timings';
 import { Child, installCleanup, trackTempDir } from './lib/children';
 import { forEachUser } from './lib/fill-users';
-import { parseNumberArgs } from './lib/number-args';
+import { parseNumberArgs } from './lib/args';
 import { startReferenceServer } from './lib/reference-server';
 import { runBench } from './lib/run-bench';
 import { durationLine, loadAverage, reportHeader, startBench, writeResults } from './lib/results';

@@ -19,7 +19,7 @@ import { snapshotBuild } from './failover/rollcall';
 import { FLAP_TIMINGS } from './leadership/fed-cluster';
 import { runScenario, SCENARIOS, type ScenarioResult } from './leadership/scenario';
 import { installCleanup, removeTempDir, trackTempDir } from './lib/children';
-import { parseNumberArgs } from './lib/number-args';
+import { parseNumberArgs } from './lib/args';
 import { durationLine, reportHeader, startBench, writeResults } from './lib/results';
 import { runBench } from './lib/run-bench';
 import { now } from './lib/time';

@@ -14,7 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { parseNumberArgs } from './lib/number-args';
+import { parseNumberArgs } from './lib/args';
 import { durationLine, reportHeader, startBench, writeResults } from './lib/results';
 import { now } from './lib/time';
 import {

@@ -24,6 +24,7 @@ import { join, resolve } from 'node:path';
 import { snapshotBuild, STEADY_TIMINGS } from './failover/rollcall';
 import { installCleanup, removeTempDir, trackTempDir } from './lib/children';
 import { makeBenchTls } from './lib/bench-tls';
+import { logLevelOrHelp, wholeNumberArg } from './lib/args';
 import { probeFdatasync } from './lib/fsync-probe';
 import { runBench } from './lib/run-bench';
 import { durationLine, reportHeader, startBench, writeResults } from './lib/results';
@@ -71,13 +72,8 @@ function parseArgs(argv: string[]): Args {
     only: null,
     logLevel: 'warn',
   };
-  const num = (flag: string, v: string | undefined, min: number, max: number): number => {
-    const n = Number(v);
-    if (!v || !Number.isInteger(n) || n < min || n > max) {
-      throw new Error(`${flag} needs a whole number from ${min} to ${max}\n${USAGE}`);
-    }
-    return n;
-  };
+  const num = (flag: string, v: string | undefined, min: number, max: number) =>
+    wholeNumberArg(flag, v, [min, max], USAGE);
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => inline ?? argv[++i];
@@ -92,13 +88,7 @@ function parseArgs(argv: string[]): Args {
       const ids: readonly string[] = CONFIGS.map((c) => c.id);
       if (!v || !ids.includes(v)) throw new Error(`--only takes ${ids.join(', ')}\n${USAGE}`);
       out.only = v as ConfigId;
-    } else if (flag === '--log-level') {
-      out.logLevel = value() ?? '';
-      if (!/^[a-z]+$/.test(out.logLevel)) throw new Error(`--log-level needs a level\n${USAGE}`);
-    } else if (flag === '--help' || flag === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    } else throw new Error(`unknown argument "${argv[i]}"\n${USAGE}`);
+    } else out.logLevel = logLevelOrHelp(argv[i], flag, value, USAGE);
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import { acksByClient, firstAtOrAfter } from './client-acks';
 import type { HeartbeatAck, LeaderAnswer, Recorder } from './recorder';
 import { checkFollowerReads, type FollowerReadsResult } from './follower-reads';
 import type { Verification } from './verify-registrations';
@@ -226,12 +227,7 @@ export function checkDiscover(
       restarted: boolean;
     }
   >();
-  const acksByClient = new Map<string, HeartbeatAck[]>();
-  for (const ack of recorder.heartbeatAcks) {
-    const list = acksByClient.get(ack.username) ?? [];
-    list.push(ack);
-    acksByClient.set(ack.username, list);
-  }
+  const ackLists = acksByClient(recorder.heartbeatAcks);
   const holders = new Map<HeartbeatAck, boolean>();
   const keptByHolders = (ack: HeartbeatAck) => {
     let ok = holders.get(ack);
@@ -244,10 +240,7 @@ export function checkDiscover(
     }
     return ok;
   };
-  const clients = [...acksByClient].map(([username, acks]) => ({
-    username,
-    acks: acks.sort((a, b) => a.send - b.send),
-  }));
+  const clients = [...ackLists].map(([username, acks]) => ({ username, acks }));
   for (const d of recorder.discovers) {
     for (const { username, acks } of clients) {
       const from = d.recv - PRESENCE_WINDOW_MS;
@@ -313,24 +306,13 @@ export function checkDiscover(
     answers: e.answers.size,
     clients: e.clients.size,
     stillHeartbeating: [...e.clients].filter((c) => {
-      const acks = acksByClient.get(c)!;
+      const acks = ackLists.get(c)!;
       return acks[acks.length - 1].send > e.to;
     }).length,
     violations: e.violations,
     nodeRestartedSinceAck: e.restarted,
   }));
   return result;
-}
-
-function firstAtOrAfter(acks: readonly HeartbeatAck[], send: number): number {
-  let lo = 0;
-  let hi = acks.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (acks[mid].send < send) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 export function check(

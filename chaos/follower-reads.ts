@@ -1,4 +1,5 @@
 import type { InvariantResult } from './checker';
+import { acksByClient, firstAtOrAfter } from './client-acks';
 import type { HeartbeatAck, Recorder } from './recorder';
 
 /** How long a heartbeat keeps a client online (30 s), less a margin: as PRESENCE_WINDOW_MS. */
@@ -27,7 +28,9 @@ export function checkFollowerReads(
     result.violations++;
     if (result.examples.length < EXAMPLES) result.examples.push(why);
   };
-  const clients = ackIndex(recorder.heartbeatAcks);
+  const clients = [...acksByClient(recorder.heartbeatAcks)].map(
+    ([username, acks]) => [username, new ClientAcks(acks)] as const,
+  );
   for (const read of recorder.followerReads) {
     result.checks++;
     if (maxLagMs === null || !(read.lagMs >= 0 && read.lagMs <= maxLagMs)) {
@@ -55,12 +58,9 @@ export function checkFollowerReads(
  * tens of thousands of reads and acks are checked in seconds rather than hours.
  */
 class ClientAcks {
-  private readonly sends: number[];
   private readonly earliestRecvFrom: number[];
 
-  constructor(acks: readonly HeartbeatAck[]) {
-    const sorted = [...acks].sort((a, b) => a.send - b.send);
-    this.sends = sorted.map((a) => a.send);
+  constructor(private readonly sorted: readonly HeartbeatAck[]) {
     this.earliestRecvFrom = sorted.map((a) => a.recv);
     for (let k = sorted.length - 2; k >= 0; k--) {
       this.earliestRecvFrom[k] = Math.min(this.earliestRecvFrom[k], this.earliestRecvFrom[k + 1]);
@@ -68,23 +68,7 @@ class ClientAcks {
   }
 
   anyAnsweredBefore(from: number, before: number): boolean {
-    let lo = 0;
-    let hi = this.sends.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.sends[mid] < from) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < this.sends.length && this.earliestRecvFrom[lo] < before;
+    const k = firstAtOrAfter(this.sorted, from);
+    return k < this.sorted.length && this.earliestRecvFrom[k] < before;
   }
-}
-
-function ackIndex(acks: readonly HeartbeatAck[]): Map<string, ClientAcks> {
-  const byClient = new Map<string, HeartbeatAck[]>();
-  for (const ack of acks) {
-    const list = byClient.get(ack.username) ?? [];
-    list.push(ack);
-    byClient.set(ack.username, list);
-  }
-  return new Map([...byClient].map(([username, list]) => [username, new ClientAcks(list)]));
 }

@@ -30,8 +30,22 @@ export class Prober {
   start(): this {
     const n = this.urls().length;
     for (let i = 0; i < n; i++) {
-      this.loops.push(this.probeLoop(i, this.rng.fork(`probe-${i}`)));
-      this.loops.push(this.healthLoop(i, this.rng.fork(`health-${i}`)));
+      const probeRng = this.rng.fork(`probe-${i}`);
+      this.loops.push(
+        this.loop(
+          i,
+          () => probeRng.between(20, 50),
+          () => this.probe(i),
+        ),
+      );
+      const healthRng = this.rng.fork(`health-${i}`);
+      this.loops.push(
+        this.loop(
+          i,
+          () => healthRng.between(150, 250),
+          () => this.askHealth(i),
+        ),
+      );
     }
     return this;
   }
@@ -41,61 +55,62 @@ export class Prober {
     await Promise.all(this.loops);
   }
 
-  private async probeLoop(i: number, rng: Prng): Promise<void> {
+  /**
+   * Asks node i with `askOnce` until close(), `pauseMs()` apart; a slot with no process is
+   * looked at again every IDLE_SLOT_MS.
+   */
+  private async loop(i: number, pauseMs: () => number, askOnce: () => Promise<void>) {
     for (let round = 0; round < MAX_ROUNDS && !this.stop.signal.aborted; round++) {
       if (!this.isUp(i)) {
         await pause(IDLE_SLOT_MS, this.stop.signal);
         continue;
       }
-      const send = now();
-      try {
-        const res = await fetch(`${this.urls()[i]}/discover`, {
-          signal: AbortSignal.timeout(1000),
-        });
-        const recv = now();
-        const body = await res.text();
-        if (res.status === 200) {
-          this.recorder.ops.probe.ok++;
-          // With follower_reads a follower answers too, and says so (Rollcall-Lag-Ms).
-          recordAnswer(this.recorder, res.headers, {
-            node: i,
-            route: '/discover',
-            header: res.headers.get('rollcall-term'),
-            send,
-            recv,
-            source: 'prober',
-            requestBody: null,
-            responseBody: body,
-          });
-        } else this.recorder.ops.probe.other++;
-      } catch {
-        this.recorder.ops.probe.other++;
-      }
-      await pause(rng.between(20, 50), this.stop.signal);
+      await askOnce();
+      await pause(pauseMs(), this.stop.signal);
     }
   }
 
-  private async healthLoop(i: number, rng: Prng): Promise<void> {
-    for (let round = 0; round < MAX_ROUNDS && !this.stop.signal.aborted; round++) {
-      if (!this.isUp(i)) {
-        await pause(IDLE_SLOT_MS, this.stop.signal);
-        continue;
+  private async probe(i: number): Promise<void> {
+    const send = now();
+    try {
+      const res = await fetch(`${this.urls()[i]}/discover`, {
+        signal: AbortSignal.timeout(1000),
+      });
+      const recv = now();
+      const body = await res.text();
+      if (res.status === 200) {
+        this.recorder.ops.probe.ok++;
+        // With follower_reads a follower answers too, and says so (Rollcall-Lag-Ms).
+        recordAnswer(this.recorder, res.headers, {
+          node: i,
+          route: '/discover',
+          header: res.headers.get('rollcall-term'),
+          send,
+          recv,
+          source: 'prober',
+          requestBody: null,
+          responseBody: body,
+        });
+      } else this.recorder.ops.probe.other++;
+    } catch {
+      this.recorder.ops.probe.other++;
+    }
+  }
+
+  private async askHealth(i: number): Promise<void> {
+    const send = now();
+    try {
+      const res = await fetch(`${this.urls()[i]}/`, { signal: AbortSignal.timeout(1000) });
+      const h = (await res.json()) as { is_leader?: boolean; term?: number };
+      const at = now();
+      this.recorder.ops.health.ok++;
+      if (h.is_leader === true && typeof h.term === 'number') {
+        this.recorder.claims.push({ term: h.term, node: i, how: 'health', at, send });
+        if (!this.lastLeader || at >= this.lastLeader.at)
+          this.lastLeader = { node: i, term: h.term, at };
       }
-      const send = now();
-      try {
-        const res = await fetch(`${this.urls()[i]}/`, { signal: AbortSignal.timeout(1000) });
-        const h = (await res.json()) as { is_leader?: boolean; term?: number };
-        const at = now();
-        this.recorder.ops.health.ok++;
-        if (h.is_leader === true && typeof h.term === 'number') {
-          this.recorder.claims.push({ term: h.term, node: i, how: 'health', at, send });
-          if (!this.lastLeader || at >= this.lastLeader.at)
-            this.lastLeader = { node: i, term: h.term, at };
-        }
-      } catch {
-        this.recorder.ops.health.failed++;
-      }
-      await pause(rng.between(150, 250), this.stop.signal);
+    } catch {
+      this.recorder.ops.health.failed++;
     }
   }
 }

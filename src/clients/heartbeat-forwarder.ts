@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '../common/clock';
 import { LeaderOutOfReachError } from '../common/http/leadership-errors';
+import { startNamedInterval, stopNamedInterval } from '../common/named-interval';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { LeadershipState } from '../election/leadership-state';
 import { PeerChannel, type PeerMessage } from '../election/peer-channel';
@@ -72,14 +73,13 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
     );
     // A new term or leader: batches sent to the old one are not coming back.
     this.leadership.onChange(() => this.failAll());
-    this.scheduler.addInterval(
-      EXPIRY_JOB,
-      setInterval(() => this.expire(), this.config.heartbeatIntervalMs),
+    startNamedInterval(this.scheduler, EXPIRY_JOB, this.config.heartbeatIntervalMs, () =>
+      this.expire(),
     );
   }
 
   onModuleDestroy(): void {
-    if (this.scheduler.doesExist('interval', EXPIRY_JOB)) this.scheduler.deleteInterval(EXPIRY_JOB);
+    stopNamedInterval(this.scheduler, EXPIRY_JOB);
     this.failAll();
   }
 

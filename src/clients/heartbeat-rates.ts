@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '../common/clock';
+import { startNamedInterval, stopNamedInterval } from '../common/named-interval';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { ClientStats } from './client-stats';
 
@@ -28,14 +29,11 @@ export class HeartbeatRates implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.sample();
-    this.scheduler.addInterval(
-      SAMPLE_JOB,
-      setInterval(() => this.sample(), SAMPLE_EVERY_MS),
-    );
+    startNamedInterval(this.scheduler, SAMPLE_JOB, SAMPLE_EVERY_MS, () => this.sample());
   }
 
   onModuleDestroy(): void {
-    if (this.scheduler.doesExist('interval', SAMPLE_JOB)) this.scheduler.deleteInterval(SAMPLE_JOB);
+    stopNamedInterval(this.scheduler, SAMPLE_JOB);
   }
 
   /** Heartbeats per second `node` took over the last second, or null where this node cannot tell. */

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '../common/clock';
+import { startNamedInterval, stopNamedInterval } from '../common/named-interval';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 
 export interface OnlineClient {
@@ -83,14 +84,11 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     // Reads expire lazily anyway; the pass only bounds how long a stale entry holds memory.
     const everyMs = Math.min(1000, Math.max(10, Math.floor(this.timeoutMs / 10)));
-    this.scheduler.addInterval(
-      EXPIRY_JOB,
-      setInterval(() => this.expireDue(), everyMs),
-    );
+    startNamedInterval(this.scheduler, EXPIRY_JOB, everyMs, () => this.expireDue());
   }
 
   onModuleDestroy(): void {
-    if (this.scheduler.doesExist('interval', EXPIRY_JOB)) this.scheduler.deleteInterval(EXPIRY_JOB);
+    stopNamedInterval(this.scheduler, EXPIRY_JOB);
   }
 
   get count(): number {

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '../common/clock';
+import { startNamedInterval, stopNamedInterval } from '../common/named-interval';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { learnerDueForPromotion } from './auto-promotion';
 import { ReplicatedLog } from './replicated-log';
@@ -34,16 +35,13 @@ export class AutoPromoter implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     if (!this.config.autoPromote) return;
-    this.scheduler.addInterval(
-      AUTO_PROMOTE_INTERVAL,
-      setInterval(() => this.check(), this.config.heartbeatIntervalMs),
+    startNamedInterval(this.scheduler, AUTO_PROMOTE_INTERVAL, this.config.heartbeatIntervalMs, () =>
+      this.check(),
     );
   }
 
   onModuleDestroy(): void {
-    if (this.scheduler.doesExist('interval', AUTO_PROMOTE_INTERVAL)) {
-      this.scheduler.deleteInterval(AUTO_PROMOTE_INTERVAL);
-    }
+    stopNamedInterval(this.scheduler, AUTO_PROMOTE_INTERVAL);
   }
 
   private check(): void {

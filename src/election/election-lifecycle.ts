@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { formatHost } from '../common/address';
+import { startNamedInterval, stopNamedInterval } from '../common/named-interval';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { APPEND_ENTRIES_RESPONSE } from './consensus/messages';
 import {
@@ -85,9 +86,8 @@ export class ElectionLifecycle implements OnApplicationBootstrap, OnModuleDestro
             ? ''
             : '; no CLUSTER_SECRET: any process listed in peers is trusted'),
     );
-    this.scheduler.addInterval(
-      LOAD_REFRESH_INTERVAL,
-      setInterval(() => this.log.setLoad(this.cpu.sample()), c.cpuRefreshMs),
+    startNamedInterval(this.scheduler, LOAD_REFRESH_INTERVAL, c.cpuRefreshMs, () =>
+      this.log.setLoad(this.cpu.sample()),
     );
     this.log.flush();
     await this.log.settled;
@@ -102,9 +102,7 @@ export class ElectionLifecycle implements OnApplicationBootstrap, OnModuleDestro
     this.closed = true;
     await this.handover.run();
     this.log.stop();
-    if (this.scheduler.doesExist('interval', LOAD_REFRESH_INTERVAL)) {
-      this.scheduler.deleteInterval(LOAD_REFRESH_INTERVAL);
-    }
+    stopNamedInterval(this.scheduler, LOAD_REFRESH_INTERVAL);
     await this.transport.stop();
     await this.log.close();
   }

@@ -8,6 +8,7 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { mkdir, open, statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { startNamedInterval, stopNamedInterval } from '../common/named-interval';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 
 export interface DiskStatus {
@@ -49,13 +50,13 @@ export class DiskHealth implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     await this.check();
-    const timer = setInterval(() => void this.check(), CHECK_EVERY_MS);
-    timer.unref();
-    this.scheduler.addInterval(CHECK_JOB, timer);
+    startNamedInterval(this.scheduler, CHECK_JOB, CHECK_EVERY_MS, () => void this.check(), {
+      unref: true,
+    });
   }
 
   onModuleDestroy(): void {
-    if (this.scheduler.doesExist('interval', CHECK_JOB)) this.scheduler.deleteInterval(CHECK_JOB);
+    stopNamedInterval(this.scheduler, CHECK_JOB);
   }
 
   async check(): Promise<void> {

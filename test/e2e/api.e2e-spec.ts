@@ -55,6 +55,17 @@ describe('HTTP API on a single-node cluster', () => {
   const register = (username: string, addr = '192.168.1.10:9000') =>
     request(http).post('/register').send({ username, addr });
 
+  /** A POST of `body` as written, announced as JSON. */
+  const postJson = (path: string, body: string) =>
+    request(http).post(path).set('Content-Type', 'application/json').send(body);
+
+  /** `body` is refused by the error contract: `status`, a JSON `success: false`, and why. */
+  const expectRefused = async (path: string, body: string, status: number, message: RegExp) => {
+    const res = await postJson(path, body).expect(status).expect('Content-Type', /json/);
+    expect(res.body.success).toBe(false);
+    expect(res.body.message).toMatch(message);
+  };
+
   it('runs on the HTTP platform this project asks for', () => {
     expect(app.getHttpAdapter().getType()).toBe(process.env.HTTP_ADAPTER ?? 'fastify');
   });
@@ -248,16 +259,9 @@ describe('HTTP API on a single-node cluster', () => {
       ['{"username":"al ice"}', 400, /^username may only contain/],
       ['{"username":"alice","addr":"1.2.3.4:0"}', 400, /port 0 is outside 1-65535/],
       ['{"username":"alice","at":1}', 400, /^property at should not exist$/],
-    ])('POST /heartbeat %s → %i', async (body, status, message) => {
-      const res = await request(http)
-        .post('/heartbeat')
-        .set('Content-Type', 'application/json')
-        .send(body)
-        .expect(status)
-        .expect('Content-Type', /json/);
-      expect(res.body.success).toBe(false);
-      expect(res.body.message).toMatch(message);
-    });
+    ])('POST /heartbeat %s → %i', (body, status, message) =>
+      expectRefused('/heartbeat', body, status, message),
+    );
   });
 
   describe('bad input: a clear JSON error, and nothing written', () => {
@@ -279,23 +283,12 @@ describe('HTTP API on a single-node cluster', () => {
         /property role should not exist/,
       ],
       ['{"username":["alice"],"addr":"1.2.3.4:5"}', 400, /username must be a string/],
-    ])('POST /register %s → %i', async (body, status, message) => {
-      const res = await request(http)
-        .post('/register')
-        .set('Content-Type', 'application/json')
-        .send(body)
-        .expect(status)
-        .expect('Content-Type', /json/);
-      expect(res.body.success).toBe(false);
-      expect(res.body.message).toMatch(message);
-    });
+    ])('POST /register %s → %i', (body, status, message) =>
+      expectRefused('/register', body, status, message),
+    );
 
     it('names the JSON syntax error as JSON.parse does', async () => {
-      const res = await request(http)
-        .post('/register')
-        .set('Content-Type', 'application/json')
-        .send('{"username": "alice", ')
-        .expect(400);
+      const res = await postJson('/register', '{"username": "alice", ').expect(400);
       let syntax = '';
       try {
         JSON.parse('{"username": "alice", ');
@@ -309,11 +302,7 @@ describe('HTTP API on a single-node cluster', () => {
     });
 
     it('reads an empty body as {} and names every missing field', async () => {
-      const res = await request(http)
-        .post('/register')
-        .set('Content-Type', 'application/json')
-        .send('')
-        .expect(400);
+      const res = await postJson('/register', '').expect(400);
       expect(res.body).toEqual({
         success: false,
         message: 'username is required; addr is required',
@@ -402,11 +391,10 @@ describe('HTTP API on a single-node cluster', () => {
     });
 
     it('refuses a body over 64 KiB with 413', async () => {
-      const res = await request(http)
-        .post('/register')
-        .set('Content-Type', 'application/json')
-        .send(JSON.stringify({ username: 'big', addr: '1.2.3.4:5', pad: 'x'.repeat(65 * 1024) }))
-        .expect(413);
+      const res = await postJson(
+        '/register',
+        JSON.stringify({ username: 'big', addr: '1.2.3.4:5', pad: 'x'.repeat(65 * 1024) }),
+      ).expect(413);
       expect(res.body).toEqual({
         success: false,
         message: 'Request body is larger than the 64 KiB limit',

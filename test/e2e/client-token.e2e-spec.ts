@@ -1,6 +1,7 @@
 import { freePorts } from '../support/free-port';
 import { NodeProcess, writeClusterConfig } from '../support/node-process';
 import { waitFor } from '../support/poll';
+import { postJson } from '../support/post-json';
 import { makeTempDir } from '../support/temp-dir';
 
 describe('require_client_token = true', () => {
@@ -25,14 +26,7 @@ describe('require_client_token = true', () => {
     });
     await node.waitUntilServing();
     const post = (path: string, body: unknown, token?: string) =>
-      fetch(`${node!.url}${path}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify(body),
-      });
+      postJson(node!.url, path, body, { token });
     const reg = await waitFor('a registration', async () => {
       const r = await post('/register', { username: 'erin', addr: '127.0.0.1:7000' });
       return r.status === 200 ? ((await r.json()) as { token: string }) : undefined;

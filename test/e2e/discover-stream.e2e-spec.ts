@@ -1,16 +1,11 @@
 import { TestCluster } from '../support/cluster';
 import { waitFor } from '../support/poll';
+import { postJson } from '../support/post-json';
 import { SseReader } from '../support/sse-reader';
 
-const post = (url: string, path: string, body: unknown, token?: string) =>
-  fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify(body),
-  }).then((r) => r.status);
+/** The status of a client's POST. */
+const post = async (url: string, path: string, body: unknown, token?: string) =>
+  (await postJson(url, path, body, { token })).status;
 
 /** Registers and returns the client's token, which a move to another addr needs. */
 const register = async (url: string, username: string, addr: string) => {

@@ -1,6 +1,7 @@
 import { RollcallClient } from '../../src/sdk';
 import { TestCluster } from '../support/cluster';
 import { waitFor } from '../support/poll';
+import { postJson } from '../support/post-json';
 
 interface Discover {
   online_clients: { username: string }[];
@@ -12,12 +13,7 @@ const CLIENTS = 300;
 const MAX_BEATS = 120;
 
 const post = (url: string, path: string, body: unknown) =>
-  fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(5000),
-  });
+  postJson(url, path, body, { timeoutMs: 5000 });
 
 /** Names on `url`'s /discover, or undefined when it does not answer 200. */
 async function onlineAt(url: string): Promise<Set<string> | undefined> {

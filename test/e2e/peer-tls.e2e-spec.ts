@@ -1,6 +1,5 @@
 import { ReloadableTls } from '../../src/common/reloadable-tls';
 import { ImpostorCluster } from '../support/impostor-cluster';
-import { waitFor } from '../support/poll';
 import { makeCa, makeLeaf, type LeafFiles, type TestCa } from '../support/test-certs';
 
 /**
@@ -12,8 +11,6 @@ describe('peer TLS between real nodes', () => {
   const cluster = new ImpostorCluster();
   const nodes = cluster.nodes;
   let ca: TestCa;
-  const all = () => cluster.all();
-  const waitForLeader = () => cluster.waitForLeader();
   /**
    * `leaf` null speaks plaintext; a leaf trusts the cluster's CA, so only the nodes' check of
    * its own certificate stands in its way.
@@ -21,7 +18,6 @@ describe('peer TLS between real nodes', () => {
   const credentials = (leaf: LeafFiles | null) => ({
     tls: leaf ? new ReloadableTls('impostor', { ...leaf, caFile: ca.certFile }) : null,
   });
-  const attack = (leaf: LeafFiles | null) => cluster.attack(credentials(leaf));
 
   beforeAll(async () => {
     ca = makeCa(cluster.dir, 'cluster-ca');
@@ -37,30 +33,8 @@ describe('peer TLS between real nodes', () => {
   afterEach(() => cluster.stopAttacker());
   afterAll(() => cluster.stop());
 
-  /** Attacks until every node has refused the impostor three times; no term may move. */
-  async function expectRefused(leaf: LeafFiles | null, refusal: RegExp): Promise<void> {
-    const { leader, before, seen } = await cluster.attackUntilRefused(credentials(leaf), refusal);
-    expect(seen.length).toBeGreaterThanOrEqual(6);
-    for (const h of seen) {
-      expect({ term: h.term, leader: h.current_leader }).toEqual({
-        term: before[0].term,
-        leader: before[0].current_leader,
-      });
-    }
-    expect((await fetch(`${leader.url}/users`)).status).toBe(200);
-  }
-
   it('elects a leader and replicates a registration over mutual TLS', async () => {
-    const leader = await waitForLeader();
-    const res = await fetch(`${leader.url}/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'alice', addr: '10.0.0.1:9000' }),
-    });
-    expect(res.status).toBe(200);
-    await waitFor('alice on every node', async () =>
-      (await all()).every((h) => h.registered_count === 1),
-    );
+    await cluster.registerEverywhere();
     for (const n of nodes) {
       expect(n.lines.join('\n')).toContain('peer TLS: mutual TLS 1.3');
     }
@@ -76,32 +50,21 @@ describe('peer TLS between real nodes', () => {
   });
 
   it('a plaintext member claiming leadership 50 terms up moves no term', async () => {
-    await expectRefused(
-      null,
+    await cluster.expectRefused(
+      credentials(null),
       /closing election connection from 127\.0\.0\.1:\d+: TLS handshake failed/,
     );
   });
 
   it('a member with a certificate from another CA moves no term either', async () => {
     const otherCa = makeCa(cluster.dir, 'other-ca');
-    await expectRefused(
-      makeLeaf(cluster.dir, otherCa, 'impostor-other-ca'),
+    await cluster.expectRefused(
+      credentials(makeLeaf(cluster.dir, otherCa, 'impostor-other-ca')),
       /closing election connection from 127\.0\.0\.1:\d+: its certificate is not trusted/,
     );
   });
 
   it('the same member with a certificate of the cluster CA does take over: the attack was real', async () => {
-    await waitForLeader();
-    const before = Math.max(...(await all()).map((h) => h.term));
-    const stop = await attack(makeLeaf(cluster.dir, ca, 'impostor-right-ca'));
-    try {
-      await waitFor('a node to adopt the impostor term', async () =>
-        (await all()).some((h) => h.term >= before + 50),
-      );
-    } finally {
-      stop();
-    }
-    await cluster.stopAttacker();
-    await waitForLeader();
+    await cluster.expectTakeover(credentials(makeLeaf(cluster.dir, ca, 'impostor-right-ca')));
   });
 });

@@ -1,5 +1,6 @@
 import { TestCluster } from '../support/cluster';
 import { waitFor } from '../support/poll';
+import { postJson } from '../support/post-json';
 
 interface Discover {
   online_clients: { username: string; addr: string }[];
@@ -14,13 +15,6 @@ const TIMINGS = {
 };
 const CLIENTS = 20;
 
-const post = (url: string, path: string, body: unknown) =>
-  fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-
 /**
  * Registers CLIENTS clients that are not online, then sends each one heartbeat at once and
  * returns as soon as all of them are answered (every answer must be 200).
@@ -28,10 +22,12 @@ const post = (url: string, path: string, body: unknown) =>
 async function comeOnlineTogether(url: string, prefix: string): Promise<string[]> {
   const names = Array.from({ length: CLIENTS }, (_, i) => `${prefix}-${i}`);
   for (const [i, username] of names.entries()) {
-    const res = await post(url, '/register', { username, addr: `10.7.0.${i + 1}:9000` });
+    const res = await postJson(url, '/register', { username, addr: `10.7.0.${i + 1}:9000` });
     expect(res.status).toBe(200);
   }
-  const answers = await Promise.all(names.map((username) => post(url, '/heartbeat', { username })));
+  const answers = await Promise.all(
+    names.map((username) => postJson(url, '/heartbeat', { username })),
+  );
   expect(answers.map((r) => r.status)).toEqual(names.map(() => 200));
   return names;
 }

@@ -1,20 +1,11 @@
 import { TestCluster } from '../support/cluster';
 import { waitFor } from '../support/poll';
+import { postJson } from '../support/post-json';
 
 interface Discover {
   online_clients: { username: string; addr: string; last_seen_ms_ago: number }[];
   count: number;
 }
-
-const post = (url: string, path: string, body: unknown, token?: string) =>
-  fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify(body),
-  });
 
 describe('presence across a failover', () => {
   let cluster: TestCluster;
@@ -27,14 +18,16 @@ describe('presence across a failover', () => {
     const names = Array.from({ length: 50 }, (_, i) => `client-${i}`);
     const tokens = new Map<string, string>();
     for (const [i, username] of names.entries()) {
-      const reg = await post(url, '/register', { username, addr: `10.0.0.${i + 1}:9000` });
+      const reg = await postJson(url, '/register', { username, addr: `10.0.0.${i + 1}:9000` });
       expect(reg.status).toBe(200);
       tokens.set(username, ((await reg.json()) as { token: string }).token);
-      expect((await post(url, '/heartbeat', { username })).status).toBe(200);
+      expect((await postJson(url, '/heartbeat', { username })).status).toBe(200);
     }
     // One client moved (which takes its token): the followers must learn its new address too.
     const move = { username: 'client-7', addr: '10.9.9.9:7000' };
-    expect((await post(url, '/heartbeat', move, tokens.get('client-7'))).status).toBe(200);
+    expect(
+      (await postJson(url, '/heartbeat', move, { token: tokens.get('client-7') })).status,
+    ).toBe(200);
     const followers = cluster.nodes.map((_, i) => i).filter((i) => i !== leader);
     await waitFor('followers hold the list', async () => {
       const hs = await Promise.all(followers.map((i) => cluster.health(i)));
@@ -144,11 +137,13 @@ describe('a new leader pushes every timeout back by the time without a leader', 
     const url = cluster.url(leader);
     const names = Array.from({ length: 10 }, (_, i) => `gap-${i}`);
     for (const username of names) {
-      const reg = await post(url, '/register', { username, addr: '10.3.0.1:9000' });
+      const reg = await postJson(url, '/register', { username, addr: '10.3.0.1:9000' });
       expect(reg.status).toBe(200);
     }
     // Their last heartbeats, then the leader freezes: nobody can heartbeat until the next one.
-    const beats = await Promise.all(names.map((username) => post(url, '/heartbeat', { username })));
+    const beats = await Promise.all(
+      names.map((username) => postJson(url, '/heartbeat', { username })),
+    );
     expect(beats.map((r) => r.status)).toEqual(names.map(() => 200));
     const stoppedAt = Date.now();
     cluster.node(leader).signal('SIGSTOP');

@@ -6,6 +6,7 @@ import type { Envelope } from '../../src/election/transport/envelope';
 import { emptyAppendEntries } from '../support/empty-append-entries';
 import { waitFor } from '../support/poll';
 import {
+  LEADER_API,
   type ModuleApp,
   NODE,
   OTHER_PEER,
@@ -14,7 +15,6 @@ import {
   startModuleApp,
 } from './support/module-app';
 
-const LEADER_API = 'http://127.0.0.1:3001';
 const TERM = 4;
 const TOKEN = 'alice-token-0123456789';
 
@@ -75,11 +75,7 @@ const seen = (res: request.Response) => ({
  */
 describe.each(PLATFORMS)('a follower taking heartbeats, on %s', (platform) => {
   let node: ModuleApp;
-  let beat: NodeJS.Timeout | undefined;
-  afterEach(async () => {
-    clearInterval(beat);
-    await node.close();
-  });
+  afterEach(() => node.close());
 
   beforeEach(async () => {
     node = await startModuleApp({
@@ -88,10 +84,8 @@ describe.each(PLATFORMS)('a follower taking heartbeats, on %s', (platform) => {
       file: { peers: [NODE, PEER, OTHER_PEER] },
       env: { FOLLOWER_HEARTBEATS: 'true' },
     });
-    const leadership = node.app.get(LeadershipState);
     node.transport.deliver(registration);
-    beat = setInterval(() => node.transport.deliver(keepAlive()), 20);
-    await waitFor('the node to follow', () => leadership.current.leader === PEER);
+    await node.followPeer(keepAlive);
   });
 
   /** Acknowledges (or refuses) every batch the follower passed on, as the leader would. */
@@ -173,7 +167,6 @@ describe.each(PLATFORMS)('a follower taking heartbeats, on %s', (platform) => {
   });
 
   it('answers /discover and /users from its copy with follower_reads, while recent enough', async () => {
-    clearInterval(beat);
     await node.close();
     node = await startModuleApp({
       modules: [ClientsModule],

@@ -7,6 +7,7 @@ import type { Envelope } from '../../src/election/transport/envelope';
 import { waitFor } from '../support/poll';
 import { emptyAppendEntries } from '../support/empty-append-entries';
 import {
+  LEADER_API,
   type ModuleApp,
   NODE,
   OTHER_PEER,
@@ -14,8 +15,6 @@ import {
   PLATFORMS,
   startModuleApp,
 } from './support/module-app';
-
-const LEADER_API = 'http://127.0.0.1:3001';
 
 /** What a leader of `term` sends a follower with nothing in its log: AppendEntries, empty. */
 function appendEntriesFrom(leader: string, term: number): Envelope {
@@ -46,11 +45,7 @@ async function streamHeaders(node: ModuleApp): Promise<IncomingHttpHeaders> {
 
 describe.each(PLATFORMS)('ClientsModule on %s, with the election behind fake I/O', (platform) => {
   let node: ModuleApp;
-  let beat: NodeJS.Timeout | undefined;
-  afterEach(async () => {
-    clearInterval(beat);
-    await node.close();
-  });
+  afterEach(() => node.close());
 
   describe('on the leader of a cluster of one', () => {
     let term: string;
@@ -133,9 +128,7 @@ describe.each(PLATFORMS)('ClientsModule on %s, with the election behind fake I/O
     });
 
     it('answers 403 naming the leader it follows, with no term header', async () => {
-      const leadership = node.app.get(LeadershipState);
-      beat = setInterval(() => node.transport.deliver(appendEntriesFrom(PEER, 4)), 20);
-      await waitFor('the node to follow', () => leadership.current.leader === PEER);
+      await node.followPeer(() => appendEntriesFrom(PEER, 4));
       for (const call of LEADER_ROUTES) {
         const res = await call(node).expect(403);
         expect(res.headers['rollcall-term']).toBeUndefined();

@@ -71,6 +71,55 @@ export class ImpostorCluster {
     });
   }
 
+  /** Registers alice through the leader and waits until every node has her: the log replicates. */
+  async registerEverywhere(): Promise<void> {
+    const leader = await this.waitForLeader();
+    const res = await fetch(`${leader.url}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'alice', addr: '10.0.0.1:9000' }),
+    });
+    expect(res.status).toBe(200);
+    await waitFor('alice on every node', async () =>
+      (await this.all()).every((h) => h.registered_count === 1),
+    );
+  }
+
+  /**
+   * Attacks until every node has refused the impostor three times (see attackUntilRefused): no
+   * term and no leader may move, and the leader still serves.
+   */
+  async expectRefused(credentials: ImpostorCredentials, refusal: RegExp): Promise<void> {
+    const { leader, before, seen } = await this.attackUntilRefused(credentials, refusal);
+    expect(seen.length).toBeGreaterThanOrEqual(6);
+    for (const h of seen) {
+      expect({ term: h.term, leader: h.current_leader }).toEqual({
+        term: before[0].term,
+        leader: before[0].current_leader,
+      });
+    }
+    expect((await fetch(`${leader.url}/users`)).status).toBe(200);
+  }
+
+  /**
+   * Attacks with credentials the nodes accept until one adopts the impostor's term 50 up (so the
+   * refused attacks were real ones), then stops it and waits for the three to elect a leader again.
+   */
+  async expectTakeover(credentials: ImpostorCredentials): Promise<void> {
+    await this.waitForLeader();
+    const before = Math.max(...(await this.all()).map((h) => h.term));
+    const stop = await this.attack(credentials);
+    try {
+      await waitFor('a node to adopt the impostor term', async () =>
+        (await this.all()).some((h) => h.term >= before + 50),
+      );
+    } finally {
+      stop();
+    }
+    await this.stopAttacker();
+    await this.waitForLeader();
+  }
+
   /**
    * Attacks with `credentials` until every real node has logged `refusal` three more times,
    * reading every node's GET / all the while: the leader and the views from before the attack,

@@ -21,9 +21,12 @@ import {
   LOAD_SAMPLER,
   HARD_STATE_STORE,
 } from '../../../src/election/election-io';
+import { LeadershipState } from '../../../src/election/leadership-state';
+import type { Envelope } from '../../../src/election/transport/envelope';
 import { SystemClock } from '../../../src/common/clock';
 import { serveHeartbeatsDirectly } from '../../../src/platform/fastify-heartbeat';
 import { type ClusterFile, writeClusterConfig } from '../../support/node-process';
+import { waitFor } from '../../support/poll';
 import { makeTempDir } from '../../support/temp-dir';
 import { idleLoad, MemoryLog, MemoryTransport, MemoryHardStateStore } from './fake-io';
 
@@ -34,6 +37,8 @@ export const PLATFORMS: Platform[] = ['fastify', 'express'];
 export const NODE = '127.0.0.1:7101';
 export const PEER = '127.0.0.1:7102';
 export const OTHER_PEER = '127.0.0.1:7103';
+/** The API address on the frames of PEER, when a test plays it as this node's leader. */
+export const LEADER_API = 'http://127.0.0.1:3001';
 
 /** Everything a module test reaches: the app, its HTTP server and the fakes behind the I/O. */
 export interface ModuleApp {
@@ -43,6 +48,11 @@ export interface ModuleApp {
   transport: MemoryTransport;
   /** Why the node would have stopped itself (the FATAL_HANDLER, which would exit). */
   fatal: string[];
+  /**
+   * Plays PEER as this node's leader: delivers `frame()` (its AppendEntries) every 20 ms, as a
+   * leader's heartbeats come, until close(). Resolves once the node follows PEER.
+   */
+  followPeer(frame: () => Envelope): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -134,13 +144,20 @@ export async function startModuleApp(opts: {
   if (opts.platform !== 'express') {
     await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
   }
+  let leaderBeat: NodeJS.Timeout | undefined;
   return {
     app,
     http: app.getHttpServer() as App,
     config,
     transport,
     fatal,
+    followPeer: async (frame) => {
+      leaderBeat = setInterval(() => transport.deliver(frame()), 20);
+      const leadership = app.get(LeadershipState);
+      await waitFor('the node to follow', () => leadership.current.leader === PEER);
+    },
     close: async () => {
+      clearInterval(leaderBeat);
       await app.close();
       tmp.cleanup();
     },

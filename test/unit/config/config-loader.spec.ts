@@ -2,32 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadClusterConfig } from '../../../src/config/config-loader';
 import { ConfigError } from '../../../src/config/config-error';
-import { makeTempDir } from '../../support/temp-dir';
 import { makeCa, makeLeaf } from '../../support/test-certs';
-
-const SEED = `this_node = "127.0.0.1:8080"
-peers = ["127.0.0.1:8080", "127.0.0.1:8081", "127.0.0.1:8082"]
-heartbeat_interval_ms = 1000
-election_timeout_min_ms = 3000
-election_timeout_max_ms = 5000
-leader_term_ms = 10000
-net_timeout_ms = 2000
-cpu_refresh_ms = 500
-election_retry_ms = 100
-`;
+import { SEED, useConfigFile } from './config-file';
 
 describe('loadClusterConfig', () => {
-  let tmp: ReturnType<typeof makeTempDir>;
-  beforeEach(() => (tmp = makeTempDir()));
-  afterEach(() => tmp.cleanup());
-
-  const write = (text: string): string => {
-    const file = join(tmp.dir, 'config.toml');
-    writeFileSync(file, text);
-    return file;
-  };
-  const load = (text: string, env: NodeJS.ProcessEnv = {}, thisNode?: string) =>
-    loadClusterConfig({ configPath: write(text), env, thisNode });
+  const { dir, write, load } = useConfigFile();
   /** Asserts a ConfigError naming the key, with the problem in its one-line message. */
   const expectError = (fn: () => unknown, key: string, problem: RegExp) => {
     let caught: unknown;
@@ -109,7 +88,7 @@ describe('loadClusterConfig', () => {
   });
 
   it('refuses a missing file', () => {
-    expect(() => loadClusterConfig({ configPath: join(tmp.dir, 'nope.toml'), env: {} })).toThrow(
+    expect(() => loadClusterConfig({ configPath: join(dir(), 'nope.toml'), env: {} })).toThrow(
       /nope\.toml: \(file\): file not found/,
     );
   });
@@ -263,7 +242,7 @@ describe('loadClusterConfig', () => {
     const secret = 'sixteen-or-more-characters';
     expect(load(SEED).clusterSecret).toBeNull();
     const inline = load(SEED, { CLUSTER_SECRET: secret }).clusterSecret;
-    const file = join(tmp.dir, 'secret');
+    const file = join(dir(), 'secret');
     writeFileSync(file, `${secret}\n`);
     const fromFile = load(SEED, { CLUSTER_SECRET_FILE: file }).clusterSecret;
     // The same secret either way: the trailing newline of the file does not count.
@@ -278,7 +257,7 @@ describe('loadClusterConfig', () => {
       /either CLUSTER_SECRET or CLUSTER_SECRET_FILE, not both/,
     );
     expectError(
-      () => load(SEED, { CLUSTER_SECRET_FILE: join(tmp.dir, 'missing') }),
+      () => load(SEED, { CLUSTER_SECRET_FILE: join(dir(), 'missing') }),
       'CLUSTER_SECRET_FILE',
       /cannot read .*missing/,
     );
@@ -286,7 +265,7 @@ describe('loadClusterConfig', () => {
 
   it('reads a CLUSTER_SECRET_FILE of two secrets (a rotation): signs with the first, accepts both', () => {
     const [newer, older] = ['the new secret of the cluster', 'the old secret of the cluster'];
-    const file = join(tmp.dir, 'secrets');
+    const file = join(dir(), 'secrets');
     writeFileSync(file, `${newer}\n${older}\n`);
     const both = load(SEED, { CLUSTER_SECRET_FILE: file }).clusterSecret;
     const one = (s: string) => load(SEED, { CLUSTER_SECRET: s }).clusterSecret;
@@ -307,8 +286,8 @@ describe('loadClusterConfig', () => {
   });
 
   it('reads PEER_TLS_* (all three or none) and API_TLS_* (CA optional), loading the files', () => {
-    const ca = makeCa(tmp.dir, 'ca');
-    const leaf = makeLeaf(tmp.dir, ca, 'node');
+    const ca = makeCa(dir(), 'ca');
+    const leaf = makeLeaf(dir(), ca, 'node');
     const peer = {
       PEER_TLS_CERT_FILE: leaf.certFile,
       PEER_TLS_KEY_FILE: leaf.keyFile,
@@ -354,13 +333,13 @@ describe('loadClusterConfig', () => {
       /key values mismatch/,
     );
     expectError(
-      () => load(SEED, { ...peer, PEER_TLS_CA_FILE: join(tmp.dir, 'missing.pem') }),
+      () => load(SEED, { ...peer, PEER_TLS_CA_FILE: join(dir(), 'missing.pem') }),
       'PEER_TLS_CERT_FILE',
       /cannot read .*missing\.pem/,
     );
-    writeFileSync(join(tmp.dir, 'empty.pem'), '');
+    writeFileSync(join(dir(), 'empty.pem'), '');
     expectError(
-      () => load(SEED, { ...peer, PEER_TLS_CERT_FILE: join(tmp.dir, 'empty.pem') }),
+      () => load(SEED, { ...peer, PEER_TLS_CERT_FILE: join(dir(), 'empty.pem') }),
       'PEER_TLS_CERT_FILE',
       /empty\.pem holds no PEM certificate/,
     );
@@ -370,7 +349,7 @@ describe('loadClusterConfig', () => {
     const token = 'an-admin-token-of-some-length';
     expect(load(SEED).adminToken).toBeNull();
     expect(load(SEED, { ADMIN_TOKEN: token }).adminToken?.matches(token)).toBe(true);
-    const file = join(tmp.dir, 'admin-token');
+    const file = join(dir(), 'admin-token');
     writeFileSync(file, `${token}\n`);
     // The trailing newline of the file is not part of the token.
     expect(load(SEED, { ADMIN_TOKEN_FILE: file }).adminToken?.matches(token)).toBe(true);
@@ -383,7 +362,7 @@ describe('loadClusterConfig', () => {
       /either ADMIN_TOKEN or ADMIN_TOKEN_FILE, not both/,
     );
     expectError(
-      () => load(SEED, { ADMIN_TOKEN_FILE: join(tmp.dir, 'missing') }),
+      () => load(SEED, { ADMIN_TOKEN_FILE: join(dir(), 'missing') }),
       'ADMIN_TOKEN_FILE',
       /cannot read .*missing/,
     );
@@ -391,14 +370,8 @@ describe('loadClusterConfig', () => {
 });
 
 describe('cpu_hysteresis_pct', () => {
-  let tmp: ReturnType<typeof makeTempDir>;
-  beforeEach(() => (tmp = makeTempDir()));
-  afterEach(() => tmp.cleanup());
-  const load = (extra: string) => {
-    const file = join(tmp.dir, 'config.toml');
-    writeFileSync(file, SEED + extra);
-    return loadClusterConfig({ configPath: file, env: {} });
-  };
+  const config = useConfigFile();
+  const load = (extra: string) => config.load(SEED + extra);
 
   it('defaults to 10 points and accepts 0-100', () => {
     expect(load('').cpuHysteresisPct).toBe(10);
@@ -417,14 +390,8 @@ describe('cpu_hysteresis_pct', () => {
 });
 
 describe('Google Drive settings', () => {
-  let tmp: ReturnType<typeof makeTempDir>;
-  beforeEach(() => (tmp = makeTempDir()));
-  afterEach(() => tmp.cleanup());
-  const load = (extra: string, env: NodeJS.ProcessEnv = {}) => {
-    const file = join(tmp.dir, 'config.toml');
-    writeFileSync(file, SEED + extra);
-    return loadClusterConfig({ configPath: file, env });
-  };
+  const config = useConfigFile();
+  const load = (extra: string, env: NodeJS.ProcessEnv = {}) => config.load(SEED + extra, env);
 
   it("defaults to Google's endpoints and a 0.5 s to 60 s backoff", () => {
     expect(load('').drive).toEqual({

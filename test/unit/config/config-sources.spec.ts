@@ -1,35 +1,15 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../../src/config/config-error';
-import { loadClusterConfig } from '../../../src/config/config-loader';
-import { makeTempDir } from '../../support/temp-dir';
+import { SEED, useConfigFile } from './config-file';
+
+const MIB = 1024 * 1024;
 
 /**
  * How each source is read (file, environment overlay, environment only, --this-node) and what
  * a bad value there is called: the details config-loader.spec.ts does not reach.
  */
-const SEED = `this_node = "127.0.0.1:8080"
-peers = ["127.0.0.1:8080", "127.0.0.1:8081", "127.0.0.1:8082"]
-heartbeat_interval_ms = 1000
-election_timeout_min_ms = 3000
-election_timeout_max_ms = 5000
-leader_term_ms = 10000
-net_timeout_ms = 2000
-cpu_refresh_ms = 500
-election_retry_ms = 100
-`;
-const MIB = 1024 * 1024;
-
 describe('config sources', () => {
-  let tmp: ReturnType<typeof makeTempDir>;
-  beforeEach(() => (tmp = makeTempDir()));
-  afterEach(() => tmp.cleanup());
-
-  const load = (text: string, env: NodeJS.ProcessEnv = {}, thisNode?: string) => {
-    const file = join(tmp.dir, 'config.toml');
-    writeFileSync(file, text);
-    return loadClusterConfig({ configPath: file, env, thisNode });
-  };
+  const { dir, load } = useConfigFile();
   /** The whole one-line message after the file name: `key: problem`. */
   const errorOf = (fn: () => unknown): string => {
     try {
@@ -220,7 +200,7 @@ describe('config sources', () => {
       expect(load(SEED, { CLUSTER_SECRET: ' '.repeat(16) }).clusterSecret).not.toBeNull();
       expect(
         errorOf(() =>
-          load(SEED, { CLUSTER_SECRET: 'short', CLUSTER_SECRET_FILE: join(tmp.dir, 'missing') }),
+          load(SEED, { CLUSTER_SECRET: 'short', CLUSTER_SECRET_FILE: join(dir(), 'missing') }),
         ),
       ).toBe('CLUSTER_SECRET: set either CLUSTER_SECRET or CLUSTER_SECRET_FILE, not both');
     });

@@ -1,35 +1,17 @@
-import { Logger } from '@nestjs/common';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClusterSecret } from '../../../src/common/cluster-secret';
 import { ReloadableTls } from '../../../src/common/reloadable-tls';
-import type { Envelope } from '../../../src/election/transport/envelope';
-import { FRAGMENT_PAYLOAD_BYTES } from '../../../src/election/transport/fragments';
-import { TcpTransport } from '../../../src/election/transport/tcp-transport';
 import { freePorts } from '../../support/free-port';
 import { waitFor } from '../../support/poll';
 import { makeTempDir } from '../../support/temp-dir';
 import { bundleCas, makeCa, makeLeaf, type TestCa } from '../../support/test-certs';
-
-interface Node {
-  id: string;
-  transport: TcpTransport;
-  got: Envelope[];
-}
+import { expectDeliveryBothWays, heartbeat, useTransports } from './transport-harness';
 
 interface Identity {
   leaf: { certFile: string; keyFile: string };
   caFile: string;
 }
-
-const heartbeat = (from: string, to: string, term: number, extra: object = {}) => ({
-  type: 'Heartbeat',
-  from,
-  to,
-  term,
-  cpu: 1,
-  ...extra,
-});
 
 /** Mutual TLS on the election port, between real transports on loopback. */
 describe('TcpTransport with peer TLS', () => {
@@ -42,8 +24,7 @@ describe('TcpTransport with peer TLS', () => {
   let stranger: Identity;
   /** Signed by the cluster's CA, but naming another address. */
   let misnamed: Identity;
-  const started: Node[] = [];
-  let warn: jest.SpyInstance;
+  const { startNode, pair: pairOf, warnings } = useTransports();
 
   beforeAll(() => {
     ca = makeCa(tmp.dir, 'cluster-ca');
@@ -58,52 +39,11 @@ describe('TcpTransport with peer TLS', () => {
 
   afterAll(() => tmp.cleanup());
 
-  beforeEach(() => {
-    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-  });
-
-  afterEach(async () => {
-    for (const n of started.splice(0)) await n.transport.stop();
-    warn.mockRestore();
-  });
-
-  const warnings = () => warn.mock.calls.map((c) => String(c[0]));
-
   const tlsOf = (who: Identity | null, name: string) =>
     who ? new ReloadableTls(name, { ...who.leaf, caFile: who.caFile }) : null;
 
-  async function startNode(
-    id: string,
-    peers: string[],
-    tls: ReloadableTls | null,
-    secret: ClusterSecret | null = null,
-  ): Promise<Node> {
-    const got: Envelope[] = [];
-    const transport = new TcpTransport({
-      self: id,
-      bind: { host: '127.0.0.1', port: Number(id.split(':')[1]) },
-      peers,
-      api: `https://api-of-${id}`,
-      netTimeoutMs: 200,
-      retryMs: 20,
-      keepaliveMs: 50,
-      random: () => 0.5,
-      secret,
-      tls,
-    });
-    await transport.start({ message: (m) => got.push(m), unreachable: () => undefined });
-    const node = { id, transport, got };
-    started.push(node);
-    return node;
-  }
-
-  async function pair(a: Identity | null, b: Identity | null, secret: ClusterSecret | null = null) {
-    const ids = (await freePorts(2)).map((p) => `127.0.0.1:${p}`);
-    return {
-      a: await startNode(ids[0], ids, tlsOf(a, 'a'), secret),
-      b: await startNode(ids[1], ids, tlsOf(b, 'b'), secret),
-    };
-  }
+  const pair = (a: Identity | null, b: Identity | null, secret: ClusterSecret | null = null) =>
+    pairOf({ tls: tlsOf(a, 'a'), secret }, { tls: tlsOf(b, 'b'), secret });
 
   it('carries messages both ways between holders of the CA, fragments included', async () => {
     const { a, b } = await pair(good, good);
@@ -111,14 +51,7 @@ describe('TcpTransport with peer TLS', () => {
       'TLS links',
       () => a.transport.isConnected(b.id) && b.transport.isConnected(a.id),
     );
-    for (let i = 1; i <= 20; i++) a.transport.send(heartbeat(a.id, b.id, i));
-    b.transport.send(heartbeat(b.id, a.id, 7));
-    const big = 'x'.repeat(2.5 * FRAGMENT_PAYLOAD_BYTES);
-    a.transport.send(heartbeat(a.id, b.id, 21, { big }));
-    await waitFor('all delivered', () => b.got.length === 21 && a.got.length === 1);
-    expect(b.got.map((m) => m.term)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
-    expect(b.got[20].big).toBe(big);
-    expect(a.got[0]).toMatchObject({ from: b.id, term: 7 });
+    await expectDeliveryBothWays(a, b, 21);
     expect(a.transport.stats.rejected + b.transport.stats.rejected).toBe(0);
   });
 
@@ -210,8 +143,8 @@ describe('TcpTransport with peer TLS', () => {
     put(stranger);
     const ids = (await freePorts(2)).map((p) => `127.0.0.1:${p}`);
     const bTls = new ReloadableTls('b', files);
-    const a = await startNode(ids[0], ids, tlsOf(good, 'a'));
-    const b = await startNode(ids[1], ids, bTls);
+    const a = await startNode(ids[0], ids, { tls: tlsOf(good, 'a') });
+    const b = await startNode(ids[1], ids, { tls: bTls });
     await waitFor('A refuses B as a stranger', () => a.transport.stats.rejected >= 2);
     const log = { log: jest.fn(), error: jest.fn() };
 

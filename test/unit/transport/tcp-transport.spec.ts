@@ -5,6 +5,7 @@ import { encodeFrame } from '../../../src/election/transport/frame-codec';
 import { TcpTransport } from '../../../src/election/transport/tcp-transport';
 import { freePorts } from '../../support/free-port';
 import { waitFor } from '../../support/poll';
+import { testTransport } from './transport-harness';
 
 describe('TcpTransport on loopback', () => {
   let a: TcpTransport;
@@ -15,17 +16,6 @@ describe('TcpTransport on loopback', () => {
   const gotB: Envelope[] = [];
   const unreachableFromA: { peer: string; refused: boolean }[] = [];
 
-  const make = (self: string, peers: string[]) =>
-    new TcpTransport({
-      self,
-      bind: { host: '127.0.0.1', port: Number(self.split(':')[1]) },
-      peers,
-      api: `http://api-of-${self}`,
-      netTimeoutMs: 200,
-      retryMs: 20,
-      keepaliveMs: 50,
-      random: () => 0.5,
-    });
   const msg = (from: string, to: string, n: number) => ({
     type: 'Heartbeat',
     from,
@@ -39,8 +29,8 @@ describe('TcpTransport on loopback', () => {
     const [pa, pb] = await freePorts(2);
     addrA = `127.0.0.1:${pa}`;
     addrB = `127.0.0.1:${pb}`;
-    a = make(addrA, [addrA, addrB]);
-    b = make(addrB, [addrA, addrB]);
+    a = testTransport(addrA, [addrA, addrB]);
+    b = testTransport(addrB, [addrA, addrB]);
     await a.start({
       message: (m) => gotA.push(m),
       unreachable: (peer, refused) => unreachableFromA.push({ peer, refused }),
