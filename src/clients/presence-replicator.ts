@@ -36,6 +36,11 @@ import { type PresenceRecord, PresenceService } from './presence.service';
 
 const SYNC_JOB = 'presence-sync';
 
+/** The batches of a follower held since the last delta to it, taken for the next one (or null). */
+type HeldTaker = (peer: string, term: number) => number[] | null;
+/** Told of the batches a delta from `from` in `term` says a majority holds. */
+type HeldListener = (from: string, term: number, batches: number[]) => void;
+
 /**
  * Streams the leader's online list to the followers, every heartbeat interval, as numbered
  * deltas that they acknowledge; a follower that misses one asks for everything. A heartbeat is
@@ -72,6 +77,10 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
    * hear of costs its client any time online.
    */
   private readonly refreshSlackMs: number;
+  /** Leader: what else a delta to a follower carries (ForwardedHeartbeats' held batches). */
+  private takeHeld: HeldTaker = () => null;
+  /** Follower: told of the held batches a delta from the leader carries (HeartbeatForwarder). */
+  private heldListeners: HeldListener[] = [];
 
   constructor(
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
@@ -142,6 +151,16 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     const waiting = this.confirmations.whenHeld(this.clock.monotonicMs());
     this.scheduleUrgentDelta();
     return waiting;
+  }
+
+  /** Leader: `take` gives each delta to a follower the batches of it held since the last one. */
+  carryOnDeltas(take: HeldTaker): void {
+    this.takeHeld = take;
+  }
+
+  /** Follower: `listener` gets every held-batch list a delta from a leader carries. */
+  onHeldInDelta(listener: HeldListener): void {
+    this.heldListeners.push(listener);
   }
 
   /**
@@ -332,8 +351,11 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
         ...(final && i === count - 1 ? { final: true } : {}),
       };
       this.confirmations.deltaDrained(delta.seq, drainedAt);
-      for (const peer of this.channel.others)
-        this.channel.send(peer, PRESENCE_DELTA, this.leaderTerm, { ...delta });
+      for (const peer of this.channel.others) {
+        const held = this.takeHeld(peer, this.leaderTerm);
+        const body = held ? { ...delta, held } : { ...delta };
+        this.channel.send(peer, PRESENCE_DELTA, this.leaderTerm, body);
+      }
     }
   }
 
@@ -384,6 +406,11 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
   }
 
   private onDelta(e: PeerMessage<PresenceDelta>): void {
+    // Whoever the listener sent those batches to checks the sender and term itself; they count
+    // even when this delta itself cannot be applied.
+    const held = e.held;
+    if (held !== undefined)
+      for (const listener of this.heldListeners) listener(e.from, e.term, held);
     if (!this.fromLeader(e)) return;
     if (e.term !== this.followTerm || this.followSeq === null || e.seq !== this.followSeq + 1) {
       this.requestFull(e);
