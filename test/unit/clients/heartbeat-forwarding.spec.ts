@@ -114,6 +114,7 @@ function makeNode(self: string, net: Network, clock: FakeClock, followerHeartbea
   // The test drives every periodic job by hand: a real timer firing on a slow machine would
   // put frames on the network that the test does not expect.
   for (const name of scheduler.getIntervals()) scheduler.deleteInterval(name);
+  for (const name of scheduler.getTimeouts()) scheduler.deleteTimeout(name);
   const destroy = () => {
     forwarder.onModuleDestroy();
     replicator.onModuleDestroy();
