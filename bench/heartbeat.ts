@@ -212,8 +212,15 @@ async function main(): Promise<number> {
   const followerRounds: FollowerRound[] = [];
   let idleCpuPerSecond: number | null = null;
   if (args.followers) {
-    const at = nodes.apiPorts.indexOf(leader);
-    const ports = { leader, followers: nodes.apiPorts.filter((p) => p !== leader) };
+    // Leadership may have moved in the rounds above (a lease lapsing on a busy machine): the
+    // series measures whichever node leads now, and each round checks it still does.
+    const seriesLeader = await nodes.waitLeader(30_000);
+    if (seriesLeader !== leader) log(`the leader moved before the followers series`);
+    const at = nodes.apiPorts.indexOf(seriesLeader);
+    const ports = {
+      leader: seriesLeader,
+      followers: nodes.apiPorts.filter((p) => p !== seriesLeader),
+    };
     const share = (port: number, seconds: number, part: number) => {
       const p = wrkPlan(port, seconds);
       return {
@@ -237,6 +244,7 @@ async function main(): Promise<number> {
           args.seconds,
           args['warmup-seconds'],
         );
+        r.leaderUnchanged = (await nodes.currentLeader()) === seriesLeader;
         followerRounds.push(r);
         log(describeFollowerRound(r));
       }
@@ -319,7 +327,9 @@ async function main(): Promise<number> {
 }
 
 /** Medians of the --followers series, and the leader's CPU per heartbeat of one against the other. */
-function followerSummary(rounds: FollowerRound[], idleCpuPerSecond: number | null) {
+function followerSummary(all: FollowerRound[], idleCpuPerSecond: number | null) {
+  // A round in which leadership moved measured a follower as the leader: it does not count.
+  const rounds = all.filter((r) => r.leaderUnchanged);
   if (rounds.length === 0) return null;
   const med = (target: FollowerRound['target'], pick: (r: FollowerRound) => number) =>
     quantile(

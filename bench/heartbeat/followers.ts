@@ -14,6 +14,8 @@ export interface FollowerRound {
   leaderCpuSecondsPer100k: number;
   /** The same for the two followers together: what taking heartbeats costs a follower. */
   followersCpuSecondsPer100k: number;
+  /** Whether the measured leader still led after the round (set by the caller). */
+  leaderUnchanged: boolean;
   wrk: WrkResult[];
 }
 
@@ -68,6 +70,7 @@ export async function measureFollowerRound(
     non2xx,
     leaderCpuSecondsPer100k: ok > 0 ? (cpu / ok) * 100_000 : NaN,
     followersCpuSecondsPer100k: ok > 0 ? (cpuOfFollowers / ok) * 100_000 : NaN,
+    leaderUnchanged: true,
     wrk,
   };
 }
@@ -84,4 +87,4 @@ export async function leaderIdleCpuPerSecond(leaderPid: number, seconds: number)
 }
 
 export const describeFollowerRound = (r: FollowerRound) =>
-  `round ${r.round} load to the ${r.target}: ${Math.round(r.perSecond)}/s in the cluster, leader CPU ${r.leaderCpuSecondsPer100k.toFixed(2)} s, followers' ${r.followersCpuSecondsPer100k.toFixed(2)} s per 100,000 heartbeats, non-2xx ${r.non2xx}`;
+  `round ${r.round} load to the ${r.target}: ${Math.round(r.perSecond)}/s in the cluster, leader CPU ${r.leaderCpuSecondsPer100k.toFixed(2)} s, followers' ${r.followersCpuSecondsPer100k.toFixed(2)} s per 100,000 heartbeats, non-2xx ${r.non2xx}${r.leaderUnchanged ? '' : ' (the leader moved: left out)'}`;

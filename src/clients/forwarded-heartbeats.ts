@@ -10,6 +10,7 @@ import {
   type PresenceForwardAck,
 } from './heartbeat-forward.messages';
 import { PresenceReplicator } from './presence-replicator';
+import { MAX_ACKED_BATCHES } from './presence-sync.messages';
 import { PresenceService } from './presence.service';
 
 /**
@@ -20,11 +21,19 @@ import { PresenceService } from './presence.service';
  * batch's term. A batch from another term, or one that reaches a node without its lease, is
  * refused (`held: false`) so the follower answers 503 at once rather than at its timeout.
  *
+ * The batches held in one turn of the event loop are answered together: on the presence delta
+ * that leaves for their follower in that turn, if one does, else in one PresenceForwardAck. Each
+ * frame costs the leader more than the heartbeats in it, so it sends as few as it can.
+ *
  * Always on, whatever this node's own follower_heartbeats: the setting says whether a node
  * takes heartbeats as a follower, and any leader passes on what they take.
  */
 @Injectable()
 export class ForwardedHeartbeats implements OnModuleInit {
+  /** Held batches not yet answered, by follower: they leave at the end of this turn. */
+  private heldFor = new Map<string, { term: number; batches: number[] }>();
+  private answerScheduled = false;
+
   constructor(
     private readonly leadership: LeadershipState,
     private readonly presence: PresenceService,
@@ -36,12 +45,13 @@ export class ForwardedHeartbeats implements OnModuleInit {
   onModuleInit(): void {
     if (this.channel.others.length === 0) return;
     this.channel.on<PresenceForward>(PRESENCE_FORWARD, forwardProblem, (e) => this.onForward(e));
+    this.replicator.carryOnDeltas((peer, term) => this.takeHeld(peer, term));
   }
 
   private onForward(e: PeerMessage<PresenceForward>): void {
     const term = this.leadership.current.term;
     if (!this.leadership.canServeAsLeader() || e.term !== term) {
-      this.answer(e, false);
+      this.refuse(e);
       return;
     }
     let mustWait = false;
@@ -57,19 +67,46 @@ export class ForwardedHeartbeats implements OnModuleInit {
       () => {
         const still = this.leadership.canServeAsLeader() && this.leadership.current.term === term;
         if (still) this.held(e);
-        else this.answer(e, false);
+        else this.refuse(e);
       },
-      () => this.answer(e, false),
+      () => this.refuse(e),
     );
   }
 
   private held(e: PeerMessage<PresenceForward>): void {
     this.stats.countForwarded(e.from, e.beats.length);
-    this.answer(e, true);
+    const waiting = this.heldFor.get(e.from);
+    const room = waiting !== undefined && waiting.batches.length < MAX_ACKED_BATCHES;
+    if (room && waiting.term === e.term) waiting.batches.push(e.batch);
+    else {
+      if (waiting) this.answer(e.from, waiting.term, waiting.batches, true);
+      this.heldFor.set(e.from, { term: e.term, batches: [e.batch] });
+    }
+    if (this.answerScheduled) return;
+    this.answerScheduled = true;
+    // Presence deltas sent before this runs take the answers along (takeHeld).
+    setImmediate(() => {
+      this.answerScheduled = false;
+      const left = this.heldFor;
+      this.heldFor = new Map();
+      for (const [peer, { term, batches }] of left) this.answer(peer, term, batches, true);
+    });
   }
 
-  private answer(e: PeerMessage<PresenceForward>, held: boolean): void {
-    const ack: PresenceForwardAck = { batch: e.batch, held };
-    this.channel.send(e.from, PRESENCE_FORWARD_ACK, e.term, { ...ack });
+  /** The held batches of `peer` in `term`, for the presence delta about to leave for it. */
+  private takeHeld(peer: string, term: number): number[] | null {
+    const waiting = this.heldFor.get(peer);
+    if (!waiting || waiting.term !== term) return null;
+    this.heldFor.delete(peer);
+    return waiting.batches;
+  }
+
+  private refuse(e: PeerMessage<PresenceForward>): void {
+    this.answer(e.from, e.term, [e.batch], false);
+  }
+
+  private answer(peer: string, term: number, batches: number[], held: boolean): void {
+    const ack: PresenceForwardAck = { batches, held };
+    this.channel.send(peer, PRESENCE_FORWARD_ACK, term, { ...ack });
   }
 }

@@ -1,9 +1,13 @@
 import type { PeerFields } from '../election/peer-channel';
-import { RECORDS_PER_FRAME } from './presence-sync.messages';
+import { batchesProblem, RECORDS_PER_FRAME } from './presence-sync.messages';
 
 /** Follower to leader: heartbeats it accepted (follower_heartbeats), to be held as the leader's own. */
 export const PRESENCE_FORWARD = 'PresenceForward';
-/** Leader to follower: the batch is held by a majority (`held`), or it was not taken. */
+/**
+ * Leader to follower: the batches are held by a majority (`held`), or they were not taken. Held
+ * batches ride on the next PresenceDelta to that follower instead when one leaves in the same
+ * turn of the leader's event loop (its `held` field).
+ */
 export const PRESENCE_FORWARD_ACK = 'PresenceForwardAck';
 
 /** A heartbeat a follower accepted: the client and the addr it is online at. */
@@ -16,8 +20,9 @@ export interface PresenceForward {
 }
 
 export interface PresenceForwardAck {
-  batch: number;
-  /** True once a majority holds every heartbeat of the batch; false when the leader refused it. */
+  /** The follower's numbers of the batches this answers. */
+  batches: number[];
+  /** True once a majority holds every heartbeat of the batches; false when the leader refused them. */
   held: boolean;
 }
 
@@ -42,6 +47,7 @@ export function forwardProblem(e: PeerFields): string | null {
 }
 
 export function forwardAckProblem(e: PeerFields): string | null {
-  if (!isCount(e.batch)) return 'batch must be a count';
+  const problem = batchesProblem(e.batches);
+  if (problem) return problem;
   return typeof e.held === 'boolean' ? null : 'held must be a boolean';
 }

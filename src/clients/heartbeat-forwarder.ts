@@ -5,7 +5,7 @@ import { LeaderOutOfReachError } from '../common/http/leadership-errors';
 import { startNamedInterval, stopNamedInterval } from '../common/named-interval';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { LeadershipState } from '../election/leadership-state';
-import { PeerChannel, type PeerMessage } from '../election/peer-channel';
+import { PeerChannel } from '../election/peer-channel';
 import {
   type ForwardedBeat,
   forwardAckProblem,
@@ -69,8 +69,9 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     if (!this.enabled) return;
     this.channel.on<PresenceForwardAck>(PRESENCE_FORWARD_ACK, forwardAckProblem, (e) =>
-      this.onAck(e),
+      this.settle(e.from, e.term, e.batches, e.held),
     );
+    this.replicator.onHeldInDelta((from, term, batches) => this.settle(from, term, batches, true));
     // A new term or leader: batches sent to the old one are not coming back.
     this.leadership.onChange(() => this.failAll());
     startNamedInterval(this.scheduler, EXPIRY_JOB, this.config.heartbeatIntervalMs, () =>
@@ -149,14 +150,17 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
     this.inFlight.set(id, { term, leader, sentAt: this.clock.monotonicMs(), waiters });
   }
 
-  private onAck(e: PeerMessage<PresenceForwardAck>): void {
-    const batch = this.inFlight.get(e.batch);
-    if (!batch || batch.leader !== e.from || batch.term !== e.term) return;
-    this.inFlight.delete(e.batch);
-    if (e.held) for (const w of batch.waiters) w.resolve();
-    else {
-      const why = this.outOfReach();
-      for (const w of batch.waiters) w.reject(why);
+  /** The leader `from` answered `batches` in `term`: in a PresenceForwardAck or on a delta. */
+  private settle(from: string, term: number, batches: number[], held: boolean): void {
+    for (const id of batches) {
+      const batch = this.inFlight.get(id);
+      if (!batch || batch.leader !== from || batch.term !== term) continue;
+      this.inFlight.delete(id);
+      if (held) for (const w of batch.waiters) w.resolve();
+      else {
+        const why = this.outOfReach();
+        for (const w of batch.waiters) w.reject(why);
+      }
     }
   }
 

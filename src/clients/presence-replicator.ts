@@ -35,6 +35,15 @@ import {
 import { type PresenceRecord, PresenceService } from './presence.service';
 
 const SYNC_JOB = 'presence-sync';
+/** A regular delta rides on AppendEntries at most this often, in heartbeat intervals. */
+const RIDE_FLOOR = 0.75;
+/** With no AppendEntries to ride on, the regular delta leaves this many intervals after the last. */
+const FALLBACK_INTERVALS = 1.25;
+
+/** The batches of a follower held since the last delta to it, taken for the next one (or null). */
+type HeldTaker = (peer: string, term: number) => number[] | null;
+/** Told of the batches a delta from `from` in `term` says a majority holds. */
+type HeldListener = (from: string, term: number, batches: number[]) => void;
 
 /**
  * Streams the leader's online list to the followers, every heartbeat interval, as numbered
@@ -80,6 +89,14 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
    * hear of costs its client any time online.
    */
   private readonly refreshSlackMs: number;
+  /** When tick() last ran (monotonic ms): a regular delta is due one heartbeat interval later. */
+  private lastTickAt = -Infinity;
+  /** Ticks when no AppendEntries took a regular delta along for FALLBACK_INTERVALS intervals. */
+  private fallback: NodeJS.Timeout | null = null;
+  /** Leader: what else a delta to a follower carries (ForwardedHeartbeats' held batches). */
+  private takeHeld: HeldTaker = () => null;
+  /** Follower: told of the held batches a delta from the leader carries (HeartbeatForwarder). */
+  private heldListeners: HeldListener[] = [];
 
   constructor(
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
@@ -105,14 +122,17 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     this.channel.on<PresenceAck>(PRESENCE_ACK, ackProblem, (e) => this.onAck(e));
     this.leadership.onChange((view, before) => this.onLeadership(view, before));
     this.leadership.onHandover(() => this.handOver());
-    this.scheduler.addInterval(
-      SYNC_JOB,
-      setInterval(() => this.tick(), this.config.heartbeatIntervalMs),
+    this.leadership.onAppendsSent(() => this.rideOnAppends());
+    // Re-armed by every tick (see tick): it fires only when no AppendEntries took a delta along.
+    this.fallback = setTimeout(
+      () => this.tick(),
+      FALLBACK_INTERVALS * this.config.heartbeatIntervalMs,
     );
+    this.scheduler.addTimeout(SYNC_JOB, this.fallback);
   }
 
   onModuleDestroy(): void {
-    if (this.scheduler.doesExist('interval', SYNC_JOB)) this.scheduler.deleteInterval(SYNC_JOB);
+    if (this.scheduler.doesExist('timeout', SYNC_JOB)) this.scheduler.deleteTimeout(SYNC_JOB);
     this.dropGathering();
     this.confirmations.failAll(new LeaseNotHeldError());
   }
@@ -158,6 +178,16 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     const waiting = this.confirmations.whenHeld(this.clock.monotonicMs());
     this.scheduleUrgentDelta();
     return waiting;
+  }
+
+  /** Leader: `take` gives each delta to a follower the batches of it held since the last one. */
+  carryOnDeltas(take: HeldTaker): void {
+    this.takeHeld = take;
+  }
+
+  /** Follower: `listener` gets every held-batch list a delta from a leader carries. */
+  onHeldInDelta(listener: HeldListener): void {
+    this.heldListeners.push(listener);
   }
 
   /**
@@ -363,7 +393,21 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  /**
+   * The regular delta rides on the leader's AppendEntries: sent in the same turn, it reaches each
+   * follower in the same write (the transport's), and the follower answers both in one.
+   * AppendEntries leave every heartbeat interval, and with entries in between: at most one
+   * delta per RIDE_FLOOR of an interval. Without them, the fallback timer ticks.
+   */
+  private rideOnAppends(): void {
+    const sinceTick = this.clock.monotonicMs() - this.lastTickAt;
+    if (sinceTick >= RIDE_FLOOR * this.config.heartbeatIntervalMs) this.tick();
+  }
+
   private tick(): void {
+    this.lastTickAt = this.clock.monotonicMs();
+    // Not once a test or onModuleDestroy removed it: refresh() would start it again.
+    if (this.fallback && this.scheduler.doesExist('timeout', SYNC_JOB)) this.fallback.refresh();
     const view = this.leadership.current;
     if (this.isLeading(view) && view.term === this.leaderTerm) {
       this.lastSyncAt = this.clock.monotonicMs();
@@ -407,8 +451,11 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
         ...this.partialMark(),
       };
       this.confirmations.deltaDrained(delta.seq, drainedAt);
-      for (const peer of this.channel.others)
-        this.channel.send(peer, PRESENCE_DELTA, this.leaderTerm, { ...delta });
+      for (const peer of this.channel.others) {
+        const held = this.takeHeld(peer, this.leaderTerm);
+        const body = held ? { ...delta, held } : { ...delta };
+        this.channel.send(peer, PRESENCE_DELTA, this.leaderTerm, body);
+      }
     }
   }
 
@@ -470,6 +517,11 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
   }
 
   private onDelta(e: PeerMessage<PresenceDelta>): void {
+    // Whoever the listener sent those batches to checks the sender and term itself; they count
+    // even when this delta itself cannot be applied.
+    const held = e.held;
+    if (held !== undefined)
+      for (const listener of this.heldListeners) listener(e.from, e.term, held);
     if (!this.fromLeader(e)) return;
     if (e.term !== this.followTerm || this.followSeq === null || e.seq !== this.followSeq + 1) {
       this.requestFull(e);

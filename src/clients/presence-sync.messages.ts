@@ -25,6 +25,12 @@ export interface PresenceDelta {
   final?: boolean;
   /** The leader's list may lack clients (it took over without a majority's copies). */
   partial?: boolean;
+  /**
+   * The recipient's forwarded batches (follower_heartbeats) that a majority now holds: the
+   * PresenceForwardAck they would otherwise have had, riding on the delta that left in the same
+   * turn of the leader's event loop. Per recipient; absent when there is none.
+   */
+  held?: number[];
 }
 
 export interface PresenceAck {
@@ -53,6 +59,17 @@ export interface PresenceFull {
 
 const isCount = (v: unknown): v is number =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** Batch numbers one acknowledgement may carry: a follower has no more in flight than this. */
+export const MAX_ACKED_BATCHES = RECORDS_PER_FRAME;
+
+/** Why a list of acknowledged batch numbers (follower_heartbeats) is not one, or null. */
+export function batchesProblem(v: unknown): string | null {
+  if (!Array.isArray(v) || v.length === 0 || v.length > MAX_ACKED_BATCHES || !v.every(isCount)) {
+    return `batches must be 1 to ${MAX_ACKED_BATCHES} counts`;
+  }
+  return null;
+}
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 64;
 
 function recordsProblem(v: unknown): string | null {
@@ -72,6 +89,7 @@ export function deltaProblem(e: PeerFields): string | null {
   if (!isCount(e.seq)) return 'seq must be a count';
   if (e.final !== undefined && typeof e.final !== 'boolean') return 'final must be a boolean';
   if (e.partial !== undefined && typeof e.partial !== 'boolean') return 'partial must be a boolean';
+  if (e.held !== undefined && batchesProblem(e.held)) return `held: ${batchesProblem(e.held)}`;
   const offline = e.offline;
   if (!Array.isArray(offline) || offline.length > RECORDS_PER_FRAME || !offline.every(isName)) {
     return 'offline must be at most 2000 usernames';

@@ -43,6 +43,11 @@ export class LeadershipPublisher {
     );
   }
 
+  /** This leader's AppendEntries just left, the view already published. */
+  appendsSent(): void {
+    this.leadership.appendsSent();
+  }
+
   /** Just before the TimeoutNow to `successor` leaves, on the same connection. */
   handingOver(successor: string): void {
     this.leadership.handingOver(successor);

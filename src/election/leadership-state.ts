@@ -37,6 +37,7 @@ export class LeadershipState {
   private stopped = false;
   private readonly roleListeners: ((change: RoleChangeEvent) => void)[] = [];
   private readonly handoverListeners: ((successor: string) => void)[] = [];
+  private readonly appendsListeners: (() => void)[] = [];
   private readonly listeners: ((
     view: Readonly<LeadershipView>,
     before: Readonly<LeadershipView>,
@@ -76,6 +77,20 @@ export class LeadershipState {
    */
   handingOver(successor: string): void {
     for (const listener of this.handoverListeners) listener(successor);
+  }
+
+  /**
+   * The election calls this as a leader's AppendEntries leave (its heartbeats, every
+   * heartbeat_interval_ms, or entries): what listeners send now leaves to each follower in the
+   * same write as they do, since the transport writes a turn's frames to a peer at once.
+   */
+  appendsSent(): void {
+    for (const listener of this.appendsListeners) listener();
+  }
+
+  /** Called as this leader's AppendEntries leave (see appendsSent). */
+  onAppendsSent(listener: () => void): void {
+    this.appendsListeners.push(listener);
   }
 
   /** Called as this leader hands over, while its last words can still go first. */

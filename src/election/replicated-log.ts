@@ -8,7 +8,7 @@ import type { Entry } from './consensus/core-options';
 import type { Status } from './consensus/core-output';
 import type { MembershipChange, MembershipConfig } from './consensus/membership';
 import type { NodeLoad } from './consensus/load-rank';
-import type { Message } from './consensus/messages';
+import { APPEND_ENTRIES, type Message } from './consensus/messages';
 import type { TransferReason } from './consensus/reasons';
 import {
   ELECTION_TRANSPORT,
@@ -247,7 +247,7 @@ export class ReplicatedLog<C = unknown, R = unknown> {
       return;
     }
     if (ready.snapshot) this.appliedAt = { index: ready.snapshot.index, term: ready.snapshot.term };
-    this.send(ready.messages);
+    const appends = this.send(ready.messages);
     for (const e of ready.committed) this.apply(e);
     for (const change of ready.roleChanges) {
       this.publisher.roleChanged(change);
@@ -256,15 +256,19 @@ export class ReplicatedLog<C = unknown, R = unknown> {
     const status = core.status(this.clock.monotonicMs());
     this.members.follow(status);
     this.publisher.publish(status, () => core.leaseValid(this.clock.monotonicMs()));
+    if (appends > 0) this.publisher.appendsSent();
     if (!this.stopped) this.timer.armFor(core.nextDeadline());
     const last = ready.committed.at(-1);
     if (last && this.stateMachine) this.storage.snapshotAfter(last, core, this.stateMachine);
   }
 
-  private send(messages: Message[]): void {
+  /** Sends the core's messages; returns how many were AppendEntries. */
+  private send(messages: Message[]): number {
     let preVotes = 0;
     let preVoteTerm = 0;
+    let appends = 0;
     for (const m of messages) {
+      if (m.type === APPEND_ENTRIES) appends++;
       if (m.type === 'PreVote') {
         preVotes++;
         preVoteTerm = m.term; // the term it would run for, not yet adopted
@@ -278,6 +282,7 @@ export class ReplicatedLog<C = unknown, R = unknown> {
         `pre-vote round: asking ${preVotes} peers whether term ${preVoteTerm} could win`,
       );
     }
+    return appends;
   }
 
   private apply(e: Entry): void {

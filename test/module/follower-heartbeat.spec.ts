@@ -94,7 +94,7 @@ describe.each(PLATFORMS)('a follower taking heartbeats, on %s', (platform) => {
       if (m.type !== 'PresenceForward') continue;
       const batch = (m as unknown as { batch: number }).batch;
       const ack = { type: 'PresenceForwardAck', from: PEER, to: NODE, term: TERM, cpu: 0, api: '' };
-      node.transport.deliver({ ...ack, batch, held });
+      node.transport.deliver({ ...ack, batches: [batch], held });
     }
   }
 
@@ -134,6 +134,39 @@ describe.each(PLATFORMS)('a follower taking heartbeats, on %s', (platform) => {
       via: NODE,
       retryAfter: undefined,
     });
+  });
+
+  it('answers 200 when the batch is held on the leader’s next delta instead of an ack', async () => {
+    node.transport.deliver(presenceFull(0));
+    const pending = request(node.http)
+      .post('/heartbeat')
+      .set('authorization', `Bearer ${TOKEN}`)
+      .send({ username: 'alice', addr: '9.9.9.9:1' })
+      .then((r) => r);
+    await waitFor('the batch to go out', () =>
+      node.transport.sent.some((m) => m.type === 'PresenceForward'),
+    );
+    const { batch } = node.transport.sent.find((m) => m.type === 'PresenceForward') as unknown as {
+      batch: number;
+    };
+    node.transport.deliver({
+      type: 'PresenceDelta',
+      from: PEER,
+      to: NODE,
+      term: TERM,
+      cpu: 0,
+      api: LEADER_API,
+      seq: 1,
+      online: [['alice', '9.9.9.9:1', 0]],
+      offline: [],
+      held: [batch],
+    });
+    expect((await pending).status).toBe(200);
+    // The delta itself was applied and acknowledged as any other.
+    expect(node.transport.sent.filter((m) => m.type === 'PresenceAck')).toEqual([
+      expect.objectContaining({ seq: 0, full: true }),
+      expect.objectContaining({ to: PEER, seq: 1, full: false }),
+    ]);
   });
 
   it('keeps the leader’s token rules, and sends a name it does not know to the leader', async () => {

@@ -27,23 +27,25 @@ describe('recurring timers', () => {
       'election-load-refresh',
       'heartbeat-rates',
       'presence-expiry',
-      'presence-sync',
     ]);
+    // The presence stream's fallback is a timeout that every delta re-arms.
+    expect(scheduler.getTimeouts()).toContain('presence-sync');
     const owners = [
-      ['disk-health', DiskHealth],
-      ['election-load-refresh', ElectionLifecycle],
-      ['heartbeat-rates', HeartbeatRates],
-      ['presence-expiry', PresenceService],
-      ['presence-sync', PresenceReplicator],
+      ['interval', 'disk-health', DiskHealth],
+      ['interval', 'election-load-refresh', ElectionLifecycle],
+      ['interval', 'heartbeat-rates', HeartbeatRates],
+      ['interval', 'presence-expiry', PresenceService],
+      ['timeout', 'presence-sync', PresenceReplicator],
     ] as const;
-    for (const [job, owner] of owners) {
+    for (const [kind, job, owner] of owners) {
       await node.app.get<{ onModuleDestroy(): unknown }>(owner).onModuleDestroy();
-      expect(scheduler.doesExist('interval', job)).toBe(false);
+      expect(scheduler.doesExist(kind, job)).toBe(false);
     }
   });
 
   it('leave out presence sync in a cluster of one, which has nobody to sync with', async () => {
     node = await startModuleApp({ modules: [ClientsModule] });
+    expect(node.app.get(SchedulerRegistry).getTimeouts()).not.toContain('presence-sync');
     expect(node.app.get(SchedulerRegistry).getIntervals().sort()).toEqual([
       'disk-health',
       'election-load-refresh',

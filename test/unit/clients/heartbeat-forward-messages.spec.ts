@@ -1,4 +1,5 @@
 import { forwardAckProblem, forwardProblem } from '../../../src/clients/heartbeat-forward.messages';
+import { deltaProblem } from '../../../src/clients/presence-sync.messages';
 
 /** The election port's decoders for follower heartbeats: anything short of the type is refused. */
 describe('PresenceForward and PresenceForwardAck decoders', () => {
@@ -28,12 +29,32 @@ describe('PresenceForward and PresenceForwardAck decoders', () => {
     expect(forwardProblem(fields)).toBe(problem);
   });
 
-  it('takes an acknowledgement with a batch number and whether it is held', () => {
-    expect(forwardAckProblem({ batch: 3, held: true })).toBeNull();
-    expect(forwardAckProblem({ batch: 0, held: false })).toBeNull();
-    expect(forwardAckProblem({ held: true })).toBe('batch must be a count');
-    expect(forwardAckProblem({ batch: 2 ** 53, held: true })).toBe('batch must be a count');
-    expect(forwardAckProblem({ batch: 3 })).toBe('held must be a boolean');
-    expect(forwardAckProblem({ batch: 3, held: 1 })).toBe('held must be a boolean');
+  it('takes an acknowledgement with batch numbers and whether they are held', () => {
+    const tooMany = 'batches must be 1 to 2000 counts';
+    expect(forwardAckProblem({ batches: [3], held: true })).toBeNull();
+    expect(forwardAckProblem({ batches: [0, 1, 7], held: false })).toBeNull();
+    expect(
+      forwardAckProblem({ batches: Array.from({ length: 2000 }, (_, i) => i), held: true }),
+    ).toBeNull();
+    expect(forwardAckProblem({ held: true })).toBe(tooMany);
+    expect(forwardAckProblem({ batches: [], held: true })).toBe(tooMany);
+    expect(forwardAckProblem({ batches: 3, held: true })).toBe(tooMany);
+    expect(forwardAckProblem({ batches: [2 ** 53], held: true })).toBe(tooMany);
+    expect(forwardAckProblem({ batches: [-1], held: true })).toBe(tooMany);
+    expect(
+      forwardAckProblem({ batches: Array.from({ length: 2001 }, (_, i) => i), held: true }),
+    ).toBe(tooMany);
+    expect(forwardAckProblem({ batches: [3] })).toBe('held must be a boolean');
+    expect(forwardAckProblem({ batches: [3], held: 1 })).toBe('held must be a boolean');
+  });
+
+  it('takes a presence delta carrying held batches, or none, and nothing else there', () => {
+    const delta = { seq: 4, online: [['alice', '10.0.0.1:1', 0]], offline: [] };
+    expect(deltaProblem(delta)).toBeNull();
+    expect(deltaProblem({ ...delta, held: [2, 3] })).toBeNull();
+    const problem = 'held: batches must be 1 to 2000 counts';
+    expect(deltaProblem({ ...delta, held: [] })).toBe(problem);
+    expect(deltaProblem({ ...delta, held: ['2'] })).toBe(problem);
+    expect(deltaProblem({ ...delta, held: true })).toBe(problem);
   });
 });

@@ -114,6 +114,7 @@ function makeNode(self: string, net: Network, clock: FakeClock, followerHeartbea
   // The test drives every periodic job by hand: a real timer firing on a slow machine would
   // put frames on the network that the test does not expect.
   for (const name of scheduler.getIntervals()) scheduler.deleteInterval(name);
+  for (const name of scheduler.getTimeouts()) scheduler.deleteTimeout(name);
   const destroy = () => {
     forwarder.onModuleDestroy();
     replicator.onModuleDestroy();
@@ -235,12 +236,51 @@ describe('follower heartbeats: forward and acknowledgement', () => {
     await turn();
     net.deliverAll();
     await turn();
-    // The leader answers the batch at once: no delta needed first.
+    // The leader answers the batch at the end of the turn: no delta needed first.
     expect(net.sent.slice(before).map((f) => f.type)).toEqual([
       'PresenceForward',
       'PresenceForwardAck',
     ]);
+    net.deliverAll();
+    await turn();
     expect(refresh.settled).toBe('held');
+  });
+
+  it('answers a batch on the next delta to its follower when one leaves in the same turn', async () => {
+    const b = nodes[B];
+    net.cut.add(C); // B's acknowledgement alone makes the majority
+    const first = track(b.forwarder.forward('alice', '10.0.0.1:1'));
+    await turn(); // batch 0 goes out
+    net.deliverAll(); // the leader applies it ...
+    clock.advance(1); // ... and drains it into a delta after its time
+    await turn();
+    const before = net.sent.length;
+    const second = track(b.forwarder.forward('bob', '10.0.0.2:1'));
+    await turn(); // batch 1 goes out behind the delta
+    clock.advance(1);
+    // B takes the delta and acknowledges it; the leader takes batch 1, which needs a round of
+    // its own; B's acknowledgement holds batch 0, and the delta for batch 1 leaves at once.
+    net.deliverAll();
+    await turn();
+    const sent = net.sent.slice(before);
+    expect(sent.map((f) => `${f.type} to ${f.to}`)).toEqual([
+      `PresenceForward to ${A}`,
+      `PresenceAck to ${A}`,
+      `PresenceDelta to ${B}`,
+    ]);
+    expect(sent[2].body).toMatchObject({
+      online: [['bob', '10.0.0.2:1', expect.any(Number)]],
+      held: [0],
+    });
+    net.deliverAll();
+    await turn();
+    expect(first.settled).toBe('held');
+    expect(second.settled).toBe('pending');
+    // Nothing else waits when batch 1 is held: its answer is a frame of its own.
+    await settle();
+    expect(second.settled).toBe('held');
+    const answers = net.sent.slice(before).filter((f) => f.type === 'PresenceForwardAck');
+    expect(answers.map((f) => f.body)).toEqual([{ batches: [1], held: true }]);
   });
 
   it('never answers 200 for a heartbeat the leader cannot get a majority for', async () => {

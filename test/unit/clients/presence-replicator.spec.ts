@@ -8,6 +8,7 @@ import { LeadershipState } from '../../../src/election/leadership-state';
 import type { PeerChannel } from '../../../src/election/peer-channel';
 import type { Envelope } from '../../../src/election/transport/envelope';
 import { FakeClock } from '../../support/fake-clock';
+import { waitFor } from '../../support/poll';
 
 const A = '127.0.0.1:7001';
 const B = '127.0.0.1:7002';
@@ -313,7 +314,7 @@ describe('PresenceReplicator on a new leader', () => {
 function leaderOfThree() {
   const node = makeNode([A, B, C]);
   // The test ticks by hand: deltas go out when it says.
-  node.scheduler.deleteInterval('presence-sync');
+  node.scheduler.deleteTimeout('presence-sync');
   node.leadership.update({ role: 'leader', term: 5, leader: B, leaderApi: null });
   for (const from of [A, C]) {
     node.channel.deliver(
@@ -456,6 +457,44 @@ describe('PresenceReplicator: a heartbeat is answered once a majority holds it',
   });
 });
 
+describe('PresenceReplicator: the regular delta rides on the leader’s AppendEntries', () => {
+  it('goes out as AppendEntries leave, at most once per 3/4 of a heartbeat interval', () => {
+    const node = leaderOfThree();
+    node.leadership.appendsSent();
+    expect(node.channel.of('PresenceDelta').map((m) => m.to)).toEqual([A, C]);
+    node.clock.advance(37); // AppendEntries carrying entries, between two heartbeats
+    node.leadership.appendsSent();
+    expect(node.channel.of('PresenceDelta')).toHaveLength(2);
+    node.clock.advance(1); // 38 ms: 3/4 of the 50 ms interval since the last delta
+    node.leadership.appendsSent();
+    expect(node.channel.of('PresenceDelta').map((m) => m.body.seq)).toEqual([1, 1, 2, 2]);
+  });
+
+  it('goes out on its own timer when no AppendEntries leave', async () => {
+    const node = makeNode([A, B, C]);
+    try {
+      node.leadership.update({ role: 'leader', term: 5, leader: B, leaderApi: null });
+      for (const from of [A, C]) {
+        const report = { chunk: 0, chunks: 1, known: true, records: [] };
+        node.channel.deliver('PresenceReport', 5, report, from);
+      }
+      node.clock.advance(100);
+      await waitFor('two deltas to each follower', () => {
+        node.clock.advance(10);
+        return node.channel.of('PresenceDelta').length >= 4;
+      });
+      expect(
+        node.channel
+          .of('PresenceDelta')
+          .map((m) => m.to)
+          .slice(0, 4),
+      ).toEqual([A, C, A, C]);
+    } finally {
+      node.replicator.onModuleDestroy();
+    }
+  });
+});
+
 describe('PresenceReplicator: handing over', () => {
   it('a leader sends its last changes, marked final, as it hands over', () => {
     const node = leaderOfThree();
@@ -515,7 +554,7 @@ describe('PresenceReplicator: handing over', () => {
  */
 async function leaderMissingACopy() {
   const node = makeNode([A, B, C]);
-  node.scheduler.deleteInterval('presence-sync'); // the test ticks by hand
+  node.scheduler.deleteTimeout('presence-sync'); // the test ticks by hand
   node.channel.down.add(A);
   node.leadership.update({ role: 'leader', term: 57, leader: B, leaderApi: null });
   const restarted = { chunk: 0, chunks: 1, known: false, records: [] };

@@ -175,4 +175,22 @@ describe('ElectionLifecycle and ReplicatedLog (the driver around the core)', () 
     expect(handover).toBeGreaterThanOrEqual(0);
     expect(rec.events[handover + 1]).toBe(`send TimeoutNow to ${B} term 1`);
   });
+
+  it('tells LeadershipState as AppendEntries leave, after the view says who leads', async () => {
+    const from = (peer: string, type: string, term: number, fields: Record<string, unknown>) =>
+      rec.handlers!.message({ type, from: peer, to: A, term, cpu: 5, api: 'x', ...fields });
+    const told: string[] = [];
+    leadership.onAppendsSent(() => told.push(`${leadership.current.role} ${rec.events.at(-1)}`));
+    clock.advance(1000);
+    (log as unknown as { tick: () => void }).tick();
+    await settle();
+    from(B, 'PreVoteResponse', 1, { granted: true });
+    from(C, 'PreVoteResponse', 1, { granted: true });
+    await settle();
+    expect(told).toEqual([]); // pre-votes and votes are no AppendEntries
+    from(B, 'RequestVoteResponse', 1, { granted: true, leaseWaitMs: 0 });
+    await settle();
+    // Elected: the no-op goes to both followers, and the view already says leader.
+    expect(told).toEqual([`leader send Heartbeat to ${C} term 1`]);
+  });
 });

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, createServer, Socket } from 'node:net';
 import type { Envelope } from '../../../src/election/transport/envelope';
 import { encodeFrame } from '../../../src/election/transport/frame-codec';
 import { TcpTransport } from '../../../src/election/transport/tcp-transport';
@@ -53,6 +53,45 @@ describe('TcpTransport on loopback', () => {
     await waitFor('1 message at a', () => gotA.length === 1);
     expect(gotB.map((m) => m.term)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     expect(gotB[0]).toEqual({ ...msg(addrA, addrB, 1), api: `http://api-of-${addrA}` });
+  });
+
+  it('writes the frames sent in one turn of the event loop in one write, in order', async () => {
+    const proto = Socket.prototype as unknown as {
+      _write: (chunk: Buffer, ...rest: unknown[]) => void;
+      _writev: (chunks: { chunk: Buffer }[], ...rest: unknown[]) => void;
+    };
+    const portB = Number(addrB.split(':')[1]);
+    // What each write from A's link to B handed the kernel: the terms of its frames (pings
+    // have term 0 and may ride along).
+    const writes: number[][] = [];
+    const record = (socket: Socket, chunks: Buffer[]) => {
+      if (socket.remotePort !== portB) return;
+      const terms = chunks
+        .map((c) => (JSON.parse(c.subarray(5).toString()) as { term: number }).term)
+        .filter((term) => term > 100);
+      if (terms.length > 0) writes.push(terms);
+    };
+    const { _write, _writev } = proto;
+    const write = jest.spyOn(proto, '_write').mockImplementation(function (this: Socket, ...a) {
+      record(this, [a[0]]);
+      return _write.apply(this, a);
+    });
+    const writev = jest.spyOn(proto, '_writev').mockImplementation(function (this: Socket, ...a) {
+      record(
+        this,
+        a[0].map((w) => w.chunk),
+      );
+      return _writev.apply(this, a);
+    });
+    try {
+      for (let i = 1; i <= 50; i++) a.send(msg(addrA, addrB, 100 + i));
+      await waitFor('50 messages at b', () => gotB.length === 50);
+    } finally {
+      write.mockRestore();
+      writev.mockRestore();
+    }
+    expect(writes).toEqual([Array.from({ length: 50 }, (_, i) => 101 + i)]);
+    expect(gotB.map((m) => m.term)).toEqual(writes[0]);
   });
 
   /**
