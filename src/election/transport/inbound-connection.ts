@@ -67,10 +67,23 @@ export class InboundConnection {
     socket.setKeepAlive(true, this.o.keepaliveMs);
     // Half-open or silent connections are dropped; live peers ping well inside this window.
     socket.setTimeout(this.o.keepaliveMs * 3 + this.o.netTimeoutMs);
+    let confirming: NodeJS.Timeout | null = null;
     socket.on('timeout', () => {
-      // Live peers ping well within the window: silence means a half-open link or a stranger.
-      this.o.logger.warn(`${this.closing()}: silent for ${socket.timeout} ms`);
-      socket.destroy();
+      if (confirming) return;
+      // After a stall of this process's event loop (a GC pause, a snapshot's encoding) the timer
+      // is due before the loop has read what the peer sent meanwhile, or before its own ping
+      // went out: the verdict waits one ping interval of a running loop.
+      const readBefore = socket.bytesRead;
+      confirming = setTimeout(() => {
+        confirming = null;
+        if (socket.destroyed || socket.bytesRead !== readBefore) return;
+        // Live peers ping well within the window: silence means a half-open link or a stranger.
+        this.o.logger.warn(`${this.closing()}: silent for ${socket.timeout} ms`);
+        socket.destroy();
+      }, this.o.keepaliveMs);
+    });
+    socket.once('close', () => {
+      if (confirming) clearTimeout(confirming);
     });
     socket.on('error', () => undefined); // the close handler does the cleanup
     if (this.handshake) {

@@ -157,6 +157,20 @@ describe('TcpTransport on loopback', () => {
     warn.mockRestore();
   });
 
+  it('keeps a live connection through a stall of its own event loop longer than the silence window', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    a.send(msg(addrA, addrB, 11));
+    await new Promise((r) => setImmediate(r)); // the frame is written to the socket
+    // This process does nothing for 3x the 350 ms window (a GC pause, a large snapshot's
+    // encoding): the frame waits unread, and the idle timer is due before the read comes.
+    const until = Date.now() + 1050;
+    while (Date.now() < until);
+    await waitFor('the frame at b', () => gotB.length === 1);
+    expect(warn).not.toHaveBeenCalledWith(expect.stringMatching(/silent for/));
+    expect(a.isConnected(addrB)).toBe(true);
+    warn.mockRestore();
+  });
+
   it('carries a message larger than a frame in fragments, and puts it back together', async () => {
     // 3 MiB of data, three times the frame cap: what a snapshot for a far-behind follower is.
     const big = { ...msg(addrA, addrB, 9), data: 'x'.repeat(3 * 1024 * 1024) };
