@@ -52,6 +52,15 @@ export class PresenceGathering {
     return this.knownCopies >= this.quorum || this.awaited.size === 0;
   }
 
+  /**
+   * Whether some copy in came whole from a leader: then the list serves /discover while the
+   * copies still out are asked for. With none (every node in restarted since), it may lack
+   * everyone a node out of reach knows of.
+   */
+  get vouched(): boolean {
+    return this.knownCopies > 0 || this.complete;
+  }
+
   /** Whether the leader still waits before it serves anything. */
   get waiting(): boolean {
     return this.forgiveMs === null;

@@ -150,7 +150,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
    * may lack clients (it took over without a majority's copies); empty once its list is whole.
    */
   get missingCopies(): string[] {
-    return this.gather ? [...this.gather.awaited] : [];
+    return this.gather && !this.gather.vouched ? [...this.gather.awaited] : [];
   }
 
   /**
@@ -330,6 +330,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     g.stopWaiting(forgiveMs);
     g.copies.length = 0;
     if (g.complete) this.gather = null;
+    else if (g.vouched) this.logger.log(`term ${g.term}: still asking ${lacking} for copies`);
     else {
       this.copyComplete = false;
       this.logger.warn(
@@ -346,7 +347,10 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     const added = this.presence.merge(youngerBy(copy, g.forgiveMs ?? 0));
     const took = `the copy of ${from} is in, with ${added} clients the list lacked`;
     if (g.complete) this.listWhole(g, took);
-    else this.logger.log(`term ${g.term}: ${took}; still missing ${[...g.awaited].join(', ')}`);
+    else {
+      this.copyComplete = g.vouched;
+      this.logger.log(`term ${g.term}: ${took}; still missing ${[...g.awaited].join(', ')}`);
+    }
     this.sendFull(from);
   }
 
@@ -497,7 +501,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
 
   /** Frames of a list that may lack clients say so: a copy of it vouches for nothing. */
   private partialMark(): { partial?: true } {
-    return this.gather ? { partial: true } : {};
+    return this.gather && !this.gather.vouched ? { partial: true } : {};
   }
 
   private onAck(e: PeerMessage<PresenceAck>): void {

@@ -637,6 +637,38 @@ describe('PresenceReplicator: a copy out of reach during the gathering', () => {
   });
 });
 
+describe('PresenceReplicator: one whole copy in, another out of reach', () => {
+  it('serves from the whole copy at once, and still merges the missing one before wiping it', async () => {
+    const node = makeNode([A, B, C]);
+    node.scheduler.deleteTimeout('presence-sync');
+    node.channel.down.add(A); // the old leader, killed
+    node.leadership.update({ role: 'leader', term: 9, leader: B, leaderApi: null });
+    // C never restarted: its copy came whole from the old leader (B restarted, so its own did not).
+    const copy = { chunk: 0, chunks: 1, known: true, records: [['c', '10.0.0.3:1', 100]] };
+    node.channel.deliver('PresenceReport', 9, copy, C);
+    await node.replicator.gathering;
+    expect(node.replicator.missingCopies).toEqual([]); // /discover answers
+    expect(node.channel.of('PresenceFull').map((m) => [m.to, m.body.partial])).toEqual([
+      [C, undefined],
+    ]);
+    // A comes back: its copy is taken in before the list replaces it.
+    node.channel.down.delete(A);
+    node.channel.sent.length = 0;
+    node.channel.deliver('PresenceSyncRequest', 9, {}, A);
+    expect(node.channel.sent.map((m) => [m.to, m.type])).toEqual([[A, 'PresenceGather']]);
+    const late = { chunk: 0, chunks: 1, known: true, records: [['a', '10.0.0.1:1', 100]] };
+    node.channel.deliver('PresenceReport', 9, late, A);
+    expect(
+      node.presence
+        .list()
+        .map((c) => c.username)
+        .sort(),
+    ).toEqual(['a', 'c']);
+    expect(node.channel.of('PresenceFull').map((m) => m.to)).toEqual([A]);
+    node.replicator.onModuleDestroy();
+  });
+});
+
 describe('PresenceReplicator: a follower of a partial list', () => {
   it('vouches for nothing when gathered, and serves no follower read, until the list is whole', () => {
     const node = makeNode([A, B, C]);
