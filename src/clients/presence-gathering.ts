@@ -9,8 +9,8 @@ import type { PresenceRecord } from './presence.service';
  * is whole once copies from a majority are in, this node's own counting when it came whole from
  * a leader since it started, or once every follower has answered. Until then the leader waits
  * (`done`), at most `boundMs`, so a slow or silent follower holds up heartbeats for little; then
- * it serves heartbeats from a partial list and keeps asking for the copies still out, which
- * /discover waits for (see PresenceReplicator).
+ * it serves from the copies in and keeps asking for those still out; /discover answers only
+ * once some copy in is `vouched` for (see PresenceReplicator).
  */
 export class PresenceGathering {
   /** Settles when the leader stops waiting: its list is whole, or the bound ran out. */

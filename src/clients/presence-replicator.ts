@@ -75,7 +75,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
   private wholeBy = Infinity;
   /**
    * Whether this node's copy knows every client online: it came whole from a leader's stream
-   * (not one marked partial), or this node leads with a whole list. Only such a copy counts
+   * (not one marked partial), or this node led with a list it vouched for (set as it steps down). Only such a copy counts
    * for a new leader's majority of copies, or serves follower reads.
    */
   private copyComplete = false;
@@ -147,7 +147,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Leader: the followers whose copies of the online list it has not taken in while its own
-   * may lack clients (it took over without a majority's copies); empty once its list is whole.
+   * may lack clients (not one copy in came whole from a leader); empty otherwise.
    */
   get missingCopies(): string[] {
     return this.gather && !this.gather.vouched ? [...this.gather.awaited] : [];
@@ -227,7 +227,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
       this.leaderTerm = -1;
       this.urgentDrainedAt = null;
       this.confirmations.failAll(new LeaseNotHeldError());
-      this.copyComplete = this.gather === null;
+      this.copyComplete = this.listVouched;
       this.dropGathering();
     }
   }
@@ -255,7 +255,6 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     }
     // Our list replaces a follower's copy, so it goes to each only once that copy is folded
     // in: a node that restarted holds nobody, and must not wipe anyone else's list.
-    this.copyComplete = false;
     this.startGathering(term, ownKnown, ownSyncAt);
   }
 
@@ -278,7 +277,6 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     let added = 0;
     for (const copy of copies) added += this.presence.merge(youngerBy(copy, forgiveMs));
     this.presence.setExpiring(true);
-    this.copyComplete = true;
     const news = copies.length > 0 ? `, ${added} of them from followers' copies` : '';
     this.logger.log(
       `leading term ${term} with ${this.presence.count} clients online from ${from}${news} ` +
@@ -332,10 +330,9 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     if (g.complete) this.gather = null;
     else if (g.vouched) this.logger.log(`term ${g.term}: still asking ${lacking} for copies`);
     else {
-      this.copyComplete = false;
       this.logger.warn(
         `term ${g.term}: the online list may lack clients only ${lacking} know of ` +
-          `(no majority of copies is in): /discover answers 503 until their copies are in, ` +
+          `(no copy in came whole from a leader): /discover answers 503 until their copies are in, ` +
           `or for at most ${this.config.clientTimeoutMs} ms, when all such clients have timed out`,
       );
     }
@@ -347,16 +344,12 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     const added = this.presence.merge(youngerBy(copy, g.forgiveMs ?? 0));
     const took = `the copy of ${from} is in, with ${added} clients the list lacked`;
     if (g.complete) this.listWhole(g, took);
-    else {
-      this.copyComplete = g.vouched;
-      this.logger.log(`term ${g.term}: ${took}; still missing ${[...g.awaited].join(', ')}`);
-    }
+    else this.logger.log(`term ${g.term}: ${took}; still missing ${[...g.awaited].join(', ')}`);
     this.sendFull(from);
   }
 
   private listWhole(g: PresenceGathering, why: string): void {
     this.gather = null;
-    this.copyComplete = true;
     this.logger.log(`term ${g.term}: the online list is whole again (${why})`);
   }
 
@@ -501,7 +494,16 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
 
   /** Frames of a list that may lack clients say so: a copy of it vouches for nothing. */
   private partialMark(): { partial?: true } {
-    return this.gather && !this.gather.vouched ? { partial: true } : {};
+    return this.listVouched ? {} : { partial: true };
+  }
+
+  /**
+   * Leader: whether its list is one a copy of may vouch for: no gathering left, or one past its
+   * wait with a copy in that came whole from a leader (then it serves, asking for the rest).
+   */
+  private get listVouched(): boolean {
+    const g = this.gather;
+    return g === null || (!g.waiting && g.vouched);
   }
 
   private onAck(e: PeerMessage<PresenceAck>): void {
