@@ -8,6 +8,7 @@ import { loadCredentials } from '../credentials/credentials';
 import { httpsOptionsOf } from './https-options';
 import { limitConnections } from './connection-limits';
 import { refuseHostlessRequests } from './host-header';
+import { serveHeartbeatsOnTheServer } from './server-heartbeat';
 import { setUpApiDocs } from './api-docs';
 import { createExpressApp } from './express-app';
 import { createFastifyApp } from './fastify-app';
@@ -38,6 +39,7 @@ export async function createApp(
     maxPerAddress: config.httpMaxConnectionsPerAddress,
     idleTimeoutMs: config.httpIdleTimeoutMs,
   });
+  if (config.httpAdapter !== 'express') serveHeartbeatsOnTheServer(server, app);
   refuseHostlessRequests(server);
   setUpApiDocs(app);
   return app;

@@ -1,0 +1,36 @@
+/** Heartbeats of every kind a client may send, for tests that compare two ways of serving them. */
+
+/** One heartbeat a client may send, good or bad. */
+export interface Beat {
+  what: string;
+  body: string;
+  contentType?: string;
+  token?: 'alice' | 'wrong' | 'malformed';
+}
+
+export const BEATS: Beat[] = [
+  { what: 'a registered client', body: '{"username":"alice"}' },
+  {
+    what: 'a client at a new addr with its token',
+    body: '{"username":"alice","addr":"9.9.9.9:1"}',
+    token: 'alice',
+  },
+  {
+    what: 'a client at a new addr without its token',
+    body: '{"username":"alice","addr":"8.8.8.8:1"}',
+  },
+  { what: 'a wrong token', body: '{"username":"alice"}', token: 'wrong' },
+  { what: 'a malformed Authorization header', body: '{"username":"alice"}', token: 'malformed' },
+  { what: 'a client never registered', body: '{"username":"nobody"}' },
+  { what: 'no username', body: '{}' },
+  { what: 'a bad username and a bad addr', body: '{"username":"a b","addr":"nowhere"}' },
+  { what: 'an unknown field', body: '{"username":"alice","extra":1}' },
+  { what: 'an array', body: '[1,2]' },
+  { what: 'a scalar', body: '42' },
+  { what: 'malformed JSON', body: '{"username":' },
+  {
+    what: 'JSON sent as a form',
+    body: '{"username":"alice"}',
+    contentType: 'application/x-www-form-urlencoded',
+  },
+];

@@ -1,0 +1,171 @@
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { HeartbeatEndpoint, type EndpointAnswer } from '../../../src/clients/heartbeat-endpoint';
+import { HttpMetrics } from '../../../src/metrics/http-metrics';
+import { serveHeartbeatsOnTheServer } from '../../../src/platform/server-heartbeat';
+
+const ACCEPTED: EndpointAnswer = {
+  status: 200,
+  body: { success: true, message: "Heartbeat accepted for 'alice' at 1.2.3.4:5" },
+  headers: [['Rollcall-Term', '7']],
+};
+
+/**
+ * A server whose platform answers 418 to whatever reaches it, with POST /heartbeat taken in
+ * front of it by serveHeartbeatsOnTheServer; the endpoint and the metrics are recorded.
+ */
+async function serverInFront(): Promise<{
+  server: Server;
+  platform: jest.Mock;
+  answered: { body: unknown; authorization: string | undefined }[];
+  observed: [string | undefined, number][];
+}> {
+  const platform = jest.fn((_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(418).end();
+  });
+  const server = createServer(platform);
+  const answered: { body: unknown; authorization: string | undefined }[] = [];
+  const observed: [string | undefined, number][] = [];
+  const endpoint = {
+    answer: (body: unknown, authorization: string | undefined) => {
+      answered.push({ body, authorization });
+      return Promise.resolve(ACCEPTED);
+    },
+  };
+  const metrics = {
+    observe: (route: string | undefined, status: number) => observed.push([route, status]),
+  };
+  const app = {
+    get: (token: unknown) =>
+      token === HeartbeatEndpoint ? endpoint : token === HttpMetrics ? metrics : null,
+  } as unknown as INestApplication;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  serveHeartbeatsOnTheServer(server, app);
+  return { server, platform, answered, observed };
+}
+
+describe('POST /heartbeat served from the HTTP server before the platform', () => {
+  let s: Awaited<ReturnType<typeof serverInFront>>;
+  beforeEach(async () => {
+    s = await serverInFront();
+  });
+  afterEach(() => new Promise<void>((resolve) => s.server.close(() => resolve())));
+
+  it("answers a plain JSON heartbeat with the endpoint's answer, as Fastify writes it", async () => {
+    const res = await request(s.server)
+      .post('/heartbeat')
+      .set('content-type', 'application/json')
+      .set('authorization', 'Bearer abc')
+      .send('{"username":"alice"}');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(ACCEPTED.body);
+    // superagent keeps Node's response, whose rawHeaders hold the names in the order sent.
+    const raw = (res as unknown as { res: IncomingMessage }).res.rawHeaders;
+    const names = raw.filter((_, i) => i % 2 === 0);
+    expect(names.slice(0, 3)).toEqual(['rollcall-term', 'content-type', 'content-length']);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.headers['content-length']).toBe(
+      String(Buffer.byteLength(JSON.stringify(ACCEPTED.body))),
+    );
+    expect(res.headers['rollcall-term']).toBe('7');
+    expect(s.answered).toEqual([{ body: { username: 'alice' }, authorization: 'Bearer abc' }]);
+    expect(s.observed).toEqual([['/heartbeat', 200]]);
+    expect(s.platform).not.toHaveBeenCalled();
+  });
+
+  it('answers a body that is not JSON with 400 and closes the connection, as Fastify does', async () => {
+    const res = await request(s.server)
+      .post('/heartbeat')
+      .set('content-type', 'application/json; charset=utf-8')
+      .send('{"username":');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      success: false,
+      message: expect.stringMatching(/^Malformed JSON in request body: /) as string,
+    });
+    expect(res.headers.connection).toBe('close');
+    expect(s.answered).toEqual([]);
+    expect(s.observed).toEqual([['/heartbeat', 400]]);
+    expect(s.platform).not.toHaveBeenCalled();
+  });
+
+  type Agent = ReturnType<typeof request>;
+  const passedOn: [string, (r: Agent) => request.Test][] = [
+    [
+      'another method',
+      (r) => r.put('/heartbeat').set('content-type', 'application/json').send('{}'),
+    ],
+    [
+      'another spelling of the path',
+      (r) => r.post('/Heartbeat').set('content-type', 'application/json').send('{}'),
+    ],
+    [
+      'a trailing slash',
+      (r) => r.post('/heartbeat/').set('content-type', 'application/json').send('{}'),
+    ],
+    ['a query', (r) => r.post('/heartbeat?x=1').set('content-type', 'application/json').send('{}')],
+    [
+      'a form content type',
+      (r) =>
+        r.post('/heartbeat').set('content-type', 'application/x-www-form-urlencoded').send('{}'),
+    ],
+    ['no content type', (r) => r.post('/heartbeat').send(Buffer.from('{}'))],
+    [
+      'a compressed body',
+      (r) =>
+        r
+          .post('/heartbeat')
+          .set('content-type', 'application/json')
+          .set('content-encoding', 'gzip')
+          .send(gzipSync('{"username":"alice"}')),
+    ],
+    [
+      'a body over the limit',
+      (r) =>
+        r
+          .post('/heartbeat')
+          .set('content-type', 'application/json')
+          .send(`"${'x'.repeat(64 * 1024)}"`),
+    ],
+  ];
+
+  it.each(passedOn)('leaves %s to the platform', async (_what, send) => {
+    const res = await send(request(s.server));
+    expect(res.status).toBe(418);
+    expect(s.platform).toHaveBeenCalledTimes(1);
+    expect(s.answered).toEqual([]);
+  });
+
+  it('leaves a chunked body to the platform', async () => {
+    const { port } = s.server.address() as AddressInfo;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/heartbeat',
+          headers: { 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.write('{"username":');
+      req.end('"alice"}');
+    });
+    expect(status).toBe(418);
+    expect(s.answered).toEqual([]);
+  });
+});
