@@ -59,10 +59,15 @@ export function runWrk(plan: WrkPlan): Promise<WrkResult> {
     // wrk stops itself after -d; this only guards against a wrk that hangs on exit.
     const guard = setTimeout(() => proc.kill('SIGKILL'), (plan.seconds + 30) * 1000);
     proc.once('error', reject);
-    proc.once('exit', () => {
+    // 'close', not 'exit': a process can exit before its output is read from the pipe, and a
+    // loaded machine's wrk then seemed to print nothing (a followers round failed so).
+    proc.once('close', (code, signal) => {
       clearTimeout(guard);
       const line = /^WRK_JSON (.*)$/m.exec(out);
-      if (!line) return reject(new Error(`wrk printed no result: ${out.slice(-500)}`));
+      if (!line) {
+        const how = signal ? `signal ${signal}` : `code ${code}`;
+        return reject(new Error(`wrk (exit ${how}) printed no result: ${out.slice(-500)}`));
+      }
       const j = JSON.parse(line[1]) as Record<string, number>;
       const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
       const seconds = j.duration_us / 1e6;
