@@ -4,7 +4,9 @@
  * Both hold the same `--users` users and get the same wrk load: heartbeats in rotation over all
  * of them (bench/heartbeat/rotate.lua), `--connections` keep-alive connections on `--threads`
  * wrk threads, a warm-up, then `--seconds` measured. `--rounds` rounds alternate which goes
- * first; the report gives the median round of each, the ratio, p50/p99 and every non-2xx.
+ * first; the report gives the median round of each, the ratio, p50/p99 and every non-2xx, and
+ * the serving process's CPU seconds per 100,000 answers (the leader's, the reference's), which
+ * moves less with the machine's other load than the rates do.
  *
  *   npm run bench:heartbeat -- [--users N] [--seconds N] [--warmup-seconds N] [--rounds N]
  *                              [--connections N] [--threads N] [--statuses 1] [--baseline DIR]
@@ -45,6 +47,7 @@ import { HEARTBEAT_TIMINGS } from './heartbeat/timings';
 import { Child, installCleanup, trackTempDir } from './lib/children';
 import { forEachUser } from './lib/fill-users';
 import { parseNumberArgs } from './lib/args';
+import { processCpuMs } from './lib/proc-cpu';
 import { startReferenceServer } from './lib/reference-server';
 import { runBench } from './lib/run-bench';
 import { durationLine, loadAverage, reportHeader, startBench, writeResults } from './lib/results';
@@ -91,6 +94,8 @@ interface Round {
   target: Target;
   loadAverage: number[];
   wrk: WrkResult;
+  /** CPU seconds the serving process (the leader, or the reference) used per 100,000 answers. */
+  serverCpuSecondsPer100k: number;
 }
 
 function startReference(users: number): Promise<{ child: Child; port: number }> {
@@ -123,7 +128,7 @@ function median(rounds: Round[], target: Target): Round | null {
 }
 
 const describe = (r: Round) =>
-  `round ${r.round} ${r.target}: ${Math.round(r.wrk.perSecond)}/s, p50 ${r.wrk.latencyMs.p50.toFixed(2)} ms, p99 ${r.wrk.latencyMs.p99.toFixed(2)} ms, non-2xx ${r.wrk.non2xx}, socket errors ${JSON.stringify(r.wrk.socketErrors)}${r.wrk.statuses ? `, by status ${JSON.stringify(r.wrk.statuses)}` : ''} (load average ${r.loadAverage.join(' ')})`;
+  `round ${r.round} ${r.target}: ${Math.round(r.wrk.perSecond)}/s, p50 ${r.wrk.latencyMs.p50.toFixed(2)} ms, p99 ${r.wrk.latencyMs.p99.toFixed(2)} ms, non-2xx ${r.wrk.non2xx}, server CPU ${r.serverCpuSecondsPer100k.toFixed(2)} s/100k, socket errors ${JSON.stringify(r.wrk.socketErrors)}${r.wrk.statuses ? `, by status ${JSON.stringify(r.wrk.statuses)}` : ''} (load average ${r.loadAverage.join(' ')})`;
 
 /** Starts a cluster, registers the users on its leader, and returns the leader's API port. */
 async function startCluster(nodes: RollcallNodes, users: number): Promise<number> {
@@ -194,6 +199,14 @@ async function main(): Promise<number> {
     'rollcall-tls': tls?.leader ?? 0,
     reference: ref.port,
   };
+  const leaderPid = (cluster: RollcallNodes, port: number) =>
+    cluster.pids[cluster.apiPorts.indexOf(port)];
+  const pidOf = {
+    rollcall: leaderPid(nodes, leader),
+    baseline: baseline ? leaderPid(baseline.nodes, baseline.leader) : 0,
+    'rollcall-tls': tls ? leaderPid(tls.nodes, tls.leader) : 0,
+    reference: ref.child.pid,
+  };
   for (let round = 1; round <= args.rounds; round++) {
     // Rotate which goes first, so that none always gets the warmer (or quieter) machine.
     const order = targets.map((_, k) => targets[(k + round - 1) % targets.length]);
@@ -203,8 +216,11 @@ async function main(): Promise<number> {
       const scheme = target === 'rollcall-tls' ? 'https' : 'http';
       if (args['warmup-seconds'] > 0) await runWrk(wrkPlan(port, args['warmup-seconds'], scheme));
       const load = loadAverage();
+      const cpuBefore = processCpuMs(pidOf[target]) ?? NaN;
       const wrk = await runWrk(wrkPlan(port, args.seconds, scheme));
-      const r: Round = { round, target, loadAverage: load, wrk };
+      const cpuMs = (processCpuMs(pidOf[target]) ?? NaN) - cpuBefore;
+      const serverCpuSecondsPer100k = (cpuMs / 1000 / Math.max(1, wrk.requests)) * 100_000;
+      const r: Round = { round, target, loadAverage: load, wrk, serverCpuSecondsPer100k };
       rounds.push(r);
       log(describe(r));
     }
@@ -294,6 +310,12 @@ async function main(): Promise<number> {
       `with peer and API TLS: median round ${Math.round(rt.wrk.perSecond)}/s, p99 ${rt.wrk.latencyMs.p99.toFixed(2)} ms; cost of TLS (with / without) ${costOfTls?.toFixed(2) ?? '-'}x`,
     );
   }
+  const cpu = medianCpu(rounds);
+  log(
+    `server CPU per 100,000 heartbeats (medians): rollcall's leader ${cpu.rollcall?.toFixed(2) ?? '-'} s, reference ${cpu.reference?.toFixed(2) ?? '-'} s` +
+      (rb ? `, baseline's leader ${cpu.baseline?.toFixed(2) ?? '-'} s` : '') +
+      (rt ? `, TLS cluster's leader ${cpu['rollcall-tls']?.toFixed(2) ?? '-'} s` : ''),
+  );
   log(`target ratio >= ${TARGET_RATIO} with no non-2xx: ${target.met ? 'met' : 'NOT met'}`);
   const followerSeries = followerSummary(followerRounds, idleCpuPerSecond);
   if (followerSeries) log(followerSeries.line);
@@ -311,6 +333,7 @@ async function main(): Promise<number> {
       script: 'bench/heartbeat/rotate.lua',
     },
     medianRounds: { rollcall: rc, reference: rf, baseline: rb, rollcallTls: rt },
+    serverCpuSecondsPer100k: cpu,
     costOfTls,
     ratio: r,
     baseline: baselineDir ? { dir: baselineDir, thisBuildOverBaseline: afterVsBefore } : null,
@@ -324,6 +347,19 @@ async function main(): Promise<number> {
   });
   log(`results: ${file}`);
   return exited.length > 0 ? 1 : 0;
+}
+
+/** Each target's median CPU per 100,000 answers, over its rounds (not the median round's). */
+function medianCpu(rounds: Round[]): Partial<Record<Target, number>> {
+  const out: Partial<Record<Target, number>> = {};
+  for (const target of new Set(rounds.map((r) => r.target))) {
+    const values = rounds.filter((r) => r.target === target).map((r) => r.serverCpuSecondsPer100k);
+    out[target] = quantile(
+      values.sort((a, b) => a - b),
+      0.5,
+    );
+  }
+  return out;
 }
 
 /** Medians of the --followers series, and the leader's CPU per heartbeat of one against the other. */
