@@ -71,8 +71,6 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
   private syncedFromLeader: { term: number; from: string; at: number } | null = null;
   /** New leader: the followers' copies still awaited, while its list may lack clients. */
   private gather: PresenceGathering | null = null;
-  /** New leader: when every client a copy it lacks could hold has timed out. */
-  private wholeBy = Infinity;
   /**
    * Whether this node's copy knows every client online: it came whole from a leader's stream
    * (not one marked partial), or this node led with a list it vouched for (set as it steps down). Only such a copy counts
@@ -296,13 +294,17 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     for (const peer of awaited) this.channel.send(peer, PRESENCE_GATHER, term, {});
     const boundMs = Math.min(this.config.electionTimeoutMinMs, 5 * this.config.heartbeatIntervalMs);
     const quorum = majorityOf(this.channel.others.length + 1);
-    // A heartbeat a missing copy could hold was answered before this term: it times out by then.
-    const wholeBy = this.clock.monotonicMs() + this.config.clientTimeoutMs;
-    const g = new PresenceGathering(term, awaited, ownKnown, ownSyncAt, quorum, boundMs, () =>
-      this.stopWaiting(`no majority of copies within ${boundMs} ms`),
+    this.gather = new PresenceGathering(
+      term,
+      awaited,
+      ownKnown,
+      ownSyncAt,
+      quorum,
+      boundMs,
+      this.clock.monotonicMs(),
+      this.config.clientTimeoutMs,
+      () => this.stopWaiting(`no majority of copies within ${boundMs} ms`),
     );
-    this.gather = g;
-    this.wholeBy = wholeBy;
   }
 
   private sendFullToAll(): void {
@@ -420,7 +422,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
   private askAgain(): void {
     const g = this.gather;
     if (!g) return;
-    if (!g.waiting && this.clock.monotonicMs() >= this.wholeBy) {
+    if (!g.waiting && g.outlived(this.clock.monotonicMs())) {
       const lacking = [...g.awaited].join(', ');
       return this.listWhole(g, `every client the copies of ${lacking} could hold has timed out`);
     }
