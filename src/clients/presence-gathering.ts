@@ -10,7 +10,7 @@ import type { PresenceRecord } from './presence.service';
  * a leader since it started, or once every follower has answered. Until then the leader waits
  * (`done`), at most `boundMs`, so a slow or silent follower holds up heartbeats for little; then
  * it serves from the copies in and keeps asking for those still out; /discover answers only
- * once some copy in is `vouched` for (see PresenceReplicator).
+ * once some copy in is `vouched` for (see PresenceTakeover).
  */
 export class PresenceGathering {
   /** Settles when the leader stops waiting: its list is whole, or the bound ran out. */
