@@ -124,11 +124,8 @@ export class PresenceFollower {
   private requestFull(e: PeerMessage<object>): void {
     // One request per election timeout: the full list is on its way or was lost.
     const now = this.ctx.clock.monotonicMs();
-    if (
-      now - this.fullRequestedAt < this.ctx.config.electionTimeoutMinMs &&
-      e.term === this.followTerm
-    )
-      return;
+    const askedLately = now - this.fullRequestedAt < this.ctx.config.electionTimeoutMinMs;
+    if (askedLately && e.term === this.followTerm) return;
     this.fullRequestedAt = now;
     this.followTerm = e.term;
     this.ctx.channel.send(e.from, PRESENCE_SYNC_REQUEST, e.term, {});
