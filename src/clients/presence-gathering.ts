@@ -10,7 +10,7 @@ import type { PresenceRecord } from './presence.service';
  * a leader since it started, or once every follower has answered. Until then the leader waits
  * (`done`), at most `boundMs`, so a slow or silent follower holds up heartbeats for little; then
  * it serves from the copies in and keeps asking for those still out; /discover answers only
- * once some copy in is `vouched` for (see PresenceReplicator).
+ * once some copy in is `vouched` for (see PresenceTakeover).
  */
 export class PresenceGathering {
   /** Settles when the leader stops waiting: its list is whole, or the bound ran out. */
@@ -28,6 +28,12 @@ export class PresenceGathering {
   private readonly parts = new Map<string, PresenceRecord[][]>();
   private knownCopies: number;
   private readonly timer: NodeJS.Timeout;
+  /**
+   * When every client a missing copy could hold has timed out (monotonic ms): a heartbeat such
+   * a copy holds was answered before this term, so it times out one client_timeout_ms after the
+   * leader took office. From then on the copies still out no longer matter.
+   */
+  readonly wholeBy: number;
 
   constructor(
     readonly term: number,
@@ -39,10 +45,14 @@ export class PresenceGathering {
     ownSyncAt: number | null,
     private readonly quorum: number,
     boundMs: number,
+    /** When the leader took office, and client_timeout_ms: together they make `wholeBy`. */
+    tookOfficeAt: number,
+    clientTimeoutMs: number,
     onTimeout: () => void,
   ) {
     this.knownCopies = ownKnown ? 1 : 0;
     this.latestSyncAt = ownSyncAt;
+    this.wholeBy = tookOfficeAt + clientTimeoutMs;
     this.done = new Promise<void>((resolve) => (this.settle = resolve));
     this.timer = setTimeout(onTimeout, boundMs);
   }
@@ -59,6 +69,11 @@ export class PresenceGathering {
    */
   get vouched(): boolean {
     return this.knownCopies > 0 || this.complete;
+  }
+
+  /** Whether the copies still out no longer matter at `now`: see `wholeBy`. */
+  outlived(now: number): boolean {
+    return now >= this.wholeBy;
   }
 
   /** Whether the leader still waits before it serves anything. */

@@ -17,6 +17,15 @@ export const PRESENCE_ACK = 'PresenceAck';
 /** Records per frame: a record is at most ~350 bytes of JSON, frames at most 1 MiB. */
 export const RECORDS_PER_FRAME = 2000;
 
+/** Splits a list into frame-sized parts; an empty list is one empty part, still worth sending. */
+export function inFrames<T>(items: T[]): T[][] {
+  const parts: T[][] = [];
+  for (let i = 0; i < items.length; i += RECORDS_PER_FRAME) {
+    parts.push(items.slice(i, i + RECORDS_PER_FRAME));
+  }
+  return parts.length > 0 ? parts : [[]];
+}
+
 export interface PresenceDelta {
   seq: number;
   online: PresenceRecord[];

@@ -114,7 +114,11 @@ describe.each(PLATFORMS)('a follower taking heartbeats, on %s', (platform) => {
     });
   });
 
-  it('answers 200 once the leader acknowledged the heartbeat, naming itself', async () => {
+  /**
+   * With the leader's list in, alice's heartbeat (from 9.9.9.9:1) goes to the follower and waits
+   * for the leader's answer: the request still pending, and the batch the follower passed on.
+   */
+  async function heartbeatPassedOn() {
     node.transport.deliver(presenceFull(0));
     const pending = request(node.http)
       .post('/heartbeat')
@@ -125,6 +129,11 @@ describe.each(PLATFORMS)('a follower taking heartbeats, on %s', (platform) => {
       node.transport.sent.some((m) => m.type === 'PresenceForward'),
     );
     const forward = node.transport.sent.find((m) => m.type === 'PresenceForward');
+    return { pending, forward };
+  }
+
+  it('answers 200 once the leader acknowledged the heartbeat, naming itself', async () => {
+    const { pending, forward } = await heartbeatPassedOn();
     expect(forward).toMatchObject({ to: PEER, term: TERM, beats: [['alice', '9.9.9.9:1']] });
     answerForwards(true);
     expect(seen(await pending)).toEqual({
@@ -137,18 +146,8 @@ describe.each(PLATFORMS)('a follower taking heartbeats, on %s', (platform) => {
   });
 
   it('answers 200 when the batch is held on the leader’s next delta instead of an ack', async () => {
-    node.transport.deliver(presenceFull(0));
-    const pending = request(node.http)
-      .post('/heartbeat')
-      .set('authorization', `Bearer ${TOKEN}`)
-      .send({ username: 'alice', addr: '9.9.9.9:1' })
-      .then((r) => r);
-    await waitFor('the batch to go out', () =>
-      node.transport.sent.some((m) => m.type === 'PresenceForward'),
-    );
-    const { batch } = node.transport.sent.find((m) => m.type === 'PresenceForward') as unknown as {
-      batch: number;
-    };
+    const { pending, forward } = await heartbeatPassedOn();
+    const { batch } = forward as unknown as { batch: number };
     node.transport.deliver({
       type: 'PresenceDelta',
       from: PEER,

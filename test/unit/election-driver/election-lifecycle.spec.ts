@@ -114,6 +114,20 @@ describe('ElectionLifecycle and ReplicatedLog (the driver around the core)', () 
   /** Lets the driver's persist-then-send pass run. */
   const settle = () => log.settled;
 
+  /** A message to A from `peer`, as the transport hands it over. */
+  const from = (peer: string, type: string, term: number, fields: Record<string, unknown>) =>
+    rec.handlers!.message({ type, from: peer, to: A, term, cpu: 5, api: 'x', ...fields });
+
+  /** A's election timeout runs out, and both peers grant its pre-vote: the vote round starts. */
+  async function winPreVote(): Promise<void> {
+    clock.advance(1000);
+    (log as unknown as { tick: () => void }).tick();
+    await settle();
+    from(B, 'PreVoteResponse', 1, { granted: true });
+    from(C, 'PreVoteResponse', 1, { granted: true });
+    await settle();
+  }
+
   it('writes the vote to disk before the vote leaves', async () => {
     rec.events.length = 0;
     rec.handlers!.message(requestVote(5));
@@ -144,15 +158,8 @@ describe('ElectionLifecycle and ReplicatedLog (the driver around the core)', () 
   });
 
   it('lets the presence hand over its last words before it asks the successor to take over', async () => {
-    const from = (peer: string, type: string, term: number, fields: Record<string, unknown>) =>
-      rec.handlers!.message({ type, from: peer, to: A, term, cpu: 5, api: 'x', ...fields });
     // Elected: a pre-vote round (every answer in), then a vote round won with B's vote.
-    clock.advance(1000);
-    (log as unknown as { tick: () => void }).tick();
-    await settle();
-    from(B, 'PreVoteResponse', 1, { granted: true });
-    from(C, 'PreVoteResponse', 1, { granted: true });
-    await settle();
+    await winPreVote();
     from(B, 'RequestVoteResponse', 1, { granted: true, leaseWaitMs: 0 });
     await settle();
     expect(leadership.current.role).toBe('leader');
@@ -177,16 +184,9 @@ describe('ElectionLifecycle and ReplicatedLog (the driver around the core)', () 
   });
 
   it('tells LeadershipState as AppendEntries leave, after the view says who leads', async () => {
-    const from = (peer: string, type: string, term: number, fields: Record<string, unknown>) =>
-      rec.handlers!.message({ type, from: peer, to: A, term, cpu: 5, api: 'x', ...fields });
     const told: string[] = [];
     leadership.onAppendsSent(() => told.push(`${leadership.current.role} ${rec.events.at(-1)}`));
-    clock.advance(1000);
-    (log as unknown as { tick: () => void }).tick();
-    await settle();
-    from(B, 'PreVoteResponse', 1, { granted: true });
-    from(C, 'PreVoteResponse', 1, { granted: true });
-    await settle();
+    await winPreVote();
     expect(told).toEqual([]); // pre-votes and votes are no AppendEntries
     from(B, 'RequestVoteResponse', 1, { granted: true, leaseWaitMs: 0 });
     await settle();

@@ -1,0 +1,206 @@
+import { LeaseNotHeldError } from '../common/http/leadership-errors';
+import type { PeerMessage } from '../election/peer-channel';
+import { PresenceConfirmations } from './presence-confirmations';
+import type { PresenceSyncContext } from './presence-sync-context';
+import {
+  inFrames,
+  PRESENCE_DELTA,
+  PRESENCE_FULL,
+  type PresenceAck,
+  type PresenceDelta,
+  type PresenceFull,
+} from './presence-sync.messages';
+
+/** The batches of a follower held since the last delta to it, taken for the next one (or null). */
+export type HeldTaker = (peer: string, term: number) => number[] | null;
+
+/** What the leader's stream must know of a new leader's gathering of copies (PresenceTakeover). */
+export interface TakeoverState {
+  /** The new leader still waits for its followers' copies: its list goes to nobody yet. */
+  readonly waiting: boolean;
+  /** Whether a copy of the leader's list may vouch for every client (see PresenceTakeover). */
+  readonly listVouched: boolean;
+  /** Asks `peer` again for its copy if the leader still lacks it; whether it did. */
+  askAgainIfMissing(peer: string): boolean;
+}
+
+/**
+ * The leader's side of the presence stream: the changes to its online list go to every follower
+ * as numbered deltas, and the whole list to a follower that asks or whose copy a new leader
+ * took in. Followers acknowledge each; PresenceConfirmations counts how far a majority holds
+ * the list, and a heartbeat is answered once a majority holds it.
+ */
+export class PresenceStream {
+  /** The term being streamed (-1 while not leading) and the last delta number sent in it. */
+  private leaderTerm = -1;
+  private seq = 0;
+  private readonly confirmations: PresenceConfirmations;
+  /** A delta sent at once for waiting heartbeats is out, drained at this time. */
+  private urgentDrainedAt: number | null = null;
+  private urgentScheduled = false;
+  /** What else a delta to a follower carries (ForwardedHeartbeats' held batches). */
+  private takeHeld: HeldTaker = () => null;
+
+  constructor(
+    private readonly ctx: PresenceSyncContext,
+    private readonly takeover: TakeoverState,
+  ) {
+    this.confirmations = new PresenceConfirmations(() => ctx.channel.others);
+  }
+
+  /** Whether this node leads in the term it streams. */
+  get leading(): boolean {
+    const view = this.ctx.leadership.current;
+    return this.ctx.isLeading(view) && view.term === this.leaderTerm;
+  }
+
+  /** Whether this node leads in `term`, and streams it. */
+  leadingTerm(term: number): boolean {
+    return this.leading && term === this.leaderTerm;
+  }
+
+  /** Whether a follower's message of `term` is about the stream this leader sends now. */
+  private streamsIn(term: number): boolean {
+    return this.ctx.isLeading(this.ctx.leadership.current) && term === this.leaderTerm;
+  }
+
+  /** This node took office in `term`: a new stream starts, and older waits are refused. */
+  lead(term: number): void {
+    this.ctx.presence.trackChanges(true);
+    this.confirmations.restart(new LeaseNotHeldError());
+    this.leaderTerm = term;
+    this.seq = 0;
+    this.urgentDrainedAt = null;
+  }
+
+  /** This node no longer leads: its copy is the leader's to expire, and every wait is refused. */
+  stepDown(): void {
+    this.ctx.presence.trackChanges(false);
+    this.ctx.presence.setExpiring(false);
+    this.leaderTerm = -1;
+    this.urgentDrainedAt = null;
+    this.close();
+  }
+
+  /** Every heartbeat still waiting for a quorum is refused. */
+  close(): void {
+    this.confirmations.failAll(new LeaseNotHeldError());
+  }
+
+  /** Whether a heartbeat applied now, whose client was last seen at `seenBefore`, must wait. */
+  needsConfirmation(seenBefore: number): boolean {
+    if (this.ctx.channel.others.length === 0) return false;
+    const now = this.ctx.clock.monotonicMs();
+    const held = this.confirmations.heldByQuorumUpTo;
+    return !(seenBefore < held && now - seenBefore < this.ctx.refreshSlackMs);
+  }
+
+  /**
+   * Settles once a majority holds every change made up to now (rejected if this node stops
+   * leading first); a delta goes out at once for it.
+   */
+  heldSoon(): Promise<void> {
+    const waiting = this.confirmations.whenHeld(this.ctx.clock.monotonicMs());
+    this.scheduleUrgentDelta();
+    return waiting;
+  }
+
+  /** `take` gives each delta to a follower the batches of it held since the last one. */
+  carryOnDeltas(take: HeldTaker): void {
+    this.takeHeld = take;
+  }
+
+  /** Whoever waited this long for a quorum gets a 503 and tries again. */
+  expireWaits(): void {
+    const before = this.ctx.clock.monotonicMs() - 2 * this.ctx.config.electionTimeoutMinMs;
+    this.confirmations.expire(before, new LeaseNotHeldError());
+  }
+
+  /**
+   * The changes since the last delta, to every follower. An empty delta still goes out: it tells
+   * followers the stream is alive and lets one that missed a delta notice at once. Deltas follow
+   * the full list, which waits for the gathering; the changes keep till then.
+   */
+  sendDelta(final: boolean): void {
+    if (this.takeover.waiting) return;
+    const drainedAt = this.ctx.clock.monotonicMs();
+    const { online, offline } = this.ctx.presence.drainChanges();
+    const onlineParts = inFrames(online);
+    const offlineParts = inFrames(offline);
+    const count = Math.max(onlineParts.length, offlineParts.length);
+    for (let i = 0; i < count; i++) {
+      const delta: PresenceDelta = {
+        seq: ++this.seq,
+        online: onlineParts[i] ?? [],
+        offline: offlineParts[i] ?? [],
+        ...(final && i === count - 1 ? { final: true } : {}),
+        ...this.partialMark(),
+      };
+      this.confirmations.deltaDrained(delta.seq, drainedAt);
+      for (const peer of this.ctx.channel.others) {
+        const held = this.takeHeld(peer, this.leaderTerm);
+        const body = held ? { ...delta, held } : { ...delta };
+        this.ctx.channel.send(peer, PRESENCE_DELTA, this.leaderTerm, body);
+      }
+    }
+  }
+
+  /** Heartbeats are waiting for a quorum: a delta goes now, one at a time, each taking all. */
+  private scheduleUrgentDelta(): void {
+    if (this.urgentScheduled || this.urgentDrainedAt !== null) return;
+    this.urgentScheduled = true;
+    setImmediate(() => {
+      this.urgentScheduled = false;
+      if (!this.leading || this.takeover.waiting) return;
+      this.urgentDrainedAt = this.ctx.clock.monotonicMs();
+      this.sendDelta(false);
+    });
+  }
+
+  /** The leader is about to hand over: its last changes go first, marked as the last. */
+  handOver(): void {
+    if (!this.leading || this.takeover.waiting) return;
+    this.sendDelta(true);
+  }
+
+  sendFull(to: string): void {
+    const takenAt = this.ctx.clock.monotonicMs();
+    const parts = inFrames(this.ctx.presence.snapshot());
+    for (const [chunk, records] of parts.entries()) {
+      const full: PresenceFull = {
+        seq: this.seq,
+        chunk,
+        chunks: parts.length,
+        records,
+        ...this.partialMark(),
+      };
+      this.ctx.channel.send(to, PRESENCE_FULL, this.leaderTerm, { ...full });
+    }
+    this.confirmations.fullSent(to, this.seq, takenAt);
+  }
+
+  /** Frames of a list that may lack clients say so: a copy of it vouches for nothing. */
+  private partialMark(): { partial?: true } {
+    return this.takeover.listVouched ? {} : { partial: true };
+  }
+
+  onAck(e: PeerMessage<PresenceAck>): void {
+    if (!this.streamsIn(e.term)) return;
+    this.confirmations.acknowledged(e.from, e.seq, e.full);
+    const urgent = this.urgentDrainedAt;
+    if (urgent === null || this.confirmations.heldByQuorumUpTo < urgent) return;
+    this.urgentDrainedAt = null;
+    if (this.confirmations.waiting > 0) this.scheduleUrgentDelta();
+  }
+
+  /** A follower lost its copy or a delta, and asks for the whole list. */
+  onRequest(e: PeerMessage<object>): void {
+    if (!this.streamsIn(e.term)) return;
+    // It lost its copy or a delta: until it takes the full list, it holds nothing for sure.
+    this.confirmations.copyLost(e.from);
+    // While gathering, the full list is not ready; everyone gets it when it is.
+    if (this.takeover.waiting) return;
+    // Its copy may hold clients this list lacks: it is taken in before the list replaces it.
+    if (!this.takeover.askAgainIfMissing(e.from)) this.sendFull(e.from);
+  }
+}
