@@ -8,8 +8,10 @@ type Child = ReturnType<Histogram<'route' | 'status'>['labels']>;
 
 /**
  * Request durations by route and status. The platform layer calls observe() once per response;
- * each route/status pair's child is looked up once and kept, so the heartbeat path pays two Map
- * lookups and one bucket increment rather than prom-client's label hashing.
+ * each route/status pair's child is looked up once and kept, so no label object is built per
+ * request. (prom-client still hashes the labels inside each observe(); a histogram of our own
+ * that did not was measured on the heartbeat bench at no gain, 5.12 against 5.14 leader CPU
+ * seconds per 100,000 heartbeats, so the library stays.)
  */
 @Injectable()
 export class HttpMetrics {
