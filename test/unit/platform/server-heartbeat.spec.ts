@@ -5,7 +5,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
@@ -167,5 +167,27 @@ describe('POST /heartbeat served from the HTTP server before the platform', () =
     });
     expect(status).toBe(418);
     expect(s.answered).toEqual([]);
+  });
+
+  it('gives up on a client that leaves mid-body, and answers the next one', async () => {
+    const { port } = s.server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    // 100 bytes announced, 12 sent, then the connection goes.
+    const written = new Promise<void>((resolve) =>
+      socket.write(
+        'POST /heartbeat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+          'Content-Length: 100\r\n\r\n{"username":',
+        () => resolve(),
+      ),
+    );
+    await written;
+    socket.destroy();
+    const res = await request(s.server)
+      .post('/heartbeat')
+      .set('content-type', 'application/json')
+      .send('{"username":"alice"}');
+    expect(res.status).toBe(200);
+    expect(s.answered).toEqual([{ body: { username: 'alice' }, authorization: undefined }]);
   });
 });
