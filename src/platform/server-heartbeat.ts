@@ -50,8 +50,8 @@ export function serveHeartbeatsOnTheServer(server: Server, app: INestApplication
       void answerOf(req.headers, chunks)
         .catch(errorAnswer)
         .then((out) => {
-          send(res, out);
-          metrics.observe(HEARTBEAT_URL, out.status, (performance.now() - arrived) / 1000);
+          const status = answer(res, out);
+          metrics.observe(HEARTBEAT_URL, status, (performance.now() - arrived) / 1000);
         });
     });
   }
@@ -87,6 +87,25 @@ function isPlainHeartbeat(req: IncomingMessage): boolean {
     h['transfer-encoding'] === undefined &&
     h['content-encoding'] === undefined
   );
+}
+
+/**
+ * Writes the answer and returns its status; one that cannot be written (a header value Node refuses) becomes the 500
+ * every unexpected failure is, rather than a rejection nobody handles, which would stop the node.
+ */
+function answer(res: ServerResponse, out: EndpointAnswer): number {
+  try {
+    send(res, out);
+    return out.status;
+  } catch (err) {
+    if (res.headersSent) {
+      res.destroy();
+      return out.status;
+    }
+    const failed = errorAnswer(err);
+    send(res, failed);
+    return failed.status;
+  }
 }
 
 /** As Fastify writes a JSON reply: the route's headers (names in lower case), then its own. */

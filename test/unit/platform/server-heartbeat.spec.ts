@@ -23,7 +23,7 @@ const ACCEPTED: EndpointAnswer = {
  * A server whose platform answers 418 to whatever reaches it, with POST /heartbeat taken in
  * front of it by serveHeartbeatsOnTheServer; the endpoint and the metrics are recorded.
  */
-async function serverInFront(): Promise<{
+async function serverInFront(given: EndpointAnswer = ACCEPTED): Promise<{
   server: Server;
   platform: jest.Mock;
   answered: { body: unknown; authorization: string | undefined }[];
@@ -38,7 +38,7 @@ async function serverInFront(): Promise<{
   const endpoint = {
     answer: (body: unknown, authorization: string | undefined) => {
       answered.push({ body, authorization });
-      return Promise.resolve(ACCEPTED);
+      return Promise.resolve(given);
     },
   };
   const metrics = {
@@ -189,5 +189,21 @@ describe('POST /heartbeat served from the HTTP server before the platform', () =
       .send('{"username":"alice"}');
     expect(res.status).toBe(200);
     expect(s.answered).toEqual([{ body: { username: 'alice' }, authorization: undefined }]);
+  });
+
+  it('answers 500 when an answer cannot be written, and goes on serving', async () => {
+    const bad = await serverInFront({ ...ACCEPTED, headers: [['Rollcall-Term', 'a\nb']] });
+    try {
+      const res = await request(bad.server)
+        .post('/heartbeat')
+        .set('content-type', 'application/json')
+        .send('{"username":"alice"}');
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({ success: false, message: 'Internal server error' });
+      expect(bad.observed).toEqual([['/heartbeat', 500]]);
+      expect(bad.platform).not.toHaveBeenCalled();
+    } finally {
+      await new Promise<void>((resolve) => bad.server.close(() => resolve()));
+    }
   });
 });
