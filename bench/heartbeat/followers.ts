@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { processCpuMs } from '../lib/proc-cpu';
 import { runWrk, type WrkPlan, type WrkResult } from '../lib/wrk';
 
 /** One measured run of the `--followers 1` series. */
@@ -19,21 +18,9 @@ export interface FollowerRound {
   wrk: WrkResult[];
 }
 
-/** Clock ticks per second of /proc's CPU times. */
-function clockTicks(): number {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-  } catch {
-    return 100;
-  }
-}
-
-/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
-export function cpuSecondsOf(pid: number, ticks = clockTicks()): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name may hold spaces: the fields are counted after its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / ticks;
+/** CPU seconds (user + system) a process has used (NaN once it is gone). */
+function cpuSecondsOf(pid: number): number {
+  return (processCpuMs(pid) ?? NaN) / 1000;
 }
 
 /**
@@ -54,11 +41,10 @@ export async function measureFollowerRound(
   const share = 1 / destinations.length;
   const run = (s: number) => Promise.all(destinations.map((p) => runWrk(plan(p, s, share))));
   if (warmupSeconds > 0) await run(warmupSeconds);
-  const ticks = clockTicks();
-  const followersCpu = () => pids.followers.reduce((a, p) => a + cpuSecondsOf(p, ticks), 0);
-  const cpuBefore = { leader: cpuSecondsOf(pids.leader, ticks), followers: followersCpu() };
+  const followersCpu = () => pids.followers.reduce((a, p) => a + cpuSecondsOf(p), 0);
+  const cpuBefore = { leader: cpuSecondsOf(pids.leader), followers: followersCpu() };
   const wrk = await run(seconds);
-  const cpu = cpuSecondsOf(pids.leader, ticks) - cpuBefore.leader;
+  const cpu = cpuSecondsOf(pids.leader) - cpuBefore.leader;
   const cpuOfFollowers = followersCpu() - cpuBefore.followers;
   const non2xx = wrk.reduce((a, w) => a + w.non2xx, 0);
   const ok = wrk.reduce((a, w) => a + w.requests, 0) - non2xx;
@@ -80,10 +66,9 @@ export async function measureFollowerRound(
  * presence ticks, CPU sampling): the part of each round's figure that is not the heartbeats'.
  */
 export async function leaderIdleCpuPerSecond(leaderPid: number, seconds: number): Promise<number> {
-  const ticks = clockTicks();
-  const before = cpuSecondsOf(leaderPid, ticks);
+  const before = cpuSecondsOf(leaderPid);
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  return (cpuSecondsOf(leaderPid, ticks) - before) / seconds;
+  return (cpuSecondsOf(leaderPid) - before) / seconds;
 }
 
 export const describeFollowerRound = (r: FollowerRound) =>
