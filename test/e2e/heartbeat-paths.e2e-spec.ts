@@ -1,6 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import request from 'supertest';
-import { type Beat, BEATS } from '../support/heartbeat-cases';
+import { type Beat, BEATS, rawHeadersOf, sendBeat } from '../support/heartbeat-cases';
 import { type InProcessNode, startInProcessNode } from '../support/in-process-node';
 
 /** Beats that only the server-level path tells apart: the body's charset. */
@@ -25,18 +24,8 @@ interface Answer {
 }
 
 async function send(node: InProcessNode, path: string, token: string, beat: Beat): Promise<Answer> {
-  const authorization = {
-    alice: `Bearer ${token}`,
-    wrong: `Bearer ${'x'.repeat(token.length)}`,
-    malformed: token,
-  };
-  let req = request(node.http)
-    .post(path)
-    .set('content-type', beat.contentType ?? 'application/json');
-  if (beat.token) req = req.set('authorization', authorization[beat.token]);
-  const res = await req.send(beat.body);
-  // superagent keeps Node's response, whose rawHeaders hold the headers as they were sent.
-  const raw = (res as unknown as { res: IncomingMessage }).res.rawHeaders;
+  const res = await sendBeat(node.http, path, token, beat);
+  const raw = rawHeadersOf(res);
   const headers: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     if (raw[i].toLowerCase() !== 'date') headers.push(`${raw[i]}: ${raw[i + 1]}`);

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { ClientsModule } from '../../src/clients/clients.module';
 import { HeartbeatGuard } from '../../src/clients/heartbeat.guard';
 import { LeadershipState } from '../../src/election/leadership-state';
-import { type Beat, BEATS } from '../support/heartbeat-cases';
+import { type Beat, BEATS, sendBeat } from '../support/heartbeat-cases';
 import { waitFor } from '../support/poll';
 import { type ModuleApp, type Platform, startModuleApp } from './support/module-app';
 
@@ -30,16 +30,7 @@ async function leaderWithAlice(
 }
 
 async function send(node: ModuleApp, token: string, beat: Beat): Promise<Seen> {
-  const authorization = {
-    alice: `Bearer ${token}`,
-    wrong: `Bearer ${'x'.repeat(token.length)}`,
-    malformed: token,
-  };
-  let req = request(node.http)
-    .post('/heartbeat')
-    .set('content-type', beat.contentType ?? 'application/json');
-  if (beat.token) req = req.set('authorization', authorization[beat.token]);
-  const res = await req.send(beat.body);
+  const res = await sendBeat(node.http, '/heartbeat', token, beat);
   const term = String(node.app.get(LeadershipState).current.term);
   return {
     status: res.status,

@@ -1,3 +1,7 @@
+import type { IncomingMessage } from 'node:http';
+import request from 'supertest';
+import type { App } from 'supertest/types';
+
 /** Heartbeats of every kind a client may send, for tests that compare two ways of serving them. */
 
 /** One heartbeat a client may send, good or bad. */
@@ -34,3 +38,22 @@ export const BEATS: Beat[] = [
     contentType: 'application/x-www-form-urlencoded',
   },
 ];
+
+/** Sends `beat` to `path`, with alice's `token` (or a wrong or malformed one) as it asks. */
+export function sendBeat(http: App, path: string, token: string, beat: Beat): request.Test {
+  const authorization = {
+    alice: `Bearer ${token}`,
+    wrong: `Bearer ${'x'.repeat(token.length)}`,
+    malformed: token,
+  };
+  const req = request(http)
+    .post(path)
+    .set('content-type', beat.contentType ?? 'application/json');
+  if (beat.token) req.set('authorization', authorization[beat.token]);
+  return req.send(beat.body);
+}
+
+/** The headers as they were sent, name and value in order (superagent keeps Node's response). */
+export function rawHeadersOf(res: request.Response): string[] {
+  return (res as unknown as { res: IncomingMessage }).res.rawHeaders;
+}

@@ -12,6 +12,7 @@ import request from 'supertest';
 import { HeartbeatEndpoint, type EndpointAnswer } from '../../../src/clients/heartbeat-endpoint';
 import { HttpMetrics } from '../../../src/metrics/http-metrics';
 import { serveHeartbeatsOnTheServer } from '../../../src/platform/server-heartbeat';
+import { rawHeadersOf } from '../../support/heartbeat-cases';
 
 const ACCEPTED: EndpointAnswer = {
   status: 200,
@@ -68,9 +69,7 @@ describe('POST /heartbeat served from the HTTP server before the platform', () =
       .send('{"username":"alice"}');
     expect(res.status).toBe(200);
     expect(res.body).toEqual(ACCEPTED.body);
-    // superagent keeps Node's response, whose rawHeaders hold the names in the order sent.
-    const raw = (res as unknown as { res: IncomingMessage }).res.rawHeaders;
-    const names = raw.filter((_, i) => i % 2 === 0);
+    const names = rawHeadersOf(res).filter((_, i) => i % 2 === 0);
     expect(names.slice(0, 3)).toEqual(['rollcall-term', 'content-type', 'content-length']);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(res.headers['content-length']).toBe(
