@@ -71,6 +71,12 @@ function makeNode(peers = [A, B]) {
 
 /** The tick the scheduler would run every heartbeat interval. */
 const tick = (r: PresenceReplicator) => (r as unknown as { tick: () => void }).tick();
+/** Who is online on `node`, by name, in order. */
+const onlineNames = (node: ReturnType<typeof makeNode>) =>
+  node.presence
+    .list()
+    .map((c) => c.username)
+    .sort();
 /** Lets setImmediate callbacks and settled promises run. */
 const turn = () => new Promise((r) => setImmediate(r));
 
@@ -658,12 +664,7 @@ describe('PresenceReplicator: one whole copy in, another out of reach', () => {
     expect(node.channel.sent.map((m) => [m.to, m.type])).toEqual([[A, 'PresenceGather']]);
     const late = { chunk: 0, chunks: 1, known: true, records: [['a', '10.0.0.1:1', 100]] };
     node.channel.deliver('PresenceReport', 9, late, A);
-    expect(
-      node.presence
-        .list()
-        .map((c) => c.username)
-        .sort(),
-    ).toEqual(['a', 'c']);
+    expect(onlineNames(node)).toEqual(['a', 'c']);
     expect(node.channel.of('PresenceFull').map((m) => m.to)).toEqual([A]);
     node.replicator.onModuleDestroy();
   });
@@ -729,12 +730,7 @@ describe('PresenceReplicator: gathering in a cluster of five', () => {
     part(C, 1, 'c1');
     report(node, 2, E);
     expect(node.replicator.gathering).toBeNull();
-    expect(
-      node.presence
-        .list()
-        .map((c) => c.username)
-        .sort(),
-    ).toEqual(['c0', 'c1']);
+    expect(onlineNames(node)).toEqual(['c0', 'c1']);
     node.replicator.onModuleDestroy();
   });
 
