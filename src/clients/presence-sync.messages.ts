@@ -98,7 +98,8 @@ export function deltaProblem(e: PeerFields): string | null {
   if (!isCount(e.seq)) return 'seq must be a count';
   if (e.final !== undefined && typeof e.final !== 'boolean') return 'final must be a boolean';
   if (e.partial !== undefined && typeof e.partial !== 'boolean') return 'partial must be a boolean';
-  if (e.held !== undefined && batchesProblem(e.held)) return `held: ${batchesProblem(e.held)}`;
+  const heldProblem = e.held === undefined ? null : batchesProblem(e.held);
+  if (heldProblem) return `held: ${heldProblem}`;
   const offline = e.offline;
   if (!Array.isArray(offline) || offline.length > RECORDS_PER_FRAME || !offline.every(isName)) {
     return 'offline must be at most 2000 usernames';
