@@ -54,10 +54,12 @@ export class ForwardedHeartbeats implements OnModuleInit {
       this.refuse(e);
       return;
     }
+    // A follower that holds what it forwards is, with this node, a majority of three: no round.
+    const majorityHolds = e.holds === true && this.replicator.majorityWith(e.from);
     let mustWait = false;
     for (const [username, addr] of e.beats) {
       const seenBefore = this.presence.heartbeat(username, addr);
-      if (this.replicator.needsConfirmation(seenBefore)) mustWait = true;
+      if (!majorityHolds && this.replicator.needsConfirmation(seenBefore)) mustWait = true;
     }
     if (!mustWait) {
       this.held(e);

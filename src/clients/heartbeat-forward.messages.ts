@@ -17,6 +17,12 @@ export interface PresenceForward {
   /** The follower's number for this batch, echoed by the acknowledgement. */
   batch: number;
   beats: ForwardedBeat[];
+  /**
+   * The follower keeps every beat of this batch in its own copy once it is held, and that copy
+   * counts for a new leader: the follower is then one of the batch's holders. Absent from a
+   * follower whose copy a new leader would not take in (HeartbeatForwarder).
+   */
+  holds?: true;
 }
 
 export interface PresenceForwardAck {
@@ -43,6 +49,7 @@ export function forwardProblem(e: PeerFields): string | null {
       return 'a beat must be [username, addr]';
     }
   }
+  if (e.holds !== undefined && e.holds !== true) return 'holds must be true when present';
   return null;
 }
 

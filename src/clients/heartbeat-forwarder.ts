@@ -16,6 +16,7 @@ import {
 } from './heartbeat-forward.messages';
 import { PresenceReplicator } from './presence-replicator';
 import { RECORDS_PER_FRAME } from './presence-sync.messages';
+import { PresenceService } from './presence.service';
 
 const EXPIRY_JOB = 'heartbeat-forward-expiry';
 
@@ -29,6 +30,7 @@ interface InFlight {
   term: number;
   leader: string;
   sentAt: number;
+  beats: ForwardedBeat[];
   waiters: Waiter[];
 }
 
@@ -59,6 +61,7 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly leadership: LeadershipState,
     private readonly replicator: PresenceReplicator,
+    private readonly presence: PresenceService,
     private readonly channel: PeerChannel,
     private readonly scheduler: SchedulerRegistry,
   ) {
@@ -137,7 +140,8 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
       waiters.push(...p.waiters);
     }
     const id = this.nextBatch++;
-    const body: PresenceForward = { batch: id, beats };
+    const holds = this.replicator.copyKnown ? { holds: true as const } : {};
+    const body: PresenceForward = { batch: id, beats, ...holds };
     if (
       !this.inReach() ||
       leader === null ||
@@ -147,7 +151,7 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
       for (const w of waiters) w.reject(why);
       return;
     }
-    this.inFlight.set(id, { term, leader, sentAt: this.clock.monotonicMs(), waiters });
+    this.inFlight.set(id, { term, leader, sentAt: this.clock.monotonicMs(), beats, waiters });
   }
 
   /** The leader `from` answered `batches` in `term`: in a PresenceForwardAck or on a delta. */
@@ -156,12 +160,23 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
       const batch = this.inFlight.get(id);
       if (!batch || batch.leader !== from || batch.term !== term) continue;
       this.inFlight.delete(id);
-      if (held) for (const w of batch.waiters) w.resolve();
+      if (held) this.hold(batch);
       else {
         const why = this.outOfReach();
         for (const w of batch.waiters) w.reject(why);
       }
     }
+  }
+
+  /**
+   * A held batch goes into this node's own copy before its clients hear 200: the leader may
+   * have counted this copy as one of its holders (PresenceForward's `holds`). Whatever the
+   * leader's stream sent before it held the batch came before its answer on the same
+   * connection, so nothing older from the stream can take these beats out of the copy again.
+   */
+  private hold(batch: InFlight): void {
+    for (const [username, addr] of batch.beats) this.presence.heartbeat(username, addr);
+    for (const w of batch.waiters) w.resolve();
   }
 
   /** Batches the leader did not acknowledge within the lease fail: their clients try again. */

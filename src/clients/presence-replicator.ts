@@ -132,6 +132,16 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     return this.stream.needsConfirmation(seenBefore);
   }
 
+  /** Leader: whether its list and `follower`'s copy are a majority (see PresenceStream). */
+  majorityWith(follower: string): boolean {
+    return this.stream.majorityWith(follower);
+  }
+
+  /** Follower: whether its copy counts for a new leader (PresenceSyncContext.copyKnown). */
+  get copyKnown(): boolean {
+    return this.ctx.copyKnown;
+  }
+
   /**
    * Settles once a majority holds every change made up to now (rejected if this node stops
    * leading first); a delta goes out at once for it.

@@ -1,4 +1,5 @@
 import { LeaseNotHeldError } from '../common/http/leadership-errors';
+import { majorityOf } from '../election/consensus';
 import type { PeerMessage } from '../election/peer-channel';
 import { PresenceConfirmations } from './presence-confirmations';
 import type { PresenceSyncContext } from './presence-sync-context';
@@ -93,6 +94,18 @@ export class PresenceStream {
     const now = this.ctx.clock.monotonicMs();
     const held = this.confirmations.heldByQuorumUpTo;
     return !(seenBefore < held && now - seenBefore < this.ctx.refreshSlackMs);
+  }
+
+  /**
+   * Whether this leader's list and `follower`'s copy are a majority of the voters, so that what
+   * both hold needs no round: three voters (or two), and a list a copy of may vouch for, so that
+   * the follower's copy counts for the next leader as this one's does (PresenceTakeover). With
+   * five, a third holder is needed, and the round stays.
+   */
+  majorityWith(follower: string): boolean {
+    const others = this.ctx.channel.others;
+    if (!this.takeover.listVouched || !others.includes(follower)) return false;
+    return majorityOf(others.length + 1) <= 2;
   }
 
   /**

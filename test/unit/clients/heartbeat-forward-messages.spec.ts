@@ -6,6 +6,7 @@ describe('PresenceForward and PresenceForwardAck decoders', () => {
   it('takes a batch of [username, addr] beats', () => {
     expect(forwardProblem({ batch: 0, beats: [['alice', '10.0.0.1:1']] })).toBeNull();
     expect(forwardProblem({ batch: 7, beats: Array(2000).fill(['a', 'b:1']) })).toBeNull();
+    expect(forwardProblem({ batch: 0, beats: [['a', 'b:1']], holds: true })).toBeNull();
   });
 
   it.each([
@@ -25,6 +26,8 @@ describe('PresenceForward and PresenceForwardAck decoders', () => {
     [{ batch: 1, beats: [['a', 'x'.repeat(301)]] }, 'a beat must be [username, addr]'],
     [{ batch: 1, beats: [[1, 'b:1']] }, 'a beat must be [username, addr]'],
     [{ batch: 1, beats: ['a b:1'] }, 'a beat must be [username, addr]'],
+    [{ batch: 1, beats: [['a', 'b:1']], holds: false }, 'holds must be true when present'],
+    [{ batch: 1, beats: [['a', 'b:1']], holds: 'yes' }, 'holds must be true when present'],
   ])('refuses %j: %s', (fields, problem) => {
     expect(forwardProblem(fields)).toBe(problem);
   });

@@ -14,7 +14,8 @@ import { FakeClock } from '../../support/fake-clock';
 const A = '127.0.0.1:7001';
 const B = '127.0.0.1:7002';
 const C = '127.0.0.1:7003';
-const PEERS = [A, B, C];
+const D = '127.0.0.1:7004';
+const E = '127.0.0.1:7005';
 const TIMEOUT_MIN = 300;
 
 interface Frame {
@@ -26,10 +27,12 @@ interface Frame {
 }
 
 /**
- * Three nodes' presence sync in memory: frames wait in one queue until the test delivers them,
- * and links can be cut. Each frame passes its type's check, as PeerChannel.dispatch does.
+ * The presence sync of `peers` in memory: frames wait in one queue until the test delivers them,
+ * in order, and links can be cut. Each frame passes its type's check, as PeerChannel.dispatch
+ * does.
  */
 class Network {
+  constructor(readonly peers: string[]) {}
   readonly queue: Frame[] = [];
   /** Every frame ever sent, in order. */
   readonly sent: Frame[] = [];
@@ -55,7 +58,7 @@ class NodeChannel {
     net.channels.set(self, this);
   }
   get others(): string[] {
-    return PEERS.filter((p) => p !== this.self);
+    return this.net.peers.filter((p) => p !== this.self);
   }
   on(type: string, check: PeerFieldCheck, handle: (e: Envelope) => void): void {
     this.routes.set(type, { check, handle });
@@ -80,7 +83,7 @@ class NodeChannel {
 function makeNode(self: string, net: Network, clock: FakeClock, followerHeartbeats = true) {
   const config = {
     thisNode: self,
-    peers: PEERS,
+    peers: net.peers,
     clientTimeoutMs: 30_000,
     heartbeatIntervalMs: 50,
     electionTimeoutMinMs: TIMEOUT_MIN,
@@ -104,6 +107,7 @@ function makeNode(self: string, net: Network, clock: FakeClock, followerHeartbea
     clock,
     leadership,
     replicator,
+    presence,
     channel,
     scheduler,
   );
@@ -140,55 +144,79 @@ function track(p: Promise<void>) {
   return state;
 }
 
-describe('follower heartbeats: forward and acknowledgement', () => {
+/**
+ * A cluster of `peers` whose first node leads in term 2, with every follower's copy whole: the
+ * new leader gathered the copies, sent its full list and a first delta.
+ */
+function useCluster(peers: string[]) {
+  const c = {} as {
+    net: Network;
+    clock: FakeClock;
+    nodes: Record<string, ReturnType<typeof makeNode>>;
+  };
+  beforeEach(async () => {
+    c.net = new Network(peers);
+    c.clock = new FakeClock();
+    c.nodes = Object.fromEntries(peers.map((p) => [p, makeNode(p, c.net, c.clock)]));
+    for (const p of peers.slice(1))
+      c.nodes[p].leadership.update({ role: 'follower', term: 2, leader: A, leaderApi: null });
+    c.nodes[A].leadership.update(
+      { role: 'leader', term: 2, leader: A, leaderApi: null },
+      () => true,
+    );
+    await settleAll(c.net, c.clock); // the new leader gathers the copies and sends its full list
+    tick(c.nodes[A].replicator);
+    await settleAll(c.net, c.clock);
+  });
+  afterEach(() => Object.values(c.nodes).forEach((n) => n.destroy()));
+  return c;
+}
+
+/**
+ * Runs the network and the event loop until nothing moves, the clock a millisecond on per
+ * round: a delta holds only the changes made strictly before it was drained.
+ */
+async function settleAll(net: Network, clock: FakeClock): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    clock.advance(1);
+    net.deliverAll();
+    await turn();
+  }
+}
+
+const names = (n: ReturnType<typeof makeNode>) => n.presence.list().map((c) => c.username);
+const typesSince = (net: Network, from: number) =>
+  net.sent.slice(from).map((f) => `${f.type} to ${f.to}`);
+
+describe('follower heartbeats with three voters: the follower is the second holder', () => {
+  const cluster = useCluster([A, B, C]);
   let net: Network;
   let clock: FakeClock;
   let nodes: Record<string, ReturnType<typeof makeNode>>;
+  const settle = () => settleAll(net, clock);
+  beforeEach(() => ({ net, clock, nodes } = cluster));
 
-  /**
-   * Runs the network and the event loop until nothing moves, the clock a millisecond on per
-   * round: a delta holds only the changes made strictly before it was drained.
-   */
-  async function settle(): Promise<void> {
-    for (let i = 0; i < 20; i++) {
-      clock.advance(1);
-      net.deliverAll();
-      await turn();
-    }
-  }
-
-  beforeEach(async () => {
-    net = new Network();
-    clock = new FakeClock();
-    nodes = {
-      [A]: makeNode(A, net, clock),
-      [B]: makeNode(B, net, clock),
-      [C]: makeNode(C, net, clock),
-    };
-    nodes[B].leadership.update({ role: 'follower', term: 2, leader: A, leaderApi: null });
-    nodes[C].leadership.update({ role: 'follower', term: 2, leader: A, leaderApi: null });
-    nodes[A].leadership.update({ role: 'leader', term: 2, leader: A, leaderApi: null }, () => true);
-    await settle(); // the new leader gathers the copies and sends its full list
-    tick(nodes[A].replicator);
-    await settle();
-  });
-  afterEach(() => Object.values(nodes).forEach((n) => n.destroy()));
-
-  it('answers a follower heartbeat only once a majority holds it, and the leader lists it', async () => {
+  it('answers a follower heartbeat without a round: the leader and that follower hold it', async () => {
     const b = nodes[B];
     expect(b.forwarder.inReach()).toBe(true);
-    net.cut.add(C); // the leader and B alone are a majority of three
+    net.cut.add(C); // C holds nothing of it: the leader and B alone
+    const before = net.sent.length;
     const beat = track(b.forwarder.forward('alice', '10.0.0.1:1'));
-    clock.advance(1);
     await turn(); // the batch goes out
-    expect(net.queue.map((f) => f.type)).toEqual(['PresenceForward']);
-    net.deliverAll(); // the leader applies it and sends a delta for it at once ...
+    net.deliverAll(); // the leader applies it and answers at the end of its turn
     await turn();
-    expect(nodes[A].presence.list().map((c) => c.username)).toEqual(['alice']);
-    expect(beat.settled).toBe('pending'); // ... but answers only once a majority holds it
-    await settle();
+    expect(typesSince(net, before)).toEqual([
+      `PresenceForward to ${A}`,
+      `PresenceForwardAck to ${B}`,
+    ]);
+    expect(names(nodes[A])).toEqual(['alice']);
+    expect(beat.settled).toBe('pending');
+    net.deliverAll();
+    await turn();
     expect(beat.settled).toBe('held');
-    expect(b.presence.list().map((c) => c.username)).toEqual(['alice']);
+    // B keeps it in its own copy, which a new leader takes in: it was one of the two holders.
+    expect(names(b)).toEqual(['alice']);
+    expect(names(nodes[C])).toEqual([]);
     expect(nodes[A].stats.forwardedBy.get(B)).toBe(1);
   });
 
@@ -208,6 +236,7 @@ describe('follower heartbeats: forward and acknowledgement', () => {
         term: 2,
         body: {
           batch: 0,
+          holds: true,
           beats: [
             ['alice', '10.0.0.9:1'],
             ['bob', '10.0.0.2:1'],
@@ -223,79 +252,73 @@ describe('follower heartbeats: forward and acknowledgement', () => {
     ]);
   });
 
-  it('acknowledges a refresh at once when a majority holds the previous heartbeat', async () => {
+  it("a heartbeat answered through a follower is in the next leader's list", async () => {
+    const b = nodes[B];
+    net.cut.add(C);
+    const beat = track(b.forwarder.forward('alice', '10.0.0.1:1'));
+    await settle();
+    expect(beat.settled).toBe('held');
+    // The leader dies before any delta took alice to C; C leads next, with B's copy.
+    net.cut.clear();
+    net.cut.add(A);
+    b.leadership.update({ role: 'follower', term: 3, leader: C, leaderApi: null });
+    nodes[C].leadership.update({ role: 'leader', term: 3, leader: C, leaderApi: null }, () => true);
+    await settle();
+    expect(names(nodes[C])).toEqual(['alice']);
+  });
+
+  it('keeps a heartbeat it passed on though the leader took its client offline just before', async () => {
     const b = nodes[B];
     const first = track(b.forwarder.forward('alice', '10.0.0.1:1'));
     await settle();
-    tick(nodes[A].replicator); // the next regular delta: everyone holds alice
+    tick(nodes[A].replicator);
     await settle();
     expect(first.settled).toBe('held');
-    net.cut.add(C);
-    const before = net.sent.length;
-    const refresh = track(b.forwarder.forward('alice', '10.0.0.1:1'));
+    expect(names(nodes[C])).toEqual(['alice']);
+    // alice times out on the leader; the delta that says so is on its way when she heartbeats
+    // through B, whose copy (never expired by time) still has her.
+    for (let waited = 0; waited < 30_000 - 100; waited += 100) {
+      clock.advance(100);
+      tick(nodes[A].replicator);
+      net.deliverAll();
+    }
+    expect(names(b)).toEqual(['alice']);
+    clock.advance(100);
+    tick(nodes[A].replicator);
+    const again = track(b.forwarder.forward('alice', '10.0.0.1:1'));
     await turn();
-    net.deliverAll();
+    net.deliverAll(); // the delta takes alice out of B's and C's copies; the leader takes her back
     await turn();
-    // The leader answers the batch at the end of the turn: no delta needed first.
-    expect(net.sent.slice(before).map((f) => f.type)).toEqual([
-      'PresenceForward',
-      'PresenceForwardAck',
-    ]);
-    net.deliverAll();
+    expect(names(nodes[C])).toEqual([]);
+    net.deliverAll(); // the leader's answer, behind its delta on the same connection
     await turn();
-    expect(refresh.settled).toBe('held');
+    expect(again.settled).toBe('held');
+    expect(names(b)).toEqual(['alice']);
+    // The leader dies now: C leads next, and B's copy still had her.
+    net.cut.add(A);
+    b.leadership.update({ role: 'follower', term: 3, leader: C, leaderApi: null });
+    nodes[C].leadership.update({ role: 'leader', term: 3, leader: C, leaderApi: null }, () => true);
+    await settle();
+    expect(names(nodes[C])).toEqual(['alice']);
   });
 
-  it('answers a batch on the next delta to its follower when one leaves in the same turn', async () => {
-    const b = nodes[B];
-    net.cut.add(C); // B's acknowledgement alone makes the majority
-    const first = track(b.forwarder.forward('alice', '10.0.0.1:1'));
-    await turn(); // batch 0 goes out
-    net.deliverAll(); // the leader applies it ...
-    clock.advance(1); // ... and drains it into a delta after its time
-    await turn();
-    const before = net.sent.length;
-    const second = track(b.forwarder.forward('bob', '10.0.0.2:1'));
-    await turn(); // batch 1 goes out behind the delta
-    clock.advance(1);
-    // B takes the delta and acknowledges it; the leader takes batch 1, which needs a round of
-    // its own; B's acknowledgement holds batch 0, and the delta for batch 1 leaves at once.
-    net.deliverAll();
-    await turn();
-    const sent = net.sent.slice(before);
-    expect(sent.map((f) => `${f.type} to ${f.to}`)).toEqual([
-      `PresenceForward to ${A}`,
-      `PresenceAck to ${A}`,
-      `PresenceDelta to ${B}`,
-    ]);
-    expect(sent[2].body).toMatchObject({
-      online: [['bob', '10.0.0.2:1', expect.any(Number)]],
-      held: [0],
-    });
-    net.deliverAll();
-    await turn();
-    expect(first.settled).toBe('held');
-    expect(second.settled).toBe('pending');
-    // Nothing else waits when batch 1 is held: its answer is a frame of its own.
-    await settle();
-    expect(second.settled).toBe('held');
-    const answers = net.sent.slice(before).filter((f) => f.type === 'PresenceForwardAck');
-    expect(answers.map((f) => f.body)).toEqual([{ batches: [1], held: true }]);
-  });
-
-  it('never answers 200 for a heartbeat the leader cannot get a majority for', async () => {
+  it('waits for a round for a batch whose follower does not hold it (an older node)', async () => {
     net.cut.add(C);
-    net.lost.add('PresenceAck'); // B never confirms the leader's deltas: no majority holds them
-    const b = nodes[B];
-    const beat = track(b.forwarder.forward('carol', '10.0.0.3:1'));
-    await settle();
-    expect(nodes[A].presence.list().map((c) => c.username)).toEqual(['carol']);
-    expect(beat.settled).toBe('pending');
-    clock.advance(TIMEOUT_MIN);
-    expireForwards(b.forwarder);
+    const before = net.sent.length;
+    const bChannel = net.channels.get(B)!;
+    bChannel.send(A, 'PresenceForward', 2, { batch: 7, beats: [['bob', '10.0.0.2:1']] });
+    net.deliverAll();
     await turn();
-    expect(beat.settled).toBe('refused');
-    expect(beat.error).toBeInstanceOf(LeaderOutOfReachError);
+    // A delta for it leaves at once, and no answer before B acknowledged that delta.
+    expect(typesSince(net, before)).toEqual([`PresenceForward to ${A}`, `PresenceDelta to ${B}`]);
+    await settle();
+    const sent = typesSince(net, before);
+    const answered = net.sent
+      .slice(before)
+      .findIndex((f) => f.type === 'PresenceForwardAck' && f.to === B);
+    expect(net.sent[before + answered].body).toEqual({ batches: [7], held: true });
+    expect(sent.indexOf(`PresenceAck to ${A}`)).toBeGreaterThan(1);
+    expect(sent.indexOf(`PresenceAck to ${A}`)).toBeLessThan(answered);
   });
 
   it('refuses heartbeats once the leader has been silent for its lease', async () => {
@@ -336,10 +359,112 @@ describe('follower heartbeats: forward and acknowledgement', () => {
   });
 
   it('takes no heartbeats with follower_heartbeats off', () => {
-    const off = makeNode(B, new Network(), clock, false);
+    const off = makeNode(B, new Network([A, B, C]), clock, false);
     off.leadership.update({ role: 'follower', term: 2, leader: A, leaderApi: null });
     expect(off.forwarder.enabled).toBe(false);
     expect(off.forwarder.inReach()).toBe(false);
     off.destroy();
+  });
+});
+
+describe('follower heartbeats with five voters: a round for the third holder', () => {
+  const cluster = useCluster([A, B, C, D, E]);
+  let net: Network;
+  let clock: FakeClock;
+  let nodes: Record<string, ReturnType<typeof makeNode>>;
+  const settle = () => settleAll(net, clock);
+  beforeEach(() => ({ net, clock, nodes } = cluster));
+
+  it('answers a follower heartbeat only once a majority holds it, and the leader lists it', async () => {
+    const b = nodes[B];
+    net.cut.add(C).add(D); // the leader, B and E are a majority of five
+    const beat = track(b.forwarder.forward('alice', '10.0.0.1:1'));
+    await turn(); // the batch goes out
+    const before = net.sent.length;
+    net.deliverAll(); // the leader applies it and sends a delta for it at once ...
+    await turn();
+    expect(names(nodes[A])).toEqual(['alice']);
+    expect(typesSince(net, before)).toEqual([`PresenceDelta to ${B}`, `PresenceDelta to ${E}`]);
+    expect(beat.settled).toBe('pending'); // ... but answers only once a majority holds it
+    await settle();
+    expect(beat.settled).toBe('held');
+    expect(names(nodes[E])).toEqual(['alice']);
+  });
+
+  it('never answers 200 when only the leader and the follower that took it hold it', async () => {
+    net.cut.add(C).add(D).add(E);
+    const b = nodes[B];
+    const beat = track(b.forwarder.forward('carol', '10.0.0.3:1'));
+    await settle();
+    expect(names(nodes[A])).toEqual(['carol']);
+    expect(beat.settled).toBe('pending');
+    clock.advance(TIMEOUT_MIN);
+    expireForwards(b.forwarder);
+    await turn();
+    expect(beat.settled).toBe('refused');
+    expect(beat.error).toBeInstanceOf(LeaderOutOfReachError);
+  });
+
+  it('acknowledges a refresh at once when a majority holds the previous heartbeat', async () => {
+    const b = nodes[B];
+    const first = track(b.forwarder.forward('alice', '10.0.0.1:1'));
+    await settle();
+    tick(nodes[A].replicator); // the next regular delta: everyone holds alice
+    await settle();
+    expect(first.settled).toBe('held');
+    net.cut.add(C).add(D);
+    const before = net.sent.length;
+    const refresh = track(b.forwarder.forward('alice', '10.0.0.1:1'));
+    await turn();
+    net.deliverAll();
+    await turn();
+    // The leader answers the batch at the end of the turn: no delta needed first.
+    expect(net.sent.slice(before).map((f) => f.type)).toEqual([
+      'PresenceForward',
+      'PresenceForwardAck',
+    ]);
+    net.deliverAll();
+    await turn();
+    expect(refresh.settled).toBe('held');
+  });
+
+  it('answers a batch on the next delta to its follower when one leaves in the same turn', async () => {
+    const b = nodes[B];
+    net.cut.add(C).add(D); // B's and E's acknowledgements make the majority
+    const first = track(b.forwarder.forward('alice', '10.0.0.1:1'));
+    await turn(); // batch 0 goes out
+    net.deliverAll(); // the leader applies it ...
+    clock.advance(1); // ... and drains it into a delta after its time
+    await turn();
+    const before = net.sent.length;
+    const second = track(b.forwarder.forward('bob', '10.0.0.2:1'));
+    await turn(); // batch 1 goes out behind the delta
+    clock.advance(1);
+    // B and E take the delta and acknowledge it; the leader takes batch 1, which needs a round
+    // of its own; their acknowledgements hold batch 0, and the delta for batch 1 leaves at once.
+    net.deliverAll();
+    await turn();
+    const sent = net.sent.slice(before);
+    expect(sent.map((f) => `${f.type} to ${f.to}`)).toEqual([
+      `PresenceForward to ${A}`,
+      `PresenceAck to ${A}`,
+      `PresenceAck to ${A}`,
+      `PresenceDelta to ${B}`,
+      `PresenceDelta to ${E}`,
+    ]);
+    expect(sent[4].body).not.toHaveProperty('held');
+    expect(sent[3].body).toMatchObject({
+      online: [['bob', '10.0.0.2:1', expect.any(Number)]],
+      held: [0],
+    });
+    net.deliverAll();
+    await turn();
+    expect(first.settled).toBe('held');
+    expect(second.settled).toBe('pending');
+    // Nothing else waits when batch 1 is held: its answer is a frame of its own.
+    await settle();
+    expect(second.settled).toBe('held');
+    const answers = net.sent.slice(before).filter((f) => f.type === 'PresenceForwardAck');
+    expect(answers.map((f) => f.body)).toEqual([{ batches: [1], held: true }]);
   });
 });
