@@ -15,11 +15,14 @@ import { PresenceService } from './presence.service';
 
 /**
  * The leader's side of follower_heartbeats: a batch a follower passed on is applied to the one
- * online list as the leader's own heartbeats are, and acknowledged under the same rule: at once
+ * online list as the leader's own heartbeats are, and acknowledged once a majority holds it, and
+ * only while this node still leads in the batch's term. A follower that keeps the batch in its
+ * own copy (`holds`) is one holder: with three voters, it and this node are the majority, and
+ * the batch is held at once. Otherwise the rule of the leader's own heartbeats applies: at once
  * when a majority already holds every client's previous heartbeat, else once a majority holds
- * the delta that carries them (PresenceReplicator), and only while this node still leads in the
- * batch's term. A batch from another term, or one that reaches a node without its lease, is
- * refused (`held: false`) so the follower answers 503 at once rather than at its timeout.
+ * the delta that carries them (PresenceReplicator). A batch from another term, or one that
+ * reaches a node without its lease, is refused (`held: false`) so the follower answers 503 at
+ * once rather than at its timeout.
  *
  * The batches held in one turn of the event loop are answered together: on the presence delta
  * that leaves for their follower in that turn, if one does, else in one PresenceForwardAck. Each

@@ -28,7 +28,10 @@ export interface PresenceForward {
 export interface PresenceForwardAck {
   /** The follower's numbers of the batches this answers. */
   batches: number[];
-  /** True once a majority holds every heartbeat of the batches; false when the leader refused them. */
+  /**
+   * True once a majority holds every heartbeat of the batches (the follower among them if it
+   * said `holds`); false when the leader refused them.
+   */
   held: boolean;
 }
 

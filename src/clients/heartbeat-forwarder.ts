@@ -38,8 +38,9 @@ interface InFlight {
  * A follower's side of follower_heartbeats: the heartbeats it accepted go to the leader in
  * batches (everything accepted in one turn of the event loop, so at most one heartbeat interval
  * late), and each is answered 200 only once the leader acknowledged its batch, which it does
- * once a majority holds it, as for its own (ForwardedHeartbeats). So what a follower
- * acknowledged is never lost across a change of leader.
+ * once a majority holds it, as for its own (ForwardedHeartbeats), counting this follower when
+ * its copy is one a new leader takes in: it puts the batch in that copy before answering. So
+ * what a follower acknowledged is never lost across a change of leader.
  *
  * "Within its lease": a follower that has not had the leader's presence stream for
  * election_timeout_min_ms accepts no heartbeat, and a batch not acknowledged within that time
