@@ -30,6 +30,8 @@ export interface InboundOptions {
   logger: Logger;
   /** Why the connection may not speak for `claimed` (its TLS certificate names another host). */
   claimProblem: (claimed: string) => string | null;
+  /** The connection now speaks for `peer`: it has passed the handshake or sent a first frame. */
+  speaksFor: (peer: string, socket: Socket) => void;
 }
 
 /** What a connection's hello frame turns into: nothing for the consensus core. */
@@ -149,6 +151,7 @@ export class InboundConnection {
     if (problem) throw new FrameError(problem);
     this.opener = ok.opener;
     this.claimed = this.handshake.peer;
+    if (this.claimed !== null) this.o.speaksFor(this.claimed, this.socket);
     this.socket.write(ok.welcome);
     return HANDSHAKE_DONE;
   }
@@ -170,6 +173,7 @@ export class InboundConnection {
     if (typeof envelope === 'string') return this.reject(envelope);
     const problem = this.senderProblem(envelope);
     if (problem) return this.reject(problem);
+    if (this.claimed === null) this.o.speaksFor(envelope.from, this.socket);
     this.claimed = envelope.from;
     return this.deliver(envelope);
   }

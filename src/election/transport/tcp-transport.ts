@@ -47,6 +47,8 @@ export class TcpTransport {
   private readonly logger = new Logger('Transport');
   private readonly links = new Map<string, PeerLink>();
   private readonly inbound = new Set<Socket>();
+  /** The newest inbound connection that speaks for each peer (see supersede). */
+  private readonly newestFrom = new Map<string, Socket>();
   private readonly peers: Set<string>;
   private server: Server | null = null;
   /** Never listens: accepted connections are handed to it for their TLS handshake. */
@@ -236,6 +238,25 @@ export class TcpTransport {
       stats: this.stats,
       logger: this.logger,
       claimProblem: cert ? (claimed) => claimProblem(claimed, cert) : () => null,
+      speaksFor: (peer, speaking) => this.supersede(peer, speaking),
     }).start();
+  }
+
+  /**
+   * A peer sends on one connection at a time, and dials a new one only once it gave up the
+   * last; but bytes it wrote to that one may still be on their way, and would be read after the
+   * new connection's. The consensus core and the presence stream rely on a peer's messages
+   * arriving in the order sent, so the older connection is closed as soon as a newer one speaks
+   * for the same peer: what it still carried is lost, as on any broken connection, never late.
+   */
+  private supersede(peer: string, socket: Socket): void {
+    const older = this.newestFrom.get(peer);
+    this.newestFrom.set(peer, socket);
+    socket.once('close', () => {
+      if (this.newestFrom.get(peer) === socket) this.newestFrom.delete(peer);
+    });
+    if (!older || older === socket || older.destroyed) return;
+    this.logger.debug(`closing the older election connection from ${peer}: a newer one took over`);
+    older.destroy();
   }
 }

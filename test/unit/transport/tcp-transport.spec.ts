@@ -142,6 +142,31 @@ describe('TcpTransport on loopback', () => {
     await waitFor('the real peer still gets through', () => gotB.some((m) => m.term === 42));
   });
 
+  it('closes an older connection from a peer once a newer one speaks for it', async () => {
+    await a.stop(); // only the test's connections speak for A now
+    const [host, port] = addrB.split(':');
+    const open = (term: number) =>
+      new Promise<{ socket: Socket; closed: Promise<void> }>((resolve) => {
+        const socket = connect({ host, port: Number(port) }, () => {
+          socket.write(encodeFrame({ ...msg(addrA, addrB, term), api: 'x' }));
+          resolve({ socket, closed });
+        });
+        const closed = new Promise<void>((done) => socket.once('close', () => done()));
+        socket.on('error', () => undefined);
+      });
+    const older = await open(101);
+    await waitFor('the first connection is heard', () => gotB.some((m) => m.term === 101));
+    const newer = await open(102);
+    await waitFor('the second connection is heard', () => gotB.some((m) => m.term === 102));
+    // Bytes still on their way over the older connection would arrive after the newer one's.
+    older.socket.write(encodeFrame({ ...msg(addrA, addrB, 103), api: 'x' }));
+    await older.closed;
+    expect(gotB.map((m) => m.term)).toEqual([101, 102]);
+    expect(newer.socket.destroyed).toBe(false);
+    newer.socket.destroy();
+    await newer.closed;
+  });
+
   it('closes a connection that stays silent, and says so with its address', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const [host, port] = addrB.split(':');
