@@ -64,6 +64,10 @@ export class ForwardedHeartbeats implements OnModuleInit {
       const seenBefore = this.presence.heartbeat(username, addr);
       if (!majorityHolds && this.replicator.needsConfirmation(seenBefore)) mustWait = true;
     }
+    if (majorityHolds) {
+      this.answerAsHolder(e);
+      return;
+    }
     if (!mustWait) {
       this.held(e);
       return;
@@ -96,6 +100,17 @@ export class ForwardedHeartbeats implements OnModuleInit {
       this.heldFor = new Map();
       for (const [peer, { term, batches }] of left) this.answer(peer, term, batches, true);
     });
+  }
+
+  /**
+   * Answered in the call that applied it, not at the end of the turn: a delta or full list sent
+   * in between would reach the follower before the answer and carry a newer heartbeat of the
+   * same client, which the follower's copy of this batch would then overwrite.
+   */
+  private answerAsHolder(e: PeerMessage<PresenceForward>): void {
+    this.stats.countForwarded(e.from, e.beats.length);
+    const ack: PresenceForwardAck = { batches: [e.batch], held: true, holder: true };
+    this.channel.send(e.from, PRESENCE_FORWARD_ACK, e.term, { ...ack });
   }
 
   /** The held batches of `peer` in `term`, for the presence delta about to leave for it. */

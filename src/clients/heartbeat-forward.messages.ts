@@ -29,6 +29,12 @@ export interface PresenceForwardAck {
   /** The follower's numbers of the batches this answers. */
   batches: number[];
   /**
+   * The leader counted the follower among the batches' holders (it said `holds`): the follower
+   * keeps their beats in its copy. Sent in the same call that applied them, so every frame of
+   * the leader's stream before this one was drained before them, and every one after, after.
+   */
+  holder?: true;
+  /**
    * True once a majority holds every heartbeat of the batches (the follower among them if it
    * said `holds`); false when the leader refused them.
    */
@@ -59,5 +65,8 @@ export function forwardProblem(e: PeerFields): string | null {
 export function forwardAckProblem(e: PeerFields): string | null {
   const problem = batchesProblem(e.batches);
   if (problem) return problem;
-  return typeof e.held === 'boolean' ? null : 'held must be a boolean';
+  if (typeof e.held !== 'boolean') return 'held must be a boolean';
+  if (e.holder !== undefined && (e.holder !== true || e.held !== true))
+    return 'holder must be true, and only on held batches, when present';
+  return null;
 }

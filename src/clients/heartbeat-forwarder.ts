@@ -73,9 +73,11 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     if (!this.enabled) return;
     this.channel.on<PresenceForwardAck>(PRESENCE_FORWARD_ACK, forwardAckProblem, (e) =>
-      this.settle(e.from, e.term, e.batches, e.held),
+      this.settle(e.from, e.term, e.batches, e.held, e.holder === true),
     );
-    this.replicator.onHeldInDelta((from, term, batches) => this.settle(from, term, batches, true));
+    this.replicator.onHeldInDelta((from, term, batches) =>
+      this.settle(from, term, batches, true, false),
+    );
     // A new term or leader: batches sent to the old one are not coming back.
     this.leadership.onChange(() => this.failAll());
     startNamedInterval(this.scheduler, EXPIRY_JOB, this.config.heartbeatIntervalMs, () =>
@@ -155,13 +157,23 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
     this.inFlight.set(id, { term, leader, sentAt: this.clock.monotonicMs(), beats, waiters });
   }
 
-  /** The leader `from` answered `batches` in `term`: in a PresenceForwardAck or on a delta. */
-  private settle(from: string, term: number, batches: number[], held: boolean): void {
+  /**
+   * The leader `from` answered `batches` in `term`: in a PresenceForwardAck or on a delta.
+   * `holder`: it counted this node among their holders.
+   */
+  private settle(
+    from: string,
+    term: number,
+    batches: number[],
+    held: boolean,
+    holder: boolean,
+  ): void {
     for (const id of batches) {
       const batch = this.inFlight.get(id);
       if (!batch || batch.leader !== from || batch.term !== term) continue;
       this.inFlight.delete(id);
-      if (held) this.hold(batch);
+      if (held && holder) this.hold(batch);
+      else if (held) for (const w of batch.waiters) w.resolve();
       else {
         const why = this.outOfReach();
         for (const w of batch.waiters) w.reject(why);
@@ -170,10 +182,11 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * A held batch goes into this node's own copy before its clients hear 200: the leader may
-   * have counted this copy as one of its holders (PresenceForward's `holds`). Whatever the
-   * leader's stream sent before it held the batch came before its answer on the same
-   * connection, so nothing older from the stream can take these beats out of the copy again.
+   * A batch the leader counted this node a holder of goes into its own copy before its clients
+   * hear 200. The leader answered in the call that applied the batch, so the frames of its
+   * stream before the answer hold older changes, and those after it newer ones: nothing older
+   * takes these beats out of the copy again, and nothing newer is overwritten by them. A batch
+   * held by a round is not kept: its delta reached this copy before the answer did.
    */
   private hold(batch: InFlight): void {
     for (const [username, addr] of batch.beats) this.presence.heartbeat(username, addr);

@@ -36,6 +36,11 @@ describe('PresenceForward and PresenceForwardAck decoders', () => {
     const tooMany = 'batches must be 1 to 2000 counts';
     expect(forwardAckProblem({ batches: [3], held: true })).toBeNull();
     expect(forwardAckProblem({ batches: [0, 1, 7], held: false })).toBeNull();
+    expect(forwardAckProblem({ batches: [3], held: true, holder: true })).toBeNull();
+    const holderRule = 'holder must be true, and only on held batches, when present';
+    expect(forwardAckProblem({ batches: [3], held: false, holder: true })).toBe(holderRule);
+    expect(forwardAckProblem({ batches: [3], held: true, holder: false })).toBe(holderRule);
+    expect(forwardAckProblem({ batches: [3], held: true, holder: 1 })).toBe(holderRule);
     expect(
       forwardAckProblem({ batches: Array.from({ length: 2000 }, (_, i) => i), held: true }),
     ).toBeNull();

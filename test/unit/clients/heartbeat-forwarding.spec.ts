@@ -41,11 +41,13 @@ class Network {
   readonly lost = new Set<string>();
   readonly channels = new Map<string, NodeChannel>();
   deliverAll(): void {
-    for (let i = 0; i < 1000 && this.queue.length > 0; i++) {
-      const f = this.queue.shift()!;
-      if (this.cut.has(f.from) || this.cut.has(f.to) || this.lost.has(f.type)) continue;
-      this.channels.get(f.to)!.receive(f);
-    }
+    for (let i = 0; i < 1000 && this.queue.length > 0; i++) this.deliverNext();
+  }
+  /** Delivers the first frame waiting; what its receiver sends in answer waits behind the rest. */
+  deliverNext(): void {
+    const f = this.queue.shift();
+    if (!f || this.cut.has(f.from) || this.cut.has(f.to) || this.lost.has(f.type)) return;
+    this.channels.get(f.to)!.receive(f);
   }
 }
 
@@ -203,14 +205,13 @@ describe('follower heartbeats with three voters: the follower is the second hold
     const before = net.sent.length;
     const beat = track(b.forwarder.forward('alice', '10.0.0.1:1'));
     await turn(); // the batch goes out
-    net.deliverAll(); // the leader applies it and answers at the end of its turn
-    await turn();
+    net.deliverNext(); // the leader applies it and answers in the same call
     expect(typesSince(net, before)).toEqual([
       `PresenceForward to ${A}`,
       `PresenceForwardAck to ${B}`,
     ]);
+    expect(net.sent.at(-1)!.body).toEqual({ batches: [0], held: true, holder: true });
     expect(names(nodes[A])).toEqual(['alice']);
-    expect(beat.settled).toBe('pending');
     net.deliverAll();
     await turn();
     expect(beat.settled).toBe('held');
@@ -302,6 +303,47 @@ describe('follower heartbeats with three voters: the follower is the second hold
     expect(names(nodes[C])).toEqual(['alice']);
   });
 
+  it('a full list the leader sends after taking the batch cannot be overwritten by it', async () => {
+    const b = nodes[B];
+    const beat = track(b.forwarder.forward('alice', '10.0.0.1:1'));
+    await turn(); // the batch goes out
+    net.deliverNext(); // the leader applies it and answers
+    nodes[A].presence.heartbeat('alice', '10.0.0.7:1'); // alice moves, heard by the leader itself
+    // B asks for the whole list (a delta it missed): it leaves behind the answer, with alice's move.
+    net.channels.get(B)!.send(A, 'PresenceSyncRequest', 2, {});
+    await settle();
+    expect(beat.settled).toBe('held');
+    const addrOf = (n: ReturnType<typeof makeNode>) => n.presence.list().map((c) => c.addr);
+    expect(addrOf(nodes[A])).toEqual(['10.0.0.7:1']);
+    expect(addrOf(b)).toEqual(['10.0.0.7:1']);
+  });
+
+  it('counts no follower a holder that is no voter', async () => {
+    const learner = '127.0.0.1:7009';
+    const channel = new NodeChannel(learner, net);
+    channel.on(
+      'PresenceForwardAck',
+      () => null,
+      () => undefined,
+    );
+    const before = net.sent.length;
+    channel.send(A, 'PresenceForward', 2, {
+      batch: 3,
+      beats: [['bob', '10.0.0.2:1']],
+      holds: true,
+    });
+    net.deliverNext();
+    await turn();
+    // The round's delta leaves first; the answer, once a majority holds it, does not count the learner.
+    expect(typesSince(net, before).slice(0, 2)).toEqual([
+      `PresenceForward to ${A}`,
+      `PresenceDelta to ${B}`,
+    ]);
+    await settle();
+    const answer = net.sent.slice(before).find((f) => f.type === 'PresenceForwardAck');
+    expect(answer?.body).toEqual({ batches: [3], held: true });
+  });
+
   it('waits for a round for a batch whose follower does not hold it (an older node)', async () => {
     net.cut.add(C);
     const before = net.sent.length;
@@ -391,6 +433,21 @@ describe('follower heartbeats with five voters: a round for the third holder', (
     expect(names(nodes[E])).toEqual(['alice']);
   });
 
+  it('keeps the newer address when a batch held by a round is answered after its delta', async () => {
+    const b = nodes[B];
+    const beat = track(b.forwarder.forward('alice', '10.0.0.1:1'));
+    await turn(); // the batch goes out
+    net.deliverNext(); // the leader applies it; it needs a round
+    nodes[A].presence.heartbeat('alice', '10.0.0.7:1'); // alice moves, heard by the leader itself
+    await settle(); // the round's delta carries the move; the answer comes after it
+    expect(beat.settled).toBe('held');
+    const answer = net.sent.find((f) => f.type === 'PresenceForwardAck' && f.body.batches);
+    expect(answer?.body ?? { held: true }).not.toHaveProperty('holder');
+    const addrOf = (n: ReturnType<typeof makeNode>) => n.presence.list().map((c) => c.addr);
+    expect(addrOf(nodes[A])).toEqual(['10.0.0.7:1']);
+    expect(addrOf(b)).toEqual(['10.0.0.7:1']);
+  });
+
   it('never answers 200 when only the leader and the follower that took it hold it', async () => {
     net.cut.add(C).add(D).add(E);
     const b = nodes[B];
@@ -466,5 +523,78 @@ describe('follower heartbeats with five voters: a round for the third holder', (
     expect(second.settled).toBe('held');
     const answers = net.sent.slice(before).filter((f) => f.type === 'PresenceForwardAck');
     expect(answers.map((f) => f.body)).toEqual([{ batches: [1], held: true }]);
+  });
+});
+
+describe('follower heartbeats with two voters', () => {
+  const cluster = useCluster([A, B]);
+
+  it('holds a follower heartbeat at once: the leader and the follower are both voters', async () => {
+    const { net, nodes } = cluster;
+    const before = net.sent.length;
+    const beat = track(nodes[B].forwarder.forward('alice', '10.0.0.1:1'));
+    await turn();
+    net.deliverAll();
+    await turn();
+    expect(typesSince(net, before)).toEqual([
+      `PresenceForward to ${A}`,
+      `PresenceForwardAck to ${B}`,
+    ]);
+    expect(beat.settled).toBe('held');
+    expect(names(nodes[B])).toEqual(['alice']);
+  });
+});
+
+describe('follower heartbeats while the leader may lack clients (a partial list)', () => {
+  // The gathering's wait is a timer; the tests' own turns (setImmediate) stay real.
+  beforeEach(() =>
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }),
+  );
+  afterEach(() => jest.useRealTimers());
+
+  it('a follower says it holds nothing, and the leader counts nobody, until the list is whole', async () => {
+    // A fresh cluster whose third node is out of reach: not one copy came whole from a leader.
+    const net = new Network([A, B, C]);
+    const clock = new FakeClock();
+    const nodes = Object.fromEntries([A, B, C].map((p) => [p, makeNode(p, net, clock)]));
+    net.cut.add(C);
+    for (const p of [B, C])
+      nodes[p].leadership.update({ role: 'follower', term: 2, leader: A, leaderApi: null });
+    nodes[A].leadership.update({ role: 'leader', term: 2, leader: A, leaderApi: null }, () => true);
+    await settleAll(net, clock);
+    jest.advanceTimersByTime(TIMEOUT_MIN); // the wait for copies runs out: the list goes out partial
+    await settleAll(net, clock);
+    expect(nodes[A].replicator.missingCopies).toEqual([C]);
+    expect(nodes[B].replicator.copyKnown).toBe(false);
+    expect(nodes[B].forwarder.inReach()).toBe(true);
+
+    const before = net.sent.length;
+    const beat = track(nodes[B].forwarder.forward('alice', '10.0.0.1:1'));
+    await turn();
+    expect(net.sent[before].type).toBe('PresenceForward');
+    expect(net.sent[before].body).not.toHaveProperty('holds');
+    // One that says it holds anyway (a node out of step) is not counted either: a round first.
+    net.channels.get(B)!.send(A, 'PresenceForward', 2, {
+      batch: 99,
+      beats: [['bob', '10.0.0.2:1']],
+      holds: true,
+    });
+    net.deliverAll();
+    await turn();
+    expect(typesSince(net, before).slice(0, 3)).toEqual([
+      `PresenceForward to ${A}`,
+      `PresenceForward to ${A}`,
+      `PresenceDelta to ${B}`,
+    ]);
+    await settleAll(net, clock);
+    expect(beat.settled).toBe('held');
+    const answers = net.sent
+      .slice(before)
+      .filter((f) => f.to === B && (f.type === 'PresenceForwardAck' || f.body.held !== undefined));
+    expect(answers.flatMap((f) => (f.body.batches ?? f.body.held) as number[]).sort()).toEqual([
+      0, 99,
+    ]);
+    for (const f of answers) expect(f.body).not.toHaveProperty('holder');
+    Object.values(nodes).forEach((n) => n.destroy());
   });
 });
