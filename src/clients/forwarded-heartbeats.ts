@@ -24,9 +24,12 @@ import { PresenceService } from './presence.service';
  * reaches a node without its lease, is refused (`held: false`) so the follower answers 503 at
  * once rather than at its timeout.
  *
- * The batches held in one turn of the event loop are answered together: on the presence delta
- * that leaves for their follower in that turn, if one does, else in one PresenceForwardAck. Each
- * frame costs the leader more than the heartbeats in it, so it sends as few as it can.
+ * A batch held with its follower as a holder is answered at once, in its own PresenceForwardAck
+ * (`holder`), for the order of the follower's copy (answerAsHolder); the frames of one turn to a
+ * follower still leave in one write. The other batches held in one turn of the event loop are
+ * answered together: on the presence delta that leaves for their follower in that turn, if one
+ * does, else in one PresenceForwardAck. Each frame costs the leader more than the heartbeats in
+ * it, so it sends as few as it can.
  *
  * Always on, whatever this node's own follower_heartbeats: the setting says whether a node
  * takes heartbeats as a follower, and any leader passes on what they take.

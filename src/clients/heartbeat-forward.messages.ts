@@ -4,9 +4,10 @@ import { batchesProblem, RECORDS_PER_FRAME } from './presence-sync.messages';
 /** Follower to leader: heartbeats it accepted (follower_heartbeats), to be held as the leader's own. */
 export const PRESENCE_FORWARD = 'PresenceForward';
 /**
- * Leader to follower: the batches are held by a majority (`held`), or they were not taken. Held
- * batches ride on the next PresenceDelta to that follower instead when one leaves in the same
- * turn of the leader's event loop (its `held` field).
+ * Leader to follower: the batches are held by a majority (`held`), or they were not taken. A
+ * batch the follower is counted a holder of gets one at once (`holder`); other held batches ride
+ * on the next PresenceDelta to that follower instead when one leaves in the same turn of the
+ * leader's event loop (its `held` field).
  */
 export const PRESENCE_FORWARD_ACK = 'PresenceForwardAck';
 

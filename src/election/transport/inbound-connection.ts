@@ -30,8 +30,11 @@ export interface InboundOptions {
   logger: Logger;
   /** Why the connection may not speak for `claimed` (its TLS certificate names another host). */
   claimProblem: (claimed: string) => string | null;
-  /** The connection now speaks for `peer`: it has passed the handshake or sent a first frame. */
-  speaksFor: (peer: string, socket: Socket) => void;
+  /**
+   * The connection now speaks for `peer`: it passed the handshake or sent its first frame (or
+   * fragment). False when a newer connection already speaks for that peer: this one is stale.
+   */
+  speaksFor: (peer: string, socket: Socket) => boolean;
 }
 
 /** What a connection's hello frame turns into: nothing for the consensus core. */
@@ -151,7 +154,8 @@ export class InboundConnection {
     if (problem) throw new FrameError(problem);
     this.opener = ok.opener;
     this.claimed = this.handshake.peer;
-    if (this.claimed !== null) this.o.speaksFor(this.claimed, this.socket);
+    if (this.claimed !== null && !this.o.speaksFor(this.claimed, this.socket))
+      throw new FrameError(`a newer connection speaks for ${this.claimed}`);
     this.socket.write(ok.welcome);
     return HANDSHAKE_DONE;
   }
@@ -162,6 +166,7 @@ export class InboundConnection {
     if ((frame as { type?: unknown })?.type === FRAGMENT) {
       const fragment = checkEnvelope(frame);
       if (typeof fragment === 'string') return this.reject(fragment);
+      if (!this.speaking(fragment)) return false;
       try {
         whole = this.reassembler.push(fragment);
       } catch (err) {
@@ -171,11 +176,18 @@ export class InboundConnection {
     }
     const envelope = checkEnvelope(whole);
     if (typeof envelope === 'string') return this.reject(envelope);
-    const problem = this.senderProblem(envelope);
-    if (problem) return this.reject(problem);
-    if (this.claimed === null) this.o.speaksFor(envelope.from, this.socket);
-    this.claimed = envelope.from;
+    if (!this.speaking(envelope)) return false;
     return this.deliver(envelope);
+  }
+
+  /** Whether `e`'s sender may speak here; its first frame makes the connection speak for it. */
+  private speaking(e: Envelope): boolean {
+    const problem = this.senderProblem(e);
+    if (problem) return this.reject(problem);
+    if (this.claimed !== null) return true;
+    this.claimed = e.from;
+    if (this.o.speaksFor(e.from, this.socket)) return true;
+    return this.reject(`a newer connection speaks for ${e.from}`);
   }
 
   private senderProblem(e: Envelope): string | null {

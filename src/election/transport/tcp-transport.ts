@@ -49,6 +49,9 @@ export class TcpTransport {
   private readonly inbound = new Set<Socket>();
   /** The newest inbound connection that speaks for each peer (see supersede). */
   private readonly newestFrom = new Map<string, Socket>();
+  /** The order inbound connections were taken in: the later of two is the newer. */
+  private readonly takenAs = new WeakMap<Socket, number>();
+  private taken = 0;
   private readonly peers: Set<string>;
   private server: Server | null = null;
   /** Never listens: accepted connections are handed to it for their TLS handshake. */
@@ -226,6 +229,7 @@ export class TcpTransport {
 
   /** Reads frames from an accepted connection (TLS-verified when `cert` is given). */
   private serve(socket: Socket, handlers: TransportHandlers, cert: PeerCertificate | null): void {
+    this.takenAs.set(socket, ++this.taken);
     new InboundConnection(socket, {
       self: this.o.self,
       isPeer: (id) => this.peers.has(id),
@@ -248,15 +252,35 @@ export class TcpTransport {
    * new connection's. The consensus core and the presence stream rely on a peer's messages
    * arriving in the order sent, so the older connection is closed as soon as a newer one speaks
    * for the same peer: what it still carried is lost, as on any broken connection, never late.
+   * Newer is by when the connection was taken, not by when it first spoke: an older one whose
+   * first message was still arriving in fragments speaks last. Returns false for `socket` when
+   * a newer connection already speaks for `peer`.
    */
-  private supersede(peer: string, socket: Socket): void {
-    const older = this.newestFrom.get(peer);
+  private supersede(peer: string, socket: Socket): boolean {
+    const other = this.newestFrom.get(peer);
+    if (other && other !== socket && !other.destroyed) {
+      if (this.takenOrder(other) > this.takenOrder(socket)) return false;
+      this.closeOlder(peer, other, socket);
+    }
     this.newestFrom.set(peer, socket);
     socket.once('close', () => {
       if (this.newestFrom.get(peer) === socket) this.newestFrom.delete(peer);
     });
-    if (!older || older === socket || older.destroyed) return;
-    this.logger.debug(`closing the older election connection from ${peer}: a newer one took over`);
+    return true;
+  }
+
+  private takenOrder(socket: Socket): number {
+    return this.takenAs.get(socket) ?? 0;
+  }
+
+  private closeOlder(peer: string, older: Socket, newer: Socket): void {
+    const why = `closing an older election connection from ${peer}: a newer one speaks for it`;
+    // A redial comes from the peer's own host; another host means two nodes claim one id.
+    if (older.remoteAddress === newer.remoteAddress) this.logger.debug(why);
+    else
+      this.logger.warn(
+        `${why} from ${newer.remoteAddress} (the older from ${older.remoteAddress}): two nodes configured as ${peer}?`,
+      );
     older.destroy();
   }
 }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { connect, createServer, Socket } from 'node:net';
 import type { Envelope } from '../../../src/election/transport/envelope';
 import { encodeFrame } from '../../../src/election/transport/frame-codec';
+import { FRAGMENT, splitMessage } from '../../../src/election/transport/fragments';
 import { TcpTransport } from '../../../src/election/transport/tcp-transport';
 import { freePorts } from '../../support/free-port';
 import { waitFor } from '../../support/poll';
@@ -140,31 +141,6 @@ describe('TcpTransport on loopback', () => {
     expect(gotB).toEqual([]);
     a.send(msg(addrA, addrB, 42));
     await waitFor('the real peer still gets through', () => gotB.some((m) => m.term === 42));
-  });
-
-  it('closes an older connection from a peer once a newer one speaks for it', async () => {
-    await a.stop(); // only the test's connections speak for A now
-    const [host, port] = addrB.split(':');
-    const open = (term: number) =>
-      new Promise<{ socket: Socket; closed: Promise<void> }>((resolve) => {
-        const socket = connect({ host, port: Number(port) }, () => {
-          socket.write(encodeFrame({ ...msg(addrA, addrB, term), api: 'x' }));
-          resolve({ socket, closed });
-        });
-        const closed = new Promise<void>((done) => socket.once('close', () => done()));
-        socket.on('error', () => undefined);
-      });
-    const older = await open(101);
-    await waitFor('the first connection is heard', () => gotB.some((m) => m.term === 101));
-    const newer = await open(102);
-    await waitFor('the second connection is heard', () => gotB.some((m) => m.term === 102));
-    // Bytes still on their way over the older connection would arrive after the newer one's.
-    older.socket.write(encodeFrame({ ...msg(addrA, addrB, 103), api: 'x' }));
-    await older.closed;
-    expect(gotB.map((m) => m.term)).toEqual([101, 102]);
-    expect(newer.socket.destroyed).toBe(false);
-    newer.socket.destroy();
-    await newer.closed;
   });
 
   it('closes a connection that stays silent, and says so with its address', async () => {
@@ -386,5 +362,88 @@ describe('TcpTransport limits', () => {
     clearInterval(trickle);
     expect(warn).toHaveBeenCalledWith(expect.stringMatching(/too slow a sender/));
     warn.mockRestore();
+  });
+});
+
+describe('TcpTransport: one connection at a time speaks for a peer', () => {
+  let node: TcpTransport;
+  let self: string;
+  let peer: string;
+  const got: Envelope[] = [];
+
+  beforeEach(async () => {
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const [p0, p1] = await freePorts(2);
+    self = `127.0.0.1:${p0}`;
+    peer = `127.0.0.1:${p1}`; // nothing listens there: the test's sockets speak for it
+    got.length = 0;
+    // Silent connections stay open for seconds: only a newer connection can close the older.
+    node = testTransport(self, [self, peer], { keepaliveMs: 5000 });
+    await node.start({ message: (m) => got.push(m), unreachable: () => undefined });
+  });
+
+  afterEach(async () => {
+    await node.stop();
+    jest.restoreAllMocks();
+  });
+
+  const frame = (term: number, extra: object = {}) =>
+    encodeFrame({ type: 'Heartbeat', from: peer, to: self, term, cpu: 1, api: 'x', ...extra });
+
+  /** A connection to the node, open, and whether the node has closed it since. */
+  const open = () =>
+    new Promise<{ socket: Socket; closed: () => boolean }>((resolve) => {
+      let isClosed = false;
+      const [host, port] = self.split(':');
+      const socket = connect({ host, port: Number(port) }, () =>
+        resolve({ socket, closed: () => isClosed }),
+      );
+      socket.once('close', () => (isClosed = true));
+      socket.on('error', () => undefined);
+    });
+  const terms = () => got.map((m) => m.term);
+
+  it('closes the older connection once a newer one speaks, so nothing it still carries comes late', async () => {
+    const older = await open();
+    older.socket.write(frame(101));
+    await waitFor('the first connection is heard', () => terms().includes(101));
+    const newer = await open();
+    newer.socket.write(frame(102));
+    await waitFor('the second connection is heard', () => terms().includes(102));
+    older.socket.write(frame(103)); // bytes the peer wrote before it gave the connection up
+    await waitFor('the older connection is closed', older.closed);
+    newer.socket.write(frame(104));
+    await waitFor('the newer one is still heard', () => terms().includes(104));
+    expect(terms()).toEqual([101, 102, 104]);
+    expect(newer.closed()).toBe(false);
+    newer.socket.destroy();
+  });
+
+  it('refuses an older connection that speaks after a newer one, even mid-way through fragments', async () => {
+    const older = await open(); // taken first, silent for now
+    const newer = await open();
+    newer.socket.write(frame(202));
+    await waitFor('the newer connection is heard', () => terms().includes(202));
+    // The older one now delivers a message it had begun before the peer dialled again.
+    const big = Buffer.from(
+      JSON.stringify({
+        type: 'Heartbeat',
+        from: peer,
+        to: self,
+        term: 201,
+        cpu: 1,
+        api: 'x',
+        pad: 'x'.repeat(2 * 1024 * 1024),
+      }),
+    );
+    for (const f of splitMessage(big, 1))
+      older.socket.write(
+        encodeFrame({ type: FRAGMENT, from: peer, to: self, term: 0, cpu: 0, api: 'x', ...f }),
+      );
+    await waitFor('the older connection is refused', older.closed);
+    newer.socket.write(frame(203));
+    await waitFor('the newer one is still heard', () => terms().includes(203));
+    expect(terms()).toEqual([202, 203]);
+    newer.socket.destroy();
   });
 });
