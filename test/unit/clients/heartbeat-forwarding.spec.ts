@@ -186,6 +186,10 @@ async function settleAll(net: Network, clock: FakeClock): Promise<void> {
   }
 }
 
+/** A batch of bob's heartbeat to A in term 2 that says its sender holds it. */
+const forwardSayingItHolds = (channel: NodeChannel, batch: number) =>
+  channel.send(A, 'PresenceForward', 2, { batch, beats: [['bob', '10.0.0.2:1']], holds: true });
+
 const names = (n: ReturnType<typeof makeNode>) => n.presence.list().map((c) => c.username);
 const typesSince = (net: Network, from: number) =>
   net.sent.slice(from).map((f) => `${f.type} to ${f.to}`);
@@ -197,6 +201,14 @@ describe('follower heartbeats with three voters: the follower is the second hold
   let nodes: Record<string, ReturnType<typeof makeNode>>;
   const settle = () => settleAll(net, clock);
   beforeEach(() => ({ net, clock, nodes } = cluster));
+
+  /** A is gone: C takes office in term 3, with B its follower, and gathers the copies. */
+  async function leaderDiesAndCLeads(): Promise<void> {
+    net.cut.add(A);
+    nodes[B].leadership.update({ role: 'follower', term: 3, leader: C, leaderApi: null });
+    nodes[C].leadership.update({ role: 'leader', term: 3, leader: C, leaderApi: null }, () => true);
+    await settle();
+  }
 
   it('answers a follower heartbeat without a round: the leader and that follower hold it', async () => {
     const b = nodes[B];
@@ -261,10 +273,7 @@ describe('follower heartbeats with three voters: the follower is the second hold
     expect(beat.settled).toBe('held');
     // The leader dies before any delta took alice to C; C leads next, with B's copy.
     net.cut.clear();
-    net.cut.add(A);
-    b.leadership.update({ role: 'follower', term: 3, leader: C, leaderApi: null });
-    nodes[C].leadership.update({ role: 'leader', term: 3, leader: C, leaderApi: null }, () => true);
-    await settle();
+    await leaderDiesAndCLeads();
     expect(names(nodes[C])).toEqual(['alice']);
   });
 
@@ -296,10 +305,7 @@ describe('follower heartbeats with three voters: the follower is the second hold
     expect(again.settled).toBe('held');
     expect(names(b)).toEqual(['alice']);
     // The leader dies now: C leads next, and B's copy still had her.
-    net.cut.add(A);
-    b.leadership.update({ role: 'follower', term: 3, leader: C, leaderApi: null });
-    nodes[C].leadership.update({ role: 'leader', term: 3, leader: C, leaderApi: null }, () => true);
-    await settle();
+    await leaderDiesAndCLeads();
     expect(names(nodes[C])).toEqual(['alice']);
   });
 
@@ -327,11 +333,7 @@ describe('follower heartbeats with three voters: the follower is the second hold
       () => undefined,
     );
     const before = net.sent.length;
-    channel.send(A, 'PresenceForward', 2, {
-      batch: 3,
-      beats: [['bob', '10.0.0.2:1']],
-      holds: true,
-    });
+    forwardSayingItHolds(channel, 3);
     net.deliverNext();
     await turn();
     // The round's delta leaves first; the answer, once a majority holds it, does not count the learner.
@@ -574,11 +576,7 @@ describe('follower heartbeats while the leader may lack clients (a partial list)
     expect(net.sent[before].type).toBe('PresenceForward');
     expect(net.sent[before].body).not.toHaveProperty('holds');
     // One that says it holds anyway (a node out of step) is not counted either: a round first.
-    net.channels.get(B)!.send(A, 'PresenceForward', 2, {
-      batch: 99,
-      beats: [['bob', '10.0.0.2:1']],
-      holds: true,
-    });
+    forwardSayingItHolds(net.channels.get(B)!, 99);
     net.deliverAll();
     await turn();
     expect(typesSince(net, before).slice(0, 3)).toEqual([
