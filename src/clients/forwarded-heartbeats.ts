@@ -91,7 +91,7 @@ export class ForwardedHeartbeats implements OnModuleInit {
     const room = waiting !== undefined && waiting.batches.length < MAX_ACKED_BATCHES;
     if (room && waiting.term === e.term) waiting.batches.push(e.batch);
     else {
-      if (waiting) this.answer(e.from, waiting.term, waiting.batches, true);
+      if (waiting) this.answer(e.from, waiting.term, { batches: waiting.batches, held: true });
       this.heldFor.set(e.from, { term: e.term, batches: [e.batch] });
     }
     if (this.answerScheduled) return;
@@ -101,7 +101,8 @@ export class ForwardedHeartbeats implements OnModuleInit {
       this.answerScheduled = false;
       const left = this.heldFor;
       this.heldFor = new Map();
-      for (const [peer, { term, batches }] of left) this.answer(peer, term, batches, true);
+      for (const [peer, { term, batches }] of left)
+        this.answer(peer, term, { batches, held: true });
     });
   }
 
@@ -112,8 +113,7 @@ export class ForwardedHeartbeats implements OnModuleInit {
    */
   private answerAsHolder(e: PeerMessage<PresenceForward>): void {
     this.stats.countForwarded(e.from, e.beats.length);
-    const ack: PresenceForwardAck = { batches: [e.batch], held: true, holder: true };
-    this.channel.send(e.from, PRESENCE_FORWARD_ACK, e.term, { ...ack });
+    this.answer(e.from, e.term, { batches: [e.batch], held: true, holder: true });
   }
 
   /** The held batches of `peer` in `term`, for the presence delta about to leave for it. */
@@ -125,11 +125,10 @@ export class ForwardedHeartbeats implements OnModuleInit {
   }
 
   private refuse(e: PeerMessage<PresenceForward>): void {
-    this.answer(e.from, e.term, [e.batch], false);
+    this.answer(e.from, e.term, { batches: [e.batch], held: false });
   }
 
-  private answer(peer: string, term: number, batches: number[], held: boolean): void {
-    const ack: PresenceForwardAck = { batches, held };
+  private answer(peer: string, term: number, ack: PresenceForwardAck): void {
     this.channel.send(peer, PRESENCE_FORWARD_ACK, term, { ...ack });
   }
 }

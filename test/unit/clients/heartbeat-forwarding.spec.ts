@@ -191,6 +191,7 @@ const forwardSayingItHolds = (channel: NodeChannel, batch: number) =>
   channel.send(A, 'PresenceForward', 2, { batch, beats: [['bob', '10.0.0.2:1']], holds: true });
 
 const names = (n: ReturnType<typeof makeNode>) => n.presence.list().map((c) => c.username);
+const addrOf = (n: ReturnType<typeof makeNode>) => n.presence.list().map((c) => c.addr);
 const typesSince = (net: Network, from: number) =>
   net.sent.slice(from).map((f) => `${f.type} to ${f.to}`);
 
@@ -319,7 +320,6 @@ describe('follower heartbeats with three voters: the follower is the second hold
     net.channels.get(B)!.send(A, 'PresenceSyncRequest', 2, {});
     await settle();
     expect(beat.settled).toBe('held');
-    const addrOf = (n: ReturnType<typeof makeNode>) => n.presence.list().map((c) => c.addr);
     expect(addrOf(nodes[A])).toEqual(['10.0.0.7:1']);
     expect(addrOf(b)).toEqual(['10.0.0.7:1']);
   });
@@ -445,7 +445,6 @@ describe('follower heartbeats with five voters: a round for the third holder', (
     expect(beat.settled).toBe('held');
     const answer = net.sent.find((f) => f.type === 'PresenceForwardAck' && f.body.batches);
     expect(answer?.body ?? { held: true }).not.toHaveProperty('holder');
-    const addrOf = (n: ReturnType<typeof makeNode>) => n.presence.list().map((c) => c.addr);
     expect(addrOf(nodes[A])).toEqual(['10.0.0.7:1']);
     expect(addrOf(b)).toEqual(['10.0.0.7:1']);
   });
