@@ -247,7 +247,10 @@ describe('leader election across real processes', () => {
 
     it('hands over at a leader_term_ms boundary to a clearly less loaded follower', async () => {
       // The hysteresis itself is covered by the simulator, where time is exact.
-      cluster = await new TestCluster({ size: 3, loads: [10, 50, 50], leaderTermMs: 300 }).start();
+      // Node 1 stays heavier than node 0 after the shift, so node 2 is the only follower worth
+      // moving to whichever of the two load changes node 0 hears first (CI, 2026-12-02: with
+      // node 1 at 50, node 0 at 70 handed to node 1 before it heard that node 2 fell to 5).
+      cluster = await new TestCluster({ size: 3, loads: [10, 90, 50], leaderTermMs: 300 }).start();
       // As above, a cold start may elect another node first (CI, 2026-12-01: node 2 did);
       // the first boundary puts node 0 in the lead, and the handover under test starts there.
       await waitFor('node 0 leads', async () => (await cluster.health(0))?.is_leader);
