@@ -16,7 +16,6 @@ import {
 } from './heartbeat-forward.messages';
 import { PresenceReplicator } from './presence-replicator';
 import { RECORDS_PER_FRAME } from './presence-sync.messages';
-import { PresenceService } from './presence.service';
 
 const EXPIRY_JOB = 'heartbeat-forward-expiry';
 
@@ -62,7 +61,6 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly leadership: LeadershipState,
     private readonly replicator: PresenceReplicator,
-    private readonly presence: PresenceService,
     private readonly channel: PeerChannel,
     private readonly scheduler: SchedulerRegistry,
   ) {
@@ -189,7 +187,7 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
    * held by a round is not kept: its delta reached this copy before the answer did.
    */
   private hold(batch: InFlight): void {
-    for (const [username, addr] of batch.beats) this.presence.heartbeat(username, addr);
+    this.replicator.keepHeld(batch.beats);
     for (const w of batch.waiters) w.resolve();
   }
 

@@ -12,6 +12,13 @@ import type { PresenceRecord } from './presence.service';
 /** Told of the batches a delta from `from` in `term` says a majority holds. */
 export type HeldListener = (from: string, term: number, batches: number[]) => void;
 
+/** The list a leader handed over: its term, the seq of its final delta, and who sent it. */
+export interface HandedList {
+  term: number;
+  seq: number;
+  from: string;
+}
+
 /**
  * A follower's side of the presence stream: it applies the leader's full list and then its
  * deltas in sequence, acknowledging each, and asks for everything when it misses one. Its copy
@@ -23,8 +30,11 @@ export class PresenceFollower {
   private followSeq: number | null = null;
   private fullRequestedAt = -Infinity;
   private assembling: { term: number; seq: number; records: PresenceRecord[] } | null = null;
-  /** The last delta of a leader that handed over, as `{term, seq, from}`. */
-  private handedOver: { term: number; seq: number; from: string } | null = null;
+  /**
+   * Set while the last thing this copy took was a leader's final delta: the copy is then the
+   * list that leader handed over. Anything the copy takes after it clears it.
+   */
+  private handedOver: HandedList | null = null;
   /** When it last took a leader's stream, and whose. */
   private syncedFromLeader: { term: number; from: string; at: number } | null = null;
   /** Told of the held batches a delta from the leader carries (HeartbeatForwarder). */
@@ -57,16 +67,28 @@ export class PresenceFollower {
   }
 
   /**
-   * Who handed this node the whole list it holds for `term`, taking office: the leader of the
-   * term before, whose last delta (marked final) this complete copy applied, with nothing
-   * since. Null otherwise: the new leader gathers its followers' copies.
+   * The list this node holds for taking office in `term`, if it is the whole list the leader of
+   * the term before handed over and nothing since. Null otherwise. Either way the new leader
+   * gathers its followers' copies: the old leader may have abandoned the handover and answered
+   * heartbeats that only other followers hold (PresenceTakeover.startGathering).
    */
-  handedOverFor(term: number): string | null {
+  handedOverFor(term: number): HandedList | null {
     const handed = this.handedOver;
-    if (!this.ctx.copyKnown || handed === null) return null;
-    const inStep =
-      term === handed.term + 1 && this.followTerm === handed.term && this.followSeq === handed.seq;
-    return inStep ? handed.from : null;
+    return this.ctx.copyKnown && handed !== null && term === handed.term + 1 ? handed : null;
+  }
+
+  /** Whether this copy is the whole list handed over in `term` at `seq`, and nothing since. */
+  inStepWith(term: number, seq: number): boolean {
+    const handed = this.handedOver;
+    return this.ctx.copyKnown && handed !== null && handed.term === term && handed.seq === seq;
+  }
+
+  /**
+   * The copy took heartbeats its leader's stream did not bring (a batch this node was counted a
+   * holder of): it is more than the list handed over.
+   */
+  tookBeatsOutsideStream(): void {
+    this.handedOver = null;
   }
 
   onDelta(e: PeerMessage<PresenceDelta>): void {
@@ -84,7 +106,7 @@ export class PresenceFollower {
     this.ctx.copyComplete = e.partial !== true;
     this.followSeq = e.seq;
     this.synced(e);
-    if (e.final === true) this.handedOver = { term: e.term, seq: e.seq, from: e.from };
+    this.handedOver = e.final === true ? { term: e.term, seq: e.seq, from: e.from } : null;
     this.acknowledge(e, e.seq, false);
   }
 
@@ -97,6 +119,7 @@ export class PresenceFollower {
     if (e.chunk < e.chunks - 1) return;
     this.assembling = null;
     this.ctx.presence.replaceAll(a.records);
+    this.handedOver = null;
     this.ctx.copyComplete = e.partial !== true;
     this.followTerm = e.term;
     this.followSeq = e.seq;

@@ -22,6 +22,8 @@ export class PresenceGathering {
    * then on there was no leader to take heartbeats, as far as this majority knows.
    */
   latestSyncAt: number | null;
+  /** Followers that answered they hold just the list this leader was handed (no records). */
+  inStepCopies = 0;
   /** Once the leader stopped waiting: how much younger every copy's ages are read. */
   forgiveMs: number | null = null;
   private settle: () => void = () => undefined;
@@ -97,6 +99,7 @@ export class PresenceGathering {
     this.parts.delete(from);
     this.awaited.delete(from);
     if (report.known) this.knownCopies++;
+    if (report.inStep === true) this.inStepCopies++;
     if (report.syncAgeMs !== undefined) {
       this.latestSyncAt = Math.max(this.latestSyncAt ?? -Infinity, now - report.syncAgeMs);
     }

@@ -4,6 +4,7 @@ import { CLOCK, type Clock } from '../common/clock';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { LeadershipState, type LeadershipView } from '../election/leadership-state';
 import { PeerChannel } from '../election/peer-channel';
+import type { ForwardedBeat } from './heartbeat-forward.messages';
 import { type HeldListener, PresenceFollower } from './presence-follower';
 import { type HeldTaker, PresenceStream } from './presence-stream';
 import { PresenceSyncContext } from './presence-sync-context';
@@ -11,6 +12,7 @@ import {
   ackProblem,
   deltaProblem,
   fullProblem,
+  gatherProblem,
   PRESENCE_ACK,
   PRESENCE_DELTA,
   PRESENCE_FULL,
@@ -20,6 +22,7 @@ import {
   type PresenceAck,
   type PresenceDelta,
   type PresenceFull,
+  type PresenceGatherAsk,
   type PresenceReport,
   reportProblem,
   requestProblem,
@@ -65,12 +68,13 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     private readonly scheduler: SchedulerRegistry,
   ) {
     this.ctx = new PresenceSyncContext(config, clock, leadership, presence, channel);
-    this.takeover = new PresenceTakeover(this.ctx, {
-      leadingTerm: (term) => this.stream.leadingTerm(term),
-      sendFull: (to) => this.stream.sendFull(to),
-    });
-    this.stream = new PresenceStream(this.ctx, this.takeover);
     this.follower = new PresenceFollower(this.ctx);
+    const stream = {
+      leadingTerm: (term: number) => this.stream.leadingTerm(term),
+      sendFull: (to: string) => this.stream.sendFull(to),
+    };
+    this.takeover = new PresenceTakeover(this.ctx, stream, this.follower);
+    this.stream = new PresenceStream(this.ctx, this.takeover);
   }
 
   onModuleInit(): void {
@@ -82,7 +86,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     this.channel.on<PresenceDelta>(PRESENCE_DELTA, deltaProblem, (e) => follower.onDelta(e));
     this.channel.on<PresenceFull>(PRESENCE_FULL, fullProblem, (e) => follower.onFull(e));
     this.channel.on(PRESENCE_SYNC_REQUEST, requestProblem, (e) => stream.onRequest(e));
-    this.channel.on(PRESENCE_GATHER, requestProblem, (e) => takeover.onGather(e));
+    this.channel.on<PresenceGatherAsk>(PRESENCE_GATHER, gatherProblem, (e) => takeover.onGather(e));
     this.channel.on<PresenceReport>(PRESENCE_REPORT, reportProblem, (e) => takeover.onReport(e));
     this.channel.on<PresenceAck>(PRESENCE_ACK, ackProblem, (e) => stream.onAck(e));
     this.leadership.onChange((view, before) => this.onLeadership(view, before));
@@ -160,6 +164,15 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     this.follower.onHeldInDelta(listener);
   }
 
+  /**
+   * Follower: heartbeats of a batch the leader counted this node a holder of go into its copy
+   * (see HeartbeatForwarder.hold), which is then more than any list a leader handed over.
+   */
+  keepHeld(beats: readonly ForwardedBeat[]): void {
+    for (const [username, addr] of beats) this.presence.heartbeat(username, addr);
+    this.follower.tookBeatsOutsideStream();
+  }
+
   /** Follower: ms since its copy last took the current leader's stream (see PresenceFollower). */
   followLagMs(): number | null {
     return this.follower.followLagMs();
@@ -187,10 +200,9 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     const handedBy = this.follower.handedOverFor(term);
     this.stream.lead(term);
     this.ctx.lastSyncAt = this.clock.monotonicMs();
-    if (handedBy !== null) return this.takeover.takeHandedOver(term, ownSyncAt, handedBy);
     // Our list replaces a follower's copy, so it goes to each only once that copy is folded
     // in: a node that restarted holds nobody, and must not wipe anyone else's list.
-    this.takeover.startGathering(term, ownKnown, ownSyncAt);
+    this.takeover.startGathering(term, ownKnown, ownSyncAt, handedBy);
   }
 
   /**

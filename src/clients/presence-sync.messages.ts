@@ -48,12 +48,24 @@ export interface PresenceAck {
   full: boolean;
 }
 
+/**
+ * A new leader's ask. A leader that holds the list its predecessor handed over names it (the
+ * term and its final delta's seq): a follower whose copy is that list, and nothing since,
+ * answers `inStep` instead of sending it. Older followers ignore the names and send their copy.
+ */
+export interface PresenceGatherAsk {
+  handedTerm?: number;
+  handedSeq?: number;
+}
+
 export interface PresenceReport {
   chunk: number;
   chunks: number;
   known: boolean;
   /** Since the reporter last had a leader's list, in ms; absent when it never had one. */
   syncAgeMs?: number;
+  /** The copy is the list the ask named: no records follow (one chunk, empty). */
+  inStep?: true;
   records: PresenceRecord[];
 }
 
@@ -117,13 +129,30 @@ export function fullProblem(e: PeerFields): string | null {
 
 export const requestProblem = (): string | null => null;
 
+export function gatherProblem(e: PeerFields): string | null {
+  if (e.handedTerm === undefined && e.handedSeq === undefined) return null;
+  return isCount(e.handedTerm) && isCount(e.handedSeq)
+    ? null
+    : 'handedTerm and handedSeq must be counts, both or neither';
+}
+
 export function reportProblem(e: PeerFields): string | null {
   if (!isCount(e.chunk) || !isCount(e.chunks)) return 'chunk, chunks must be counts';
   if (e.chunk >= e.chunks) return 'chunk must be below chunks';
   if (typeof e.known !== 'boolean') return 'known must be a boolean';
   if (e.syncAgeMs !== undefined && !isCount(e.syncAgeMs)) return 'syncAgeMs must be a count';
+  if (e.inStep !== undefined && !isInStep(e)) {
+    return 'inStep must be true, and only on a one-chunk, empty, known report';
+  }
   return recordsProblem(e.records);
 }
+
+const isInStep = (e: PeerFields): boolean =>
+  e.inStep === true &&
+  e.chunks === 1 &&
+  e.known === true &&
+  Array.isArray(e.records) &&
+  e.records.length === 0;
 
 export function ackProblem(e: PeerFields): string | null {
   if (!isCount(e.seq)) return 'seq must be a count';

@@ -1,5 +1,6 @@
 import { majorityOf } from '../election/consensus';
 import type { PeerMessage } from '../election/peer-channel';
+import type { HandedList, PresenceFollower } from './presence-follower';
 import { PresenceGathering } from './presence-gathering';
 import type { PresenceStream, TakeoverState } from './presence-stream';
 import type { PresenceSyncContext } from './presence-sync-context';
@@ -7,6 +8,7 @@ import {
   inFrames,
   PRESENCE_GATHER,
   PRESENCE_REPORT,
+  type PresenceGatherAsk,
   type PresenceReport,
 } from './presence-sync.messages';
 import type { PresenceRecord } from './presence.service';
@@ -16,18 +18,22 @@ export type StreamHandle = Pick<PresenceStream, 'leadingTerm' | 'sendFull'>;
 
 /**
  * How a new leader comes by a list it may serve, so that a heartbeat answered 200 is in every
- * later leader's /discover. Handed the whole list by its predecessor, it serves that at once;
- * otherwise it gathers its followers' copies (PresenceGathering): it waits for a majority's
- * copies a short while, then serves and keeps asking for the copies still out. A follower's
- * side of the exchange, its report, is here too (onGather).
+ * later leader's /discover: it gathers its followers' copies (PresenceGathering), waiting for a
+ * majority's a short while, then serves and keeps asking for the copies still out. Handed the
+ * whole list by its predecessor, it names that list, and a follower holding just that answers
+ * in a word instead of sending it. A follower's side of the exchange, its report, is here too
+ * (onGather).
  */
 export class PresenceTakeover implements TakeoverState {
   /** The followers' copies still awaited, while this new leader's list may lack clients. */
   private gather: PresenceGathering | null = null;
+  /** The list this leader was handed, named in its asks; null when it was handed none. */
+  private handed: HandedList | null = null;
 
   constructor(
     private readonly ctx: PresenceSyncContext,
     private readonly stream: StreamHandle,
+    private readonly follower: Pick<PresenceFollower, 'inStepWith'>,
   ) {}
 
   /**
@@ -62,26 +68,28 @@ export class PresenceTakeover implements TakeoverState {
   askAgainIfMissing(peer: string): boolean {
     const g = this.gather;
     if (!g?.awaited.has(peer)) return false;
-    this.ctx.channel.send(peer, PRESENCE_GATHER, g.term, {});
+    this.ask(peer, g.term);
     return true;
-  }
-
-  /** The new leader of `term` serves the whole list `from` handed over, as its own copy holds. */
-  takeHandedOver(term: number, ownSyncAt: number | null, from: string): void {
-    this.settleOnline(term, ownSyncAt, [], `the list handed over by ${from}`);
-    this.sendFullToAll();
   }
 
   /**
    * Asks every follower it can reach for its copy. Its own may lack clients: it restarted and
-   * holds nobody, or it was cut off while others heard of new clients.
+   * holds nobody, or it was cut off while others heard of new clients. Handed the list, it
+   * still asks: its predecessor may have abandoned the handover, led on and answered heartbeats
+   * that only the followers that heard its later deltas hold.
    */
-  startGathering(term: number, ownKnown: boolean, ownSyncAt: number | null): void {
+  startGathering(
+    term: number,
+    ownKnown: boolean,
+    ownSyncAt: number | null,
+    handed: HandedList | null,
+  ): void {
     const { config, channel, clock } = this.ctx;
     this.drop();
+    this.handed = handed;
     // Every follower is asked, also one out of reach now: it is asked again every interval.
     const awaited = new Set(channel.others);
-    for (const peer of awaited) channel.send(peer, PRESENCE_GATHER, term, {});
+    for (const peer of awaited) this.ask(peer, term);
     const boundMs = Math.min(config.electionTimeoutMinMs, 5 * config.heartbeatIntervalMs);
     const quorum = majorityOf(channel.others.length + 1);
     this.gather = new PresenceGathering(
@@ -105,20 +113,31 @@ export class PresenceTakeover implements TakeoverState {
       const lacking = [...g.awaited].join(', ');
       return this.listWhole(g, `every client the copies of ${lacking} could hold has timed out`);
     }
-    for (const peer of g.awaited) this.ctx.channel.send(peer, PRESENCE_GATHER, g.term, {});
+    for (const peer of g.awaited) this.ask(peer, g.term);
+  }
+
+  private ask(peer: string, term: number): void {
+    const h = this.handed;
+    const ask: PresenceGatherAsk = h === null ? {} : { handedTerm: h.term, handedSeq: h.seq };
+    this.ctx.channel.send(peer, PRESENCE_GATHER, term, { ...ask });
   }
 
   drop(): void {
     const g = this.gather;
     this.gather = null;
+    this.handed = null;
     g?.finish();
   }
 
-  /** Follower: a new leader asks for its copy; it sends it, saying whether it is whole. */
-  onGather(e: PeerMessage<object>): void {
+  /**
+   * Follower: a new leader asks for its copy; it sends it, saying whether it is whole, or says
+   * it holds just the list the leader names.
+   */
+  onGather(e: PeerMessage<PresenceGatherAsk>): void {
     const { leadership, presence, clock, channel } = this.ctx;
     const view = leadership.current;
     if (e.term < view.term || this.ctx.isLeading(view)) return;
+    if (this.isInStep(e)) return this.reportInStep(e);
     const synced = this.ctx.lastSyncAt;
     const parts = inFrames(synced !== null ? presence.snapshot() : []);
     const syncAge = synced === null ? {} : { syncAgeMs: Math.round(clock.monotonicMs() - synced) };
@@ -134,9 +153,31 @@ export class PresenceTakeover implements TakeoverState {
     }
   }
 
+  private isInStep(ask: PresenceGatherAsk): boolean {
+    const { handedTerm, handedSeq } = ask;
+    if (handedTerm === undefined || handedSeq === undefined) return false;
+    return this.follower.inStepWith(handedTerm, handedSeq);
+  }
+
+  private reportInStep(e: PeerMessage<object>): void {
+    // In step, the copy came whole from a leader: it has synced.
+    const syncedAt = this.ctx.lastSyncAt ?? this.ctx.clock.monotonicMs();
+    const report: PresenceReport = {
+      chunk: 0,
+      chunks: 1,
+      known: true,
+      syncAgeMs: Math.round(this.ctx.clock.monotonicMs() - syncedAt),
+      inStep: true,
+      records: [],
+    };
+    this.ctx.channel.send(e.from, PRESENCE_REPORT, e.term, { ...report });
+  }
+
   onReport(e: PeerMessage<PresenceReport>): void {
     const g = this.gather;
     if (!g || e.term !== g.term) return;
+    // Only an answer to an ask that named a list can say it holds just that list.
+    if (e.inStep === true && this.handed === null) return;
     const copy = g.take(e.from, e, this.ctx.clock.monotonicMs());
     if (copy === null) return;
     if (!g.waiting) return this.takeLateCopy(g, e.from, copy);
@@ -174,10 +215,6 @@ export class PresenceTakeover implements TakeoverState {
     return forgiveMs;
   }
 
-  private sendFullToAll(): void {
-    for (const peer of this.ctx.channel.others) this.stream.sendFull(peer);
-  }
-
   /**
    * The new leader serves from now on: with the copies in, and its list sent to each follower
    * whose copy it holds. Whoever it lacks keeps its copy till it is asked again and answers.
@@ -188,11 +225,14 @@ export class PresenceTakeover implements TakeoverState {
     if (!this.stream.leadingTerm(g.term)) return this.drop();
     const lacking = [...g.awaited].join(', ');
     const missing = g.awaited.size > 0 ? `; not waiting for ${lacking}` : '';
+    const h = this.handed;
+    const source = h === null ? 'gathering' : `the list handed over by ${h.from} and gathering`;
+    const inStep = g.inStepCopies > 0 ? `; ${g.inStepCopies} in step with that list` : '';
     const forgiveMs = this.settleOnline(
       g.term,
       g.latestSyncAt,
       g.copies,
-      `gathering (${why}${missing})`,
+      `${source} (${why}${missing}${inStep})`,
     );
     g.stopWaiting(forgiveMs);
     g.copies.length = 0;

@@ -113,7 +113,6 @@ export function makeNode(self: string, net: Network, clock: FakeClock, followerH
     clock,
     leadership,
     replicator,
-    presence,
     channel,
     scheduler,
   );

@@ -517,6 +517,15 @@ describe('PresenceReplicator: handing over', () => {
     node.replicator.onModuleDestroy();
   });
 
+  const inStepReport = {
+    chunk: 0,
+    chunks: 1,
+    known: true,
+    syncAgeMs: 0,
+    inStep: true,
+    records: [],
+  };
+
   const followerWithFinal = () => {
     const node = makeNode([A, B, C]);
     node.leadership.update({ role: 'follower', term: 3, leader: A, leaderApi: null });
@@ -531,18 +540,100 @@ describe('PresenceReplicator: handing over', () => {
     return node;
   };
 
-  it('a follower holding the final delta that wins the next term serves at once, gathering nothing', () => {
+  it('a follower holding the final delta that wins the next term names that list as it gathers', async () => {
     const node = followerWithFinal();
     const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     node.leadership.update({ role: 'leader', term: 4, leader: B, leaderApi: null });
+    expect(node.channel.of('PresenceGather')).toEqual(
+      [A, C].map((to) => ({
+        to,
+        type: 'PresenceGather',
+        term: 4,
+        body: { handedTerm: 3, handedSeq: 1 },
+      })),
+    );
+    // C holds just that list: its word and this node's own copy are a majority's copies.
+    node.channel.deliver('PresenceReport', 4, inStepReport, C);
+    await node.replicator.gathering;
     expect(node.replicator.gathering).toBeNull();
-    expect(node.channel.of('PresenceGather')).toEqual([]);
-    expect(node.channel.of('PresenceFull').map((m) => m.to)).toEqual([A, C]);
+    expect(onlineNames(node)).toEqual(['x']);
+    expect(node.channel.of('PresenceFull').map((m) => m.to)).toEqual([C]);
     expect(log).toHaveBeenCalledWith(
-      `leading term 4 with 1 clients online from the list handed over by ${A} (timeouts pushed back 100 ms for the time without a leader)`,
+      `leading term 4 with 1 clients online from the list handed over by ${A} and gathering ` +
+        `(a majority is in; not waiting for ${A}; 1 in step with that list), 0 of them from ` +
+        `followers' copies (timeouts pushed back 100 ms for the time without a leader)`,
     );
     log.mockRestore();
     node.replicator.onModuleDestroy();
+  });
+
+  it('takes no word of being in step from a follower it asked for its copy', () => {
+    // B holds a whole copy, but no handed-over list: with C's copy it would be a majority's.
+    const node = makeNode([A, B, C]);
+    node.leadership.update({ role: 'follower', term: 3, leader: A, leaderApi: null });
+    node.channel.deliver('PresenceFull', 3, { seq: 0, chunk: 0, chunks: 1, records: [] });
+    node.leadership.update({ role: 'leader', term: 4, leader: B, leaderApi: null });
+    expect(node.channel.of('PresenceGather').map((m) => m.body)).toEqual([{}, {}]);
+    node.channel.deliver('PresenceReport', 4, inStepReport, C);
+    expect(node.replicator.gathering).not.toBeNull();
+    node.replicator.onModuleDestroy();
+  });
+
+  describe('a follower asked by a leader that names the list handed over', () => {
+    let node: ReturnType<typeof makeNode>;
+    beforeEach(() => (node = followerWithFinal()));
+    afterEach(() => node.replicator.onModuleDestroy());
+
+    const askNaming = (handedSeq = 1) => {
+      node.channel.sent.length = 0;
+      node.leadership.update({ role: 'follower', term: 4, leader: C, leaderApi: null });
+      node.channel.deliver('PresenceGather', 4, { handedTerm: 3, handedSeq }, C);
+      return node.channel.of('PresenceReport').map((m) => m.body);
+    };
+    const wholeCopy = (records: unknown[]) => [
+      { chunk: 0, chunks: 1, known: true, syncAgeMs: 0, records },
+    ];
+
+    it('holding just that list, says so in a word', () => {
+      expect(askNaming()).toEqual([inStepReport]);
+    });
+
+    it('sends its copy when the ask names another list', () => {
+      expect(askNaming(0)).toEqual(wholeCopy([['x', '10.0.0.1:1', 0]]));
+    });
+
+    it('sends its copy when a delta came after the final one: the leader led on', () => {
+      node.channel.deliver('PresenceDelta', 3, {
+        seq: 2,
+        online: [['bob', '10.0.0.2:1', 0]],
+        offline: [],
+      });
+      expect(askNaming()).toEqual(
+        wholeCopy([
+          ['x', '10.0.0.1:1', 0],
+          ['bob', '10.0.0.2:1', 0],
+        ]),
+      );
+    });
+
+    it('sends its copy when a full list came after the final delta, even of the same seq', () => {
+      const records = [
+        ['x', '10.0.0.1:1', 0],
+        ['bob', '10.0.0.2:1', 0],
+      ];
+      node.channel.deliver('PresenceFull', 3, { seq: 1, chunk: 0, chunks: 1, records });
+      expect(askNaming()).toEqual(wholeCopy(records));
+    });
+
+    it('sends its copy when it kept a batch it was counted a holder of', () => {
+      node.replicator.keepHeld([['bob', '10.0.0.2:1']]);
+      expect(askNaming()).toEqual(
+        wholeCopy([
+          ['x', '10.0.0.1:1', 0],
+          ['bob', '10.0.0.2:1', 0],
+        ]),
+      );
+    });
   });
 
   it('gathers all the same when a term went by in between: another leader may have served', () => {

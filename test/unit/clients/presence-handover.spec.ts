@@ -1,0 +1,70 @@
+import type { FakeClock } from '../../support/fake-clock';
+import {
+  A,
+  B,
+  C,
+  makeNode,
+  names,
+  Network,
+  settleAll,
+  track,
+  turn,
+  useCluster,
+} from '../../support/presence-cluster';
+
+/**
+ * A leader that hands over sends its last delta marked final; a follower whose copy is that list
+ * and nothing since may take office in the next term from its own copy. These cases follow what
+ * happens when the handover is abandoned and the old leader answers heartbeats again.
+ */
+describe('a handover abandoned, then the old leader crashes', () => {
+  const cluster = useCluster([A, B, C]);
+  let net: Network;
+  let clock: FakeClock;
+  let nodes: Record<string, ReturnType<typeof makeNode>>;
+  const settle = () => settleAll(net, clock);
+  beforeEach(() => ({ net, clock, nodes } = cluster));
+
+  /**
+   * A hands over to B: its final delta reaches B and C. B then goes out of reach and does not
+   * take over in time, so A abandons the transfer and leads on in term 2.
+   */
+  async function handOverToBThenLoseB(): Promise<void> {
+    nodes[A].leadership.handingOver(B);
+    await settle();
+    net.cut.add(B);
+  }
+
+  /** A is gone, B is back and wins term 3 with C's vote. */
+  async function aDiesAndBLeads(): Promise<void> {
+    net.cut.add(A);
+    net.cut.delete(B);
+    nodes[C].leadership.update({ role: 'follower', term: 3, leader: B, leaderApi: null });
+    nodes[B].leadership.update({ role: 'leader', term: 3, leader: B, leaderApi: null }, () => true);
+    await settle();
+  }
+
+  it('a heartbeat the old leader answered after it resumed is in the next leader’s list', async () => {
+    await handOverToBThenLoseB();
+    const a = nodes[A];
+    const beat = track(a.replicator.confirmation(a.presence.heartbeat('bob', '10.0.0.2:1'))!);
+    await settle(); // its delta reaches C, C acknowledges it: A and C hold it
+    expect(beat.settled).toBe('held');
+    await aDiesAndBLeads();
+    expect(names(nodes[B])).toEqual(['bob']);
+    expect(names(nodes[C])).toEqual(['bob']);
+  });
+
+  it('a heartbeat answered through a follower after the leader resumed is in the next leader’s list', async () => {
+    await handOverToBThenLoseB();
+    const beat = track(nodes[C].forwarder.forward('bob', '10.0.0.2:1'));
+    await turn(); // the batch goes out
+    net.deliverNext(); // A applies it and answers C as its second holder
+    net.deliverNext(); // C keeps it and answers 200; A dies before its next delta
+    await turn();
+    expect(beat.settled).toBe('held');
+    await aDiesAndBLeads();
+    expect(names(nodes[B])).toEqual(['bob']);
+    expect(names(nodes[C])).toEqual(['bob']);
+  });
+});
