@@ -1,11 +1,15 @@
 import type { PeerMessage } from '../election/peer-channel';
 import type { PresenceSyncContext } from './presence-sync-context';
 import {
+  inFrames,
   PRESENCE_ACK,
+  PRESENCE_REPORT,
   PRESENCE_SYNC_REQUEST,
   type PresenceAck,
   type PresenceDelta,
   type PresenceFull,
+  type PresenceGatherAsk,
+  type PresenceReport,
 } from './presence-sync.messages';
 import type { PresenceRecord } from './presence.service';
 
@@ -22,7 +26,8 @@ export interface HandedList {
 /**
  * A follower's side of the presence stream: it applies the leader's full list and then its
  * deltas in sequence, acknowledging each, and asks for everything when it misses one. Its copy
- * is what it reports to a new leader (PresenceTakeover) and what follower reads serve.
+ * is what it reports to a new leader that asks (onGather; the leader's side is PresenceTakeover)
+ * and what follower reads serve.
  */
 export class PresenceFollower {
   /** Which stream it follows and the last delta applied. */
@@ -39,6 +44,8 @@ export class PresenceFollower {
   private syncedFromLeader: { term: number; from: string; at: number } | null = null;
   /** Told of the held batches a delta from the leader carries (HeartbeatForwarder). */
   private heldListeners: HeldListener[] = [];
+  /** A new leader's ask from a term this node is not in yet: answered once it is (onGather). */
+  private askAhead: PeerMessage<PresenceGatherAsk> | null = null;
 
   constructor(private readonly ctx: PresenceSyncContext) {}
 
@@ -67,18 +74,21 @@ export class PresenceFollower {
   }
 
   /**
-   * The list this node holds for taking office in `term`, if it is the whole list the leader of
-   * the term before handed over and nothing since. Null otherwise. Either way the new leader
-   * gathers its followers' copies: the old leader may have abandoned the handover and answered
-   * heartbeats that only other followers hold (PresenceTakeover.startGathering).
+   * Taking office in `term`: the list the leader of the term before handed over, if the last
+   * thing this copy took was that list's final delta; null otherwise. The new leader names it as it gathers
+   * its followers' copies (PresenceTakeover.startGathering): the old leader may have abandoned
+   * the handover and answered heartbeats that only other followers hold. From now on this node
+   * leads, and its copy is no longer that list.
    */
-  handedOverFor(term: number): HandedList | null {
+  takeHandedList(term: number): HandedList | null {
     const handed = this.handedOver;
-    return this.ctx.copyKnown && handed !== null && term === handed.term + 1 ? handed : null;
+    this.handedOver = null;
+    // A partial list may be named too: no follower says it holds just that (holdsJust).
+    return handed !== null && term === handed.term + 1 ? handed : null;
   }
 
   /** Whether this copy is the whole list handed over in `term` at `seq`, and nothing since. */
-  inStepWith(term: number, seq: number): boolean {
+  private holdsJust(term: number, seq: number): boolean {
     const handed = this.handedOver;
     return this.ctx.copyKnown && handed !== null && handed.term === term && handed.seq === seq;
   }
@@ -126,6 +136,66 @@ export class PresenceFollower {
     this.synced(e);
     this.acknowledge(e, e.seq, true);
     this.ctx.logger.debug(`shadow list from leader ${e.from}: ${a.records.length} clients online`);
+  }
+
+  /**
+   * A new leader asks for this copy: it sends it, saying whether it is whole, or says it holds
+   * just the list the leader names. Not before this node is in the asker's term: until then the
+   * old leader may count it a holder of a batch (HeartbeatForwarder.hold), and its copy would
+   * take a heartbeat answered 200 after the report left without it. Its own move to the new
+   * term fails such batches first (HeartbeatForwarder.failAll), then onViewChanged answers.
+   */
+  onGather(e: PeerMessage<PresenceGatherAsk>): void {
+    const view = this.ctx.leadership.current;
+    if (e.term < view.term || this.ctx.isLeading(view)) return;
+    if (e.term > view.term) {
+      this.askAhead = e;
+      return;
+    }
+    this.askAhead = null;
+    const { handedTerm, handedSeq } = e;
+    const named = handedTerm !== undefined && handedSeq !== undefined;
+    if (named && this.holdsJust(handedTerm, handedSeq)) this.reportInStep(e);
+    else this.reportCopy(e);
+  }
+
+  /** This node's view of leadership changed: an ask that waited for its term is answered now. */
+  onViewChanged(): void {
+    const ask = this.askAhead;
+    if (ask !== null && ask.term <= this.ctx.leadership.current.term) this.onGather(ask);
+  }
+
+  private reportCopy(e: PeerMessage<object>): void {
+    const synced = this.ctx.lastSyncAt;
+    const parts = inFrames(synced !== null ? this.ctx.presence.snapshot() : []);
+    for (const [chunk, records] of parts.entries()) {
+      const report: PresenceReport = {
+        chunk,
+        chunks: parts.length,
+        known: synced !== null && this.ctx.copyComplete,
+        ...this.syncAge(),
+        records,
+      };
+      this.ctx.channel.send(e.from, PRESENCE_REPORT, e.term, { ...report });
+    }
+  }
+
+  private reportInStep(e: PeerMessage<object>): void {
+    const report: PresenceReport = {
+      chunk: 0,
+      chunks: 1,
+      known: true,
+      ...this.syncAge(),
+      inStep: true,
+      records: [],
+    };
+    this.ctx.channel.send(e.from, PRESENCE_REPORT, e.term, { ...report });
+  }
+
+  /** Since this copy last had a leader's list, for a report; nothing when it never had one. */
+  private syncAge(): { syncAgeMs?: number } {
+    const synced = this.ctx.lastSyncAt;
+    return synced === null ? {} : { syncAgeMs: Math.round(this.ctx.clock.monotonicMs() - synced) };
   }
 
   /** Only the current leader's stream counts; anything else is stale and ignored. */

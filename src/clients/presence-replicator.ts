@@ -44,9 +44,9 @@ const FALLBACK_INTERVALS = 1.25;
  *   numbered deltas that they acknowledge; a heartbeat is answered once a majority of nodes
  *   holds it (PresenceConfirmations).
  * - PresenceFollower: a follower applies the deltas and acknowledges them; one that misses one
- *   asks for everything.
- * - PresenceTakeover: a new leader starts from the list its predecessor handed over, or from a
- *   majority's copies (PresenceGathering).
+ *   asks for everything. It reports its copy to a new leader that asks.
+ * - PresenceTakeover: a new leader starts from a majority's copies (PresenceGathering), naming
+ *   the list its predecessor handed over, if it holds it, so followers in step answer in a word.
  */
 @Injectable()
 export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
@@ -68,13 +68,12 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     private readonly scheduler: SchedulerRegistry,
   ) {
     this.ctx = new PresenceSyncContext(config, clock, leadership, presence, channel);
-    this.follower = new PresenceFollower(this.ctx);
-    const stream = {
-      leadingTerm: (term: number) => this.stream.leadingTerm(term),
-      sendFull: (to: string) => this.stream.sendFull(to),
-    };
-    this.takeover = new PresenceTakeover(this.ctx, stream, this.follower);
+    this.takeover = new PresenceTakeover(this.ctx, {
+      leadingTerm: (term) => this.stream.leadingTerm(term),
+      sendFull: (to) => this.stream.sendFull(to),
+    });
     this.stream = new PresenceStream(this.ctx, this.takeover);
+    this.follower = new PresenceFollower(this.ctx);
   }
 
   onModuleInit(): void {
@@ -86,7 +85,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     this.channel.on<PresenceDelta>(PRESENCE_DELTA, deltaProblem, (e) => follower.onDelta(e));
     this.channel.on<PresenceFull>(PRESENCE_FULL, fullProblem, (e) => follower.onFull(e));
     this.channel.on(PRESENCE_SYNC_REQUEST, requestProblem, (e) => stream.onRequest(e));
-    this.channel.on<PresenceGatherAsk>(PRESENCE_GATHER, gatherProblem, (e) => takeover.onGather(e));
+    this.channel.on<PresenceGatherAsk>(PRESENCE_GATHER, gatherProblem, (e) => follower.onGather(e));
     this.channel.on<PresenceReport>(PRESENCE_REPORT, reportProblem, (e) => takeover.onReport(e));
     this.channel.on<PresenceAck>(PRESENCE_ACK, ackProblem, (e) => stream.onAck(e));
     this.leadership.onChange((view, before) => this.onLeadership(view, before));
@@ -192,17 +191,18 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
       ctx.copyComplete = this.takeover.listVouched;
       this.takeover.drop();
     }
+    this.follower.onViewChanged();
   }
 
   private takeOffice(term: number): void {
     const ownSyncAt = this.ctx.lastSyncAt;
     const ownKnown = this.ctx.copyKnown;
-    const handedBy = this.follower.handedOverFor(term);
+    const handed = this.follower.takeHandedList(term);
     this.stream.lead(term);
     this.ctx.lastSyncAt = this.clock.monotonicMs();
     // Our list replaces a follower's copy, so it goes to each only once that copy is folded
     // in: a node that restarted holds nobody, and must not wipe anyone else's list.
-    this.takeover.startGathering(term, ownKnown, ownSyncAt, handedBy);
+    this.takeover.startGathering(term, ownKnown, ownSyncAt, handed);
   }
 
   /**

@@ -1,13 +1,11 @@
 import { majorityOf } from '../election/consensus';
 import type { PeerMessage } from '../election/peer-channel';
-import type { HandedList, PresenceFollower } from './presence-follower';
+import type { HandedList } from './presence-follower';
 import { PresenceGathering } from './presence-gathering';
 import type { PresenceStream, TakeoverState } from './presence-stream';
 import type { PresenceSyncContext } from './presence-sync-context';
 import {
-  inFrames,
   PRESENCE_GATHER,
-  PRESENCE_REPORT,
   type PresenceGatherAsk,
   type PresenceReport,
 } from './presence-sync.messages';
@@ -21,8 +19,7 @@ export type StreamHandle = Pick<PresenceStream, 'leadingTerm' | 'sendFull'>;
  * later leader's /discover: it gathers its followers' copies (PresenceGathering), waiting for a
  * majority's a short while, then serves and keeps asking for the copies still out. Handed the
  * whole list by its predecessor, it names that list, and a follower holding just that answers
- * in a word instead of sending it. A follower's side of the exchange, its report, is here too
- * (onGather).
+ * in a word instead of sending it (the follower's side is PresenceFollower.onGather).
  */
 export class PresenceTakeover implements TakeoverState {
   /** The followers' copies still awaited, while this new leader's list may lack clients. */
@@ -33,7 +30,6 @@ export class PresenceTakeover implements TakeoverState {
   constructor(
     private readonly ctx: PresenceSyncContext,
     private readonly stream: StreamHandle,
-    private readonly follower: Pick<PresenceFollower, 'inStepWith'>,
   ) {}
 
   /**
@@ -129,55 +125,14 @@ export class PresenceTakeover implements TakeoverState {
     g?.finish();
   }
 
-  /**
-   * Follower: a new leader asks for its copy; it sends it, saying whether it is whole, or says
-   * it holds just the list the leader names.
-   */
-  onGather(e: PeerMessage<PresenceGatherAsk>): void {
-    const { leadership, presence, clock, channel } = this.ctx;
-    const view = leadership.current;
-    if (e.term < view.term || this.ctx.isLeading(view)) return;
-    if (this.isInStep(e)) return this.reportInStep(e);
-    const synced = this.ctx.lastSyncAt;
-    const parts = inFrames(synced !== null ? presence.snapshot() : []);
-    const syncAge = synced === null ? {} : { syncAgeMs: Math.round(clock.monotonicMs() - synced) };
-    for (const [chunk, records] of parts.entries()) {
-      const report: PresenceReport = {
-        chunk,
-        chunks: parts.length,
-        known: synced !== null && this.ctx.copyComplete,
-        ...syncAge,
-        records,
-      };
-      channel.send(e.from, PRESENCE_REPORT, e.term, { ...report });
-    }
-  }
-
-  private isInStep(ask: PresenceGatherAsk): boolean {
-    const { handedTerm, handedSeq } = ask;
-    if (handedTerm === undefined || handedSeq === undefined) return false;
-    return this.follower.inStepWith(handedTerm, handedSeq);
-  }
-
-  private reportInStep(e: PeerMessage<object>): void {
-    // In step, the copy came whole from a leader: it has synced.
-    const syncedAt = this.ctx.lastSyncAt ?? this.ctx.clock.monotonicMs();
-    const report: PresenceReport = {
-      chunk: 0,
-      chunks: 1,
-      known: true,
-      syncAgeMs: Math.round(this.ctx.clock.monotonicMs() - syncedAt),
-      inStep: true,
-      records: [],
-    };
-    this.ctx.channel.send(e.from, PRESENCE_REPORT, e.term, { ...report });
-  }
-
   onReport(e: PeerMessage<PresenceReport>): void {
     const g = this.gather;
     if (!g || e.term !== g.term) return;
-    // Only an answer to an ask that named a list can say it holds just that list.
-    if (e.inStep === true && this.handed === null) return;
+    if (e.inStep === true && this.handed === null) {
+      // Only an answer to an ask that named a list can say it holds just that list.
+      this.ctx.logger.debug(`ignored ${e.from}'s word of holding a list this leader never named`);
+      return;
+    }
     const copy = g.take(e.from, e, this.ctx.clock.monotonicMs());
     if (copy === null) return;
     if (!g.waiting) return this.takeLateCopy(g, e.from, copy);

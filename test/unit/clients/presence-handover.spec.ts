@@ -67,4 +67,35 @@ describe('a handover abandoned, then the old leader crashes', () => {
     expect(names(nodes[B])).toEqual(['bob']);
     expect(names(nodes[C])).toEqual(['bob']);
   });
+
+  it.each([
+    ['handed the list', true],
+    ['after an election', false],
+  ])(
+    'a follower asked by the new leader (%s) before it is in the new term answers only once it is',
+    async (_, handedOver) => {
+      if (handedOver) await handOverToBThenLoseB();
+      else net.cut.add(B);
+      const c = nodes[C];
+      const beat = track(c.forwarder.forward('bob', '10.0.0.2:1'));
+      await turn(); // the batch leaves for A
+      // B wins term 3 (A's vote, as a transfer's, ignores A's own lease) and asks for copies.
+      net.cut.delete(B);
+      nodes[B].leadership.update(
+        { role: 'leader', term: 3, leader: B, leaderApi: null },
+        () => true,
+      );
+      net.deliverNext(); // A applies the batch and answers C as its second holder
+      net.deliverNext(); // B's ask to A: A still leads term 2 in its own view and ignores it
+      net.deliverNext(); // B's ask to C, which is still in term 2
+      net.deliverNext(); // A's answer: C keeps bob, who hears 200
+      await turn();
+      expect(beat.settled).toBe('held');
+      net.cut.add(A); // A dies
+      c.leadership.update({ role: 'follower', term: 3, leader: B, leaderApi: null });
+      await settle();
+      expect(names(nodes[B])).toEqual(['bob']);
+      expect(names(c)).toEqual(['bob']);
+    },
+  );
 });

@@ -176,7 +176,7 @@ describe('PresenceReplicator on a follower', () => {
     ]);
   });
 
-  it('reports its copy to a node that gathers as the new leader', () => {
+  it('reports its copy to a node that gathers as the new leader, once in its term', () => {
     channel.deliver('PresenceFull', 3, {
       seq: 0,
       chunk: 0,
@@ -185,6 +185,10 @@ describe('PresenceReplicator on a follower', () => {
     });
     clock.advance(20);
     channel.deliver('PresenceGather', 4, {});
+    // Not in term 4 yet: its old leader may still count it a holder of a batch. It answers
+    // once it is.
+    expect(channel.sent.slice(1)).toEqual([]);
+    leadership.update({ role: 'follower', term: 4, leader: A, leaderApi: null });
     expect(channel.sent.slice(1)).toEqual([
       {
         to: A,
@@ -576,6 +580,15 @@ describe('PresenceReplicator: handing over', () => {
     expect(node.channel.of('PresenceGather').map((m) => m.body)).toEqual([{}, {}]);
     node.channel.deliver('PresenceReport', 4, inStepReport, C);
     expect(node.replicator.gathering).not.toBeNull();
+    // C is still awaited: the next tick asks it again, as it was asked.
+    node.channel.sent.length = 0;
+    tick(node.replicator);
+    expect(node.channel.of('PresenceGather')).toContainEqual({
+      to: C,
+      type: 'PresenceGather',
+      term: 4,
+      body: {},
+    });
     node.replicator.onModuleDestroy();
   });
 
@@ -584,10 +597,10 @@ describe('PresenceReplicator: handing over', () => {
     beforeEach(() => (node = followerWithFinal()));
     afterEach(() => node.replicator.onModuleDestroy());
 
-    const askNaming = (handedSeq = 1) => {
+    const askNaming = (handedSeq = 1, handedTerm = 3) => {
       node.channel.sent.length = 0;
       node.leadership.update({ role: 'follower', term: 4, leader: C, leaderApi: null });
-      node.channel.deliver('PresenceGather', 4, { handedTerm: 3, handedSeq }, C);
+      node.channel.deliver('PresenceGather', 4, { handedTerm, handedSeq }, C);
       return node.channel.of('PresenceReport').map((m) => m.body);
     };
     const wholeCopy = (records: unknown[]) => [
@@ -600,6 +613,21 @@ describe('PresenceReplicator: handing over', () => {
 
     it('sends its copy when the ask names another list', () => {
       expect(askNaming(0)).toEqual(wholeCopy([['x', '10.0.0.1:1', 0]]));
+      expect(askNaming(1, 2)).toEqual(wholeCopy([['x', '10.0.0.1:1', 0]]));
+    });
+
+    it('sends its copy, vouching for nothing, when the list handed over was partial', () => {
+      node.channel.deliver('PresenceFull', 3, { seq: 1, chunk: 0, chunks: 1, records: [] });
+      node.channel.deliver('PresenceDelta', 3, {
+        seq: 2,
+        online: [],
+        offline: [],
+        final: true,
+        partial: true,
+      });
+      expect(askNaming(2)).toEqual([
+        { chunk: 0, chunks: 1, known: false, syncAgeMs: 0, records: [] },
+      ]);
     });
 
     it('sends its copy when a delta came after the final one: the leader led on', () => {
