@@ -155,10 +155,14 @@ export function track(p: Promise<void>) {
  * new leader gathered the copies, sent its full list and a first delta.
  */
 export function useCluster(peers: string[]) {
-  const c = {} as {
+  const c = {
+    /** Runs the network and the event loop until nothing moves (settleAll). */
+    settle: () => settleAll(c.net, c.clock),
+  } as {
     net: Network;
     clock: FakeClock;
     nodes: Record<string, ReturnType<typeof makeNode>>;
+    settle: () => Promise<void>;
   };
   beforeEach(async () => {
     c.net = new Network(peers);

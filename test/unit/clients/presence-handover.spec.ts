@@ -1,16 +1,4 @@
-import type { FakeClock } from '../../support/fake-clock';
-import {
-  A,
-  B,
-  C,
-  makeNode,
-  names,
-  Network,
-  settleAll,
-  track,
-  turn,
-  useCluster,
-} from '../../support/presence-cluster';
+import { A, B, C, names, track, turn, useCluster } from '../../support/presence-cluster';
 
 /**
  * A leader that hands over sends its last delta marked final; a follower whose copy is that list
@@ -18,54 +6,54 @@ import {
  * happens when the handover is abandoned and the old leader answers heartbeats again.
  */
 describe('a handover abandoned, then the old leader crashes', () => {
-  const cluster = useCluster([A, B, C]);
-  let net: Network;
-  let clock: FakeClock;
-  let nodes: Record<string, ReturnType<typeof makeNode>>;
-  const settle = () => settleAll(net, clock);
-  beforeEach(() => ({ net, clock, nodes } = cluster));
+  const c = useCluster([A, B, C]);
 
   /**
    * A hands over to B: its final delta reaches B and C. B then goes out of reach and does not
    * take over in time, so A abandons the transfer and leads on in term 2.
    */
   async function handOverToBThenLoseB(): Promise<void> {
-    nodes[A].leadership.handingOver(B);
-    await settle();
-    net.cut.add(B);
+    c.nodes[A].leadership.handingOver(B);
+    await c.settle();
+    c.net.cut.add(B);
   }
 
   /** A is gone, B is back and wins term 3 with C's vote. */
   async function aDiesAndBLeads(): Promise<void> {
-    net.cut.add(A);
-    net.cut.delete(B);
-    nodes[C].leadership.update({ role: 'follower', term: 3, leader: B, leaderApi: null });
-    nodes[B].leadership.update({ role: 'leader', term: 3, leader: B, leaderApi: null }, () => true);
-    await settle();
+    c.net.cut.add(A);
+    c.net.cut.delete(B);
+    c.nodes[C].leadership.update({ role: 'follower', term: 3, leader: B, leaderApi: null });
+    c.nodes[B].leadership.update(
+      { role: 'leader', term: 3, leader: B, leaderApi: null },
+      () => true,
+    );
+    await c.settle();
   }
 
   it('a heartbeat the old leader answered after it resumed is in the next leader’s list', async () => {
     await handOverToBThenLoseB();
-    const a = nodes[A];
+    const a = c.nodes[A];
     const beat = track(a.replicator.confirmation(a.presence.heartbeat('bob', '10.0.0.2:1'))!);
-    await settle(); // its delta reaches C, C acknowledges it: A and C hold it
+    await c.settle(); // its delta reaches C, C acknowledges it: A and C hold it
     expect(beat.settled).toBe('held');
     await aDiesAndBLeads();
-    expect(names(nodes[B])).toEqual(['bob']);
-    expect(names(nodes[C])).toEqual(['bob']);
+    expect(names(c.nodes[B])).toEqual(['bob']);
+    expect(names(c.nodes[C])).toEqual(['bob']);
   });
 
   it('a heartbeat answered through a follower after the leader resumed is in the next leader’s list', async () => {
     await handOverToBThenLoseB();
-    const beat = track(nodes[C].forwarder.forward('bob', '10.0.0.2:1'));
+    const beat = track(c.nodes[C].forwarder.forward('bob', '10.0.0.2:1'));
     await turn(); // the batch goes out
-    net.deliverNext(); // A applies it and answers C as its second holder
-    net.deliverNext(); // C keeps it and answers 200; A dies before its next delta
+    expect(c.net.queue.map((f) => f.type)).toEqual(['PresenceForward']);
+    c.net.deliverNext(); // A applies it and answers C as its second holder
+    expect(c.net.queue.map((f) => f.type)).toEqual(['PresenceForwardAck']);
+    c.net.deliverNext(); // C keeps it and answers 200; A dies before its next delta
     await turn();
     expect(beat.settled).toBe('held');
     await aDiesAndBLeads();
-    expect(names(nodes[B])).toEqual(['bob']);
-    expect(names(nodes[C])).toEqual(['bob']);
+    expect(names(c.nodes[B])).toEqual(['bob']);
+    expect(names(c.nodes[C])).toEqual(['bob']);
   });
 
   it.each([
@@ -75,27 +63,32 @@ describe('a handover abandoned, then the old leader crashes', () => {
     'a follower asked by the new leader (%s) before it is in the new term answers only once it is',
     async (_, handedOver) => {
       if (handedOver) await handOverToBThenLoseB();
-      else net.cut.add(B);
-      const c = nodes[C];
-      const beat = track(c.forwarder.forward('bob', '10.0.0.2:1'));
+      else c.net.cut.add(B);
+      const beat = track(c.nodes[C].forwarder.forward('bob', '10.0.0.2:1'));
       await turn(); // the batch leaves for A
       // B wins term 3 (A's vote, as a transfer's, ignores A's own lease) and asks for copies.
-      net.cut.delete(B);
-      nodes[B].leadership.update(
+      c.net.cut.delete(B);
+      c.nodes[B].leadership.update(
         { role: 'leader', term: 3, leader: B, leaderApi: null },
         () => true,
       );
-      net.deliverNext(); // A applies the batch and answers C as its second holder
-      net.deliverNext(); // B's ask to A: A still leads term 2 in its own view and ignores it
-      net.deliverNext(); // B's ask to C, which is still in term 2
-      net.deliverNext(); // A's answer: C keeps bob, who hears 200
+      const queued = c.net.queue.map((f) => `${f.type} to ${f.to}`);
+      expect(queued).toEqual([
+        `PresenceForward to ${A}`,
+        `PresenceGather to ${A}`,
+        `PresenceGather to ${C}`,
+      ]);
+      c.net.deliverNext(); // A applies the batch and answers C as its second holder
+      c.net.deliverNext(); // B's ask to A: A still leads term 2 in its own view and ignores it
+      c.net.deliverNext(); // B's ask to C, which is still in term 2
+      c.net.deliverNext(); // A's answer: C keeps bob, who hears 200
       await turn();
       expect(beat.settled).toBe('held');
-      net.cut.add(A); // A dies
-      c.leadership.update({ role: 'follower', term: 3, leader: B, leaderApi: null });
-      await settle();
-      expect(names(nodes[B])).toEqual(['bob']);
-      expect(names(c)).toEqual(['bob']);
+      c.net.cut.add(A); // A dies
+      c.nodes[C].leadership.update({ role: 'follower', term: 3, leader: B, leaderApi: null });
+      await c.settle();
+      expect(names(c.nodes[B])).toEqual(['bob']);
+      expect(names(c.nodes[C])).toEqual(['bob']);
     },
   );
 });
