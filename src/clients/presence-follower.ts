@@ -36,10 +36,11 @@ export class PresenceFollower {
   private fullRequestedAt = -Infinity;
   private assembling: { term: number; seq: number; records: PresenceRecord[] } | null = null;
   /**
-   * Set while the last thing this copy took was a leader's final delta: the copy is then the
-   * list that leader handed over. Anything the copy takes after it clears it.
+   * The list a leader handed over, as this copy stood when it took the final delta (or, on the
+   * leader that handed over, sent it): with the count of heartbeats the copy had taken in then.
+   * While that count stands, the copy holds nothing that list lacks (PresenceService).
    */
-  private handedOver: HandedList | null = null;
+  private handedOver: (HandedList & { takenIn: number }) | null = null;
   /** When it last took a leader's stream, and whose. */
   private syncedFromLeader: { term: number; from: string; at: number } | null = null;
   /** Told of the held batches a delta from the leader carries (HeartbeatForwarder). */
@@ -74,31 +75,42 @@ export class PresenceFollower {
   }
 
   /**
-   * Taking office in `term`: the list the leader of the term before handed over, if the last
-   * thing this copy took was that list's final delta; null otherwise. The new leader names it as it gathers
-   * its followers' copies (PresenceTakeover.startGathering): the old leader may have abandoned
-   * the handover and answered heartbeats that only other followers hold. From now on this node
-   * leads, and its copy is no longer that list.
+   * Taking office in `term`: the list the leader of the term before handed over, if this copy
+   * took its final delta; null otherwise. The new leader names it as it gathers its followers'
+   * copies (PresenceTakeover.startGathering): the old leader may have abandoned the handover
+   * and answered heartbeats that only other followers hold. From now on this node leads, and
+   * its copy is no longer that list.
    */
   takeHandedList(term: number): HandedList | null {
     const handed = this.handedOver;
     this.handedOver = null;
+    if (handed === null || term !== handed.term + 1) return null;
     // A partial list may be named too: no follower says it holds just that (holdsJust).
-    return handed !== null && term === handed.term + 1 ? handed : null;
-  }
-
-  /** Whether this copy is the whole list handed over in `term` at `seq`, and nothing since. */
-  private holdsJust(term: number, seq: number): boolean {
-    const handed = this.handedOver;
-    return this.ctx.copyKnown && handed !== null && handed.term === term && handed.seq === seq;
+    return { term: handed.term, seq: handed.seq, from: handed.from };
   }
 
   /**
-   * The copy took heartbeats its leader's stream did not bring (a batch this node was counted a
-   * holder of): it is more than the list handed over.
+   * This node, leading `term`, just sent its final delta `seq` and hands over: its own list is
+   * the one it handed over. It answers the next leader in a word, unless it takes in a heartbeat
+   * first (it abandoned the handover and led on).
    */
-  tookBeatsOutsideStream(): void {
-    this.handedOver = null;
+  handedOwnList(term: number, seq: number): void {
+    this.markHanded(term, seq, this.ctx.config.thisNode);
+  }
+
+  private markHanded(term: number, seq: number, from: string): void {
+    this.handedOver = { term, seq, from, takenIn: this.ctx.presence.heartbeatsTakenIn };
+  }
+
+  /**
+   * Whether this copy holds nothing the list handed over in `term` at `seq` lacks: it took that
+   * list's final delta and no heartbeat since (a later delta that only took clients offline
+   * leaves it so), and it came whole from a leader.
+   */
+  private holdsJust(term: number, seq: number): boolean {
+    const h = this.handedOver;
+    if (!this.ctx.copyKnown || h === null || h.term !== term || h.seq !== seq) return false;
+    return h.takenIn === this.ctx.presence.heartbeatsTakenIn;
   }
 
   onDelta(e: PeerMessage<PresenceDelta>): void {
@@ -116,7 +128,7 @@ export class PresenceFollower {
     this.ctx.copyComplete = e.partial !== true;
     this.followSeq = e.seq;
     this.synced(e);
-    this.handedOver = e.final === true ? { term: e.term, seq: e.seq, from: e.from } : null;
+    if (e.final === true) this.markHanded(e.term, e.seq, e.from);
     this.acknowledge(e, e.seq, false);
   }
 
@@ -129,7 +141,6 @@ export class PresenceFollower {
     if (e.chunk < e.chunks - 1) return;
     this.assembling = null;
     this.ctx.presence.replaceAll(a.records);
-    this.handedOver = null;
     this.ctx.copyComplete = e.partial !== true;
     this.followTerm = e.term;
     this.followSeq = e.seq;

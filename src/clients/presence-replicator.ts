@@ -89,7 +89,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     this.channel.on<PresenceReport>(PRESENCE_REPORT, reportProblem, (e) => takeover.onReport(e));
     this.channel.on<PresenceAck>(PRESENCE_ACK, ackProblem, (e) => stream.onAck(e));
     this.leadership.onChange((view, before) => this.onLeadership(view, before));
-    this.leadership.onHandover(() => stream.handOver());
+    this.leadership.onHandover(() => this.handOver());
     this.leadership.onAppendsSent(() => this.rideOnAppends());
     // Re-armed by every tick (see tick): it fires only when no AppendEntries took a delta along.
     this.fallback = setTimeout(
@@ -165,11 +165,10 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Follower: heartbeats of a batch the leader counted this node a holder of go into its copy
-   * (see HeartbeatForwarder.hold), which is then more than any list a leader handed over.
+   * (see HeartbeatForwarder.hold); the copy then holds more than any list a leader handed over.
    */
   keepHeld(beats: readonly ForwardedBeat[]): void {
     for (const [username, addr] of beats) this.presence.heartbeat(username, addr);
-    this.follower.tookBeatsOutsideStream();
   }
 
   /** Follower: ms since its copy last took the current leader's stream (see PresenceFollower). */
@@ -192,6 +191,12 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
       this.takeover.drop();
     }
     this.follower.onViewChanged();
+  }
+
+  /** The leader hands over: its last changes go out, and it marks its own list as handed over. */
+  private handOver(): void {
+    const final = this.stream.handOver();
+    if (final !== null) this.follower.handedOwnList(final.term, final.seq);
   }
 
   private takeOffice(term: number): void {

@@ -170,10 +170,14 @@ export class PresenceStream {
     });
   }
 
-  /** The leader is about to hand over: its last changes go first, marked as the last. */
-  handOver(): void {
-    if (!this.leading || this.takeover.waiting) return;
+  /**
+   * The leader is about to hand over: its last changes go first, marked as the last. Returns
+   * the term and seq of that final delta, or null when none went (not leading, or gathering).
+   */
+  handOver(): { term: number; seq: number } | null {
+    if (!this.leading || this.takeover.waiting) return null;
     this.sendDelta(true);
+    return { term: this.leaderTerm, seq: this.seq };
   }
 
   sendFull(to: string): void {

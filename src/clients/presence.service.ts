@@ -70,6 +70,12 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   /** False once an entry went to the end out of last-heartbeat order (see restoreOrder). */
   private ordered = true;
   private readonly listeners: ((event: PresenceEvent) => void)[] = [];
+  /**
+   * How many heartbeats this list has taken in, by any path (its own, a leader's stream, a
+   * merged copy): if the count has not moved since a mark of it, the list holds nothing newer
+   * than it held then (expiry only removes). See PresenceFollower's handed-over list.
+   */
+  private takenIn = 0;
   /** Clients this node has timed out since it started (on a follower, in its shadow copy). */
   expirations = 0;
 
@@ -99,6 +105,11 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   /** Called for each client that comes online, moves or goes offline; never for a refresh. */
   onEvent(listener: (event: PresenceEvent) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** How many heartbeats this list has taken in so far (see `takenIn`). */
+  get heartbeatsTakenIn(): number {
+    return this.takenIn;
   }
 
   /**
@@ -261,6 +272,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       const mine = this.online.get(username);
       if (mine && mine.lastSeen >= seenAt) continue;
       fresher++;
+      this.takenIn++;
       if (!mine) added++;
       if (!mine || mine.addr !== addr) this.emit({ kind: 'online', username, addr });
       const entry = mine ?? { username, addr, lastSeen: seenAt };
@@ -306,6 +318,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   private touch(username: string, addr: string, lastSeen: number): void {
+    this.takenIn++;
     const entry = this.online.get(username);
     // Its age is kept exact: rounding it up to keep the order would make a client that a delta
     // carries late (a new leader's merge) look freshly heard, over and over.

@@ -91,4 +91,52 @@ describe('a handover abandoned, then the old leader crashes', () => {
       expect(names(c.nodes[C])).toEqual(['bob']);
     },
   );
+
+  describe('the leader that handed over, still running, asked by its successor', () => {
+    /** B wins term 3 with A's vote; A and C follow it. */
+    async function bLeadsWithAAlive(): Promise<void> {
+      c.net.cut.delete(B);
+      for (const n of [A, C])
+        c.nodes[n].leadership.update({ role: 'follower', term: 3, leader: B, leaderApi: null });
+      c.nodes[B].leadership.update(
+        { role: 'leader', term: 3, leader: B, leaderApi: null },
+        () => true,
+      );
+      await c.settle();
+    }
+    const reportsOf = (from: string) =>
+      c.net.sent.filter((f) => f.type === 'PresenceReport' && f.from === from).map((f) => f.body);
+
+    it('answers in a word when it took in nothing since its final delta', async () => {
+      c.nodes[A].presence.heartbeat('alice', '10.0.0.1:1');
+      c.nodes[A].leadership.handingOver(B);
+      await c.settle();
+      await bLeadsWithAAlive();
+      expect(reportsOf(A)).toEqual([
+        {
+          chunk: 0,
+          chunks: 1,
+          known: true,
+          syncAgeMs: expect.any(Number),
+          inStep: true,
+          records: [],
+        },
+      ]);
+      expect(names(c.nodes[B])).toEqual(['alice']);
+    });
+
+    it('sends its copy when it abandoned the handover and answered a heartbeat', async () => {
+      await handOverToBThenLoseB();
+      const a = c.nodes[A];
+      const beat = track(a.replicator.confirmation(a.presence.heartbeat('bob', '10.0.0.2:1'))!);
+      await c.settle(); // C holds its delta: A answers 200
+      expect(beat.settled).toBe('held');
+      c.net.cut.add(C); // B's majority is itself and A
+      await bLeadsWithAAlive();
+      expect(reportsOf(A)).toEqual([
+        expect.objectContaining({ records: [['bob', '10.0.0.2:1', expect.any(Number)]] }),
+      ]);
+      expect(names(c.nodes[B])).toEqual(['bob']);
+    });
+  });
 });

@@ -644,6 +644,12 @@ describe('PresenceReplicator: handing over', () => {
       );
     });
 
+    it('stays in step through later deltas that bring no heartbeat (the leader’s regular ones)', () => {
+      node.channel.deliver('PresenceDelta', 3, { seq: 2, online: [], offline: [] });
+      node.channel.deliver('PresenceDelta', 3, { seq: 3, online: [], offline: ['x'] });
+      expect(askNaming()).toEqual([inStepReport]);
+    });
+
     it('sends its copy when a full list came after the final delta, even of the same seq', () => {
       const records = [
         ['x', '10.0.0.1:1', 0],

@@ -233,6 +233,32 @@ describe('PresenceService sync between leader and followers', () => {
     clock.advance(1);
     expect(p.list().map((c) => c.username)).toEqual(['fresh']);
   });
+
+  it('counts every heartbeat it takes in, by any path, and nothing it lets go', () => {
+    const clock = new FakeClock();
+    const p = make(clock);
+    const counted = (change: () => unknown) => {
+      const before = p.heartbeatsTakenIn;
+      change();
+      return p.heartbeatsTakenIn - before;
+    };
+    expect(counted(() => p.heartbeat('a', '10.0.0.1:1'))).toBe(1);
+    expect(counted(() => p.heartbeat('a', '10.0.0.1:1'))).toBe(1); // a refresh
+    expect(counted(() => p.apply({ online: [['b', '10.0.0.2:1', 0]], offline: ['a'] }))).toBe(1);
+    expect(counted(() => p.apply({ online: [], offline: ['b'] }))).toBe(0);
+    expect(counted(() => p.replaceAll([['c', '10.0.0.3:1', 0]]))).toBe(1);
+    expect(counted(() => p.replaceAll([]))).toBe(0);
+    // A merged copy counts what it freshens, not what this list already holds fresher.
+    p.heartbeat('d', '10.0.0.4:1');
+    const merged = [
+      ['d', '10.0.0.4:1', 5_000],
+      ['e', '10.0.0.5:1', 0],
+    ] as const;
+    expect(counted(() => p.merge(merged.map((r) => [...r])))).toBe(1);
+    clock.advance(TIMEOUT);
+    expect(counted(() => p.expireDue())).toBe(0);
+    expect(counted(() => p.extendBy(1_000))).toBe(0);
+  });
 });
 
 describe('PresenceService.listJson, the body of /discover', () => {
