@@ -23,6 +23,11 @@ export interface HandedList {
   from: string;
 }
 
+/** A handed-over list as a copy held it: with the copy's count of gains then (PresenceService). */
+interface HandedMark extends HandedList {
+  gains: number;
+}
+
 /**
  * A follower's side of the presence stream: it applies the leader's full list and then its
  * deltas in sequence, acknowledging each, and asks for everything when it misses one. Its copy
@@ -37,10 +42,10 @@ export class PresenceFollower {
   private assembling: { term: number; seq: number; records: PresenceRecord[] } | null = null;
   /**
    * The list a leader handed over, as this copy stood when it took the final delta (or, on the
-   * leader that handed over, sent it): with the count of heartbeats the copy had taken in then.
-   * While that count stands, the copy holds nothing that list lacks (PresenceService).
+   * leader that handed over, sent it). While the copy's count of gains stands, it holds nothing
+   * that list lacks.
    */
-  private handedOver: (HandedList & { takenIn: number }) | null = null;
+  private handedOver: HandedMark | null = null;
   /** When it last took a leader's stream, and whose. */
   private syncedFromLeader: { term: number; from: string; at: number } | null = null;
   /** Told of the held batches a delta from the leader carries (HeartbeatForwarder). */
@@ -85,32 +90,33 @@ export class PresenceFollower {
     const handed = this.handedOver;
     this.handedOver = null;
     if (handed === null || term !== handed.term + 1) return null;
-    // A partial list may be named too: no follower says it holds just that (holdsJust).
+    // A partial list may be named too. A follower says it holds nothing that list lacks only
+    // once its copy is whole (holdsJust): the leader's list became whole without a gain since.
     return { term: handed.term, seq: handed.seq, from: handed.from };
   }
 
   /**
    * This node, leading `term`, just sent its final delta `seq` and hands over: its own list is
-   * the one it handed over. It answers the next leader in a word, unless it takes in a heartbeat
-   * first (it abandoned the handover and led on).
+   * the one it handed over. It answers the next leader in a word, unless its list gains first
+   * (it abandoned the handover, led on and took in a heartbeat).
    */
   handedOwnList(term: number, seq: number): void {
     this.markHanded(term, seq, this.ctx.config.thisNode);
   }
 
   private markHanded(term: number, seq: number, from: string): void {
-    this.handedOver = { term, seq, from, takenIn: this.ctx.presence.heartbeatsTakenIn };
+    this.handedOver = { term, seq, from, gains: this.ctx.presence.gains };
   }
 
   /**
    * Whether this copy holds nothing the list handed over in `term` at `seq` lacks: it took that
-   * list's final delta and no heartbeat since (a later delta that only took clients offline
+   * list's final delta and gained nothing since (a later delta that only took clients offline
    * leaves it so), and it came whole from a leader.
    */
   private holdsJust(term: number, seq: number): boolean {
     const h = this.handedOver;
     if (!this.ctx.copyKnown || h === null || h.term !== term || h.seq !== seq) return false;
-    return h.takenIn === this.ctx.presence.heartbeatsTakenIn;
+    return h.gains === this.ctx.presence.gains;
   }
 
   onDelta(e: PeerMessage<PresenceDelta>): void {

@@ -165,7 +165,8 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Follower: heartbeats of a batch the leader counted this node a holder of go into its copy
-   * (see HeartbeatForwarder.hold); the copy then holds more than any list a leader handed over.
+   * (see HeartbeatForwarder.hold). PresenceService.heartbeat counts each as a gain, so the copy
+   * no longer says it holds nothing a handed-over list lacks (PresenceFollower.holdsJust).
    */
   keepHeld(beats: readonly ForwardedBeat[]): void {
     for (const [username, addr] of beats) this.presence.heartbeat(username, addr);

@@ -134,8 +134,9 @@ export class PresenceStream {
    * followers the stream is alive and lets one that missed a delta notice at once. Deltas follow
    * the full list, which waits for the gathering; the changes keep till then.
    */
-  sendDelta(final: boolean): void {
-    if (this.takeover.waiting) return;
+  /** Sends what changed since the last delta; returns the seq of its last frame, null if none. */
+  sendDelta(final: boolean): number | null {
+    if (this.takeover.waiting) return null;
     const drainedAt = this.ctx.clock.monotonicMs();
     const { online, offline } = this.ctx.presence.drainChanges();
     const onlineParts = inFrames(online);
@@ -156,6 +157,7 @@ export class PresenceStream {
         this.ctx.channel.send(peer, PRESENCE_DELTA, this.leaderTerm, body);
       }
     }
+    return this.seq;
   }
 
   /** Heartbeats are waiting for a quorum: a delta goes now, one at a time, each taking all. */
@@ -175,9 +177,9 @@ export class PresenceStream {
    * the term and seq of that final delta, or null when none went (not leading, or gathering).
    */
   handOver(): { term: number; seq: number } | null {
-    if (!this.leading || this.takeover.waiting) return null;
-    this.sendDelta(true);
-    return { term: this.leaderTerm, seq: this.seq };
+    if (!this.leading) return null;
+    const seq = this.sendDelta(true);
+    return seq === null ? null : { term: this.leaderTerm, seq };
   }
 
   sendFull(to: string): void {

@@ -71,11 +71,12 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private ordered = true;
   private readonly listeners: ((event: PresenceEvent) => void)[] = [];
   /**
-   * How many heartbeats this list has taken in, by any path (its own, a leader's stream, a
-   * merged copy): if the count has not moved since a mark of it, the list holds nothing newer
-   * than it held then (expiry only removes). See PresenceFollower's handed-over list.
+   * How many times this list has gained: a client or a fresher heartbeat, by any path (its own,
+   * a leader's stream, a merged copy), or every timeout pushed back. While the count has not
+   * moved since a mark of it, the list holds nothing newer than it held then (expiry and
+   * offline changes only remove). See PresenceFollower's handed-over list.
    */
-  private takenIn = 0;
+  private gainCount = 0;
   /** Clients this node has timed out since it started (on a follower, in its shadow copy). */
   expirations = 0;
 
@@ -107,9 +108,9 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     this.listeners.push(listener);
   }
 
-  /** How many heartbeats this list has taken in so far (see `takenIn`). */
-  get heartbeatsTakenIn(): number {
-    return this.takenIn;
+  /** How many times this list has gained so far (see `gainCount`). */
+  get gains(): number {
+    return this.gainCount;
   }
 
   /**
@@ -272,7 +273,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       const mine = this.online.get(username);
       if (mine && mine.lastSeen >= seenAt) continue;
       fresher++;
-      this.takenIn++;
+      this.gainCount++;
       if (!mine) added++;
       if (!mine || mine.addr !== addr) this.emit({ kind: 'online', username, addr });
       const entry = mine ?? { username, addr, lastSeen: seenAt };
@@ -292,6 +293,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
    */
   extendBy(gapMs: number): void {
     if (gapMs <= 0) return;
+    // Every client is younger now: a gain, like a fresher heartbeat.
+    this.gainCount++;
     const now = this.clock.monotonicMs();
     // A uniform shift, capped at now, keeps the map in last-heartbeat order.
     for (const c of this.online.values()) {
@@ -318,7 +321,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   private touch(username: string, addr: string, lastSeen: number): void {
-    this.takenIn++;
+    this.gainCount++;
     const entry = this.online.get(username);
     // Its age is kept exact: rounding it up to keep the order would make a client that a delta
     // carries late (a new leader's merge) look freshly heard, over and over.

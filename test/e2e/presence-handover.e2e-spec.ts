@@ -72,10 +72,10 @@ describe('a heartbeat answered 200 is in the next leader’s /discover', () => {
     });
     expectAll(await firstDiscover(cluster, next), names);
     // It served from the departing leader's list once a majority answered its ask naming that
-    // list: the other survivor and the departing leader (which took in no heartbeat after its
-    // final delta) both answer in a word, whichever comes first.
+    // list with a word: the other survivor and the departing leader (its list gained nothing
+    // after its final delta) each answer so, and the first answer makes the majority.
     expect(cluster.node(next).lines.join('\n')).toMatch(
-      /from the list handed over by \S+ and gathering \(.*1 in step with that list\)/,
+      /from the list handed over by \S+ and gathering \(.*; 1 in step with that list\)/,
     );
     await old.exited;
     cluster.nodes[leader] = null;

@@ -650,6 +650,16 @@ describe('PresenceReplicator: handing over', () => {
       expect(askNaming()).toEqual([inStepReport]);
     });
 
+    it('sends its copy when a later delta brings a fresher heartbeat of a client it holds', () => {
+      node.clock.advance(500);
+      node.channel.deliver('PresenceDelta', 3, {
+        seq: 2,
+        online: [['x', '10.0.0.1:1', 0]],
+        offline: [],
+      });
+      expect(askNaming()).toEqual(wholeCopy([['x', '10.0.0.1:1', 0]]));
+    });
+
     it('sends its copy when a full list came after the final delta, even of the same seq', () => {
       const records = [
         ['x', '10.0.0.1:1', 0],

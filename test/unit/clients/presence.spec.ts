@@ -1,5 +1,5 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { PresenceService } from '../../../src/clients/presence.service';
+import { type PresenceRecord, PresenceService } from '../../../src/clients/presence.service';
 import type { ClusterConfig } from '../../../src/config/cluster-config';
 import { FakeClock } from '../../support/fake-clock';
 
@@ -234,30 +234,33 @@ describe('PresenceService sync between leader and followers', () => {
     expect(p.list().map((c) => c.username)).toEqual(['fresh']);
   });
 
-  it('counts every heartbeat it takes in, by any path, and nothing it lets go', () => {
+  it('counts every gain, by any path, and nothing it lets go', () => {
     const clock = new FakeClock();
     const p = make(clock);
-    const counted = (change: () => unknown) => {
-      const before = p.heartbeatsTakenIn;
+    const gained = (change: () => unknown) => {
+      const before = p.gains;
       change();
-      return p.heartbeatsTakenIn - before;
+      return p.gains - before;
     };
-    expect(counted(() => p.heartbeat('a', '10.0.0.1:1'))).toBe(1);
-    expect(counted(() => p.heartbeat('a', '10.0.0.1:1'))).toBe(1); // a refresh
-    expect(counted(() => p.apply({ online: [['b', '10.0.0.2:1', 0]], offline: ['a'] }))).toBe(1);
-    expect(counted(() => p.apply({ online: [], offline: ['b'] }))).toBe(0);
-    expect(counted(() => p.replaceAll([['c', '10.0.0.3:1', 0]]))).toBe(1);
-    expect(counted(() => p.replaceAll([]))).toBe(0);
-    // A merged copy counts what it freshens, not what this list already holds fresher.
+    expect(gained(() => p.heartbeat('a', '10.0.0.1:1'))).toBe(1);
+    expect(gained(() => p.heartbeat('a', '10.0.0.1:1'))).toBe(1); // a refresh
+    expect(gained(() => p.apply({ online: [['b', '10.0.0.2:1', 0]], offline: ['a'] }))).toBe(1);
+    expect(gained(() => p.apply({ online: [], offline: ['b'] }))).toBe(0);
+    expect(gained(() => p.replaceAll([['c', '10.0.0.3:1', 0]]))).toBe(1);
+    expect(gained(() => p.replaceAll([]))).toBe(0);
+    // A merged copy counts each client it adds or freshens, not one this list holds fresher.
     p.heartbeat('d', '10.0.0.4:1');
-    const merged = [
-      ['d', '10.0.0.4:1', 5_000],
-      ['e', '10.0.0.5:1', 0],
-    ] as const;
-    expect(counted(() => p.merge(merged.map((r) => [...r])))).toBe(1);
+    p.heartbeat('f', '10.0.0.6:1');
+    clock.advance(1_000);
+    const copy: PresenceRecord[] = [
+      ['d', '10.0.0.4:1', 5_000], // older than this list's
+      ['f', '10.0.0.6:1', 0], // fresher
+      ['e', '10.0.0.5:1', 0], // new
+    ];
+    expect(gained(() => p.merge(copy))).toBe(2);
+    expect(gained(() => p.extendBy(1_000))).toBe(1); // every client younger
     clock.advance(TIMEOUT);
-    expect(counted(() => p.expireDue())).toBe(0);
-    expect(counted(() => p.extendBy(1_000))).toBe(0);
+    expect(gained(() => p.expireDue())).toBe(0);
   });
 });
 
