@@ -89,10 +89,9 @@ export class PresenceFollower {
   takeHandedList(term: number): HandedList | null {
     const handed = this.handedOver;
     this.handedOver = null;
-    if (handed === null || term !== handed.term + 1) return null;
     // A partial list may be named too. A follower says it holds nothing that list lacks only
     // once its copy is whole (holdsJust): the leader's list became whole without a gain since.
-    return { term: handed.term, seq: handed.seq, from: handed.from };
+    return handed !== null && term === handed.term + 1 ? handed : null;
   }
 
   /**

@@ -22,7 +22,7 @@ export class PresenceGathering {
    * then on there was no leader to take heartbeats, as far as this majority knows.
    */
   latestSyncAt: number | null;
-  /** Followers that answered they hold just the list this leader was handed (no records). */
+  /** Followers that answered they hold nothing the list this leader was handed lacks (a word). */
   inStepCopies = 0;
   /** Once the leader stopped waiting: how much younger every copy's ages are read. */
   forgiveMs: number | null = null;

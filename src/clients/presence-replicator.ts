@@ -46,7 +46,7 @@ const FALLBACK_INTERVALS = 1.25;
  * - PresenceFollower: a follower applies the deltas and acknowledges them; one that misses one
  *   asks for everything. It reports its copy to a new leader that asks.
  * - PresenceTakeover: a new leader starts from a majority's copies (PresenceGathering), naming
- *   the list its predecessor handed over, if it holds it, so followers in step answer in a word.
+ *   the list its predecessor handed over, if it holds it, so nodes in step answer in a word.
  */
 @Injectable()
 export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {

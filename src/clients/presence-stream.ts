@@ -132,9 +132,9 @@ export class PresenceStream {
   /**
    * The changes since the last delta, to every follower. An empty delta still goes out: it tells
    * followers the stream is alive and lets one that missed a delta notice at once. Deltas follow
-   * the full list, which waits for the gathering; the changes keep till then.
+   * the full list, which waits for the gathering; the changes keep till then (null is returned
+   * then); otherwise the seq of the last frame sent.
    */
-  /** Sends what changed since the last delta; returns the seq of its last frame, null if none. */
   sendDelta(final: boolean): number | null {
     if (this.takeover.waiting) return null;
     const drainedAt = this.ctx.clock.monotonicMs();

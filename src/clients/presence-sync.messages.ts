@@ -50,8 +50,8 @@ export interface PresenceAck {
 
 /**
  * A new leader's ask. A leader that holds the list its predecessor handed over names it (the
- * term and its final delta's seq): a follower whose copy is that list, and nothing since,
- * answers `inStep` instead of sending it. Older followers ignore the names and send their copy.
+ * term and its final delta's seq): a node whose copy holds nothing that list lacks answers
+ * `inStep` instead of sending it. Older followers ignore the names and send their copy.
  */
 export interface PresenceGatherAsk {
   handedTerm?: number;
@@ -64,7 +64,7 @@ export interface PresenceReport {
   known: boolean;
   /** Since the reporter last had a leader's list, in ms; absent when it never had one. */
   syncAgeMs?: number;
-  /** The copy is the list the ask named: no records follow (one chunk, empty). */
+  /** The copy holds nothing the list the ask named lacks: no records follow (one chunk, empty). */
   inStep?: true;
   records: PresenceRecord[];
 }

@@ -18,8 +18,8 @@ export type StreamHandle = Pick<PresenceStream, 'leadingTerm' | 'sendFull'>;
  * How a new leader comes by a list it may serve, so that a heartbeat answered 200 is in every
  * later leader's /discover: it gathers its followers' copies (PresenceGathering), waiting for a
  * majority's a short while, then serves and keeps asking for the copies still out. Handed the
- * whole list by its predecessor, it names that list, and a follower holding just that answers
- * in a word instead of sending it (the follower's side is PresenceFollower.onGather).
+ * whole list by its predecessor, it names that list, and a node whose copy holds nothing that
+ * list lacks answers in a word instead of sending it (that side is PresenceFollower.onGather).
  */
 export class PresenceTakeover implements TakeoverState {
   /** The followers' copies still awaited, while this new leader's list may lack clients. */
