@@ -1,8 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProxyMesh } from './fault-proxy';
 import { freePorts } from './free-port';
 import { NodeProcess, writeClusterConfig } from './node-process';
+import { PINNED_LOAD } from './pinned-load';
 import { waitFor } from './poll';
 import { makeTempDir } from './temp-dir';
 
@@ -16,7 +17,7 @@ export interface ClusterOptions {
   leaderTermMs?: number;
   extra?: string;
   env?: Record<string, string>;
-  /** Initial CPU load per node (pinned through CPU_LOAD_FILE). */
+  /** Initial CPU load per node (pinned through CPU_LOAD_FILE); PINNED_LOAD each if unset. */
   loads?: number[];
   /** Seed of the proxy mesh's loss draws (setLoss). */
   meshSeed?: number;
@@ -95,6 +96,7 @@ export class TestCluster {
 
   /** Starts node `i` (again); `env` adds to the cluster's environment for this node only. */
   startNode(i: number, env: Record<string, string> = {}): NodeProcess {
+    if (!existsSync(this.loadFile(i))) this.setLoad(i, PINNED_LOAD);
     const node = new NodeProcess({
       config: i < this.opts.size ? this.config : this.spareConfig(i),
       thisNode: this.ids[i],

@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts } from './free-port';
 import { NodeProcess, writeClusterConfig } from './node-process';
+import { PINNED_LOAD } from './pinned-load';
 import { waitFor } from './poll';
 import { makeTempDir } from './temp-dir';
 import { makeCa, type TestCa } from './test-certs';
@@ -50,7 +51,8 @@ export class TlsCluster {
     const ports = await freePorts(2 * this.size);
     this.ids = ports.slice(0, this.size).map((p) => `127.0.0.1:${p}`);
     this.apiPorts = ports.slice(this.size);
-    this.config = writeClusterConfig(this.tmp.dir, { peers: this.ids });
+    // No TLS test is about handing over for load: no leader_term_ms boundary falls within one.
+    this.config = writeClusterConfig(this.tmp.dir, { peers: this.ids, leaderTermMs: 3_600_000 });
     this.clientCaFile = join(this.tmp.dir, 'client-ca.pem');
     copyFileSync(clientTrust, this.clientCaFile);
     for (let i = 0; i < this.size; i++) {
@@ -80,6 +82,8 @@ export class TlsCluster {
 
   startNode(i: number): NodeProcess {
     const f = this.files[i];
+    const loadFile = join(this.tmp.dir, `cpu-${i}`);
+    writeFileSync(loadFile, String(PINNED_LOAD));
     const node = new NodeProcess({
       config: this.config,
       thisNode: this.ids[i],
@@ -87,6 +91,7 @@ export class TlsCluster {
       dataDir: join(this.tmp.dir, `data-${i}`),
       apiClientTls: { caFile: this.clientCaFile },
       env: {
+        CPU_LOAD_FILE: loadFile,
         PEER_TLS_CERT_FILE: f.certFile,
         PEER_TLS_KEY_FILE: f.keyFile,
         PEER_TLS_CA_FILE: f.caFile,
