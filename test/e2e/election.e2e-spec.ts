@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { TestCluster } from '../support/cluster';
 import { LeaderOverlapMonitor } from '../support/leader-overlap-monitor';
 import { waitFor } from '../support/poll';
+import { roleChanges } from '../support/role-changes';
 
 /** Election e2e: real processes, real TCP on loopback, fast timeouts. */
 describe('leader election across real processes', () => {
@@ -231,7 +232,13 @@ describe('leader election across real processes', () => {
         'follower hears the leader again',
         async () => (await cluster.health(cut))?.current_leader === cluster.ids[leader],
       );
-      expect(await cluster.health(leader)).toMatchObject({ is_leader: true, term });
+      const led = await cluster.health(leader);
+      // When another term began, every node's role changes come along: they say why.
+      const stayed = led?.is_leader === true && led.term === term;
+      expect({ led, roleChanges: stayed ? [] : roleChanges(cluster.nodes) }).toMatchObject({
+        led: { is_leader: true, term },
+        roleChanges: [],
+      });
       expect((await cluster.health(cut))!.term).toBe(term);
     });
   });
