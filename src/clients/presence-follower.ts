@@ -139,7 +139,9 @@ export class PresenceFollower {
 
   onFull(e: PeerMessage<PresenceFull>): void {
     if (!this.fromLeader(e)) return;
-    if (e.chunk === 0) this.assembling = { term: e.term, seq: e.seq, records: [] };
+    if (e.chunk === 0 && !this.olderThanCopy(e)) {
+      this.assembling = { term: e.term, seq: e.seq, records: [] };
+    }
     const a = this.assembling;
     if (!a || a.term !== e.term || a.seq !== e.seq) return; // a chunk of a list we did not start
     a.records.push(...e.records);
@@ -225,6 +227,14 @@ export class PresenceFollower {
     this.syncedFromLeader = { term: e.term, from: e.from, at: this.ctx.lastSyncAt };
   }
 
+  /**
+   * A full list of this term older than the copy: one delayed on a link that has since closed.
+   * The copy acknowledged deltas after it, and the leader counts it a holder of what they brought.
+   */
+  private olderThanCopy(e: PeerMessage<PresenceFull>): boolean {
+    return e.term === this.followTerm && this.followSeq !== null && e.seq < this.followSeq;
+  }
+
   private acknowledge(e: PeerMessage<object>, seq: number, full: boolean): void {
     const ack: PresenceAck = { seq, full };
     this.ctx.channel.send(e.from, PRESENCE_ACK, e.term, { ...ack });
@@ -236,6 +246,9 @@ export class PresenceFollower {
     const askedLately = now - this.fullRequestedAt < this.ctx.config.electionTimeoutMinMs;
     if (askedLately && e.term === this.followTerm) return;
     this.fullRequestedAt = now;
+    // A new term's stream numbers from 1 again: no delta of it follows this copy until its full
+    // list came, even one whose seq happens to follow the old term's.
+    if (e.term !== this.followTerm) this.followSeq = null;
     this.followTerm = e.term;
     this.ctx.channel.send(e.from, PRESENCE_SYNC_REQUEST, e.term, {});
   }

@@ -123,6 +123,40 @@ describe('PresenceReplicator on a follower', () => {
     ]);
   });
 
+  it('ignores a full list older than the copy it holds: one delayed on a link that closed', () => {
+    channel.deliver('PresenceFull', 3, {
+      seq: 4,
+      chunk: 0,
+      chunks: 1,
+      records: [['a', '10.0.0.1:1', 0]],
+    });
+    channel.deliver('PresenceDelta', 3, { seq: 5, online: [['c', '10.0.0.3:1', 0]], offline: [] });
+    // The leader counts this copy a holder of c from the ack of 5 on: an older list must not undo it.
+    channel.deliver('PresenceFull', 3, { seq: 3, chunk: 0, chunks: 1, records: [] });
+    expect(names()).toEqual(['a', 'c']);
+    channel.deliver('PresenceDelta', 3, { seq: 6, online: [['d', '10.0.0.4:1', 0]], offline: [] });
+    expect(names()).toEqual(['a', 'c', 'd']);
+    expect(channel.of('PresenceAck').map((m) => m.body.seq)).toEqual([4, 5, 6]);
+    expect(channel.of('PresenceSyncRequest')).toEqual([]);
+  });
+
+  it('takes no delta of a new term until the full list of that term came, whatever its seq', () => {
+    channel.deliver('PresenceFull', 3, {
+      seq: 10,
+      chunk: 0,
+      chunks: 1,
+      records: [['a', '10.0.0.1:1', 0]],
+    });
+    leadership.update({ role: 'follower', term: 4, leader: A, leaderApi: null });
+    // The new term's stream starts again from 1: this copy is of another list, so it asks.
+    channel.deliver('PresenceDelta', 4, { seq: 1, online: [['b', '10.0.0.2:1', 0]], offline: [] });
+    // The full list is lost with deltas 2 to 10; delta 11 follows the old term's 10 by number
+    // only. Acknowledging it would make this node a holder of b, which it lacks.
+    channel.deliver('PresenceDelta', 4, { seq: 11, online: [['c', '10.0.0.3:1', 0]], offline: [] });
+    expect(names()).toEqual(['a']);
+    expect(channel.of('PresenceAck').map((m) => [m.term, m.body.seq])).toEqual([[3, 10]]);
+  });
+
   it('asks for everything when a delta is missing, and once only while it waits', () => {
     channel.deliver('PresenceFull', 3, { seq: 1, chunk: 0, chunks: 1, records: [] });
     channel.deliver('PresenceDelta', 3, { seq: 3, online: [['x', '10.0.0.9:1', 0]], offline: [] });
