@@ -57,9 +57,15 @@ export class ClusterSecret {
     return this.#keys.length;
   }
 
-  /** Replaces the secrets; throws (keeping the old ones) when the new ones are unfit. */
-  rotate(secrets: readonly string[]): void {
-    this.#keys = ClusterSecret.keysOf(secrets);
+  /**
+   * Replaces the secrets; throws (keeping the old ones) when the new ones are unfit. True when
+   * they differ from those in force, in content or order.
+   */
+  rotate(secrets: readonly string[]): boolean {
+    const next = ClusterSecret.keysOf(secrets);
+    const same = next.length === this.#keys.length && next.every((k, i) => k.equals(this.#keys[i]));
+    this.#keys = next;
+    return !same;
   }
 
   /** Binds a proof to its purpose, both nonces and both ends, so none can stand for another. */

@@ -7,7 +7,8 @@ import {
 } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { ClusterSecret } from '../common/cluster-secret';
-import { onReloadTriggers } from '../common/reload-triggers';
+import type { ReloadLog } from '../common/reloadable-tls';
+import { onReloadTriggers, type ReloadCause } from '../common/reload-triggers';
 import { NODE_CREDENTIALS, type NodeCredentials } from './credentials';
 
 /**
@@ -30,7 +31,7 @@ export class CredentialReloader implements OnApplicationBootstrap, OnModuleDestr
       ...(clusterSecret?.file ? [clusterSecret.file] : []),
     ];
     if (files.length === 0) return;
-    this.stop = onReloadTriggers(files, () => this.reload());
+    this.stop = onReloadTriggers(files, (cause) => this.reload(cause));
   }
 
   onModuleDestroy(): void {
@@ -38,30 +39,45 @@ export class CredentialReloader implements OnApplicationBootstrap, OnModuleDestr
     this.stop = null;
   }
 
-  /** Re-reads everything; what did not change, or failed to load, stays as it was. */
-  reload(): void {
+  /**
+   * Re-reads everything; what did not change, or failed to load, stays as it was. Each change
+   * and each failure is logged; a SIGHUP that changed nothing says so, since an operator sent it.
+   */
+  reload(cause: ReloadCause): void {
+    let quiet = true;
     const log = {
-      log: (m: string) => this.logger.log(m),
-      error: (m: string) => this.logger.error(m),
+      log: (m: string) => {
+        quiet = false;
+        this.logger.log(m);
+      },
+      error: (m: string) => {
+        quiet = false;
+        this.logger.error(m);
+      },
     };
     this.credentials.peerTls?.reload(log);
     this.credentials.apiTls?.reload(log);
     const secret = this.credentials.clusterSecret;
-    if (secret?.file) this.reloadSecret(secret, secret.file);
+    if (secret?.file) this.reloadSecret(secret, secret.file, log);
+    if (quiet && cause === 'SIGHUP') {
+      this.logger.log('SIGHUP: credential files re-read; none changed');
+    }
   }
 
-  private reloadSecret(secret: ClusterSecret, file: string): void {
+  private reloadSecret(secret: ClusterSecret, file: string, log: ReloadLog): void {
+    let changed: boolean;
     try {
       const secrets = ClusterSecret.parseFile(readFileSync(file, 'utf8').trim());
       if (secrets.length === 0) throw new Error('holds no secret');
-      secret.rotate(secrets);
+      changed = secret.rotate(secrets);
     } catch (err) {
-      this.logger.error(
+      log.error(
         `CLUSTER_SECRET_FILE ${file}: not reloaded, the secret in force stays: ${(err as Error).message}`,
       );
       return;
     }
-    this.logger.log(
+    if (!changed) return;
+    log.log(
       `CLUSTER_SECRET_FILE reloaded: ${secret.count === 2 ? 'two secrets (signing with the first, accepting either)' : 'one secret'}; new connections use it`,
     );
   }
