@@ -60,7 +60,7 @@ export class CredentialReloader implements OnApplicationBootstrap, OnModuleDestr
     const secret = this.credentials.clusterSecret;
     if (secret?.file) this.reloadSecret(secret, secret.file, log);
     if (quiet && cause === 'SIGHUP') {
-      this.logger.log('SIGHUP: credential files re-read; none changed');
+      this.logger.log('SIGHUP: credential files re-read; none changed since the last reload');
     }
   }
 

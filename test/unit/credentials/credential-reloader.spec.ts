@@ -46,7 +46,15 @@ describe('CredentialReloader: what a reload logs', () => {
   it('answers a SIGHUP that changed nothing with a line saying so; a file event, with none', () => {
     reloader.reload('a file changed');
     reloader.reload('SIGHUP');
-    expect(lines).toEqual(['log SIGHUP: credential files re-read; none changed']);
+    expect(lines).toEqual([
+      'log SIGHUP: credential files re-read; none changed since the last reload',
+    ]);
+  });
+
+  it('answers a SIGHUP that changed the secret with that change only', () => {
+    writeFileSync(file, `${NEW}\n`);
+    reloader.reload('SIGHUP');
+    expect(lines).toEqual(['log CLUSTER_SECRET_FILE reloaded: one secret; new connections use it']);
   });
 
   it('logs a secret that fails to load, and keeps the one in force', () => {
