@@ -228,8 +228,9 @@ export class PresenceFollower {
   }
 
   /**
-   * A full list of this term older than the copy: one delayed on a link that has since closed.
-   * The copy acknowledged deltas after it, and the leader counts it a holder of what they brought.
+   * A full list of this term older than the copy. The copy acknowledged deltas after it, and the
+   * leader counts it a holder of what they brought. The transport delivers nothing late today
+   * (TcpTransport.supersede), so this guards against a change there.
    */
   private olderThanCopy(e: PeerMessage<PresenceFull>): boolean {
     return e.term === this.followTerm && this.followSeq !== null && e.seq < this.followSeq;

@@ -123,7 +123,7 @@ describe('PresenceReplicator on a follower', () => {
     ]);
   });
 
-  it('ignores a full list older than the copy it holds: one delayed on a link that closed', () => {
+  it('ignores a full list older than the copy it holds, should one ever arrive late', () => {
     channel.deliver('PresenceFull', 3, {
       seq: 4,
       chunk: 0,
@@ -155,6 +155,24 @@ describe('PresenceReplicator on a follower', () => {
     channel.deliver('PresenceDelta', 4, { seq: 11, online: [['c', '10.0.0.3:1', 0]], offline: [] });
     expect(names()).toEqual(['a']);
     expect(channel.of('PresenceAck').map((m) => [m.term, m.body.seq])).toEqual([[3, 10]]);
+    expect(channel.of('PresenceSyncRequest').map((m) => m.term)).toEqual([4]);
+    // The term's full list, whatever its seq, is taken, and its deltas follow on from it.
+    channel.deliver('PresenceFull', 4, {
+      seq: 11,
+      chunk: 0,
+      chunks: 1,
+      records: [
+        ['b', '10.0.0.2:1', 0],
+        ['c', '10.0.0.3:1', 0],
+      ],
+    });
+    channel.deliver('PresenceDelta', 4, { seq: 12, online: [['d', '10.0.0.4:1', 0]], offline: [] });
+    expect(names()).toEqual(['b', 'c', 'd']);
+    expect(channel.of('PresenceAck').map((m) => [m.term, m.body.seq])).toEqual([
+      [3, 10],
+      [4, 11],
+      [4, 12],
+    ]);
   });
 
   it('asks for everything when a delta is missing, and once only while it waits', () => {
