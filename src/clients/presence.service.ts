@@ -273,7 +273,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       const mine = this.online.get(username);
       if (mine && mine.lastSeen >= seenAt) continue;
       fresher++;
-      this.gainCount++;
       if (!mine) added++;
       if (!mine || mine.addr !== addr) this.emit({ kind: 'online', username, addr });
       const entry = mine ?? { username, addr, lastSeen: seenAt };
@@ -282,6 +281,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       this.online.set(username, entry);
       this.noteOnline(entry);
     }
+    this.gainCount += fresher;
     // Merged heartbeats belong anywhere in last-heartbeat order, not at the end.
     if (fresher > 0) this.ordered = false;
     return added;
