@@ -67,9 +67,8 @@ export class CredentialReloader implements OnApplicationBootstrap, OnModuleDestr
   private reloadSecret(secret: ClusterSecret, file: string, log: ReloadLog): void {
     let changed: boolean;
     try {
-      const secrets = ClusterSecret.parseFile(readFileSync(file, 'utf8').trim());
-      if (secrets.length === 0) throw new Error('holds no secret');
-      changed = secret.rotate(secrets);
+      // rotate refuses an empty list ("holds no secret") as it refuses a short secret.
+      changed = secret.rotate(ClusterSecret.parseFile(readFileSync(file, 'utf8').trim()));
     } catch (err) {
       log.error(
         `CLUSTER_SECRET_FILE ${file}: not reloaded, the secret in force stays: ${(err as Error).message}`,

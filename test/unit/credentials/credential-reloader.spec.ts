@@ -65,4 +65,13 @@ describe('CredentialReloader: what a reload logs', () => {
     ]);
     expect(secret.count).toBe(1);
   });
+
+  it('logs an empty secret file, and keeps the secret in force', () => {
+    writeFileSync(file, '\n');
+    reloader.reload('a file changed');
+    expect(lines).toEqual([
+      `error CLUSTER_SECRET_FILE ${file}: not reloaded, the secret in force stays: holds no secret`,
+    ]);
+    expect(secret.count).toBe(1);
+  });
 });
