@@ -125,6 +125,13 @@ export class PresenceTakeover implements TakeoverState {
     g?.finish();
   }
 
+  /** A leader that abandoned its own handover and won the next term took back its own list. */
+  private handedAndGathering(h: HandedList): string {
+    return h.from === this.ctx.config.thisNode
+      ? `its own list, handed over in term ${h.term} and taken back, and gathering`
+      : `the list handed over by ${h.from} and gathering`;
+  }
+
   onReport(e: PeerMessage<PresenceReport>): void {
     const g = this.gather;
     if (!g || e.term !== g.term) return;
@@ -181,7 +188,7 @@ export class PresenceTakeover implements TakeoverState {
     const lacking = [...g.awaited].join(', ');
     const missing = g.awaited.size > 0 ? `; not waiting for ${lacking}` : '';
     const h = this.handed;
-    const source = h === null ? 'gathering' : `the list handed over by ${h.from} and gathering`;
+    const source = h === null ? 'gathering' : this.handedAndGathering(h);
     const inStep = g.inStepCopies > 0 ? `; ${g.inStepCopies} in step with that list` : '';
     const forgiveMs = this.settleOnline(
       g.term,

@@ -623,6 +623,31 @@ describe('PresenceReplicator: handing over', () => {
     node.replicator.onModuleDestroy();
   });
 
+  it('a leader that abandoned its handover and leads again calls the list its own, not handed over by itself', async () => {
+    const node = leaderOfThree();
+    node.presence.heartbeat('x', '10.0.0.1:1');
+    node.leadership.handingOver(A);
+    // The transfer fails (A never campaigns): B runs again and wins the next term itself.
+    node.leadership.update({ role: 'candidate', term: 6, leader: null, leaderApi: null });
+    node.channel.sent.length = 0;
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    node.leadership.update({ role: 'leader', term: 6, leader: B, leaderApi: null });
+    expect(node.channel.of('PresenceGather').map((m) => m.body)).toEqual([
+      { handedTerm: 5, handedSeq: 1 },
+      { handedTerm: 5, handedSeq: 1 },
+    ]);
+    node.channel.deliver('PresenceReport', 6, inStepReport, C);
+    await node.replicator.gathering;
+    expect(onlineNames(node)).toEqual(['x']);
+    expect(log).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /^leading term 6 with 1 clients online from its own list, handed over in term 5 and taken back, and gathering \(/,
+      ),
+    );
+    log.mockRestore();
+    node.replicator.onModuleDestroy();
+  });
+
   it('takes no word of being in step from a follower it asked for its copy', () => {
     // B holds a whole copy, but no handed-over list: with C's copy it would be a majority's.
     const node = makeNode([A, B, C]);
