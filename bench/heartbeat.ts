@@ -10,7 +10,7 @@
  *
  *   npm run bench:heartbeat -- [--users N] [--seconds N] [--warmup-seconds N] [--rounds N]
  *                              [--connections N] [--threads N] [--statuses 1] [--baseline DIR]
- *                              [--followers 1] [--tls 1]
+ *                              [--followers 1] [--tls 1] [--floor 1]
  *
  * `--baseline DIR` also runs a second 3-node cluster from another build (DIR/dist/main.js, e.g.
  * a worktree of an earlier commit after `npm run build`), in the same rounds: the cost of a
@@ -26,6 +26,14 @@
  * certificate made at run time, bench/lib/bench-tls.ts), in the same rounds, with wrk speaking
  * HTTPS to its leader: the cost of TLS as the ratio of the two clusters' median rounds. wrk's own
  * TLS work shares the machine's cores, so this is the cost to the whole machine, not the node.
+ *
+ * `--floor 1` adds a second reference to the same rounds, the floor: the least a heartbeat that
+ * waits for a majority of three can cost (bench/heartbeat/majority-reference.ts, a node:http leader
+ * doing the reference's work and answering once one of two followers has acknowledged a round that
+ * carried the heartbeat; nothing else of a protocol). The report gives floor / reference (what
+ * waiting for a majority costs at the least) and rollcall / floor (what rollcall's protocol, Nest,
+ * Fastify and the rest of its work cost beyond it), and the CPU per 100,000 heartbeats of the
+ * floor's leader and of its two followers.
  *
  * `--statuses 1` counts the answers by status (bench/heartbeat/rotate-statuses.lua) to tell what
  * the non-2xx were; wrk then runs a Lua callback per answer, so use it to diagnose, not to measure.
@@ -43,6 +51,7 @@ import {
   type FollowerRound,
   measureFollowerRound,
 } from './heartbeat/followers';
+import { type Floor, startFloor } from './heartbeat/floor';
 import { HEARTBEAT_TIMINGS } from './heartbeat/timings';
 import { Child, installCleanup, trackTempDir } from './lib/children';
 import { forEachUser } from './lib/fill-users';
@@ -53,7 +62,7 @@ import { runBench } from './lib/run-bench';
 import { durationLine, loadAverage, reportHeader, startBench, writeResults } from './lib/results';
 import { quantile, ratio } from './lib/stats';
 import { now } from './lib/time';
-import { ensureWrk, runWrk, type WrkResult } from './lib/wrk';
+import { ensureWrk, runWrk, type WrkPlan, type WrkResult } from './lib/wrk';
 import { RollcallNodes } from './register/nodes';
 import { makeBenchTls } from './lib/bench-tls';
 
@@ -72,6 +81,7 @@ const DEFAULTS = {
   statuses: 0,
   followers: 0,
   tls: 0,
+  floor: 0,
 };
 const LIMITS = {
   users: [1, 200_000],
@@ -83,19 +93,22 @@ const LIMITS = {
   statuses: [0, 1],
   followers: [0, 1],
   tls: [0, 1],
+  floor: [0, 1],
 } as const;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-type Target = 'rollcall' | 'baseline' | 'rollcall-tls' | 'reference';
+type Target = 'rollcall' | 'baseline' | 'rollcall-tls' | 'reference' | 'floor';
 
 interface Round {
   round: number;
   target: Target;
   loadAverage: number[];
   wrk: WrkResult;
-  /** CPU seconds the serving process (the leader, or the reference) used per 100,000 answers. */
+  /** CPU seconds the serving process (a leader, or the reference) used per 100,000 answers. */
   serverCpuSecondsPer100k: number;
+  /** In the floor's rounds: the same for its two followers together. */
+  floorFollowersCpuSecondsPer100k?: number;
 }
 
 function startReference(users: number): Promise<{ child: Child; port: number }> {
@@ -128,7 +141,40 @@ function median(rounds: Round[], target: Target): Round | null {
 }
 
 const describe = (r: Round) =>
-  `round ${r.round} ${r.target}: ${Math.round(r.wrk.perSecond)}/s, p50 ${r.wrk.latencyMs.p50.toFixed(2)} ms, p99 ${r.wrk.latencyMs.p99.toFixed(2)} ms, non-2xx ${r.wrk.non2xx}, server CPU ${r.serverCpuSecondsPer100k.toFixed(2)} s/100k, socket errors ${JSON.stringify(r.wrk.socketErrors)}${r.wrk.statuses ? `, by status ${JSON.stringify(r.wrk.statuses)}` : ''} (load average ${r.loadAverage.join(' ')})`;
+  `round ${r.round} ${r.target}: ${Math.round(r.wrk.perSecond)}/s, p50 ${r.wrk.latencyMs.p50.toFixed(2)} ms, p99 ${r.wrk.latencyMs.p99.toFixed(2)} ms, non-2xx ${r.wrk.non2xx}, server CPU ${r.serverCpuSecondsPer100k.toFixed(2)} s/100k${r.floorFollowersCpuSecondsPer100k === undefined ? '' : ` (its followers ${r.floorFollowersCpuSecondsPer100k.toFixed(2)} s/100k)`}, socket errors ${JSON.stringify(r.wrk.socketErrors)}${r.wrk.statuses ? `, by status ${JSON.stringify(r.wrk.statuses)}` : ''} (load average ${r.loadAverage.join(' ')})`;
+
+const per100k = (cpuMs: number, answers: number) => (cpuMs / 1000 / Math.max(1, answers)) * 100_000;
+
+/**
+ * One round of `target`: a warm-up, then the measured wrk run with the serving process's CPU (and
+ * the floor followers', when given) read around it.
+ */
+async function measureRound(
+  round: number,
+  target: Target,
+  plan: (seconds: number) => WrkPlan,
+  seconds: { warmup: number; measured: number },
+  cpu: { serverPid: number; floorFollowersCpuMs?: () => number },
+): Promise<Round> {
+  if (seconds.warmup > 0) await runWrk(plan(seconds.warmup));
+  const load = loadAverage();
+  const cpuBefore = processCpuMs(cpu.serverPid) ?? NaN;
+  const followersBefore = cpu.floorFollowersCpuMs?.() ?? NaN;
+  const wrk = await runWrk(plan(seconds.measured));
+  const cpuMs = (processCpuMs(cpu.serverPid) ?? NaN) - cpuBefore;
+  const r: Round = {
+    round,
+    target,
+    loadAverage: load,
+    wrk,
+    serverCpuSecondsPer100k: per100k(cpuMs, wrk.requests),
+  };
+  if (cpu.floorFollowersCpuMs) {
+    const followersMs = cpu.floorFollowersCpuMs() - followersBefore;
+    r.floorFollowersCpuSecondsPer100k = per100k(followersMs, wrk.requests);
+  }
+  return r;
+}
 
 /** Starts a cluster, registers the users on its leader, and returns the leader's API port. */
 async function startCluster(nodes: RollcallNodes, users: number): Promise<number> {
@@ -177,6 +223,7 @@ async function main(): Promise<number> {
     log(`baseline: ${baselineDir}`);
   }
   const ref = await startReference(args.users);
+  const floor: Floor | null = args.floor ? await startFloor(REPO, args.users, PREFIX) : null;
 
   const wrkPlan = (port: number, seconds: number, scheme = 'http') => ({
     url: `${scheme}://127.0.0.1:${port}/heartbeat`,
@@ -192,12 +239,14 @@ async function main(): Promise<number> {
     ...(baseline ? (['baseline'] as const) : []),
     ...(tls ? (['rollcall-tls'] as const) : []),
     'reference',
+    ...(floor ? (['floor'] as const) : []),
   ];
   const portOf = {
     rollcall: leader,
     baseline: baseline?.leader ?? 0,
     'rollcall-tls': tls?.leader ?? 0,
     reference: ref.port,
+    floor: floor?.port ?? 0,
   };
   const leaderPid = (cluster: RollcallNodes, port: number) =>
     cluster.pids[cluster.apiPorts.indexOf(port)];
@@ -206,21 +255,19 @@ async function main(): Promise<number> {
     baseline: baseline ? leaderPid(baseline.nodes, baseline.leader) : 0,
     'rollcall-tls': tls ? leaderPid(tls.nodes, tls.leader) : 0,
     reference: ref.child.pid,
+    floor: floor?.leaderPid ?? 0,
   };
   for (let round = 1; round <= args.rounds; round++) {
     // Rotate which goes first, so that none always gets the warmer (or quieter) machine.
     const order = targets.map((_, k) => targets[(k + round - 1) % targets.length]);
     for (const target of order) {
-      const port = portOf[target];
       // wrk speaks TLS but does not verify the certificate: the nodes' own CA is the bench's.
       const scheme = target === 'rollcall-tls' ? 'https' : 'http';
-      if (args['warmup-seconds'] > 0) await runWrk(wrkPlan(port, args['warmup-seconds'], scheme));
-      const load = loadAverage();
-      const cpuBefore = processCpuMs(pidOf[target]) ?? NaN;
-      const wrk = await runWrk(wrkPlan(port, args.seconds, scheme));
-      const cpuMs = (processCpuMs(pidOf[target]) ?? NaN) - cpuBefore;
-      const serverCpuSecondsPer100k = (cpuMs / 1000 / Math.max(1, wrk.requests)) * 100_000;
-      const r: Round = { round, target, loadAverage: load, wrk, serverCpuSecondsPer100k };
+      const plan = (seconds: number) => wrkPlan(portOf[target], seconds, scheme);
+      const seconds = { warmup: args['warmup-seconds'], measured: args.seconds };
+      const floorFollowersCpuMs = target === 'floor' ? floor?.followersCpuMs : undefined;
+      const cpu = { serverPid: pidOf[target], floorFollowersCpuMs };
+      const r = await measureRound(round, target, plan, seconds, cpu);
       rounds.push(r);
       log(describe(r));
     }
@@ -275,6 +322,7 @@ async function main(): Promise<number> {
     log(`  ${name} printed ${lines.length} lines, last: ${lines.at(-1)}`);
   }
   await ref.child.kill();
+  const floorExitedEarly = (await floor?.stop()) ?? [];
   await nodes.stop();
   await baseline?.nodes.stop();
   await tls?.nodes.stop();
@@ -311,15 +359,23 @@ async function main(): Promise<number> {
     );
   }
   const cpu = medianCpu(rounds);
+  const floorReport = floorSummary(rounds, cpu);
+  if (floorReport) log(floorReport.line);
+  const floorCpu = floorReport?.summary;
   log(
     `server CPU per 100,000 heartbeats (medians): rollcall's leader ${cpu.rollcall?.toFixed(2) ?? '-'} s, reference ${cpu.reference?.toFixed(2) ?? '-'} s` +
       (rb ? `, baseline's leader ${cpu.baseline?.toFixed(2) ?? '-'} s` : '') +
-      (rt ? `, TLS cluster's leader ${cpu['rollcall-tls']?.toFixed(2) ?? '-'} s` : ''),
+      (rt ? `, TLS cluster's leader ${cpu['rollcall-tls']?.toFixed(2) ?? '-'} s` : '') +
+      (floorCpu
+        ? `, the floor's leader ${floorCpu.leaderCpuSecondsPer100k.toFixed(2)} s (its two followers ${floorCpu.followersCpuSecondsPer100k.toFixed(2)} s)`
+        : ''),
   );
   log(`target ratio >= ${TARGET_RATIO} with no non-2xx: ${target.met ? 'met' : 'NOT met'}`);
   const followerSeries = followerSummary(followerRounds, idleCpuPerSecond);
   if (followerSeries) log(followerSeries.line);
   log(`leader unchanged: ${stillLeader === leader}; nodes exited: ${exited.length}`);
+  if (floorExitedEarly.length > 0)
+    log(`floor processes that exited early: ${floorExitedEarly.join(', ')}`);
   log(durationLine(durationMs, loadBefore));
 
   const file = writeResults(REPO, 'heartbeat', startedAt, {
@@ -332,12 +388,19 @@ async function main(): Promise<number> {
       loadGenerator: 'wrk',
       script: 'bench/heartbeat/rotate.lua',
     },
-    medianRounds: { rollcall: rc, reference: rf, baseline: rb, rollcallTls: rt },
+    medianRounds: {
+      rollcall: rc,
+      reference: rf,
+      baseline: rb,
+      rollcallTls: rt,
+      floor: median(rounds, 'floor'),
+    },
     serverCpuSecondsPer100k: cpu,
     costOfTls,
     ratio: r,
     baseline: baselineDir ? { dir: baselineDir, thisBuildOverBaseline: afterVsBefore } : null,
     target,
+    floor: floorReport ? { ...floorReport.summary, exitedEarly: floorExitedEarly } : null,
     followers: followerSeries?.summary ?? null,
     followerRounds,
     leaderUnchanged: stillLeader === leader,
@@ -360,6 +423,32 @@ function medianCpu(rounds: Round[]): Partial<Record<Target, number>> {
     );
   }
   return out;
+}
+
+/**
+ * The floor's median round against the reference's and rollcall's, and the median CPU per 100,000
+ * heartbeats of its leader and of its two followers; null without `--floor 1`.
+ */
+function floorSummary(rounds: Round[], cpu: Partial<Record<Target, number>>) {
+  const floor = median(rounds, 'floor');
+  if (!floor) return null;
+  const rateOf = (target: Target) => median(rounds, target)?.wrk.perSecond ?? null;
+  const followersCpu = rounds
+    .filter((r) => r.target === 'floor')
+    .map((r) => r.floorFollowersCpuSecondsPer100k ?? NaN)
+    .sort((a, b) => a - b);
+  const summary = {
+    perSecond: floor.wrk.perSecond,
+    p99Ms: floor.wrk.latencyMs.p99,
+    floorOverReference: ratio(floor.wrk.perSecond, rateOf('reference')),
+    rollcallOverFloor: ratio(rateOf('rollcall'), floor.wrk.perSecond),
+    leaderCpuSecondsPer100k: cpu.floor ?? NaN,
+    followersCpuSecondsPer100k: quantile(followersCpu, 0.5),
+  };
+  const line =
+    `the floor (a majority of three, nothing else) median round: ${Math.round(summary.perSecond)}/s, p99 ${summary.p99Ms.toFixed(2)} ms; ` +
+    `floor / reference ${summary.floorOverReference?.toFixed(2) ?? '-'}x, rollcall / floor ${summary.rollcallOverFloor?.toFixed(2) ?? '-'}x`;
+  return { summary, line };
 }
 
 /** Medians of the --followers series, and the leader's CPU per heartbeat of one against the other. */
