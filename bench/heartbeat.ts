@@ -33,7 +33,9 @@
  * carried the heartbeat; nothing else of a protocol). The report gives floor / reference (what
  * waiting for a majority costs at the least) and rollcall / floor (what rollcall's protocol, Nest,
  * Fastify and the rest of its work cost beyond it), and the CPU per 100,000 heartbeats of the
- * floor's leader and of its two followers.
+ * floor's leader and of its two followers. With `--followers 1` the floor's followers take
+ * heartbeats too (forwarded to its leader, answered once it holds them), and the follower series
+ * runs on the floor after rollcall's: the ratio the least implementation reaches on this machine.
  *
  * `--statuses 1` counts the answers by status (bench/heartbeat/rotate-statuses.lua) to tell what
  * the non-2xx were; wrk then runs a Lua callback per answer, so use it to diagnose, not to measure.
@@ -49,9 +51,10 @@ import {
   describeFollowerRound,
   leaderIdleCpuPerSecond,
   type FollowerRound,
+  followerRoundOrder,
   measureFollowerRound,
 } from './heartbeat/followers';
-import { type Floor, startFloor } from './heartbeat/floor';
+import { type Floor, floorFollowerSeries, startFloor } from './heartbeat/floor';
 import { HEARTBEAT_TIMINGS } from './heartbeat/timings';
 import { Child, installCleanup, trackTempDir } from './lib/children';
 import { forEachUser } from './lib/fill-users';
@@ -233,6 +236,15 @@ async function main(): Promise<number> {
     connections: args.connections,
     seconds,
   });
+  /** `part` of the load (its connections and threads) to `port`, for the follower series. */
+  const share = (port: number, seconds: number, part: number) => {
+    const p = wrkPlan(port, seconds);
+    return {
+      ...p,
+      threads: Math.max(1, Math.round(p.threads * part)),
+      connections: Math.max(1, Math.round(p.connections * part)),
+    };
+  };
   const rounds: Round[] = [];
   const targets: Target[] = [
     'rollcall',
@@ -284,20 +296,10 @@ async function main(): Promise<number> {
       leader: seriesLeader,
       followers: nodes.apiPorts.filter((p) => p !== seriesLeader),
     };
-    const share = (port: number, seconds: number, part: number) => {
-      const p = wrkPlan(port, seconds);
-      return {
-        ...p,
-        threads: Math.max(1, Math.round(p.threads * part)),
-        connections: Math.max(1, Math.round(p.connections * part)),
-      };
-    };
     idleCpuPerSecond = await leaderIdleCpuPerSecond(nodes.pids[at], args.seconds);
     log(`leader idle: ${idleCpuPerSecond.toFixed(3)} CPU s per second`);
     for (let round = 1; round <= args.rounds; round++) {
-      const order =
-        round % 2 === 1 ? (['leader', 'followers'] as const) : (['followers', 'leader'] as const);
-      for (const target of order) {
+      for (const target of followerRoundOrder(round)) {
         const r = await measureFollowerRound(
           round,
           target,
@@ -313,6 +315,16 @@ async function main(): Promise<number> {
       }
     }
   }
+  // The same series on the floor, after rollcall's: what the least implementation reaches here.
+  const floorFollowers =
+    floor && args.followers
+      ? await floorFollowerSeries(
+          floor,
+          share,
+          { rounds: args.rounds, seconds: args.seconds, warmupSeconds: args['warmup-seconds'] },
+          log,
+        )
+      : null;
   const stillLeader = await nodes.currentLeader();
   const exited = nodes.exited();
   // At LOG_LEVEL=warn a node prints only trouble (lease lapses, unreachable peers): it explains
@@ -371,8 +383,16 @@ async function main(): Promise<number> {
         : ''),
   );
   log(`target ratio >= ${TARGET_RATIO} with no non-2xx: ${target.met ? 'met' : 'NOT met'}`);
-  const followerSeries = followerSummary(followerRounds, idleCpuPerSecond);
+  const followerSeries = followerSummary(followerRounds, idleCpuPerSecond, 'followers series');
   if (followerSeries) log(followerSeries.line);
+  const floorSeries = floorFollowers
+    ? followerSummary(
+        floorFollowers.rounds,
+        floorFollowers.idleCpuPerSecond,
+        "the floor's followers series",
+      )
+    : null;
+  if (floorSeries) log(floorSeries.line);
   log(`leader unchanged: ${stillLeader === leader}; nodes exited: ${exited.length}`);
   if (floorExitedEarly.length > 0)
     log(`floor processes that exited early: ${floorExitedEarly.join(', ')}`);
@@ -403,6 +423,8 @@ async function main(): Promise<number> {
     floor: floorReport ? { ...floorReport.summary, exitedEarly: floorExitedEarly } : null,
     followers: followerSeries?.summary ?? null,
     followerRounds,
+    floorFollowers: floorSeries?.summary ?? null,
+    floorFollowerRounds: floorFollowers?.rounds ?? [],
     leaderUnchanged: stillLeader === leader,
     nodesExited: exited,
     nodeOutput,
@@ -451,8 +473,11 @@ function floorSummary(rounds: Round[], cpu: Partial<Record<Target, number>>) {
   return { summary, line };
 }
 
-/** Medians of the --followers series, and the leader's CPU per heartbeat of one against the other. */
-function followerSummary(all: FollowerRound[], idleCpuPerSecond: number | null) {
+/**
+ * Medians of a --followers series (rollcall's, or the floor's), and the leader's CPU per heartbeat
+ * of one against the other; `label` starts the line.
+ */
+function followerSummary(all: FollowerRound[], idleCpuPerSecond: number | null, label: string) {
   // A round in which leadership moved measured a follower as the leader: it does not count.
   const rounds = all.filter((r) => r.leaderUnchanged);
   if (rounds.length === 0) return null;
@@ -482,7 +507,7 @@ function followerSummary(all: FollowerRound[], idleCpuPerSecond: number | null) 
   summary.leaderCpuFollowersOverLeader =
     summary.followers.leaderCpuSecondsPer100k / summary.leader.leaderCpuSecondsPer100k;
   const line =
-    `followers series (medians): to the leader ${Math.round(summary.leader.perSecond)}/s, leader CPU ${summary.leader.leaderCpuSecondsPer100k.toFixed(2)} s/100k; ` +
+    `${label} (medians): to the leader ${Math.round(summary.leader.perSecond)}/s, leader CPU ${summary.leader.leaderCpuSecondsPer100k.toFixed(2)} s/100k; ` +
     `over the followers ${Math.round(summary.followers.perSecond)}/s, leader CPU ${summary.followers.leaderCpuSecondsPer100k.toFixed(2)} s/100k; ` +
     `ratio ${summary.leaderCpuFollowersOverLeader.toFixed(2)}x (target <= 0.2x); ` +
     `the followers' CPU ${summary.followers.followersCpuSecondsPer100k.toFixed(2)} s/100k; leader idle ${idleCpuPerSecond?.toFixed(3) ?? '-'} CPU s/s`;

@@ -1,14 +1,25 @@
 import { type Child } from '../lib/children';
+import { freePorts } from '../lib/ports';
 import { processCpuMs } from '../lib/proc-cpu';
 import { startReferenceServer } from '../lib/reference-server';
+import { type WrkPlan } from '../lib/wrk';
+import {
+  describeFollowerRound,
+  type FollowerRound,
+  followerRoundOrder,
+  leaderIdleCpuPerSecond,
+  measureFollowerRound,
+} from './followers';
 
 const SCRIPT = 'heartbeat/majority-reference.js';
-const START_TIMEOUT_MS = 10_000;
+const START_TIMEOUT_MS = 15_000;
 
 /** The `--floor 1` target (bench/heartbeat/majority-reference.ts): a leader and two followers. */
 export interface Floor {
   /** The leader's HTTP port, where wrk sends the heartbeats. */
   port: number;
+  /** The followers' HTTP ports, where the follower series splits the load. */
+  followerPorts: number[];
   leaderPid: number;
   followerPids: number[];
   /** CPU milliseconds (user + system) the two followers have used so far, together. */
@@ -17,18 +28,29 @@ export interface Floor {
   stop: () => Promise<string[]>;
 }
 
-/** Starts the two followers, then the leader with their ports, each once it prints `listening`. */
+/**
+ * Starts the leader and the two followers at once (each links to the others, retrying until they
+ * listen), every port taken in one call so that no two are the same, and waits for all three to
+ * print `listening`. The followers take heartbeats too, forwarded to the leader's FWD_PORT.
+ */
 export async function startFloor(repo: string, users: number, userPrefix: string): Promise<Floor> {
   const usersEnv = { USERS: String(users), USER_PREFIX: userPrefix };
   const start = (env: Record<string, string>) =>
     startReferenceServer(repo, SCRIPT, { ...usersEnv, ...env }, START_TIMEOUT_MS);
-  // One after the other: each takes a port the OS just called free, and two asking at once could
-  // be told the same one.
-  const followers = [await start({ ROLE: 'follower' }), await start({ ROLE: 'follower' })];
-  const leader = await start({
-    ROLE: 'leader',
-    FOLLOWERS: followers.map((f) => f.port).join(','),
-  });
+  const [http, fwd, ...followerPorts] = (await freePorts(6)).map(String);
+  const follower = (i: number) =>
+    start({
+      ROLE: 'follower',
+      PORT: followerPorts[2 * i],
+      HTTP_PORT: followerPorts[2 * i + 1],
+      LEADER_FWD_PORT: fwd,
+    });
+  const leaderEnv = { ROLE: 'leader', PORT: http, FWD_PORT: fwd };
+  const [leader, ...followers] = await Promise.all([
+    start({ ...leaderEnv, FOLLOWERS: `${followerPorts[0]},${followerPorts[2]}` }),
+    follower(0),
+    follower(1),
+  ]);
   const roles: [string, Child][] = [
     ['leader', leader.child],
     ...followers.map((f, i): [string, Child] => [`follower ${i + 1}`, f.child]),
@@ -36,6 +58,7 @@ export async function startFloor(repo: string, users: number, userPrefix: string
   const followerPids = followers.map((f) => f.child.pid);
   return {
     port: leader.port,
+    followerPorts: [Number(followerPorts[1]), Number(followerPorts[3])],
     leaderPid: leader.child.pid,
     followerPids,
     followersCpuMs: () => followerPids.reduce((sum, pid) => sum + (processCpuMs(pid) ?? NaN), 0),
@@ -45,4 +68,38 @@ export async function startFloor(repo: string, users: number, userPrefix: string
       return exitedEarly;
     },
   };
+}
+
+/**
+ * rollcall's follower series (bench/heartbeat/followers.ts) on the floor: the floor leader's idle
+ * CPU, then per round the same load to its leader and split over its followers, in alternating
+ * order: what the least implementation's leader pays per heartbeat either way.
+ */
+export async function floorFollowerSeries(
+  floor: Floor,
+  plan: (port: number, seconds: number, share: number) => WrkPlan,
+  settings: { rounds: number; seconds: number; warmupSeconds: number },
+  log: (line: string) => void,
+): Promise<{ rounds: FollowerRound[]; idleCpuPerSecond: number }> {
+  const idleCpuPerSecond = await leaderIdleCpuPerSecond(floor.leaderPid, settings.seconds);
+  log(`the floor's leader idle: ${idleCpuPerSecond.toFixed(3)} CPU s per second`);
+  const ports = { leader: floor.port, followers: floor.followerPorts };
+  const pids = { leader: floor.leaderPid, followers: floor.followerPids };
+  const rounds: FollowerRound[] = [];
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const target of followerRoundOrder(round)) {
+      const r = await measureFollowerRound(
+        round,
+        target,
+        ports,
+        pids,
+        plan,
+        settings.seconds,
+        settings.warmupSeconds,
+      );
+      rounds.push(r);
+      log(`the floor's ${describeFollowerRound(r)}`);
+    }
+  }
+  return { rounds, idleCpuPerSecond };
 }

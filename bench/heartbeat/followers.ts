@@ -18,6 +18,10 @@ export interface FollowerRound {
   wrk: WrkResult[];
 }
 
+/** Which the round loads first: alternating, so that neither always gets the warmer machine. */
+export const followerRoundOrder = (round: number): readonly FollowerRound['target'][] =>
+  round % 2 === 1 ? ['leader', 'followers'] : ['followers', 'leader'];
+
 /** CPU seconds (user + system) a process has used (NaN once it is gone). */
 function cpuSecondsOf(pid: number): number {
   return (processCpuMs(pid) ?? NaN) / 1000;

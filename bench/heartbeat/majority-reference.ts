@@ -1,5 +1,22 @@
-import { createServer as createHttpServer, type ServerResponse } from 'node:http';
-import { connect, createServer as createTcpServer, type Socket } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createTcpServer, type Socket } from 'node:net';
+import {
+  type AckFrame,
+  type Answer,
+  type BatchAckFrame,
+  type BatchFrame,
+  type Beat,
+  connectLink,
+  encodeFrame,
+  frameDecoder,
+  heartbeatHandler,
+  listen,
+  type OnlineEntry,
+  type Presence,
+  registeredUsers,
+  type RoundFrame,
+  touch,
+} from './majority-wire';
 
 /**
  * The floor for the heartbeat rate: the least a heartbeat that waits for a majority of three can
@@ -8,15 +25,23 @@ import { connect, createServer as createTcpServer, type Socket } from 'node:net'
  * JSON, plus the `rollcall-term: 1` header rollcall sends) and answers only once one of its two
  * followers has acknowledged a round that carried the heartbeat: with the leader, a majority.
  *
- *   ROLE=follower PORT=p                    a TCP server applying each round to its copy
- *   ROLE=leader PORT=p FOLLOWERS=p1,p2      node:http on p, replicating to the followers
- *   (both take USERS and USER_PREFIX as the reference does; both print `listening` when ready)
+ *   ROLE=follower PORT=p [HTTP_PORT=h LEADER_FWD_PORT=f]   a TCP server applying each round
+ *   ROLE=leader PORT=p FOLLOWERS=p1,p2 [FWD_PORT=f]        node:http on p, replicating to both
+ *   (both take USERS and USER_PREFIX as the reference does; each prints `listening` once all its
+ *   servers are up and its links made, so the three may start at once, in any order)
  *
  * Rounds are length-prefixed JSON frames `{seq, online: [[name, addr, ageMs], ...]}` (every entry
  * changed since the last round), answered `{seq}`. One round is in flight at a time; heartbeats
  * that arrive meanwhile wait for the next, sent with setImmediate once the previous one is
- * acknowledged, so that a round carries every heartbeat of a busy moment. An empty round every
- * 50 ms when none is in flight stands in for Raft's heartbeats.
+ * acknowledged, so that a round carries every heartbeat of a busy moment. A round every 50 ms
+ * when none is in flight stands in for Raft's heartbeats, and carries whatever changed.
+ *
+ * With HTTP_PORT and LEADER_FWD_PORT a follower also takes heartbeats, as rollcall's followers do
+ * with follower_heartbeats: the same checks, then the heartbeats of one turn of its event loop go
+ * to the leader's FWD_PORT as one frame `{batch, beats: [[name, addr], ...]}`. The leader puts
+ * them in its online map and in the next round, and acknowledges `{batch}` at once (the follower
+ * and the leader are a majority of three); the follower then applies them to its copy and answers
+ * 200 with a `rollcall-via` header.
  *
  * It is a measuring stick, not a protocol: no terms, no elections, no leases, no log (a follower
  * keeps only the latest entry per name), no peer authentication, no handling of a lost frame or
@@ -24,62 +49,18 @@ import { connect, createServer as createTcpServer, type Socket } from 'node:net'
  * plus Nest, Fastify and the rest of its work per heartbeat.
  */
 
-const LOOPBACK = '127.0.0.1';
-const USERNAME = /^[A-Za-z0-9._-]{1,64}$/;
-/** How often a leader with no round in flight sends an empty one, as Raft's heartbeat would. */
+/** How often a leader with no round in flight sends one, as Raft's heartbeat would. */
 const EMPTY_ROUND_EVERY_MS = 50;
-/** Bytes of the big-endian length in front of each frame. */
-const LENGTH_BYTES = 4;
-
-/** One online entry as a round carries it: name, address, milliseconds since its heartbeat. */
-type OnlineEntry = [name: string, addr: string, ageMs: number];
-interface RoundFrame {
-  seq: number;
-  online: OnlineEntry[];
-}
-interface AckFrame {
-  seq: number;
-}
-interface Presence {
-  addr: string;
-  lastSeen: number;
-}
-
-function encodeFrame(message: RoundFrame | AckFrame): Buffer {
-  const json = Buffer.from(JSON.stringify(message));
-  const length = Buffer.allocUnsafe(LENGTH_BYTES);
-  length.writeUInt32BE(json.length, 0);
-  return Buffer.concat([length, json]);
-}
-
-/** Cuts a byte stream into frames and hands each one, parsed, to `onFrame`. */
-function frameDecoder<T>(onFrame: (message: T) => void): (chunk: Buffer) => void {
-  let pending: Buffer = Buffer.alloc(0);
-  return (chunk) => {
-    pending = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
-    let offset = 0;
-    while (pending.length - offset >= LENGTH_BYTES) {
-      const length = pending.readUInt32BE(offset);
-      const end = offset + LENGTH_BYTES + length;
-      if (pending.length < end) break;
-      onFrame(JSON.parse(pending.toString('utf8', offset + LENGTH_BYTES, end)) as T);
-      offset = end;
-    }
-    pending = offset === pending.length ? Buffer.alloc(0) : pending.subarray(offset);
-  };
-}
 
 function applyRound(copy: Map<string, Presence>, round: RoundFrame): void {
   const now = performance.now();
-  for (const [name, addr, ageMs] of round.online) {
-    copy.delete(name);
-    copy.set(name, { addr, lastSeen: now - ageMs });
-  }
+  for (const [name, addr, ageMs] of round.online)
+    touch(copy, name, { addr, lastSeen: now - ageMs });
 }
 
-function runFollower(port: number): void {
-  const copy = new Map<string, Presence>();
-  createTcpServer((socket) => {
+/** A follower's server for the leader's rounds: applies each to `copy` and acknowledges it. */
+function roundServer(copy: Map<string, Presence>) {
+  return createTcpServer((socket) => {
     socket.setNoDelay(true);
     // The leader going away ends the run; its reset is not this process's error.
     socket.on('error', () => socket.destroy());
@@ -90,7 +71,80 @@ function runFollower(port: number): void {
         socket.write(encodeFrame({ seq: round.seq }));
       }),
     );
-  }).listen(port, LOOPBACK, () => process.stdout.write('listening\n'));
+  });
+}
+
+interface Batch {
+  beats: Beat[];
+  answers: Answer[];
+}
+
+/**
+ * A follower's heartbeats on their way to the leader: one batch per turn of the event loop, any
+ * number in flight; each is applied to the follower's copy and answered on the leader's `{batch}`.
+ */
+class ForwardedBatches {
+  private next: Batch = { beats: [], answers: [] };
+  private readonly inFlight = new Map<number, Batch>();
+  private lastBatch = 0;
+  private flushScheduled = false;
+
+  constructor(
+    private readonly leader: Socket,
+    private readonly copy: Map<string, Presence>,
+    private readonly via: string,
+  ) {
+    leader.on(
+      'data',
+      frameDecoder<BatchAckFrame>((ack) => this.acked(ack.batch)),
+    );
+  }
+
+  add(name: string, addr: string, answer: Answer): void {
+    this.next.beats.push([name, addr]);
+    this.next.answers.push(answer);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.next;
+    this.next = { beats: [], answers: [] };
+    this.inFlight.set(++this.lastBatch, batch);
+    this.leader.write(encodeFrame({ batch: this.lastBatch, beats: batch.beats }));
+  }
+
+  private acked(id: number): void {
+    const batch = this.inFlight.get(id);
+    if (!batch) return;
+    this.inFlight.delete(id);
+    const now = performance.now();
+    for (const [name, addr] of batch.beats) touch(this.copy, name, { addr, lastSeen: now });
+    const headers = { 'rollcall-via': this.via };
+    for (const answer of batch.answers) answer(headers);
+  }
+}
+
+interface Forwarding {
+  httpPort: number;
+  leaderFwdPort: number;
+}
+
+/** The round server first (the leader connects to it), then the link to the leader, then HTTP. */
+async function runFollower(port: number, forwarding: Forwarding | null): Promise<void> {
+  const copy = new Map<string, Presence>();
+  await listen(roundServer(copy), port);
+  if (forwarding) {
+    const link = await connectLink(forwarding.leaderFwdPort, 'link to the leader');
+    const batches = new ForwardedBatches(link, copy, `floor-follower-${port}`);
+    const http = createHttpServer(
+      heartbeatHandler(registeredUsers(), (name, addr, answer) => batches.add(name, addr, answer)),
+    );
+    await listen(http, forwarding.httpPort);
+  }
+  process.stdout.write('listening\n');
 }
 
 /**
@@ -110,15 +164,20 @@ class MajorityRounds {
       const readAcks = frameDecoder<AckFrame>((ack) => this.acked(ack.seq));
       link.on('data', readAcks);
     }
+    // The regular round carries what changed with no answer waiting (heartbeats a follower took).
     setInterval(() => {
       if (!this.inFlight) this.sendRound();
     }, EMPTY_ROUND_EVERY_MS);
   }
 
+  /** Records a change for the next round. */
+  record(name: string, presence: Presence): void {
+    touch(this.changed, name, presence);
+  }
+
   /** Records a change, and `answer` to be called once a majority holds it. */
   hold(name: string, presence: Presence, answer: () => void): void {
-    this.changed.delete(name);
-    this.changed.set(name, presence);
+    this.record(name, presence);
     this.waiting.push(answer);
     this.scheduleRound();
   }
@@ -153,77 +212,45 @@ class MajorityRounds {
   }
 }
 
-/** `alice` and USERS more named `${USER_PREFIX}0` ..., as the reference and the bench hold. */
-function registeredUsers(): Map<string, { addr: string }> {
-  const registered = new Map([['alice', { addr: '192.168.1.10:9000' }]]);
-  const extraUsers = Number(process.env.USERS ?? 0);
-  const prefix = process.env.USER_PREFIX ?? 'hb-';
-  for (let i = 0; i < extraUsers; i++) {
-    registered.set(`${prefix}${i}`, { addr: `10.0.${(i >> 8) & 255}.${i & 255}:9000` });
-  }
-  return registered;
-}
-
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'rollcall-term': '1',
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
+/**
+ * The leader's server for the followers' batches: each beat goes into the online map and the next
+ * round, and the batch is acknowledged at once.
+ */
+function forwardServer(online: Map<string, Presence>, rounds: MajorityRounds) {
+  return createTcpServer((socket) => {
+    socket.setNoDelay(true);
+    socket.on('error', () => socket.destroy());
+    socket.on(
+      'data',
+      frameDecoder<BatchFrame>((frame) => {
+        const now = performance.now();
+        for (const [name, addr] of frame.beats) {
+          const presence = { addr, lastSeen: now };
+          touch(online, name, presence);
+          rounds.record(name, presence);
+        }
+        socket.write(encodeFrame({ batch: frame.batch }));
+      }),
+    );
   });
-  res.end(text);
 }
 
-/** Connects to every follower; the links are ready once all are connected. */
-function connectFollowers(ports: number[]): Promise<Socket[]> {
-  return Promise.all(
-    ports.map(
-      (port) =>
-        new Promise<Socket>((resolve) => {
-          const link = connect(port, LOOPBACK, () => resolve(link));
-          link.setNoDelay(true);
-          const lost = (why: string) => {
-            process.stderr.write(
-              `follower link to ${port} ${why}: the floor has no loss handling\n`,
-            );
-            process.exit(1);
-          };
-          link.on('error', (err) => lost(`failed (${err.message})`));
-          link.on('close', () => lost('closed'));
-        }),
-    ),
-  );
-}
-
-async function runLeader(port: number, followerPorts: number[]): Promise<void> {
+/** The links to the followers first (their round servers listen first), then FWD_PORT, then HTTP. */
+async function runLeader(port: number, followerPorts: number[], fwdPort: number | null) {
   const registered = registeredUsers();
   const online = new Map<string, Presence>();
-  const rounds = new MajorityRounds(await connectFollowers(followerPorts));
-  createHttpServer((req, res) => {
-    if (req.method !== 'POST' || req.url !== '/heartbeat')
-      return reply(res, 404, { success: false });
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      let body: { username?: unknown; addr?: unknown };
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
-      } catch {
-        return reply(res, 400, { success: false, message: 'Malformed JSON' });
-      }
-      const { username } = body;
-      if (typeof username !== 'string' || !USERNAME.test(username))
-        return reply(res, 400, { success: false, message: 'bad username' });
-      const user = registered.get(username);
-      if (!user) return reply(res, 404, { success: false, message: 'not registered' });
-      const at = typeof body.addr === 'string' ? body.addr : user.addr;
-      const presence = { addr: at, lastSeen: performance.now() };
-      online.delete(username);
-      online.set(username, presence);
-      const message = `Heartbeat accepted for '${username}' at ${at}`;
-      rounds.hold(username, presence, () => reply(res, 200, { success: true, message }));
-    });
-  }).listen(port, LOOPBACK, () => process.stdout.write('listening\n'));
+  const links = await Promise.all(followerPorts.map((p) => connectLink(p, 'follower link')));
+  const rounds = new MajorityRounds(links);
+  if (fwdPort !== null) await listen(forwardServer(online, rounds), fwdPort);
+  const http = createHttpServer(
+    heartbeatHandler(registered, (name, addr, answer) => {
+      const presence = { addr, lastSeen: performance.now() };
+      touch(online, name, presence);
+      rounds.hold(name, presence, () => answer());
+    }),
+  );
+  await listen(http, port);
+  process.stdout.write('listening\n');
 }
 
 function followerPortsFromEnv(): number[] {
@@ -234,11 +261,31 @@ function followerPortsFromEnv(): number[] {
   return ports;
 }
 
+/** The port in env `name`, or null when it is not set. */
+function optionalPort(name: string): number | null {
+  const value = process.env[name];
+  if (value === undefined || value === '') return null;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port <= 0)
+    throw new Error(`${name} must be a port (got "${value}")`);
+  return port;
+}
+
+function forwardingFromEnv(): Forwarding | null {
+  const httpPort = optionalPort('HTTP_PORT');
+  const leaderFwdPort = optionalPort('LEADER_FWD_PORT');
+  if (httpPort === null && leaderFwdPort === null) return null;
+  if (httpPort === null || leaderFwdPort === null)
+    throw new Error('a follower takes heartbeats with both HTTP_PORT and LEADER_FWD_PORT');
+  return { httpPort, leaderFwdPort };
+}
+
 /** Starts the role ROLE names on PORT. */
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 0);
-  if (process.env.ROLE === 'follower') return runFollower(port);
-  if (process.env.ROLE === 'leader') return runLeader(port, followerPortsFromEnv());
+  if (process.env.ROLE === 'follower') return runFollower(port, forwardingFromEnv());
+  if (process.env.ROLE === 'leader')
+    return runLeader(port, followerPortsFromEnv(), optionalPort('FWD_PORT'));
   throw new Error(`ROLE must be follower or leader (got "${process.env.ROLE}")`);
 }
 
