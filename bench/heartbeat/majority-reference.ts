@@ -1,22 +1,27 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import {
-  type AckFrame,
   type Answer,
+  heartbeatHandler,
+  type Presence,
+  registeredUsers,
+  touch,
+} from './heartbeat-work';
+import {
+  type AckFrame,
   type BatchAckFrame,
   type BatchFrame,
   type Beat,
   connectLink,
   encodeFrame,
   frameDecoder,
-  heartbeatHandler,
   listen,
   type OnlineEntry,
-  type Presence,
-  registeredUsers,
   type RoundFrame,
-  touch,
 } from './majority-wire';
+
+/** rollcall names the term on every answer; the floor does too, so that its answers are as long. */
+const TERM = { 'rollcall-term': '1' };
 
 /**
  * The floor for the heartbeat rate: the least a heartbeat that waits for a majority of three can
@@ -140,7 +145,11 @@ async function runFollower(port: number, forwarding: Forwarding | null): Promise
     const link = await connectLink(forwarding.leaderFwdPort, 'link to the leader');
     const batches = new ForwardedBatches(link, copy, `floor-follower-${port}`);
     const http = createHttpServer(
-      heartbeatHandler(registeredUsers(), (name, addr, answer) => batches.add(name, addr, answer)),
+      heartbeatHandler(
+        registeredUsers(),
+        (name, addr, answer) => batches.add(name, addr, answer),
+        TERM,
+      ),
     );
     await listen(http, forwarding.httpPort);
   }
@@ -243,11 +252,15 @@ async function runLeader(port: number, followerPorts: number[], fwdPort: number 
   const rounds = new MajorityRounds(links);
   if (fwdPort !== null) await listen(forwardServer(online, rounds), fwdPort);
   const http = createHttpServer(
-    heartbeatHandler(registered, (name, addr, answer) => {
-      const presence = { addr, lastSeen: performance.now() };
-      touch(online, name, presence);
-      rounds.hold(name, presence, () => answer());
-    }),
+    heartbeatHandler(
+      registered,
+      (name, addr, answer) => {
+        const presence = { addr, lastSeen: performance.now() };
+        touch(online, name, presence);
+        rounds.hold(name, presence, () => answer());
+      },
+      TERM,
+    ),
   );
   await listen(http, port);
   process.stdout.write('listening\n');
