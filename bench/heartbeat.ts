@@ -47,14 +47,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { snapshotBuild } from './failover/rollcall';
-import {
-  describeFollowerRound,
-  leaderIdleCpuPerSecond,
-  type FollowerRound,
-  followerRoundOrder,
-  measureFollowerRound,
-} from './heartbeat/followers';
-import { type Floor, floorFollowerSeries, startFloor } from './heartbeat/floor';
+import { type FollowerRound, runFollowerSeries } from './heartbeat/followers';
+import { type Floor, startFloor } from './heartbeat/floor';
 import { HEARTBEAT_TIMINGS } from './heartbeat/timings';
 import { Child, installCleanup, trackTempDir } from './lib/children';
 import { forEachUser } from './lib/fill-users';
@@ -284,7 +278,12 @@ async function main(): Promise<number> {
       log(describe(r));
     }
   }
-  const followerRounds: FollowerRound[] = [];
+  const settings = {
+    rounds: args.rounds,
+    seconds: args.seconds,
+    warmupSeconds: args['warmup-seconds'],
+  };
+  let followerRounds: FollowerRound[] = [];
   let idleCpuPerSecond: number | null = null;
   if (args.followers) {
     // Leadership may have moved in the rounds above (a lease lapsing on a busy machine): the
@@ -296,32 +295,31 @@ async function main(): Promise<number> {
       leader: seriesLeader,
       followers: nodes.apiPorts.filter((p) => p !== seriesLeader),
     };
-    idleCpuPerSecond = await leaderIdleCpuPerSecond(nodes.pids[at], args.seconds);
-    log(`leader idle: ${idleCpuPerSecond.toFixed(3)} CPU s per second`);
-    for (let round = 1; round <= args.rounds; round++) {
-      for (const target of followerRoundOrder(round)) {
-        const r = await measureFollowerRound(
-          round,
-          target,
-          ports,
-          { leader: nodes.pids[at], followers: nodes.pids.filter((_, i) => i !== at) },
-          share,
-          args.seconds,
-          args['warmup-seconds'],
-        );
-        r.leaderUnchanged = (await nodes.currentLeader()) === seriesLeader;
-        followerRounds.push(r);
-        log(describeFollowerRound(r));
-      }
-    }
+    const series = await runFollowerSeries(
+      {
+        ports,
+        pids: { leader: nodes.pids[at], followers: nodes.pids.filter((_, i) => i !== at) },
+        plan: share,
+        settings,
+        stillLeads: async () => (await nodes.currentLeader()) === seriesLeader,
+        prefix: '',
+      },
+      log,
+    );
+    followerRounds = series.rounds;
+    idleCpuPerSecond = series.idleCpuPerSecond;
   }
   // The same series on the floor, after rollcall's: what the least implementation reaches here.
   const floorFollowers =
     floor && args.followers
-      ? await floorFollowerSeries(
-          floor,
-          share,
-          { rounds: args.rounds, seconds: args.seconds, warmupSeconds: args['warmup-seconds'] },
+      ? await runFollowerSeries(
+          {
+            ports: { leader: floor.port, followers: floor.followerPorts },
+            pids: { leader: floor.leaderPid, followers: floor.followerPids },
+            plan: share,
+            settings,
+            prefix: "the floor's ",
+          },
           log,
         )
       : null;

@@ -2,14 +2,6 @@ import { type Child } from '../lib/children';
 import { freePorts } from '../lib/ports';
 import { processCpuMs } from '../lib/proc-cpu';
 import { startReferenceServer } from '../lib/reference-server';
-import { type WrkPlan } from '../lib/wrk';
-import {
-  describeFollowerRound,
-  type FollowerRound,
-  followerRoundOrder,
-  leaderIdleCpuPerSecond,
-  measureFollowerRound,
-} from './followers';
 
 const SCRIPT = 'heartbeat/majority-reference.js';
 const START_TIMEOUT_MS = 15_000;
@@ -68,38 +60,4 @@ export async function startFloor(repo: string, users: number, userPrefix: string
       return exitedEarly;
     },
   };
-}
-
-/**
- * rollcall's follower series (bench/heartbeat/followers.ts) on the floor: the floor leader's idle
- * CPU, then per round the same load to its leader and split over its followers, in alternating
- * order: what the least implementation's leader pays per heartbeat either way.
- */
-export async function floorFollowerSeries(
-  floor: Floor,
-  plan: (port: number, seconds: number, share: number) => WrkPlan,
-  settings: { rounds: number; seconds: number; warmupSeconds: number },
-  log: (line: string) => void,
-): Promise<{ rounds: FollowerRound[]; idleCpuPerSecond: number }> {
-  const idleCpuPerSecond = await leaderIdleCpuPerSecond(floor.leaderPid, settings.seconds);
-  log(`the floor's leader idle: ${idleCpuPerSecond.toFixed(3)} CPU s per second`);
-  const ports = { leader: floor.port, followers: floor.followerPorts };
-  const pids = { leader: floor.leaderPid, followers: floor.followerPids };
-  const rounds: FollowerRound[] = [];
-  for (let round = 1; round <= settings.rounds; round++) {
-    for (const target of followerRoundOrder(round)) {
-      const r = await measureFollowerRound(
-        round,
-        target,
-        ports,
-        pids,
-        plan,
-        settings.seconds,
-        settings.warmupSeconds,
-      );
-      rounds.push(r);
-      log(`the floor's ${describeFollowerRound(r)}`);
-    }
-  }
-  return { rounds, idleCpuPerSecond };
 }

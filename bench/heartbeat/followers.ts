@@ -77,3 +77,46 @@ export async function leaderIdleCpuPerSecond(leaderPid: number, seconds: number)
 
 export const describeFollowerRound = (r: FollowerRound) =>
   `round ${r.round} load to the ${r.target}: ${Math.round(r.perSecond)}/s in the cluster, leader CPU ${r.leaderCpuSecondsPer100k.toFixed(2)} s, followers' ${r.followersCpuSecondsPer100k.toFixed(2)} s per 100,000 heartbeats, non-2xx ${r.non2xx}${r.leaderUnchanged ? '' : ' (the leader moved: left out)'}`;
+
+/** What one follower series measures: a leader and its two followers, and how to load them. */
+export interface FollowerSeriesSetup {
+  ports: { leader: number; followers: number[] };
+  pids: { leader: number; followers: number[] };
+  plan: (port: number, seconds: number, share: number) => WrkPlan;
+  settings: { rounds: number; seconds: number; warmupSeconds: number };
+  /** Whether the measured leader still leads after a round; absent where leadership cannot move. */
+  stillLeads?: () => Promise<boolean>;
+  /** Starts every line the series logs (rollcall's: none; the floor's: "the floor's "). */
+  prefix: string;
+}
+
+/**
+ * The leader's idle CPU, then per round the same load to the leader and split over the
+ * followers, in alternating order: rollcall's series and the floor's are this one loop.
+ */
+export async function runFollowerSeries(
+  setup: FollowerSeriesSetup,
+  log: (line: string) => void,
+): Promise<{ rounds: FollowerRound[]; idleCpuPerSecond: number }> {
+  const { ports, pids, plan, settings, stillLeads, prefix } = setup;
+  const idleCpuPerSecond = await leaderIdleCpuPerSecond(pids.leader, settings.seconds);
+  log(`${prefix}leader idle: ${idleCpuPerSecond.toFixed(3)} CPU s per second`);
+  const rounds: FollowerRound[] = [];
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const target of followerRoundOrder(round)) {
+      const r = await measureFollowerRound(
+        round,
+        target,
+        ports,
+        pids,
+        plan,
+        settings.seconds,
+        settings.warmupSeconds,
+      );
+      if (stillLeads) r.leaderUnchanged = await stillLeads();
+      rounds.push(r);
+      log(`${prefix}${describeFollowerRound(r)}`);
+    }
+  }
+  return { rounds, idleCpuPerSecond };
+}

@@ -1,5 +1,5 @@
 import { createServer as createHttpServer } from 'node:http';
-import { createServer as createTcpServer, type Socket } from 'node:net';
+import { type Socket } from 'node:net';
 import {
   type Answer,
   heartbeatHandler,
@@ -12,6 +12,7 @@ import {
   type BatchAckFrame,
   type BatchFrame,
   type Beat,
+  answeringServer,
   connectLink,
   encodeFrame,
   frameDecoder,
@@ -65,17 +66,9 @@ function applyRound(copy: Map<string, Presence>, round: RoundFrame): void {
 
 /** A follower's server for the leader's rounds: applies each to `copy` and acknowledges it. */
 function roundServer(copy: Map<string, Presence>) {
-  return createTcpServer((socket) => {
-    socket.setNoDelay(true);
-    // The leader going away ends the run; its reset is not this process's error.
-    socket.on('error', () => socket.destroy());
-    socket.on(
-      'data',
-      frameDecoder<RoundFrame>((round) => {
-        applyRound(copy, round);
-        socket.write(encodeFrame({ seq: round.seq }));
-      }),
-    );
+  return answeringServer<RoundFrame>((round) => {
+    applyRound(copy, round);
+    return { seq: round.seq };
   });
 }
 
@@ -226,21 +219,14 @@ class MajorityRounds {
  * round, and the batch is acknowledged at once.
  */
 function forwardServer(online: Map<string, Presence>, rounds: MajorityRounds) {
-  return createTcpServer((socket) => {
-    socket.setNoDelay(true);
-    socket.on('error', () => socket.destroy());
-    socket.on(
-      'data',
-      frameDecoder<BatchFrame>((frame) => {
-        const now = performance.now();
-        for (const [name, addr] of frame.beats) {
-          const presence = { addr, lastSeen: now };
-          touch(online, name, presence);
-          rounds.record(name, presence);
-        }
-        socket.write(encodeFrame({ batch: frame.batch }));
-      }),
-    );
+  return answeringServer<BatchFrame>((frame) => {
+    const now = performance.now();
+    for (const [name, addr] of frame.beats) {
+      const presence = { addr, lastSeen: now };
+      touch(online, name, presence);
+      rounds.record(name, presence);
+    }
+    return { batch: frame.batch };
   });
 }
 

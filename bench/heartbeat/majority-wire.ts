@@ -1,4 +1,4 @@
-import { connect, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
  * What the floor's processes (bench/heartbeat/majority-reference.ts) share: the frames they send
@@ -57,6 +57,22 @@ export function frameDecoder<T>(onFrame: (message: T) => void): (chunk: Buffer) 
     }
     pending = offset === pending.length ? Buffer.alloc(0) : pending.subarray(offset);
   };
+}
+
+/**
+ * A server of frames on which each frame is answered by one frame, what `answer` returns: the
+ * followers' server for rounds and the leader's for batches.
+ */
+export function answeringServer<T>(answer: (frame: T) => AckFrame | BatchAckFrame): Server {
+  return createServer((socket) => {
+    socket.setNoDelay(true);
+    // The other end going away ends the run; its reset is not this process's error.
+    socket.on('error', () => socket.destroy());
+    socket.on(
+      'data',
+      frameDecoder<T>((frame) => socket.write(encodeFrame(answer(frame)))),
+    );
+  });
 }
 
 /** Listens on loopback; resolves once the server is up. */
