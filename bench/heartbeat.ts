@@ -35,7 +35,10 @@
  * Fastify and the rest of its work cost beyond it), and the CPU per 100,000 heartbeats of the
  * floor's leader and of its two followers. With `--followers 1` the floor's followers take
  * heartbeats too (forwarded to its leader, answered once it holds them), and the follower series
- * runs on the floor after rollcall's: the ratio the least implementation reaches on this machine.
+ * runs on the floor beside rollcall's: the ratio the least implementation reaches on this machine.
+ * With `--baseline DIR` and `--followers 1` the baseline's cluster takes follower heartbeats too
+ * and runs the series as well: the change's cost on the follower path, as this build / baseline.
+ * The series take turns within each round, so none always gets the warmer machine.
  *
  * `--statuses 1` counts the answers by status (bench/heartbeat/rotate-statuses.lua) to tell what
  * the non-2xx were; wrk then runs a Lua callback per answer, so use it to diagnose, not to measure.
@@ -47,7 +50,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { snapshotBuild } from './failover/rollcall';
-import { type FollowerRound, runFollowerSeries } from './heartbeat/followers';
+import {
+  type FollowerRound,
+  type FollowerSeriesSetup,
+  runFollowerSeries,
+} from './heartbeat/followers';
 import { type Floor, startFloor } from './heartbeat/floor';
 import { HEARTBEAT_TIMINGS } from './heartbeat/timings';
 import { Child, installCleanup, trackTempDir } from './lib/children';
@@ -215,7 +222,9 @@ async function main(): Promise<number> {
   let baseline: { nodes: RollcallNodes; leader: number } | null = null;
   if (baselineDir) {
     const build = snapshotBuild(baselineDir, join(work, 'baseline'), REPO);
-    const other = new RollcallNodes(build, HEARTBEAT_TIMINGS, join(work, 'baseline-cluster'), 3);
+    const other = new RollcallNodes(build, HEARTBEAT_TIMINGS, join(work, 'baseline-cluster'), 3, {
+      extraToml,
+    });
     baseline = { nodes: other, leader: await startCluster(other, args.users) };
     log(`baseline: ${baselineDir}`);
   }
@@ -283,46 +292,46 @@ async function main(): Promise<number> {
     seconds: args.seconds,
     warmupSeconds: args['warmup-seconds'],
   };
-  let followerRounds: FollowerRound[] = [];
-  let idleCpuPerSecond: number | null = null;
-  if (args.followers) {
-    // Leadership may have moved in the rounds above (a lease lapsing on a busy machine): the
-    // series measures whichever node leads now, and each round checks it still does.
-    const seriesLeader = await nodes.waitLeader(30_000);
-    if (seriesLeader !== leader) log(`the leader moved before the followers series`);
-    const at = nodes.apiPorts.indexOf(seriesLeader);
-    const ports = {
-      leader: seriesLeader,
-      followers: nodes.apiPorts.filter((p) => p !== seriesLeader),
+  // Leadership may have moved in the rounds above (a lease lapsing on a busy machine): each
+  // series measures whichever node leads now, and each round checks it still does.
+  const seriesOf = async (cluster: RollcallNodes, prefix: string): Promise<FollowerSeriesSetup> => {
+    const was = cluster === nodes ? leader : (baseline?.leader ?? 0);
+    const seriesLeader = await cluster.waitLeader(30_000);
+    if (seriesLeader !== was) log(`${prefix}the leader moved before the followers series`);
+    const at = cluster.apiPorts.indexOf(seriesLeader);
+    return {
+      ports: {
+        leader: seriesLeader,
+        followers: cluster.apiPorts.filter((p) => p !== seriesLeader),
+      },
+      pids: { leader: cluster.pids[at], followers: cluster.pids.filter((_, i) => i !== at) },
+      plan: share,
+      settings,
+      stillLeads: async () => (await cluster.currentLeader()) === seriesLeader,
+      prefix,
     };
-    const series = await runFollowerSeries(
-      {
-        ports,
-        pids: { leader: nodes.pids[at], followers: nodes.pids.filter((_, i) => i !== at) },
+  };
+  const setups: FollowerSeriesSetup[] = [];
+  if (args.followers) {
+    setups.push(await seriesOf(nodes, ''));
+    if (baseline) setups.push(await seriesOf(baseline.nodes, "the baseline's "));
+    // The same series on the floor: what the least implementation reaches here.
+    if (floor) {
+      setups.push({
+        ports: { leader: floor.port, followers: floor.followerPorts },
+        pids: { leader: floor.leaderPid, followers: floor.followerPids },
         plan: share,
         settings,
-        stillLeads: async () => (await nodes.currentLeader()) === seriesLeader,
-        prefix: '',
-      },
-      log,
-    );
-    followerRounds = series.rounds;
-    idleCpuPerSecond = series.idleCpuPerSecond;
+        prefix: "the floor's ",
+      });
+    }
   }
-  // The same series on the floor, after rollcall's: what the least implementation reaches here.
-  const floorFollowers =
-    floor && args.followers
-      ? await runFollowerSeries(
-          {
-            ports: { leader: floor.port, followers: floor.followerPorts },
-            pids: { leader: floor.leaderPid, followers: floor.followerPids },
-            plan: share,
-            settings,
-            prefix: "the floor's ",
-          },
-          log,
-        )
-      : null;
+  const series = await runFollowerSeries(setups, log);
+  const seriesBy = (prefix: string) => series[setups.findIndex((s) => s.prefix === prefix)] ?? null;
+  const followerRounds: FollowerRound[] = seriesBy('')?.rounds ?? [];
+  const idleCpuPerSecond = seriesBy('')?.idleCpuPerSecond ?? null;
+  const baselineFollowers = seriesBy("the baseline's ");
+  const floorFollowers = seriesBy("the floor's ");
   const stillLeader = await nodes.currentLeader();
   const exited = nodes.exited();
   // At LOG_LEVEL=warn a node prints only trouble (lease lapses, unreachable peers): it explains
@@ -391,6 +400,22 @@ async function main(): Promise<number> {
       )
     : null;
   if (floorSeries) log(floorSeries.line);
+  const baselineSeries = baselineFollowers
+    ? followerSummary(
+        baselineFollowers.rounds,
+        baselineFollowers.idleCpuPerSecond,
+        "the baseline's followers series",
+      )
+    : null;
+  if (baselineSeries) {
+    const leaderCpuOverBaseline =
+      (followerSeries?.summary.followers.leaderCpuSecondsPer100k ?? NaN) /
+      baselineSeries.summary.followers.leaderCpuSecondsPer100k;
+    log(baselineSeries.line);
+    log(
+      `leader CPU per heartbeat over the followers, this build / baseline: ${leaderCpuOverBaseline.toFixed(2)}x`,
+    );
+  }
   log(`leader unchanged: ${stillLeader === leader}; nodes exited: ${exited.length}`);
   if (floorExitedEarly.length > 0)
     log(`floor processes that exited early: ${floorExitedEarly.join(', ')}`);
@@ -421,6 +446,8 @@ async function main(): Promise<number> {
     floor: floorReport ? { ...floorReport.summary, exitedEarly: floorExitedEarly } : null,
     followers: followerSeries?.summary ?? null,
     followerRounds,
+    baselineFollowers: baselineSeries?.summary ?? null,
+    baselineFollowerRounds: baselineFollowers?.rounds ?? [],
     floorFollowers: floorSeries?.summary ?? null,
     floorFollowerRounds: floorFollowers?.rounds ?? [],
     leaderUnchanged: stillLeader === leader,
@@ -472,7 +499,7 @@ function floorSummary(rounds: Round[], cpu: Partial<Record<Target, number>>) {
 }
 
 /**
- * Medians of a --followers series (rollcall's, or the floor's), and the leader's CPU per heartbeat
+ * Medians of a --followers series (rollcall's, the baseline's or the floor's), and the leader's CPU per heartbeat
  * of one against the other; `label` starts the line.
  */
 function followerSummary(all: FollowerRound[], idleCpuPerSecond: number | null, label: string) {

@@ -91,32 +91,40 @@ export interface FollowerSeriesSetup {
 }
 
 /**
- * The leader's idle CPU, then per round the same load to the leader and split over the
- * followers, in alternating order: rollcall's series and the floor's are this one loop.
+ * Each setup's leader idle CPU, then per round the same load to each leader and split over its
+ * followers, in alternating order, the setups taking turns within each round: rollcall's series,
+ * the baseline's and the floor's are this one loop, so none always gets the warmer machine.
  */
 export async function runFollowerSeries(
-  setup: FollowerSeriesSetup,
+  setups: readonly FollowerSeriesSetup[],
   log: (line: string) => void,
-): Promise<{ rounds: FollowerRound[]; idleCpuPerSecond: number }> {
-  const { ports, pids, plan, settings, stillLeads, prefix } = setup;
-  const idleCpuPerSecond = await leaderIdleCpuPerSecond(pids.leader, settings.seconds);
-  log(`${prefix}leader idle: ${idleCpuPerSecond.toFixed(3)} CPU s per second`);
-  const rounds: FollowerRound[] = [];
-  for (let round = 1; round <= settings.rounds; round++) {
-    for (const target of followerRoundOrder(round)) {
-      const r = await measureFollowerRound(
-        round,
-        target,
-        ports,
-        pids,
-        plan,
-        settings.seconds,
-        settings.warmupSeconds,
-      );
-      if (stillLeads) r.leaderUnchanged = await stillLeads();
-      rounds.push(r);
-      log(`${prefix}${describeFollowerRound(r)}`);
+): Promise<{ rounds: FollowerRound[]; idleCpuPerSecond: number }[]> {
+  const results: { rounds: FollowerRound[]; idleCpuPerSecond: number }[] = [];
+  for (const { pids, settings, prefix } of setups) {
+    const idleCpuPerSecond = await leaderIdleCpuPerSecond(pids.leader, settings.seconds);
+    log(`${prefix}leader idle: ${idleCpuPerSecond.toFixed(3)} CPU s per second`);
+    results.push({ rounds: [], idleCpuPerSecond });
+  }
+  const rounds = Math.max(0, ...setups.map((s) => s.settings.rounds));
+  for (let round = 1; round <= rounds; round++) {
+    for (let k = 0; k < setups.length; k++) {
+      const at = (k + round - 1) % setups.length;
+      const { ports, pids, plan, settings, stillLeads, prefix } = setups[at];
+      for (const target of followerRoundOrder(round)) {
+        const r = await measureFollowerRound(
+          round,
+          target,
+          ports,
+          pids,
+          plan,
+          settings.seconds,
+          settings.warmupSeconds,
+        );
+        if (stillLeads) r.leaderUnchanged = await stillLeads();
+        results[at].rounds.push(r);
+        log(`${prefix}${describeFollowerRound(r)}`);
+      }
     }
   }
-  return { rounds, idleCpuPerSecond };
+  return results;
 }
