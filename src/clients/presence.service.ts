@@ -120,7 +120,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   heartbeat(username: string, addr: string): number {
     const before = this.online.get(username);
     const seenBefore = before !== undefined && before.addr === addr ? before.lastSeen : -Infinity;
-    this.touch(username, addr, this.clock.monotonicMs());
+    this.touch(username, addr, this.clock.monotonicMs(), before);
     return seenBefore;
   }
 
@@ -320,9 +320,14 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     this.ordered = true;
   }
 
-  private touch(username: string, addr: string, lastSeen: number): void {
+  /** `entry`: the client's entry, when the caller has just looked it up (the hot path). */
+  private touch(
+    username: string,
+    addr: string,
+    lastSeen: number,
+    entry = this.online.get(username),
+  ): void {
     this.gainCount++;
-    const entry = this.online.get(username);
     // Its age is kept exact: rounding it up to keep the order would make a client that a delta
     // carries late (a new leader's merge) look freshly heard, over and over.
     if (lastSeen >= this.tailSeen) this.tailSeen = lastSeen;
@@ -342,7 +347,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   private noteOnline(entry: OnlineClient): void {
     if (!this.tracking) return;
     this.changed.set(entry.username, entry);
-    this.gone.delete(entry.username);
+    if (this.gone.size > 0) this.gone.delete(entry.username);
   }
 }
 

@@ -25,6 +25,15 @@ export function encodeJsonFrame(json: Buffer): Buffer {
   return encodeRawFrame(PROTOCOL_VERSION, [json]);
 }
 
+/** Frames JSON text, encoding it straight into the frame: no buffer of its own to copy. */
+export function encodeJsonTextFrame(json: string, bodyBytes = Buffer.byteLength(json)): Buffer {
+  const frame = Buffer.allocUnsafe(LENGTH_BYTES + 1 + bodyBytes);
+  frame.writeUInt32BE(bodyBytes + 1, 0);
+  frame.writeUInt8(PROTOCOL_VERSION, LENGTH_BYTES);
+  frame.write(json, LENGTH_BYTES + 1, 'utf8');
+  return frame;
+}
+
 /** Frames a body given in parts, so callers need not join them first. */
 export function encodeRawFrame(version: number, parts: readonly Buffer[]): Buffer {
   let bodyBytes = 0;

@@ -6,6 +6,7 @@ import type { Clock } from '../../common/clock';
 import { FRAGMENT, splitMessage } from './fragments';
 import {
   encodeJsonFrame,
+  encodeJsonTextFrame,
   FrameDecoder,
   FrameError,
   MAX_FRAME_BYTES,
@@ -117,11 +118,13 @@ export class PeerLink {
     const socket = this.socket;
     if (!socket) return;
     this.lastSendAt = this.o.clock.monotonicMs();
-    const json = Buffer.from(JSON.stringify(message));
-    if (json.length < MAX_FRAME_BYTES - FRAME_OVERHEAD) {
-      this.holdTillTurnEnds(socket, this.frame(json));
+    const text = JSON.stringify(message);
+    const bytes = Buffer.byteLength(text);
+    if (bytes < MAX_FRAME_BYTES - FRAME_OVERHEAD) {
+      this.holdTillTurnEnds(socket, this.frameText(text, bytes));
       return;
     }
+    const json = Buffer.from(text);
     // Megabytes (a snapshot) go out at once, as they always did, behind what was held.
     this.releaseHeld();
     const m = message as { from: string; to: string; api: string };
@@ -185,6 +188,11 @@ export class PeerLink {
 
   private frame(json: Buffer): Buffer {
     return this.sealer ? this.sealer.seal(json) : encodeJsonFrame(json);
+  }
+
+  /** The same for JSON text of `bytes` bytes: without a secret, encoded straight into the frame. */
+  private frameText(text: string, bytes: number): Buffer {
+    return this.sealer ? this.sealer.seal(Buffer.from(text)) : encodeJsonTextFrame(text, bytes);
   }
 
   /** The link is usable: TCP is up and, with TLS or a secret, both ends have proved it. */

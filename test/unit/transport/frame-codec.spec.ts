@@ -1,5 +1,6 @@
 import {
   encodeFrame,
+  encodeJsonTextFrame,
   FrameDecoder,
   FrameError,
   MAX_FRAME_BYTES,
@@ -18,6 +19,14 @@ describe('frame codec', () => {
     const out: unknown[] = [];
     for (const b of bytes) out.push(...d.push(Buffer.from([b])));
     expect(out).toEqual(messages);
+  });
+
+  it('frames JSON text byte for byte as it frames the message, multi-byte characters too', () => {
+    for (const message of [{ type: 'PresenceForwardAck', batches: [7] }, { name: 'zoë ✓ 🚀' }]) {
+      const text = JSON.stringify(message);
+      expect(encodeJsonTextFrame(text)).toEqual(encodeFrame(message));
+      expect(new FrameDecoder().push(encodeJsonTextFrame(text))).toEqual([message]);
+    }
   });
 
   it('refuses a frame over 1 MiB from its length alone, before buffering it', () => {
