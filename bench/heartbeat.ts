@@ -294,10 +294,13 @@ async function main(): Promise<number> {
   };
   // Leadership may have moved in the rounds above (a lease lapsing on a busy machine): each
   // series measures whichever node leads now, and each round checks it still does.
-  const seriesOf = async (cluster: RollcallNodes, prefix: string): Promise<FollowerSeriesSetup> => {
-    const was = cluster === nodes ? leader : (baseline?.leader ?? 0);
+  const seriesOf = async (
+    cluster: RollcallNodes,
+    ledBefore: number,
+    prefix: string,
+  ): Promise<FollowerSeriesSetup> => {
     const seriesLeader = await cluster.waitLeader(30_000);
-    if (seriesLeader !== was) log(`${prefix}the leader moved before the followers series`);
+    if (seriesLeader !== ledBefore) log(`${prefix}the leader moved before the followers series`);
     const at = cluster.apiPorts.indexOf(seriesLeader);
     return {
       ports: {
@@ -311,27 +314,31 @@ async function main(): Promise<number> {
       prefix,
     };
   };
-  const setups: FollowerSeriesSetup[] = [];
-  if (args.followers) {
-    setups.push(await seriesOf(nodes, ''));
-    if (baseline) setups.push(await seriesOf(baseline.nodes, "the baseline's "));
-    // The same series on the floor: what the least implementation reaches here.
-    if (floor) {
-      setups.push({
-        ports: { leader: floor.port, followers: floor.followerPorts },
-        pids: { leader: floor.leaderPid, followers: floor.followerPids },
-        plan: share,
-        settings,
-        prefix: "the floor's ",
-      });
-    }
-  }
+  const rollcallSetup = args.followers ? await seriesOf(nodes, leader, '') : null;
+  const baselineSetup =
+    args.followers && baseline
+      ? await seriesOf(baseline.nodes, baseline.leader, "the baseline's ")
+      : null;
+  // The same series on the floor: what the least implementation reaches here.
+  const floorSetup: FollowerSeriesSetup | null =
+    args.followers && floor
+      ? {
+          ports: { leader: floor.port, followers: floor.followerPorts },
+          pids: { leader: floor.leaderPid, followers: floor.followerPids },
+          plan: share,
+          settings,
+          prefix: "the floor's ",
+        }
+      : null;
+  const setups = [rollcallSetup, baselineSetup, floorSetup].filter((s) => s !== null);
   const series = await runFollowerSeries(setups, log);
-  const seriesBy = (prefix: string) => series[setups.findIndex((s) => s.prefix === prefix)] ?? null;
-  const followerRounds: FollowerRound[] = seriesBy('')?.rounds ?? [];
-  const idleCpuPerSecond = seriesBy('')?.idleCpuPerSecond ?? null;
-  const baselineFollowers = seriesBy("the baseline's ");
-  const floorFollowers = seriesBy("the floor's ");
+  const seriesOfSetup = (setup: FollowerSeriesSetup | null) =>
+    setup ? series[setups.indexOf(setup)] : null;
+  const rollcallFollowers = seriesOfSetup(rollcallSetup);
+  const followerRounds: FollowerRound[] = rollcallFollowers?.rounds ?? [];
+  const idleCpuPerSecond = rollcallFollowers?.idleCpuPerSecond ?? null;
+  const baselineFollowers = seriesOfSetup(baselineSetup);
+  const floorFollowers = seriesOfSetup(floorSetup);
   const stillLeader = await nodes.currentLeader();
   const exited = nodes.exited();
   // At LOG_LEVEL=warn a node prints only trouble (lease lapses, unreachable peers): it explains
@@ -499,8 +506,8 @@ function floorSummary(rounds: Round[], cpu: Partial<Record<Target, number>>) {
 }
 
 /**
- * Medians of a --followers series (rollcall's, the baseline's or the floor's), and the leader's CPU per heartbeat
- * of one against the other; `label` starts the line.
+ * Medians of a --followers series (rollcall's, the baseline's or the floor's), and the leader's
+ * CPU per heartbeat of one against the other; `label` starts the line.
  */
 function followerSummary(all: FollowerRound[], idleCpuPerSecond: number | null, label: string) {
   // A round in which leadership moved measured a follower as the leader: it does not count.

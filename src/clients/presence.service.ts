@@ -251,7 +251,8 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     for (const name of changes.offline) {
       if (this.online.delete(name)) this.emit({ kind: 'offline', username: name });
     }
-    for (const [username, addr, ageMs] of changes.online) this.touch(username, addr, now - ageMs);
+    for (const [username, addr, ageMs] of changes.online)
+      this.touch(username, addr, now - ageMs, this.online.get(username));
   }
 
   // ---- presence sync: a new leader's side ----------------------------------------------------
@@ -320,12 +321,12 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     this.ordered = true;
   }
 
-  /** `entry`: the client's entry, when the caller has just looked it up (the hot path). */
+  /** `entry`: the client's entry in the online list, which every caller has just looked up. */
   private touch(
     username: string,
     addr: string,
     lastSeen: number,
-    entry = this.online.get(username),
+    entry: OnlineClient | undefined,
   ): void {
     this.gainCount++;
     // Its age is kept exact: rounding it up to keep the order would make a client that a delta

@@ -17,7 +17,7 @@ export interface RawFrame {
 }
 
 export function encodeFrame(body: unknown): Buffer {
-  return encodeJsonFrame(Buffer.from(JSON.stringify(body)));
+  return encodeJsonTextFrame(JSON.stringify(body));
 }
 
 /** Frames a message that is already serialized. */
