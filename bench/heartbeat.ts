@@ -6,7 +6,11 @@
  * wrk threads, a warm-up, then `--seconds` measured. `--rounds` rounds alternate which goes
  * first; the report gives the median round of each, the ratio, p50/p99 and every non-2xx, and
  * the serving process's CPU seconds per 100,000 answers (the leader's, the reference's), which
- * moves less with the machine's other load than the rates do.
+ * moves less with the machine's other load than the rates do. It also gives rollcall / reference
+ * taken within each round (median, least and greatest; bench/heartbeat/paired.ts) and how far the
+ * reference's own rate moved between rounds: on this VM class the machine's speed drifts between
+ * rounds by more than any margin on the ratio (docs/BENCHMARKS.md, "How fast the machine itself
+ * is"). The follower series gives its ratio within each round too.
  *
  *   npm run bench:heartbeat -- [--users N] [--seconds N] [--warmup-seconds N] [--rounds N]
  *                              [--connections N] [--threads N] [--statuses 1] [--baseline DIR]
@@ -56,6 +60,7 @@ import {
   runFollowerSeries,
 } from './heartbeat/followers';
 import { type Floor, startFloor } from './heartbeat/floor';
+import { pairedLine, pairedRatios, spreadOf } from './heartbeat/paired';
 import { HEARTBEAT_TIMINGS } from './heartbeat/timings';
 import { Child, installCleanup, trackTempDir } from './lib/children';
 import { forEachUser } from './lib/fill-users';
@@ -384,6 +389,16 @@ async function main(): Promise<number> {
       `with peer and API TLS: median round ${Math.round(rt.wrk.perSecond)}/s, p99 ${rt.wrk.latencyMs.p99.toFixed(2)} ms; cost of TLS (with / without) ${costOfTls?.toFixed(2) ?? '-'}x`,
     );
   }
+  const withinRounds = {
+    rollcallOverReference: pairedRatios(rounds, rateIf('rollcall'), rateIf('reference')),
+    referenceSpread: spreadOf(
+      rounds.filter((x) => x.target === 'reference').map((x) => x.wrk.perSecond),
+    ),
+  };
+  log(
+    `rollcall / reference within each round: ${pairedLine(withinRounds.rollcallOverReference)}; ` +
+      `the reference's own rate, greatest / least round: ${withinRounds.referenceSpread?.toFixed(2) ?? '-'}x`,
+  );
   const cpu = medianCpu(rounds);
   const floorReport = floorSummary(rounds, cpu);
   if (floorReport) log(floorReport.line);
@@ -448,6 +463,7 @@ async function main(): Promise<number> {
     serverCpuSecondsPer100k: cpu,
     costOfTls,
     ratio: r,
+    withinRounds,
     baseline: baselineDir ? { dir: baselineDir, thisBuildOverBaseline: afterVsBefore } : null,
     target,
     floor: floorReport ? { ...floorReport.summary, exitedEarly: floorExitedEarly } : null,
@@ -464,6 +480,11 @@ async function main(): Promise<number> {
   });
   log(`results: ${file}`);
   return exited.length > 0 ? 1 : 0;
+}
+
+/** A round's rate if it is of `target`, for pairedRatios. */
+function rateIf(target: Target): (r: Round) => number | null {
+  return (r) => (r.target === target ? r.wrk.perSecond : null);
 }
 
 /** Each target's median CPU per 100,000 answers, over its rounds (not the median round's). */
@@ -538,12 +559,15 @@ function followerSummary(all: FollowerRound[], idleCpuPerSecond: number | null, 
   };
   summary.leaderCpuFollowersOverLeader =
     summary.followers.leaderCpuSecondsPer100k / summary.leader.leaderCpuSecondsPer100k;
+  const cpuIf = (target: FollowerRound['target']) => (r: FollowerRound) =>
+    r.target === target ? r.leaderCpuSecondsPer100k : null;
+  const withinRounds = pairedRatios(rounds, cpuIf('followers'), cpuIf('leader'));
   const line =
     `${label} (medians): to the leader ${Math.round(summary.leader.perSecond)}/s, leader CPU ${summary.leader.leaderCpuSecondsPer100k.toFixed(2)} s/100k; ` +
     `over the followers ${Math.round(summary.followers.perSecond)}/s, leader CPU ${summary.followers.leaderCpuSecondsPer100k.toFixed(2)} s/100k; ` +
-    `ratio ${summary.leaderCpuFollowersOverLeader.toFixed(2)}x (target <= 0.2x); ` +
+    `ratio ${summary.leaderCpuFollowersOverLeader.toFixed(2)}x (target <= 0.2x), within each round ${pairedLine(withinRounds)}; ` +
     `the followers' CPU ${summary.followers.followersCpuSecondsPer100k.toFixed(2)} s/100k; leader idle ${idleCpuPerSecond?.toFixed(3) ?? '-'} CPU s/s`;
-  return { summary, line };
+  return { summary: { ...summary, withinRounds }, line };
 }
 
 runBench('heartbeat', main);
