@@ -12,9 +12,9 @@ export interface PairedRatios {
 /**
  * `top / bottom` within each round number, for every round that has both. The series of one
  * round run back to back, so each ratio compares them at the same speed of the machine: on
- * this VM class that speed drifts by up to 1.7x over minutes (docs/BENCHMARKS.md, "How fast
- * the machine itself is"), and a ratio of two medians taken from different rounds carries the
- * drift in full. Null when no round has both.
+ * this VM class that speed moved 1.7x between the rounds of one run and 2x within an hour
+ * (docs/BENCHMARKS.md, "How fast the machine itself is"), and a ratio of two medians taken
+ * from different rounds carries the drift in full. Null when no round has both.
  */
 export function pairedRatios<R extends { round: number }>(
   rounds: readonly R[],
