@@ -13,6 +13,7 @@ import { answerError } from '../common/http/json-error.filter';
 import { MAX_BODY_BYTES } from '../common/http/error-response';
 import { HttpMetrics } from '../metrics/http-metrics';
 import { parseJsonBody } from './json-body';
+import { TurnEndWrites } from './turn-end-writes';
 
 const HEARTBEAT_URL = '/heartbeat';
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -36,6 +37,7 @@ export function serveHeartbeatsOnTheServer(server: Server, app: INestApplication
   if (platform.length === 0) throw new Error('the HTTP platform has no request listener yet');
   const endpoint = app.get(HeartbeatEndpoint, { strict: false });
   const metrics = app.get(HttpMetrics, { strict: false });
+  const writes = new TurnEndWrites();
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (isPlainHeartbeat(req) && server.listening) return take(req, res);
@@ -49,11 +51,13 @@ export function serveHeartbeatsOnTheServer(server: Server, app: INestApplication
     req.on('end', () => {
       void answerOf(req.headers, chunks)
         .catch(errorAnswer)
-        .then((out) => {
-          const status = answer(res, out);
-          metrics.observe(HEARTBEAT_URL, status, (performance.now() - arrived) / 1000);
-        });
+        .then((out) => writes.add(() => write(res, out, arrived)));
     });
+  }
+
+  function write(res: ServerResponse, out: EndpointAnswer, arrived: number): void {
+    const status = answer(res, out);
+    metrics.observe(HEARTBEAT_URL, status, (performance.now() - arrived) / 1000);
   }
 
   async function answerOf(headers: IncomingHttpHeaders, chunks: Buffer[]): Promise<EndpointAnswer> {

@@ -3,7 +3,7 @@ import {
   request as httpRequest,
   type IncomingMessage,
   type Server,
-  type ServerResponse,
+  ServerResponse,
 } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -13,6 +13,7 @@ import { HeartbeatEndpoint, type EndpointAnswer } from '../../../src/clients/hea
 import { HttpMetrics } from '../../../src/metrics/http-metrics';
 import { serveHeartbeatsOnTheServer } from '../../../src/platform/server-heartbeat';
 import { rawHeadersOf } from '../../support/heartbeat-cases';
+import { waitFor } from '../../support/poll';
 
 const ACCEPTED: EndpointAnswer = {
   status: 200,
@@ -24,7 +25,9 @@ const ACCEPTED: EndpointAnswer = {
  * A server whose platform answers 418 to whatever reaches it, with POST /heartbeat taken in
  * front of it by serveHeartbeatsOnTheServer; the endpoint and the metrics are recorded.
  */
-async function serverInFront(given: EndpointAnswer = ACCEPTED): Promise<{
+async function serverInFront(
+  given: EndpointAnswer | (() => Promise<EndpointAnswer>) = ACCEPTED,
+): Promise<{
   server: Server;
   platform: jest.Mock;
   answered: { body: unknown; authorization: string | undefined }[];
@@ -39,7 +42,7 @@ async function serverInFront(given: EndpointAnswer = ACCEPTED): Promise<{
   const endpoint = {
     answer: (body: unknown, authorization: string | undefined) => {
       answered.push({ body, authorization });
-      return Promise.resolve(given);
+      return typeof given === 'function' ? given() : Promise.resolve(given);
     },
   };
   const metrics = {
@@ -188,6 +191,34 @@ describe('POST /heartbeat served from the HTTP server before the platform', () =
       .send('{"username":"alice"}');
     expect(res.status).toBe(200);
     expect(s.answered).toEqual([{ body: { username: 'alice' }, authorization: undefined }]);
+  });
+
+  it('writes the answers that became ready in one turn together, once the turn has run', async () => {
+    const release: (() => void)[] = [];
+    const held = await serverInFront(
+      () => new Promise<EndpointAnswer>((resolve) => release.push(() => resolve(ACCEPTED))),
+    );
+    const writeHead = jest.spyOn(ServerResponse.prototype, 'writeHead');
+    try {
+      const beat = () =>
+        request(held.server)
+          .post('/heartbeat')
+          .set('content-type', 'application/json')
+          .send('{"username":"alice"}')
+          .then((res) => res.status);
+      const statuses = Promise.all([beat(), beat()]);
+      await waitFor('both heartbeats at the endpoint', () => release.length === 2);
+      for (const answerNow of release) answerNow();
+      // Both answers are ready; the microtasks of this turn write neither.
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+      expect(writeHead).not.toHaveBeenCalled();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(writeHead).toHaveBeenCalledTimes(2);
+      expect(await statuses).toEqual([200, 200]);
+    } finally {
+      writeHead.mockRestore();
+      await new Promise<void>((resolve) => held.server.close(() => resolve()));
+    }
   });
 
   it('answers 500 when an answer cannot be written, and goes on serving', async () => {
