@@ -1,6 +1,7 @@
 /**
- * Heartbeats per second on the leader of a 3-node rollcall cluster on loopback, against a bare
- * node:http server doing the same work (bench/heartbeat/reference-server.ts), in the same run.
+ * Heartbeats per second on the leader of a rollcall cluster on loopback (3 nodes, or `--nodes N`
+ * for every cluster of the run), against a bare node:http server doing the same work
+ * (bench/heartbeat/reference-server.ts), in the same run.
  * Both hold the same `--users` users and get the same wrk load: heartbeats in rotation over all
  * of them (bench/heartbeat/rotate.lua), `--connections` keep-alive connections on `--threads`
  * wrk threads, a warm-up, then `--seconds` measured. `--rounds` rounds alternate which goes
@@ -14,9 +15,9 @@
  *
  *   npm run bench:heartbeat -- [--users N] [--seconds N] [--warmup-seconds N] [--rounds N]
  *                              [--connections N] [--threads N] [--statuses 1] [--baseline DIR]
- *                              [--followers 1] [--tls 1] [--floor 1]
+ *                              [--followers 1] [--tls 1] [--floor 1] [--nodes N]
  *
- * `--baseline DIR` also runs a second 3-node cluster from another build (DIR/dist/main.js, e.g.
+ * `--baseline DIR` also runs a second cluster from another build (DIR/dist/main.js, e.g.
  * a worktree of an earlier commit after `npm run build`), in the same rounds: the cost of a
  * change, before against after, in one run. With many `--users`, each user's heartbeats are
  * seconds apart, as real clients' are (a refresh then waits for the followers, see docs/election.md).
@@ -26,7 +27,7 @@
  * same rounds, reporting the cluster's rate and the leader's CPU seconds per 100,000 heartbeats
  * (from /proc/<pid>/stat) in each: what the leader still pays when followers take heartbeats.
  *
- * `--tls 1` also runs a 3-node cluster of the same build with peer mTLS and API HTTPS (a CA and
+ * `--tls 1` also runs a cluster of the same build with peer mTLS and API HTTPS (a CA and
  * certificate made at run time, bench/lib/bench-tls.ts), in the same rounds, with wrk speaking
  * HTTPS to its leader: the cost of TLS as the ratio of the two clusters' median rounds. wrk's own
  * TLS work shares the machine's cores, so this is the cost to the whole machine, not the node.
@@ -91,6 +92,7 @@ const DEFAULTS = {
   followers: 0,
   tls: 0,
   floor: 0,
+  nodes: 3,
 };
 const LIMITS = {
   users: [1, 200_000],
@@ -103,6 +105,7 @@ const LIMITS = {
   followers: [0, 1],
   tls: [0, 1],
   floor: [0, 1],
+  nodes: [1, 5],
 } as const;
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -201,6 +204,9 @@ async function main(): Promise<number> {
   const command = `npm run bench:heartbeat${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   const baselineDir = takeBaseline(argv);
   const args = parseNumberArgs(argv, DEFAULTS, LIMITS, 'heartbeat');
+  if (args.followers && args.nodes < 3) {
+    throw new Error('--followers 1 needs --nodes 3 or more: heartbeats go to two followers');
+  }
   const start = startBench('heartbeat', REPO, log);
   const { startedAt, t0, loadBefore } = start;
   log(`load average at the start: ${loadBefore.join(' ')}`);
@@ -211,14 +217,14 @@ async function main(): Promise<number> {
   trackTempDir(work);
   const mainJs = snapshotBuild(REPO, work);
   const extraToml = args.followers ? ['follower_heartbeats = true'] : [];
-  const nodes = new RollcallNodes(mainJs, HEARTBEAT_TIMINGS, join(work, 'cluster'), 3, {
+  const nodes = new RollcallNodes(mainJs, HEARTBEAT_TIMINGS, join(work, 'cluster'), args.nodes, {
     extraToml,
   });
   const leader = await startCluster(nodes, args.users);
   let tls: { nodes: RollcallNodes; leader: number } | null = null;
   if (args.tls) {
     const dir = join(work, 'tls-cluster');
-    const tlsNodes = new RollcallNodes(mainJs, HEARTBEAT_TIMINGS, dir, 3, {
+    const tlsNodes = new RollcallNodes(mainJs, HEARTBEAT_TIMINGS, dir, args.nodes, {
       extraToml,
       tls: makeBenchTls(join(dir, 'certs')),
     });
@@ -227,9 +233,15 @@ async function main(): Promise<number> {
   let baseline: { nodes: RollcallNodes; leader: number } | null = null;
   if (baselineDir) {
     const build = snapshotBuild(baselineDir, join(work, 'baseline'), REPO);
-    const other = new RollcallNodes(build, HEARTBEAT_TIMINGS, join(work, 'baseline-cluster'), 3, {
-      extraToml,
-    });
+    const other = new RollcallNodes(
+      build,
+      HEARTBEAT_TIMINGS,
+      join(work, 'baseline-cluster'),
+      args.nodes,
+      {
+        extraToml,
+      },
+    );
     baseline = { nodes: other, leader: await startCluster(other, args.users) };
     log(`baseline: ${baselineDir}`);
   }

@@ -3,12 +3,10 @@
  * was ready (setImmediate: the check phase, after the turn's poll phase), instead of each the
  * moment its answer is ready.
  *
- * Why: an answer written at once reaches a client that is waiting for it, which sends its next
- * request straight away, so the server takes one request per turn of its event loop and pays a
- * whole turn (and a sleep and a wake-up) for each. Answers that leave together let the requests
- * pile up while the server works. On the 2-core bench a single node's heartbeats cost about 44
- * µs of CPU each when answered at once and about 23 µs at the end of the turn; the bare
- * node:http reference gains the same way, less (docs/BENCHMARKS.md, "Answers at the end of the
+ * Why: an answer written at once wakes the client for that answer alone, and on loopback the
+ * writer pays for each wake-up, in the write and in being preempted by the client it woke.
+ * Written together, they wake it once for many. Under the bench's load a single node used
+ * about 40% less CPU per heartbeat this way (docs/BENCHMARKS.md, "Answers at the end of the
  * turn"). An answer waits at most for the rest of the turn's requests.
  */
 export class TurnEndWrites {
