@@ -10,6 +10,11 @@ export interface EndpointAnswer {
   status: number;
   body: unknown;
   headers: [name: string, value: string][];
+  /**
+   * The answer waited for a round with the peers (the leader's majority, or the leader's reply
+   * to a follower): it came with the others of that round, in a burst.
+   */
+  afterRound?: true;
 }
 
 /**
@@ -34,13 +39,14 @@ export class HeartbeatEndpoint {
       const admitted = this.admission.admit();
       headers.push(...this.admission.headersOf(admitted));
       const beat = checkBody(body, validateHeartbeat);
-      const ok = await this.clients.heartbeat(
+      const accepted = this.clients.heartbeat(
         beat.username,
         beat.addr,
         authorization,
         admitted.via,
       );
-      return { status: 200, body: ok, headers };
+      if (!(accepted instanceof Promise)) return { status: 200, body: accepted, headers };
+      return { status: 200, body: await accepted, headers, afterRound: true };
     } catch (err) {
       const out = answerError(err);
       headers.push(...Object.entries(out.headers ?? {}));

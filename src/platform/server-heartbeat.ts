@@ -51,7 +51,11 @@ export function serveHeartbeatsOnTheServer(server: Server, app: INestApplication
     req.on('end', () => {
       void answerOf(req.headers, chunks)
         .catch(errorAnswer)
-        .then((out) => writes.add(() => write(res, out, arrived)));
+        .then((out) => {
+          // A round's answers already leave together; the rest wait for the end of the turn.
+          if (out.afterRound) write(res, out, arrived);
+          else writes.add(() => write(res, out, arrived));
+        });
     });
   }
 

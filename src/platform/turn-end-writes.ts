@@ -7,7 +7,8 @@
  * writer pays for each wake-up, in the write and in being preempted by the client it woke.
  * Written together, they wake it once for many. Under the bench's load a single node used
  * about 40% less CPU per heartbeat this way (docs/BENCHMARKS.md, "Answers at the end of the
- * turn"). An answer waits at most for the rest of the turn's requests.
+ * turn"). An answer waits at most for the rest of the turn's requests. Answers released by a
+ * round with the peers come in a burst already, and are not held (server-heartbeat.ts).
  */
 export class TurnEndWrites {
   private due: (() => void)[] = [];

@@ -193,32 +193,49 @@ describe('POST /heartbeat served from the HTTP server before the platform', () =
     expect(s.answered).toEqual([{ body: { username: 'alice' }, authorization: undefined }]);
   });
 
-  it('writes the answers that became ready in one turn together, once the turn has run', async () => {
+  /** Two heartbeats whose answers the test releases together; counts the answers written. */
+  async function twoHeldBeats(ready: EndpointAnswer) {
     const release: (() => void)[] = [];
     const held = await serverInFront(
-      () => new Promise<EndpointAnswer>((resolve) => release.push(() => resolve(ACCEPTED))),
+      () => new Promise<EndpointAnswer>((resolve) => release.push(() => resolve(ready))),
     );
     const writeHead = jest.spyOn(ServerResponse.prototype, 'writeHead');
-    try {
-      const beat = () =>
-        request(held.server)
-          .post('/heartbeat')
-          .set('content-type', 'application/json')
-          .send('{"username":"alice"}')
-          .then((res) => res.status);
-      const statuses = Promise.all([beat(), beat()]);
-      await waitFor('both heartbeats at the endpoint', () => release.length === 2);
-      for (const answerNow of release) answerNow();
-      // Both answers are ready; the microtasks of this turn write neither.
-      for (let i = 0; i < 10; i++) await Promise.resolve();
-      expect(writeHead).not.toHaveBeenCalled();
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      expect(writeHead).toHaveBeenCalledTimes(2);
-      expect(await statuses).toEqual([200, 200]);
-    } finally {
-      writeHead.mockRestore();
-      await new Promise<void>((resolve) => held.server.close(() => resolve()));
-    }
+    const beat = () =>
+      request(held.server)
+        .post('/heartbeat')
+        .set('content-type', 'application/json')
+        .send('{"username":"alice"}')
+        .then((res) => res.status);
+    const statuses = Promise.all([beat(), beat()]);
+    await waitFor('both heartbeats at the endpoint', () => release.length === 2);
+    return {
+      releaseBoth: async () => {
+        for (const answerNow of release) answerNow();
+        for (let i = 0; i < 10; i++) await Promise.resolve(); // this turn's microtasks
+      },
+      written: () => writeHead.mock.calls.length,
+      end: async () => {
+        expect(await statuses).toEqual([200, 200]);
+        writeHead.mockRestore();
+        await new Promise<void>((resolve) => held.server.close(() => resolve()));
+      },
+    };
+  }
+
+  it('writes the answers that became ready in one turn together, once the turn has run', async () => {
+    const beats = await twoHeldBeats(ACCEPTED);
+    await beats.releaseBoth();
+    expect(beats.written()).toBe(0);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(beats.written()).toBe(2);
+    await beats.end();
+  });
+
+  it('writes the answers of a round at once: they came in a burst already', async () => {
+    const beats = await twoHeldBeats({ ...ACCEPTED, afterRound: true });
+    await beats.releaseBoth();
+    expect(beats.written()).toBe(2);
+    await beats.end();
   });
 
   it('answers 500 when an answer cannot be written, and goes on serving', async () => {
