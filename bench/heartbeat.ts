@@ -80,7 +80,8 @@ const REPO = resolve(__dirname, '..', '..');
 const LUA = join(REPO, 'bench', 'heartbeat', 'rotate.lua');
 const LUA_STATUSES = join(REPO, 'bench', 'heartbeat', 'rotate-statuses.lua');
 const PREFIX = 'hb-';
-const TARGET_RATIO = 0.5;
+/** Issue 17.1's bar (issue 6 had set 0.5). */
+const TARGET_RATIO = 0.65;
 const DEFAULTS = {
   users: 2000,
   seconds: 10,
