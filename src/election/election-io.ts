@@ -14,6 +14,11 @@ export interface TransportHandlers {
 export interface ElectionTransport {
   start(handlers: TransportHandlers): Promise<void>;
   send(message: { to: string }): boolean;
+  /**
+   * The same for a message already serialized: `json` is its JSON, addressed to `to` (PeerChannel
+   * sends this way, so that a message is built and serialized once).
+   */
+  sendJson(to: string, json: string): boolean;
   /** The members to dial changed (membership); absent in transports with fixed peers. */
   setPeers?(peers: readonly string[]): void;
   /** Whether the outbound link to `peer` is up; absent in transports that cannot tell. */

@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { HostPort } from '../../common/address';
 import type { Clock } from '../../common/clock';
+import { joinJsonObjects } from './envelope';
 import { FRAGMENT, splitMessage } from './fragments';
 import {
   encodeJsonFrame,
@@ -21,12 +22,15 @@ export interface PeerLinkOptions {
   /** This node's id, for the handshake. */
   self: string;
   peer: string;
+  /** This node's HTTP base URL, stamped on every frame. */
+  api: string;
   address: HostPort;
   netTimeoutMs: number;
   retryMs: number;
   keepaliveMs: number;
   random: () => number;
-  ping: () => unknown;
+  /** The JSON of a keepalive to the peer. */
+  ping: () => string;
   /** A connection attempt failed; `refused` means nothing listens there: the process is gone. */
   onUnreachable: (peer: string, refused: boolean) => void;
   /** With a secret, a connection carries nothing until the handshake proves both ends. */
@@ -81,7 +85,12 @@ export class PeerLink {
   /** Frames held back until the end of this turn of the event loop, and their connection. */
   private held: { socket: Socket; frames: Buffer[]; bytes: number } | null = null;
 
-  constructor(private readonly o: PeerLinkOptions) {}
+  /** The `api` field every frame carries, as the JSON of an object. */
+  private readonly apiJson: string;
+
+  constructor(private readonly o: PeerLinkOptions) {
+    this.apiJson = JSON.stringify({ api: o.api });
+  }
 
   get isConnected(): boolean {
     return this.connected;
@@ -103,38 +112,41 @@ export class PeerLink {
     this.socket?.destroy();
   }
 
-  /** Sends if connected; otherwise the message is lost, as on any lossy network. */
-  send(message: unknown): boolean {
+  /**
+   * Sends the message whose JSON is `json` (a JSON object), stamped with this node's API, if
+   * connected; otherwise the message is lost, as on any lossy network.
+   */
+  send(json: string): boolean {
     if (!this.connected || !this.socket) return false;
     if (this.socket.writableLength + (this.held?.bytes ?? 0) > MAX_BUFFERED_BYTES) {
       this.dropped++;
       return false;
     }
-    this.write(message);
+    this.write(json);
     return true;
   }
 
-  private write(message: unknown): void {
+  private write(json: string): void {
     const socket = this.socket;
     if (!socket) return;
     this.lastSendAt = this.o.clock.monotonicMs();
-    const text = JSON.stringify(message);
+    const text = joinJsonObjects(json, this.apiJson);
     const bytes = Buffer.byteLength(text);
     if (bytes < MAX_FRAME_BYTES - FRAME_OVERHEAD) {
       this.holdTillTurnEnds(socket, this.frameText(text, bytes));
       return;
     }
-    const json = Buffer.from(text);
+    const whole = Buffer.from(text);
     // Megabytes (a snapshot) go out at once, as they always did, behind what was held.
     this.releaseHeld();
-    const m = message as { from: string; to: string; api: string };
-    const fragments = splitMessage(json, ++this.fragmentIds);
+    const { self: from, peer: to, api } = this.o;
+    const fragments = splitMessage(whole, ++this.fragmentIds);
     this.logger.debug(
-      `sending a ${json.length}-byte message to ${m.to} in ${fragments.length} fragments`,
+      `sending a ${whole.length}-byte message to ${to} in ${fragments.length} fragments`,
     );
     let flushed = true;
     for (const f of fragments) {
-      const frame = { type: FRAGMENT, from: m.from, to: m.to, term: 0, cpu: 0, api: m.api, ...f };
+      const frame = { type: FRAGMENT, from, to, term: 0, cpu: 0, api, ...f };
       flushed = socket.write(this.frame(Buffer.from(JSON.stringify(frame)))) && flushed;
     }
     if (!flushed) this.watchDrain(socket);

@@ -119,12 +119,13 @@ export class TcpTransport {
     if (isHostPortError(address)) throw new Error(`bad peer address ${peer}`);
     const link = new PeerLink({
       peer,
+      api: this.o.api,
       address,
       netTimeoutMs: this.o.netTimeoutMs,
       retryMs: this.o.retryMs,
       keepaliveMs: this.o.keepaliveMs,
       random: this.o.random,
-      ping: () => this.stamp({ type: PING, from: this.o.self, to: peer, term: 0, cpu: 0 }),
+      ping: () => JSON.stringify({ type: PING, from: this.o.self, to: peer, term: 0, cpu: 0 }),
       onUnreachable: (p, refused) => this.handlers?.unreachable(p, refused),
       self: this.o.self,
       secret: this.o.secret ?? null,
@@ -142,7 +143,11 @@ export class TcpTransport {
   }
 
   send(message: { to: string }): boolean {
-    return this.links.get(message.to)?.send(this.stamp(message)) ?? false;
+    return this.sendJson(message.to, JSON.stringify(message));
+  }
+
+  sendJson(to: string, json: string): boolean {
+    return this.links.get(to)?.send(json) ?? false;
   }
 
   isConnected(peer: string): boolean {
@@ -163,10 +168,6 @@ export class TcpTransport {
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : null;
     for (const socket of this.inbound) socket.destroy();
     await closed;
-  }
-
-  private stamp(message: object): object {
-    return { ...message, api: this.o.api };
   }
 
   private accept(socket: Socket): void {

@@ -53,6 +53,9 @@ class Recorder implements ElectionTransport, HardStateStore {
     );
     return true;
   }
+  sendJson(to: string, json: string): boolean {
+    return this.send({ ...(JSON.parse(json) as object), to });
+  }
   stop(): Promise<void> {
     return Promise.resolve();
   }

@@ -56,6 +56,15 @@ describe('TcpTransport on loopback', () => {
     expect(gotB[0]).toEqual({ ...msg(addrA, addrB, 1), api: `http://api-of-${addrA}` });
   });
 
+  it('sends a message given as JSON as it sends the object, stamped with the sender API', async () => {
+    a.send(msg(addrA, addrB, 1));
+    a.sendJson(addrB, JSON.stringify(msg(addrA, addrB, 2)));
+    await waitFor('2 messages at b', () => gotB.length === 2);
+    expect(gotB).toEqual(
+      [1, 2].map((n) => ({ ...msg(addrA, addrB, n), api: `http://api-of-${addrA}` })),
+    );
+  });
+
   it('writes the frames sent in one turn of the event loop in one write, in order', async () => {
     const proto = Socket.prototype as unknown as {
       _write: (chunk: Buffer, ...rest: unknown[]) => void;
