@@ -1,4 +1,5 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock';
 import { LeadershipState } from '../election/leadership-state';
 import { PeerChannel, type PeerMessage } from '../election/peer-channel';
 import { ClientStats } from './client-stats';
@@ -41,6 +42,7 @@ export class ForwardedHeartbeats implements OnModuleInit {
   private answerScheduled = false;
 
   constructor(
+    @Inject(CLOCK) private readonly clock: Clock,
     private readonly leadership: LeadershipState,
     private readonly presence: PresenceService,
     private readonly replicator: PresenceReplicator,
@@ -63,9 +65,11 @@ export class ForwardedHeartbeats implements OnModuleInit {
     // A follower that holds what it forwards is, with this node, a majority of three: no round.
     const majorityHolds = e.holds === true && this.replicator.majorityWith(e.from);
     let mustWait = false;
+    // One reading of the clock for the batch: its heartbeats were accepted together.
+    const now = this.clock.monotonicMs();
     for (const [username, addr] of e.beats) {
-      const seenBefore = this.presence.heartbeat(username, addr);
-      if (!majorityHolds && this.replicator.needsConfirmation(seenBefore)) mustWait = true;
+      const seenBefore = this.presence.heartbeat(username, addr, now);
+      if (!majorityHolds && this.replicator.needsConfirmation(seenBefore, now)) mustWait = true;
     }
     if (majorityHolds) {
       this.answerAsHolder(e);
@@ -129,6 +133,6 @@ export class ForwardedHeartbeats implements OnModuleInit {
   }
 
   private answer(peer: string, term: number, ack: PresenceForwardAck): void {
-    this.channel.send(peer, PRESENCE_FORWARD_ACK, term, { ...ack });
+    this.channel.send(peer, PRESENCE_FORWARD_ACK, term, ack);
   }
 }

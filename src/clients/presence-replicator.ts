@@ -130,9 +130,12 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     return this.needsConfirmation(seenBefore) ? this.heldSoon() : null;
   }
 
-  /** Whether a heartbeat applied now, whose client was last seen at `seenBefore`, must wait. */
-  needsConfirmation(seenBefore: number): boolean {
-    return this.stream.needsConfirmation(seenBefore);
+  /**
+   * Whether a heartbeat applied at `now` (monotonic ms), whose client was last seen at
+   * `seenBefore`, must wait.
+   */
+  needsConfirmation(seenBefore: number, now = this.clock.monotonicMs()): boolean {
+    return this.stream.needsConfirmation(seenBefore, now);
   }
 
   /** Leader: whether its list and `follower`'s copy are a majority (see PresenceStream). */
@@ -169,7 +172,8 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
    * no longer says it holds nothing a handed-over list lacks (PresenceFollower.holdsJust).
    */
   keepHeld(beats: readonly ForwardedBeat[]): void {
-    for (const [username, addr] of beats) this.presence.heartbeat(username, addr);
+    const now = this.clock.monotonicMs();
+    for (const [username, addr] of beats) this.presence.heartbeat(username, addr, now);
   }
 
   /** Follower: ms since its copy last took the current leader's stream (see PresenceFollower). */

@@ -89,9 +89,8 @@ export class PresenceStream {
   }
 
   /** Whether a heartbeat applied now, whose client was last seen at `seenBefore`, must wait. */
-  needsConfirmation(seenBefore: number): boolean {
+  needsConfirmation(seenBefore: number, now = this.ctx.clock.monotonicMs()): boolean {
     if (this.ctx.channel.others.length === 0) return false;
-    const now = this.ctx.clock.monotonicMs();
     const held = this.confirmations.heldByQuorumUpTo;
     return !(seenBefore < held && now - seenBefore < this.ctx.refreshSlackMs);
   }
@@ -151,11 +150,11 @@ export class PresenceStream {
         ...this.partialMark(),
       };
       this.confirmations.deltaDrained(delta.seq, drainedAt);
-      for (const peer of this.ctx.channel.others) {
-        const held = this.takeHeld(peer, this.leaderTerm);
-        const body = held ? { ...delta, held } : { ...delta };
-        this.ctx.channel.send(peer, PRESENCE_DELTA, this.leaderTerm, body);
-      }
+      const term = this.leaderTerm;
+      this.ctx.channel.sendEach(this.ctx.channel.others, PRESENCE_DELTA, term, delta, (peer) => {
+        const held = this.takeHeld(peer, term);
+        return held ? { held } : null;
+      });
     }
     return this.seq;
   }

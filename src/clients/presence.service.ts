@@ -117,10 +117,10 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
    * Marks the client online at `addr` now. Returns when it was last seen at that addr, or
    * -Infinity when it was not online or was elsewhere: whether followers may already know it.
    */
-  heartbeat(username: string, addr: string): number {
+  heartbeat(username: string, addr: string, now = this.clock.monotonicMs()): number {
     const before = this.online.get(username);
     const seenBefore = before !== undefined && before.addr === addr ? before.lastSeen : -Infinity;
-    this.touch(username, addr, this.clock.monotonicMs(), before);
+    this.touch(username, addr, now, before);
     return seenBefore;
   }
 

@@ -76,6 +76,15 @@ export class NodeChannel {
     this.net.sent.push(frame);
     return true;
   }
+  sendEach(
+    peers: readonly string[],
+    type: string,
+    term: number,
+    body: Record<string, unknown>,
+    extra: (peer: string) => Record<string, unknown> | null,
+  ): void {
+    for (const to of peers) this.send(to, type, term, { ...body, ...extra(to) });
+  }
   receive(f: Frame): void {
     const route = this.routes.get(f.type);
     if (!route) return;
@@ -116,7 +125,14 @@ export function makeNode(self: string, net: Network, clock: FakeClock, followerH
     channel,
     scheduler,
   );
-  const forwarded = new ForwardedHeartbeats(leadership, presence, replicator, channel, stats);
+  const forwarded = new ForwardedHeartbeats(
+    clock,
+    leadership,
+    presence,
+    replicator,
+    channel,
+    stats,
+  );
   replicator.onModuleInit();
   forwarder.onModuleInit();
   forwarded.onModuleInit();

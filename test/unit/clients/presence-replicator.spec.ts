@@ -40,6 +40,15 @@ class FakeChannel {
     this.sent.push({ to, type, term, body });
     return true;
   }
+  sendEach(
+    peers: readonly string[],
+    type: string,
+    term: number,
+    body: Record<string, unknown>,
+    extra: (peer: string) => Record<string, unknown> | null,
+  ) {
+    for (const to of peers) this.send(to, type, term, { ...body, ...extra(to) });
+  }
   deliver(type: string, term: number, body: Record<string, unknown>, from = A) {
     this.routes.get(type)!({ ...body, type, from, to: B, term, cpu: 0, api: 'x' });
   }
@@ -530,6 +539,17 @@ describe('PresenceReplicator: the regular delta rides on the leader’s AppendEn
     node.clock.advance(1); // 38 ms: 3/4 of the 50 ms interval since the last delta
     node.leadership.appendsSent();
     expect(node.channel.of('PresenceDelta').map((m) => m.body.seq)).toEqual([1, 1, 2, 2]);
+  });
+
+  it('carries each follower its own held batches, the rest of the delta the same for both', () => {
+    const node = leaderOfThree();
+    node.replicator.carryOnDeltas((peer, term) => (peer === C && term === 5 ? [4, 9] : null));
+    node.presence.heartbeat('x', '10.0.0.1:1');
+    node.leadership.appendsSent();
+    const [toA, toC] = node.channel.of('PresenceDelta');
+    expect([toA.to, toC.to]).toEqual([A, C]);
+    expect(toA.body).toEqual({ seq: 1, online: [['x', '10.0.0.1:1', 0]], offline: [] });
+    expect(toC.body).toEqual({ ...toA.body, held: [4, 9] });
   });
 
   it('goes out on its own timer when no AppendEntries leave', async () => {
