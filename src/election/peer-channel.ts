@@ -31,8 +31,8 @@ export class PeerChannel {
   private readonly routes = new Map<string, Route>();
   /** `others` for the configuration it was computed from (asked on every heartbeat). */
   private cached: { config: MembershipConfig | null; others: string[] } | null = null;
-  /** The envelope fields of the last message of each type to each peer, as JSON (see send). */
-  private readonly envelopes = new Map<string, { term: number; json: string }>();
+  /** By type, then peer: the envelope of the last message, as JSON (see send). */
+  private readonly envelopes = new Map<string, Map<string, { term: number; json: string }>>();
 
   constructor(
     @Inject(ELECTION_TRANSPORT) private readonly transport: ElectionTransport,
@@ -114,11 +114,12 @@ export class PeerChannel {
 
   /** The envelope's fields as the JSON of an object, kept per type and peer while the term holds. */
   private envelope(to: string, type: string, term: number): string {
-    const key = `${type} ${to}`;
-    const known = this.envelopes.get(key);
+    let byPeer = this.envelopes.get(type);
+    if (byPeer === undefined) this.envelopes.set(type, (byPeer = new Map()));
+    const known = byPeer.get(to);
     if (known?.term === term) return known.json;
     const json = JSON.stringify({ type, from: this.config.thisNode, to, term, cpu: 0 });
-    this.envelopes.set(key, { term, json });
+    byPeer.set(to, { term, json });
     return json;
   }
 }
