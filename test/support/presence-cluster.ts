@@ -14,6 +14,7 @@ import { LeadershipState } from '../../src/election/leadership-state';
 import type { PeerChannel, PeerFieldCheck } from '../../src/election/peer-channel';
 import type { Envelope } from '../../src/election/transport/envelope';
 import { FakeClock } from './fake-clock';
+import { FakeChannelBase } from './fake-channel';
 
 export const A = '127.0.0.1:7001';
 export const B = '127.0.0.1:7002';
@@ -55,12 +56,13 @@ export class Network {
   }
 }
 
-export class NodeChannel {
+export class NodeChannel extends FakeChannelBase {
   readonly routes = new Map<string, { check: PeerFieldCheck; handle: (e: Envelope) => void }>();
   constructor(
     readonly self: string,
     private readonly net: Network,
   ) {
+    super();
     net.channels.set(self, this);
   }
   get others(): string[] {
@@ -75,15 +77,6 @@ export class NodeChannel {
     this.net.queue.push(frame);
     this.net.sent.push(frame);
     return true;
-  }
-  sendEach(
-    peers: readonly string[],
-    type: string,
-    term: number,
-    body: Record<string, unknown>,
-    extra: (peer: string) => Record<string, unknown> | null,
-  ): void {
-    for (const to of peers) this.send(to, type, term, { ...body, ...extra(to) });
   }
   receive(f: Frame): void {
     const route = this.routes.get(f.type);

@@ -9,6 +9,7 @@ import type { PeerChannel } from '../../../src/election/peer-channel';
 import type { Envelope } from '../../../src/election/transport/envelope';
 import { FakeClock } from '../../support/fake-clock';
 import { waitFor } from '../../support/poll';
+import { FakeChannelBase } from '../../support/fake-channel';
 
 const A = '127.0.0.1:7001';
 const B = '127.0.0.1:7002';
@@ -26,12 +27,14 @@ const configFor = (peers: string[]) =>
   }) as ClusterConfig;
 
 /** Routes frames straight to handlers and records what is sent. */
-class FakeChannel {
+class FakeChannel extends FakeChannelBase {
   readonly sent: { to: string; type: string; term: number; body: Record<string, unknown> }[] = [];
   readonly routes = new Map<string, (e: Envelope) => void>();
   /** Peers out of reach: a send to one fails, as PeerChannel.send does with no link. */
   readonly down = new Set<string>();
-  constructor(readonly others: string[]) {}
+  constructor(readonly others: string[]) {
+    super();
+  }
   on(type: string, _validate: unknown, handle: (e: Envelope) => void) {
     this.routes.set(type, handle);
   }
@@ -39,15 +42,6 @@ class FakeChannel {
     if (this.down.has(to)) return false;
     this.sent.push({ to, type, term, body });
     return true;
-  }
-  sendEach(
-    peers: readonly string[],
-    type: string,
-    term: number,
-    body: Record<string, unknown>,
-    extra: (peer: string) => Record<string, unknown> | null,
-  ) {
-    for (const to of peers) this.send(to, type, term, { ...body, ...extra(to) });
   }
   deliver(type: string, term: number, body: Record<string, unknown>, from = A) {
     this.routes.get(type)!({ ...body, type, from, to: B, term, cpu: 0, api: 'x' });
