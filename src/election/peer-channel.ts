@@ -115,7 +115,10 @@ export class PeerChannel {
   /** The envelope's fields as the JSON of an object, kept per type and peer while the term holds. */
   private envelope(to: string, type: string, term: number): string {
     let byPeer = this.envelopes.get(type);
-    if (byPeer === undefined) this.envelopes.set(type, (byPeer = new Map()));
+    if (byPeer === undefined) {
+      byPeer = new Map<string, { term: number; json: string }>();
+      this.envelopes.set(type, byPeer);
+    }
     const known = byPeer.get(to);
     if (known?.term === term) return known.json;
     const json = JSON.stringify({ type, from: this.config.thisNode, to, term, cpu: 0 });
