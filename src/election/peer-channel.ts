@@ -17,6 +17,14 @@ export type PeerMessage<T extends object> = Readonly<T> & {
   readonly term: number;
 };
 
+/**
+ * What a message's body may be: a plain object with none of the envelope's fields, since its
+ * JSON is joined to the envelope's as text (see send). An array has a `length` and is refused.
+ */
+export type PeerBody<T extends object> = T & {
+  readonly [K in 'type' | 'from' | 'to' | 'term' | 'cpu' | 'api' | 'length']?: never;
+};
+
 interface Route {
   check: PeerFieldCheck;
   handle: (e: Envelope) => void;
@@ -85,7 +93,7 @@ export class PeerChannel {
    * these for every batch a follower passes on, and copying objects to serialize them cost more
    * than the rest of the send.
    */
-  send<T extends object>(to: string, type: string, term: number, body: T): boolean {
+  send<T extends object>(to: string, type: string, term: number, body: PeerBody<T>): boolean {
     return this.transport.sendJson(to, this.framed(JSON.stringify(body), to, type, term));
   }
 
@@ -97,7 +105,7 @@ export class PeerChannel {
     peers: readonly string[],
     type: string,
     term: number,
-    body: T,
+    body: PeerBody<T>,
     extra: (peer: string) => Partial<T> | null,
   ): void {
     const json = JSON.stringify(body);
