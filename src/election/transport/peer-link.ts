@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { HostPort } from '../../common/address';
 import type { Clock } from '../../common/clock';
-import { joinJsonObjects } from './envelope';
+import { joinJsonObjects, PING } from './envelope';
 import { FRAGMENT, splitMessage } from './fragments';
 import {
   encodeJsonFrame,
@@ -29,8 +29,6 @@ export interface PeerLinkOptions {
   retryMs: number;
   keepaliveMs: number;
   random: () => number;
-  /** The JSON of a keepalive to the peer. */
-  ping: () => string;
   /** A connection attempt failed; `refused` means nothing listens there: the process is gone. */
   onUnreachable: (peer: string, refused: boolean) => void;
   /** With a secret, a connection carries nothing until the handshake proves both ends. */
@@ -87,9 +85,12 @@ export class PeerLink {
 
   /** The `api` field every frame carries, as the JSON of an object. */
   private readonly apiJson: string;
+  /** The keepalive a silent link sends, as JSON: the same every time. */
+  private readonly pingJson: string;
 
   constructor(private readonly o: PeerLinkOptions) {
     this.apiJson = JSON.stringify({ api: o.api });
+    this.pingJson = JSON.stringify({ type: PING, from: o.self, to: o.peer, term: 0, cpu: 0 });
   }
 
   get isConnected(): boolean {
@@ -100,7 +101,7 @@ export class PeerLink {
     this.dial();
     this.keepaliveTimer = setInterval(() => {
       if (this.connected && this.o.clock.monotonicMs() - this.lastSendAt >= this.o.keepaliveMs)
-        this.write(this.o.ping());
+        this.write(this.pingJson);
     }, this.o.keepaliveMs);
     this.keepaliveTimer.unref();
   }

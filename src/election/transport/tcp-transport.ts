@@ -11,7 +11,6 @@ import { ConnectionsPerAddress } from '../../common/connections-per-address';
 import { type Clock, SystemClock } from '../../common/clock';
 import type { ClusterSecret } from '../../common/cluster-secret';
 import type { TransportHandlers } from '../election-io';
-import { PING } from './envelope';
 import { InboundConnection } from './inbound-connection';
 import { PeerLink } from './peer-link';
 import { claimProblem, type PeerTls, tlsAcceptedFrame, untrustedClientProblem } from './peer-tls';
@@ -125,7 +124,6 @@ export class TcpTransport {
       retryMs: this.o.retryMs,
       keepaliveMs: this.o.keepaliveMs,
       random: this.o.random,
-      ping: () => JSON.stringify({ type: PING, from: this.o.self, to: peer, term: 0, cpu: 0 }),
       onUnreachable: (p, refused) => this.handlers?.unreachable(p, refused),
       self: this.o.self,
       secret: this.o.secret ?? null,
