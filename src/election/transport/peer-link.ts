@@ -69,7 +69,6 @@ export class PeerLink {
   private connected = false;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | null = null;
-  private keepaliveTimer: NodeJS.Timeout | null = null;
   private drainTimer: NodeJS.Timeout | null = null;
   private lastSendAt = 0;
   private failures = 0;
@@ -99,17 +98,19 @@ export class PeerLink {
 
   start(): void {
     this.dial();
-    this.keepaliveTimer = setInterval(() => {
-      if (this.connected && this.o.clock.monotonicMs() - this.lastSendAt >= this.o.keepaliveMs)
-        this.write(this.pingJson);
-    }, this.o.keepaliveMs);
-    this.keepaliveTimer.unref();
+  }
+
+  /**
+   * Pings the peer if nothing went to it for a keepalive interval, so that its end of a live
+   * link never falls silent. The transport calls it for every link from one timer.
+   */
+  keepAlive(now: number): void {
+    if (this.connected && now - this.lastSendAt >= this.o.keepaliveMs) this.write(this.pingJson);
   }
 
   stop(): void {
     this.stopped = true;
     for (const t of [this.retryTimer, this.drainTimer]) if (t) clearTimeout(t);
-    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
     this.socket?.destroy();
   }
 

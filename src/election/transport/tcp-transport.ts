@@ -57,6 +57,8 @@ export class TcpTransport {
   private tlsServer: TlsServer | null = null;
   private handlers: TransportHandlers | null = null;
   private stopping = false;
+  /** One timer pings every silent link: a wake-up of the process per interval, not per peer. */
+  private keepaliveTimer: NodeJS.Timeout | null = null;
   /** Peers may share an address (several nodes on one host), hence a multiple of their count. */
   private readonly perAddress: ConnectionsPerAddress;
   private readonly frameDeadlineMs: number;
@@ -91,6 +93,13 @@ export class TcpTransport {
     this.server = server;
     if (this.o.tls) this.tlsServer = this.startTls(this.o.tls);
     for (const peer of this.o.peers) this.dial(peer);
+    this.keepaliveTimer = setInterval(() => this.keepLinksAlive(), this.o.keepaliveMs);
+    this.keepaliveTimer.unref();
+  }
+
+  private keepLinksAlive(): void {
+    const now = this.clock.monotonicMs();
+    for (const link of this.links.values()) link.keepAlive(now);
   }
 
   /**
@@ -159,6 +168,8 @@ export class TcpTransport {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
+    this.keepaliveTimer = null;
     for (const link of this.links.values()) link.stop();
     const server = this.server;
     this.server = null;

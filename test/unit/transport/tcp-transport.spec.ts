@@ -228,6 +228,32 @@ describe('TcpTransport on loopback', () => {
     expect(gotA).toEqual([]);
     expect(gotB).toEqual([]);
   });
+
+  it('pings every silent link from one timer: one wake-up per interval, not one per peer', async () => {
+    const [pc] = await freePorts(1);
+    const addrC = `127.0.0.1:${pc}`;
+    const c = testTransport(addrC, [addrA, addrB, addrC]);
+    for (const t of [a, b]) t.setPeers([addrA, addrB, addrC]);
+    const intervals = jest.spyOn(global, 'setInterval');
+    try {
+      await c.start({ message: () => undefined, unreachable: () => undefined });
+      c.setPeers([addrA, addrB, addrC]);
+      expect(intervals).toHaveBeenCalledTimes(1);
+      await waitFor('c linked to a and b', () => c.isConnected(addrA) && c.isConnected(addrB));
+      const before = { a: a.stats.pingsIn, b: b.stats.pingsIn };
+      // 20 pings at 50 ms from two senders span more than the 350 ms after which a silent
+      // inbound link is dropped: had c not pinged both, it would have had to dial again.
+      await waitFor(
+        'twenty pings each at a and b',
+        () => a.stats.pingsIn >= before.a + 20 && b.stats.pingsIn >= before.b + 20,
+      );
+      expect([c.connections(addrA), c.connections(addrB)]).toEqual([1, 1]);
+      expect([c.isConnected(addrA), c.isConnected(addrB)]).toEqual([true, true]);
+    } finally {
+      intervals.mockRestore();
+      await c.stop();
+    }
+  });
 });
 
 describe('TcpTransport and a peer that stops reading', () => {
