@@ -17,9 +17,17 @@ export class CoreTimer {
     private readonly fire: () => void,
   ) {}
 
-  /** Replaces any pending wake-up with one at `deadline` (monotonic ms), or sooner. */
+  /**
+   * Replaces any pending wake-up with one at `deadline` (monotonic ms), less than a millisecond
+   * after it, or in a second if that is sooner.
+   */
   armFor(deadline: number): void {
-    const wait = Math.min(MAX_SLEEP_MS, Math.max(0, deadline - this.clock.monotonicMs()));
+    // Whole milliseconds, rounded up: the event loop's timers count whole milliseconds, and a
+    // fractional wait mostly fires a fraction early, finds nothing due, and wakes it again.
+    const wait = Math.min(
+      MAX_SLEEP_MS,
+      Math.max(0, Math.ceil(deadline - this.clock.monotonicMs())),
+    );
     this.cancel();
     this.scheduler.addTimeout(
       CORE_TICK_TIMEOUT,
