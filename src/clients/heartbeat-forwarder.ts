@@ -52,6 +52,7 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
   private readonly inFlight = new Map<number, InFlight>();
   private nextBatch = 0;
   private flushScheduled = false;
+  private expiryWatched = false;
   private readonly reachMs: number;
   /** Whether this node takes heartbeats as a follower at all. */
   readonly enabled: boolean;
@@ -78,13 +79,10 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
     );
     // A new term or leader: batches sent to the old one are not coming back.
     this.leadership.onChange(() => this.failAll());
-    startNamedInterval(this.scheduler, EXPIRY_JOB, this.config.heartbeatIntervalMs, () =>
-      this.expire(),
-    );
   }
 
   onModuleDestroy(): void {
-    stopNamedInterval(this.scheduler, EXPIRY_JOB);
+    this.unwatchExpiry();
     this.failAll();
   }
 
@@ -153,6 +151,25 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
       return;
     }
     this.inFlight.set(id, { term, leader, sentAt: this.clock.monotonicMs(), beats, waiters });
+    this.watchExpiry();
+  }
+
+  /**
+   * The expiry timer runs only while a batch is in flight: a leader, or a follower no client
+   * heartbeats through, is not woken for it.
+   */
+  private watchExpiry(): void {
+    if (this.expiryWatched) return;
+    this.expiryWatched = true;
+    startNamedInterval(this.scheduler, EXPIRY_JOB, this.config.heartbeatIntervalMs, () =>
+      this.expire(),
+    );
+  }
+
+  private unwatchExpiry(): void {
+    if (!this.expiryWatched) return;
+    this.expiryWatched = false;
+    stopNamedInterval(this.scheduler, EXPIRY_JOB);
   }
 
   /**
@@ -200,6 +217,7 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
       const why = this.outOfReach();
       for (const w of batch.waiters) w.reject(why);
     }
+    if (this.inFlight.size === 0) this.unwatchExpiry();
   }
 
   private failAll(): void {

@@ -98,6 +98,14 @@ export function makeNode(self: string, net: Network, clock: FakeClock, followerH
     followerHeartbeats,
   } as ClusterConfig;
   const scheduler = new SchedulerRegistry();
+  // The test drives every periodic job by hand: a real timer firing on a slow machine would
+  // put frames on the network that the test does not expect. An interval a provider starts
+  // later is still registered, so a test can see that it runs, but it never fires.
+  const register = scheduler.addInterval.bind(scheduler);
+  scheduler.addInterval = <T>(name: string, timer: T) => {
+    clearInterval(timer as NodeJS.Timeout);
+    register(name, timer);
+  };
   const channel = new NodeChannel(self, net) as unknown as PeerChannel;
   const presence = new PresenceService(config, clock, scheduler);
   const leadership = new LeadershipState();
@@ -129,15 +137,13 @@ export function makeNode(self: string, net: Network, clock: FakeClock, followerH
   replicator.onModuleInit();
   forwarder.onModuleInit();
   forwarded.onModuleInit();
-  // The test drives every periodic job by hand: a real timer firing on a slow machine would
-  // put frames on the network that the test does not expect.
   for (const name of scheduler.getIntervals()) scheduler.deleteInterval(name);
   for (const name of scheduler.getTimeouts()) scheduler.deleteTimeout(name);
   const destroy = () => {
     forwarder.onModuleDestroy();
     replicator.onModuleDestroy();
   };
-  return { presence, leadership, replicator, forwarder, stats, destroy };
+  return { presence, leadership, replicator, forwarder, stats, scheduler, destroy };
 }
 
 /** The scheduled work of each node that the tests drive by hand. */

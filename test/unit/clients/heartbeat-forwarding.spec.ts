@@ -212,6 +212,21 @@ describe('follower heartbeats with three voters: the follower is the second hold
     expect(b.forwarder.inReach()).toBe(true);
   });
 
+  it('runs its expiry timer only while a batch awaits the leader', async () => {
+    const expiry = (node: ReturnType<typeof makeNode>) =>
+      node.scheduler.doesExist('interval', 'heartbeat-forward-expiry');
+    // Nothing in flight, so nothing to expire: the leader and an idle follower are not woken.
+    expect([expiry(nodes[A]), expiry(nodes[B])]).toEqual([false, false]);
+    const beat = track(nodes[B].forwarder.forward('frank', '10.0.0.6:1'));
+    await turn(); // the batch goes out
+    expect(expiry(nodes[B])).toBe(true);
+    await settle();
+    expect(beat.settled).toBe('held');
+    expireForwards(nodes[B].forwarder); // its next tick finds nothing in flight
+    expect(expiry(nodes[B])).toBe(false);
+    expect(expiry(nodes[A])).toBe(false);
+  });
+
   it('is refused by a node that no longer leads, and fails with a change of leader', async () => {
     const b = nodes[B];
     nodes[A].leadership.update(
