@@ -131,7 +131,10 @@ describe('the client SDK against a real 3-node cluster', () => {
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const exited = new Promise<number | null>((r) => peer.once('exit', (code) => r(code)));
+    // The signal too, so that a failure says what ended the process, not only that no code came.
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      peer.once('exit', (code, signal) => r({ code, signal })),
+    );
     cleanups.push(async () => {
       peer.kill('SIGKILL');
       await exited;
@@ -150,6 +153,6 @@ describe('the client SDK against a real 3-node cluster', () => {
       (await carol.discover()).some((p) => p.username === 'dave' && p.addr === '10.3.0.2:7000'),
     );
     peer.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await exited).toEqual({ code: 0, signal: null });
   });
 });
