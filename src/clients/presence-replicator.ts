@@ -209,6 +209,7 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     const ownKnown = this.ctx.copyKnown;
     const handed = this.follower.takeHandedList(term);
     this.stream.lead(term);
+    this.rearmFallback();
     this.ctx.lastSyncAt = this.clock.monotonicMs();
     // Our list replaces a follower's copy, so it goes to each only once that copy is folded
     // in: a node that restarted holds nobody, and must not wipe anyone else's list.
@@ -228,13 +229,19 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
 
   private tick(): void {
     this.lastTickAt = this.clock.monotonicMs();
+    // A follower sends no delta, and has no waits to expire (stepping down failed them all):
+    // its fallback fires once and sleeps until it takes office, not 16 times a second.
+    if (!this.stream.leading) return;
+    this.rearmFallback();
+    this.ctx.lastSyncAt = this.clock.monotonicMs();
+    this.stream.sendDelta(false);
+    this.takeover.askAgain();
+    this.stream.expireWaits();
+  }
+
+  /** Starts the fallback's wait again (also once it has fired), from now. */
+  private rearmFallback(): void {
     // Not once a test or onModuleDestroy removed it: refresh() would start it again.
     if (this.fallback && this.scheduler.doesExist('timeout', SYNC_JOB)) this.fallback.refresh();
-    if (this.stream.leading) {
-      this.ctx.lastSyncAt = this.clock.monotonicMs();
-      this.stream.sendDelta(false);
-      this.takeover.askAgain();
-    }
-    this.stream.expireWaits();
   }
 }

@@ -571,6 +571,31 @@ describe('PresenceReplicator: the regular delta rides on the leader’s AppendEn
   });
 });
 
+describe('PresenceReplicator: the fallback timer', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('fires once on a follower and sleeps, and wakes again when the node takes office', () => {
+    const node = makeNode([A, B, C]);
+    try {
+      node.leadership.update({ role: 'follower', term: 5, leader: A, leaderApi: null });
+      jest.advanceTimersByTime(63); // 1.25 heartbeat intervals: it fired
+      // A follower sends no delta: nothing is left to wake it (it used to, 16 times a second).
+      expect(jest.getTimerCount()).toBe(0);
+      node.leadership.update({ role: 'leader', term: 6, leader: B, leaderApi: null });
+      for (const from of [A, C]) {
+        const report = { chunk: 0, chunks: 1, known: true, records: [] };
+        node.channel.deliver('PresenceReport', 6, report, from);
+      }
+      node.channel.sent.length = 0;
+      jest.advanceTimersByTime(63 * 2); // no AppendEntries leave: the fallback sends the deltas
+      expect(node.channel.of('PresenceDelta').map((m) => m.to)).toEqual([A, C, A, C]);
+    } finally {
+      node.replicator.onModuleDestroy();
+    }
+  });
+});
+
 describe('PresenceReplicator: handing over', () => {
   it('a leader sends its last changes, marked final, as it hands over', () => {
     const node = leaderOfThree();
