@@ -57,7 +57,12 @@ async function measureTogether(
   }));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The middle value, or the mean of the middle two. */
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 
 const describe = (c: IdleCost) =>
   `${c.role}: ${c.cpuSecondsPerSecond.toFixed(4)} CPU s/s, ${Math.round(c.wakeupsPerSecond)} wake-ups/s`;
@@ -121,6 +126,9 @@ async function main(): Promise<number> {
   );
   const leaderStayed = (await nodes.currentLeader()) === leaderPort;
   if (!leaderStayed) log('the leader moved during the run: its figures mix two roles');
+  const nodesExited = nodes.exited();
+  for (const { name, tail } of nodesExited)
+    log(`${name} exited during the run:\n${tail.join('\n')}`);
   const exitedEarly = await floor.stop();
   await nodes.stop();
   removeTempDir(work);
@@ -135,9 +143,10 @@ async function main(): Promise<number> {
     leaderVsFloor,
     leaderStayed,
     floorExitedEarly: exitedEarly,
+    nodesExited: nodesExited.map((n) => n.name),
   };
   log(`results: ${writeResults(REPO, 'idle', start.startedAt, report)}`);
-  return leaderStayed && exitedEarly.length === 0 ? 0 : 1;
+  return leaderStayed && exitedEarly.length === 0 && nodesExited.length === 0 ? 0 : 1;
 }
 
 runBench('idle', main);

@@ -161,8 +161,13 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
   private watchExpiry(): void {
     if (this.expiryWatched) return;
     this.expiryWatched = true;
-    startNamedInterval(this.scheduler, EXPIRY_JOB, this.config.heartbeatIntervalMs, () =>
-      this.expire(),
+    // Unref'd: a batch taken during shutdown must not hold the process open until it expires.
+    startNamedInterval(
+      this.scheduler,
+      EXPIRY_JOB,
+      this.config.heartbeatIntervalMs,
+      () => this.expire(),
+      { unref: true },
     );
   }
 

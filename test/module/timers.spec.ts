@@ -10,7 +10,8 @@ import { type ModuleApp, NODE, OTHER_PEER, PEER, startModuleApp } from './suppor
 /**
  * The node's recurring timers are named intervals in @nestjs/schedule's SchedulerRegistry,
  * added in onModuleInit and removed in onModuleDestroy by the provider that owns them (see
- * docs/testing.md for the rule), so a test or an operator can list them by name.
+ * docs/testing.md for the rule), so a test or an operator can list them by name. One with nothing
+ * to do most of the time starts only when it has (docs/nest-idioms.md, Timers).
  */
 describe('recurring timers', () => {
   let node: ModuleApp;

@@ -102,8 +102,11 @@ export function makeNode(self: string, net: Network, clock: FakeClock, followerH
   // put frames on the network that the test does not expect. An interval a provider starts
   // later is still registered, so a test can see that it runs, but it never fires.
   const register = scheduler.addInterval.bind(scheduler);
+  /** Every interval a provider started, in order, the ones started at init included. */
+  const intervalsStarted: string[] = [];
   scheduler.addInterval = <T>(name: string, timer: T) => {
     clearInterval(timer as NodeJS.Timeout);
+    intervalsStarted.push(name);
     register(name, timer);
   };
   const channel = new NodeChannel(self, net) as unknown as PeerChannel;
@@ -143,7 +146,16 @@ export function makeNode(self: string, net: Network, clock: FakeClock, followerH
     forwarder.onModuleDestroy();
     replicator.onModuleDestroy();
   };
-  return { presence, leadership, replicator, forwarder, stats, scheduler, destroy };
+  return {
+    presence,
+    leadership,
+    replicator,
+    forwarder,
+    stats,
+    scheduler,
+    intervalsStarted,
+    destroy,
+  };
 }
 
 /** The scheduled work of each node that the tests drive by hand. */

@@ -93,6 +93,7 @@ export class TcpTransport {
     this.server = server;
     if (this.o.tls) this.tlsServer = this.startTls(this.o.tls);
     for (const peer of this.o.peers) this.dial(peer);
+    if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
     this.keepaliveTimer = setInterval(() => this.keepLinksAlive(), this.o.keepaliveMs);
     this.keepaliveTimer.unref();
   }

@@ -213,18 +213,26 @@ describe('follower heartbeats with three voters: the follower is the second hold
   });
 
   it('runs its expiry timer only while a batch awaits the leader', async () => {
-    const expiry = (node: ReturnType<typeof makeNode>) =>
-      node.scheduler.doesExist('interval', 'heartbeat-forward-expiry');
-    // Nothing in flight, so nothing to expire: the leader and an idle follower are not woken.
-    expect([expiry(nodes[A]), expiry(nodes[B])]).toEqual([false, false]);
-    const beat = track(nodes[B].forwarder.forward('frank', '10.0.0.6:1'));
-    await turn(); // the batch goes out
-    expect(expiry(nodes[B])).toBe(true);
-    await settle();
-    expect(beat.settled).toBe('held');
-    expireForwards(nodes[B].forwarder); // its next tick finds nothing in flight
-    expect(expiry(nodes[B])).toBe(false);
-    expect(expiry(nodes[A])).toBe(false);
+    const EXPIRY = 'heartbeat-forward-expiry';
+    const running = (node: ReturnType<typeof makeNode>) =>
+      node.scheduler.doesExist('interval', EXPIRY);
+    // Nothing in flight, so nothing to expire: neither the leader nor an idle follower started
+    // it, not even at init.
+    expect([nodes[A].intervalsStarted, nodes[B].intervalsStarted]).toEqual([
+      expect.not.arrayContaining([EXPIRY]),
+      expect.not.arrayContaining([EXPIRY]),
+    ]);
+    for (const round of [1, 2]) {
+      const beat = track(nodes[B].forwarder.forward(`frank${round}`, '10.0.0.6:1'));
+      await turn(); // the batch goes out
+      expect(running(nodes[B])).toBe(true);
+      await settle();
+      expect(beat.settled).toBe('held');
+      expireForwards(nodes[B].forwarder); // its next tick finds nothing in flight
+      expect(running(nodes[B])).toBe(false);
+    }
+    expect(nodes[B].intervalsStarted.filter((n) => n === EXPIRY)).toHaveLength(2);
+    expect(nodes[A].intervalsStarted).not.toContain(EXPIRY);
   });
 
   it('is refused by a node that no longer leads, and fails with a change of leader', async () => {

@@ -232,9 +232,12 @@ describe('TcpTransport on loopback', () => {
   it('pings every silent link from one timer: one wake-up per interval, not one per peer', async () => {
     const [pc] = await freePorts(1);
     const addrC = `127.0.0.1:${pc}`;
-    const c = testTransport(addrC, [addrA, addrB, addrC]);
+    // c learns of a and b only once it runs: links added later are kept alive too.
+    const c = testTransport(addrC, [addrC]);
     for (const t of [a, b]) t.setPeers([addrA, addrB, addrC]);
     const intervals = jest.spyOn(global, 'setInterval');
+    const cleared = jest.spyOn(global, 'clearInterval');
+    let stopped = false;
     try {
       await c.start({ message: () => undefined, unreachable: () => undefined });
       c.setPeers([addrA, addrB, addrC]);
@@ -249,9 +252,13 @@ describe('TcpTransport on loopback', () => {
       );
       expect([c.connections(addrA), c.connections(addrB)]).toEqual([1, 1]);
       expect([c.isConnected(addrA), c.isConnected(addrB)]).toEqual([true, true]);
+      await c.stop();
+      stopped = true;
+      expect(cleared).toHaveBeenCalledWith(intervals.mock.results[0].value);
     } finally {
       intervals.mockRestore();
-      await c.stop();
+      cleared.mockRestore();
+      if (!stopped) await c.stop();
     }
   });
 });
