@@ -151,7 +151,10 @@ export class TcpTransport {
   }
 
   send(message: { to: string }): boolean {
-    return this.sendJson(message.to, JSON.stringify(message));
+    // A message for a peer that is down is lost anyway: not worth serializing (a snapshot is
+    // megabytes, and the core sends it again at every retry).
+    const link = this.links.get(message.to);
+    return link?.isConnected === true && link.send(JSON.stringify(message));
   }
 
   sendJson(to: string, json: string): boolean {

@@ -211,6 +211,24 @@ describe('TcpTransport on loopback', () => {
     expect(gotB).toEqual([]);
   });
 
+  it('does not serialize a message for a peer it has no connection to', async () => {
+    let serialized = 0;
+    // A snapshot for a follower that is down would otherwise be turned into megabytes of JSON
+    // at every retry, only to be dropped.
+    const message = (to: string) => ({
+      ...msg(addrA, to, 1),
+      toJSON() {
+        serialized++;
+        return msg(addrA, to, 1);
+      },
+    });
+    expect(a.send(message('127.0.0.1:1'))).toBe(false); // not a peer
+    await b.stop();
+    await waitFor('the link to b is down', () => !a.isConnected(addrB));
+    expect(a.send(message(addrB))).toBe(false);
+    expect(serialized).toBe(0);
+  });
+
   it('reports a refused redial when the peer process is gone', async () => {
     await b.stop();
     await waitFor('refused redial reported', () =>
