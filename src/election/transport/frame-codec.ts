@@ -25,11 +25,17 @@ export function encodeJsonFrame(json: Buffer): Buffer {
   return encodeRawFrame(PROTOCOL_VERSION, [json]);
 }
 
-/** Frames JSON text, encoding it straight into the frame: no buffer of its own to copy. */
-export function encodeJsonTextFrame(json: string, bodyBytes = Buffer.byteLength(json)): Buffer {
+/** A frame with its header written and room for `bodyBytes` of body after it. */
+function frameWithHeader(version: number, bodyBytes: number): Buffer {
   const frame = Buffer.allocUnsafe(LENGTH_BYTES + 1 + bodyBytes);
   frame.writeUInt32BE(bodyBytes + 1, 0);
-  frame.writeUInt8(PROTOCOL_VERSION, LENGTH_BYTES);
+  frame.writeUInt8(version, LENGTH_BYTES);
+  return frame;
+}
+
+/** Frames JSON text, encoding it straight into the frame: no buffer of its own to copy. */
+export function encodeJsonTextFrame(json: string, bodyBytes = Buffer.byteLength(json)): Buffer {
+  const frame = frameWithHeader(PROTOCOL_VERSION, bodyBytes);
   frame.write(json, LENGTH_BYTES + 1, 'utf8');
   return frame;
 }
@@ -38,9 +44,7 @@ export function encodeJsonTextFrame(json: string, bodyBytes = Buffer.byteLength(
 export function encodeRawFrame(version: number, parts: readonly Buffer[]): Buffer {
   let bodyBytes = 0;
   for (const p of parts) bodyBytes += p.length;
-  const frame = Buffer.allocUnsafe(LENGTH_BYTES + 1 + bodyBytes);
-  frame.writeUInt32BE(bodyBytes + 1, 0);
-  frame.writeUInt8(version, LENGTH_BYTES);
+  const frame = frameWithHeader(version, bodyBytes);
   let at = LENGTH_BYTES + 1;
   for (const p of parts) at += p.copy(frame, at);
   return frame;
