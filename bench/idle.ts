@@ -23,7 +23,7 @@ import { processCpuMs } from './lib/proc-cpu';
 import { mainThreadWakeups } from './lib/proc-wakes';
 import { durationLine, reportHeader, startBench, writeResults } from './lib/results';
 import { runBench } from './lib/run-bench';
-import { ratio } from './lib/stats';
+import { quantile, ratio } from './lib/stats';
 import { now, sleep } from './lib/time';
 import { RollcallNodes } from './register/nodes';
 
@@ -57,12 +57,11 @@ async function measureTogether(
   }));
 }
 
-/** The middle value, or the mean of the middle two. */
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
+const median = (xs: number[]) =>
+  quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 
 const describe = (c: IdleCost) =>
   `${c.role}: ${c.cpuSecondsPerSecond.toFixed(4)} CPU s/s, ${Math.round(c.wakeupsPerSecond)} wake-ups/s`;

@@ -52,7 +52,6 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
   private readonly inFlight = new Map<number, InFlight>();
   private nextBatch = 0;
   private flushScheduled = false;
-  private expiryWatched = false;
   private readonly reachMs: number;
   /** Whether this node takes heartbeats as a follower at all. */
   readonly enabled: boolean;
@@ -82,7 +81,7 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    this.unwatchExpiry();
+    stopNamedInterval(this.scheduler, EXPIRY_JOB);
     this.failAll();
   }
 
@@ -159,8 +158,7 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
    * heartbeats through, is not woken for it.
    */
   private watchExpiry(): void {
-    if (this.expiryWatched) return;
-    this.expiryWatched = true;
+    if (this.scheduler.doesExist('interval', EXPIRY_JOB)) return;
     // Unref'd: a batch taken during shutdown must not hold the process open until it expires.
     startNamedInterval(
       this.scheduler,
@@ -169,12 +167,6 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
       () => this.expire(),
       { unref: true },
     );
-  }
-
-  private unwatchExpiry(): void {
-    if (!this.expiryWatched) return;
-    this.expiryWatched = false;
-    stopNamedInterval(this.scheduler, EXPIRY_JOB);
   }
 
   /**
@@ -222,7 +214,7 @@ export class HeartbeatForwarder implements OnModuleInit, OnModuleDestroy {
       const why = this.outOfReach();
       for (const w of batch.waiters) w.reject(why);
     }
-    if (this.inFlight.size === 0) this.unwatchExpiry();
+    if (this.inFlight.size === 0) stopNamedInterval(this.scheduler, EXPIRY_JOB);
   }
 
   private failAll(): void {
