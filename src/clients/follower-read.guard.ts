@@ -10,11 +10,12 @@ export const LAG_HEADER = 'Rollcall-Lag-Ms';
 
 /**
  * The guard of GET /discover and GET /users: the leader answers them as before (LeaderGuard);
- * with follower_reads, a follower answers from its copy while that copy took the leader's
- * stream at most follower_read_max_lag_ms ago, saying how long ago in Rollcall-Lag-Ms. The
- * stream (presence deltas) and the log's commit index both reach a follower every heartbeat
- * interval on the same connection, so the time since the last delta bounds how far behind the
- * leader both answers are. Older, or on a follower with the option off, LeaderGuard's 403.
+ * with follower_reads, a follower answers from its copy while the leader's list that copy holds
+ * is at most follower_read_max_lag_ms old, saying how old in Rollcall-Lag-Ms
+ * (PresenceFollower.followReadLagMs: waits in the follower's socket count, a freeze included).
+ * The stream (presence deltas) and the log's commit index both reach a follower every heartbeat
+ * interval on the same connection, so that age bounds how far behind the leader both answers
+ * are. Older, or on a follower with the option off, LeaderGuard's 403.
  */
 @Injectable()
 export class FollowerReadGuard implements CanActivate {

@@ -1,4 +1,5 @@
 import type { PeerMessage } from '../election/peer-channel';
+import { AcksSent } from './presence-freshness';
 import type { PresenceSyncContext } from './presence-sync-context';
 import {
   inFrames,
@@ -48,6 +49,10 @@ export class PresenceFollower {
   private handedOver: HandedMark | null = null;
   /** When it last took a leader's stream, and whose. */
   private syncedFromLeader: { term: number; from: string; at: number } | null = null;
+  /** When it sent each acknowledgement of this term's stream: the leader echoes them. */
+  private readonly acksSent = new AcksSent();
+  /** Its copy holds the list of leader `from` in `term` as it stood at `at` or later (AcksSent). */
+  private listAsOf: { term: number; from: string; at: number } | null = null;
   /** Told of the held batches a delta from the leader carries (HeartbeatForwarder). */
   private heldListeners: HeldListener[] = [];
   /** A new leader's ask from a term this node is not in yet: answered once it is (onGather). */
@@ -74,9 +79,18 @@ export class PresenceFollower {
     return Math.max(0, this.ctx.clock.monotonicMs() - synced.at);
   }
 
-  /** As followLagMs, but null while this follower's copy may lack clients: no read from it. */
+  /**
+   * How old the current leader's list its copy holds may be, in ms: every heartbeat the leader
+   * took in that long ago is on it. Null while the copy may lack clients, or no delta of this
+   * leader's stream said how new it was (an older leader echoes nothing): no read from it.
+   * Unlike followLagMs, it counts the time frames waited before this node read them.
+   */
   followReadLagMs(): number | null {
-    return this.ctx.copyComplete ? this.followLagMs() : null;
+    const view = this.ctx.leadership.current;
+    const asOf = this.listAsOf;
+    if (!this.ctx.copyComplete || view.role !== 'follower' || asOf === null) return null;
+    if (asOf.term !== view.term || asOf.from !== view.leader) return null;
+    return Math.max(0, this.ctx.clock.monotonicMs() - asOf.at);
   }
 
   /**
@@ -133,6 +147,7 @@ export class PresenceFollower {
     this.ctx.copyComplete = e.partial !== true;
     this.followSeq = e.seq;
     this.synced(e);
+    this.dateList(e);
     if (e.final === true) this.markHanded(e.term, e.seq, e.from);
     this.acknowledge(e, e.seq, false);
   }
@@ -227,6 +242,18 @@ export class PresenceFollower {
     this.syncedFromLeader = { term: e.term, from: e.from, at: this.ctx.lastSyncAt };
   }
 
+  /** The delta just applied says, by its echo, how new the list is now. */
+  private dateList(e: PeerMessage<PresenceDelta>): void {
+    const { ackSeq, ackAgoMs } = e;
+    if (ackSeq === undefined || ackAgoMs === undefined) return;
+    const at = this.acksSent.drainedNoEarlierThan(e.term, { ackSeq, ackAgoMs });
+    if (at === null) return;
+    const known = this.listAsOf;
+    const same = known !== null && known.term === e.term && known.from === e.from;
+    // A later delta is never older; an echo repeated because no newer ack was in gives an older bound.
+    this.listAsOf = { term: e.term, from: e.from, at: same ? Math.max(known.at, at) : at };
+  }
+
   /**
    * A full list of this term older than the copy. The copy acknowledged deltas after it, and the
    * leader counts it a holder of what they brought. The transport delivers nothing late today
@@ -237,6 +264,7 @@ export class PresenceFollower {
   }
 
   private acknowledge(e: PeerMessage<object>, seq: number, full: boolean): void {
+    this.acksSent.sent(e.term, seq, this.ctx.clock.monotonicMs());
     const ack: PresenceAck = { seq, full };
     this.ctx.channel.send(e.from, PRESENCE_ACK, e.term, { ...ack });
   }

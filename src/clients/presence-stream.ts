@@ -2,6 +2,7 @@ import { LeaseNotHeldError } from '../common/http/leadership-errors';
 import { majorityOf } from '../election/consensus';
 import type { PeerMessage } from '../election/peer-channel';
 import { PresenceConfirmations } from './presence-confirmations';
+import { AcksHeard } from './presence-freshness';
 import type { PresenceSyncContext } from './presence-sync-context';
 import {
   inFrames,
@@ -41,6 +42,8 @@ export class PresenceStream {
   private urgentScheduled = false;
   /** What else a delta to a follower carries (ForwardedHeartbeats' held batches). */
   private takeHeld: HeldTaker = () => null;
+  /** Each follower's latest acknowledgement, echoed on the deltas to it. */
+  private readonly acksHeard = new AcksHeard();
 
   constructor(
     private readonly ctx: PresenceSyncContext,
@@ -72,6 +75,7 @@ export class PresenceStream {
     this.leaderTerm = term;
     this.seq = 0;
     this.urgentDrainedAt = null;
+    this.acksHeard.clear();
   }
 
   /** This node no longer leads: its copy is the leader's to expire, and every wait is refused. */
@@ -151,12 +155,23 @@ export class PresenceStream {
       };
       this.confirmations.deltaDrained(delta.seq, drainedAt);
       const term = this.leaderTerm;
-      this.ctx.channel.sendEach(this.ctx.channel.others, PRESENCE_DELTA, term, delta, (peer) => {
-        const held = this.takeHeld(peer, term);
-        return held ? { held } : null;
-      });
+      this.ctx.channel.sendEach(this.ctx.channel.others, PRESENCE_DELTA, term, delta, (peer) =>
+        this.forFollower(peer, term, drainedAt),
+      );
     }
     return this.seq;
+  }
+
+  /** What a delta drained at `drainedAt` carries for `peer` alone, or null. */
+  private forFollower(
+    peer: string,
+    term: number,
+    drainedAt: number,
+  ): Partial<PresenceDelta> | null {
+    const held = this.takeHeld(peer, term);
+    const echo = this.acksHeard.echo(peer, drainedAt);
+    if (held === null) return echo;
+    return echo === null ? { held } : { held, ...echo };
   }
 
   /** Heartbeats are waiting for a quorum: a delta goes now, one at a time, each taking all. */
@@ -204,6 +219,7 @@ export class PresenceStream {
 
   onAck(e: PeerMessage<PresenceAck>): void {
     if (!this.streamsIn(e.term)) return;
+    this.acksHeard.heard(e.from, e.seq, this.ctx.clock.monotonicMs());
     this.confirmations.acknowledged(e.from, e.seq, e.full);
     const urgent = this.urgentDrainedAt;
     if (urgent === null || this.confirmations.heldByQuorumUpTo < urgent) return;
@@ -216,6 +232,7 @@ export class PresenceStream {
     if (!this.streamsIn(e.term)) return;
     // It lost its copy or a delta: until it takes the full list, it holds nothing for sure.
     this.confirmations.copyLost(e.from);
+    this.acksHeard.forget(e.from);
     // While gathering, the full list is not ready; everyone gets it when it is.
     if (this.takeover.waiting) return;
     // Its copy may hold clients this list lacks: it is taken in before the list replaces it.

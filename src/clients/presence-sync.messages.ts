@@ -40,6 +40,14 @@ export interface PresenceDelta {
    * turn of the leader's event loop. Per recipient; absent when there is none.
    */
   held?: number[];
+  /**
+   * The recipient's latest PresenceAck the leader had when it drained this delta, and how many
+   * ms before (AckEcho): how new the list is, on the recipient's clock (AcksSent). Per
+   * recipient, both or neither; absent before it acknowledged anything in this term, and from
+   * older leaders, whose followers then serve no follower reads.
+   */
+  ackSeq?: number;
+  ackAgoMs?: number;
 }
 
 export interface PresenceAck {
@@ -112,6 +120,10 @@ export function deltaProblem(e: PeerFields): string | null {
   if (e.partial !== undefined && typeof e.partial !== 'boolean') return 'partial must be a boolean';
   const heldProblem = e.held === undefined ? null : batchesProblem(e.held);
   if (heldProblem) return `held: ${heldProblem}`;
+  const echoed = e.ackSeq !== undefined || e.ackAgoMs !== undefined;
+  if (echoed && !(isCount(e.ackSeq) && isCount(e.ackAgoMs))) {
+    return 'ackSeq and ackAgoMs must be counts, both or neither';
+  }
   const offline = e.offline;
   if (!Array.isArray(offline) || offline.length > RECORDS_PER_FRAME || !offline.every(isName)) {
     return 'offline must be at most 2000 usernames';

@@ -216,6 +216,22 @@ describe.each(PLATFORMS)('a follower taking heartbeats, on %s', (platform) => {
       ...presenceFull(0),
       records: [['alice', '1.2.3.4:5', 10]],
     });
+    // Not before a delta echoes the full list's acknowledgement: until then nothing says how
+    // old the list is.
+    await request(node.http).get('/discover').expect(403);
+    node.transport.deliver({
+      type: 'PresenceDelta',
+      from: PEER,
+      to: NODE,
+      term: TERM,
+      cpu: 0,
+      api: LEADER_API,
+      seq: 1,
+      online: [],
+      offline: [],
+      ackSeq: 0,
+      ackAgoMs: 0,
+    });
     const online = await request(node.http).get('/discover').expect(200);
     expect(online.body).toMatchObject({
       online_clients: [{ username: 'alice', addr: '1.2.3.4:5' }],

@@ -44,15 +44,23 @@ export class Network {
   readonly cut = new Set<string>();
   /** Frames of these types are lost. */
   readonly lost = new Set<string>();
+  /** Stopped processes (SIGSTOP): frames to them wait in the queue, in order, till they thaw. */
+  readonly frozen = new Set<string>();
   readonly channels = new Map<string, NodeChannel>();
   deliverAll(): void {
-    for (let i = 0; i < 1000 && this.queue.length > 0; i++) this.deliverNext();
+    for (let i = 0; i < 1000 && this.deliverNext(); i++);
   }
-  /** Delivers the first frame waiting; what its receiver sends in answer waits behind the rest. */
-  deliverNext(): void {
-    const f = this.queue.shift();
-    if (!f || this.cut.has(f.from) || this.cut.has(f.to) || this.lost.has(f.type)) return;
+  /**
+   * Delivers the first frame waiting for a node that is not frozen; what its receiver sends in
+   * answer waits behind the rest. Whether there was one.
+   */
+  deliverNext(): boolean {
+    const at = this.queue.findIndex((q) => !this.frozen.has(q.to));
+    if (at < 0) return false;
+    const [f] = this.queue.splice(at, 1);
+    if (this.cut.has(f.from) || this.cut.has(f.to) || this.lost.has(f.type)) return true;
     this.channels.get(f.to)!.receive(f);
+    return true;
   }
 }
 

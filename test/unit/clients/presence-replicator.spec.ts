@@ -929,13 +929,70 @@ describe('PresenceReplicator: a follower of a partial list', () => {
     node.channel.deliver('PresenceFull', 3, { ...full, partial: true });
     expect(node.replicator.followReadLagMs()).toBeNull();
     expect(node.replicator.followLagMs()).toBe(0); // the leader is in reach all the same
+    // The next delta echoes the full list's acknowledgement: the copy is whole, and dated.
     node.channel.deliver('PresenceDelta', 3, { seq: 2, online: [], offline: [] });
+    expect(node.replicator.followReadLagMs()).toBeNull();
+    node.channel.deliver('PresenceDelta', 3, {
+      seq: 3,
+      online: [],
+      offline: [],
+      ackSeq: 1,
+      ackAgoMs: 0,
+    });
     expect(node.replicator.followReadLagMs()).toBe(0);
-    node.channel.deliver('PresenceDelta', 3, { seq: 3, online: [], offline: [], partial: true });
+    node.channel.deliver('PresenceDelta', 3, { seq: 4, online: [], offline: [], partial: true });
     node.leadership.update({ role: 'follower', term: 4, leader: C, leaderApi: null });
     node.channel.sent.length = 0;
     node.channel.deliver('PresenceGather', 4, {}, C);
     expect(node.channel.of('PresenceReport').map((m) => m.body.known)).toEqual([false]);
+    node.replicator.onModuleDestroy();
+  });
+});
+
+describe('PresenceReplicator: how old a follower says its copy is', () => {
+  const delta = (seq: number) => ({ seq, online: [], offline: [] });
+
+  it('serves no read from a leader that echoes no acknowledgement (an older version)', () => {
+    const node = makeNode([A, B, C]);
+    node.leadership.update({ role: 'follower', term: 3, leader: A, leaderApi: null });
+    node.channel.deliver('PresenceFull', 3, { seq: 1, chunk: 0, chunks: 1, records: [] });
+    node.clock.advance(40);
+    node.channel.deliver('PresenceDelta', 3, delta(2));
+    expect(node.replicator.followReadLagMs()).toBeNull();
+    expect(node.replicator.followLagMs()).toBe(0); // in reach for follower heartbeats all the same
+    node.replicator.onModuleDestroy();
+  });
+
+  it('dates its copy by the acknowledgement echoed: when it sent it, plus how long the leader held it', () => {
+    const node = makeNode([A, B, C]);
+    node.leadership.update({ role: 'follower', term: 3, leader: A, leaderApi: null });
+    node.channel.deliver('PresenceFull', 3, { seq: 1, chunk: 0, chunks: 1, records: [] });
+    const fullAckedAt = node.clock.monotonicMs();
+    node.clock.advance(300); // the delta waited in this node's socket
+    node.channel.deliver('PresenceDelta', 3, { ...delta(2), ackSeq: 1, ackAgoMs: 30 });
+    expect(node.replicator.followReadLagMs()).toBe(node.clock.monotonicMs() - (fullAckedAt + 30));
+    // An echo of an acknowledgement it never sent (its process before a restart) dates nothing.
+    node.clock.advance(10);
+    node.channel.deliver('PresenceDelta', 3, { ...delta(3), ackSeq: 99, ackAgoMs: 0 });
+    expect(node.replicator.followReadLagMs()).toBe(280);
+    // A repeated echo, no newer acknowledgement in, never makes the copy older.
+    node.channel.deliver('PresenceDelta', 3, { ...delta(4), ackSeq: 1, ackAgoMs: 0 });
+    expect(node.replicator.followReadLagMs()).toBe(280);
+    node.replicator.onModuleDestroy();
+  });
+
+  it("dates nothing by a new leader's stream until that leader echoes an acknowledgement", () => {
+    const node = makeNode([A, B, C]);
+    node.leadership.update({ role: 'follower', term: 3, leader: A, leaderApi: null });
+    node.channel.deliver('PresenceFull', 3, { seq: 1, chunk: 0, chunks: 1, records: [] });
+    node.channel.deliver('PresenceDelta', 3, { ...delta(2), ackSeq: 1, ackAgoMs: 0 });
+    expect(node.replicator.followReadLagMs()).toBe(0);
+    node.leadership.update({ role: 'follower', term: 4, leader: C, leaderApi: null });
+    expect(node.replicator.followReadLagMs()).toBeNull();
+    node.channel.deliver('PresenceFull', 4, { seq: 1, chunk: 0, chunks: 1, records: [] }, C);
+    expect(node.replicator.followReadLagMs()).toBeNull();
+    node.channel.deliver('PresenceDelta', 4, { ...delta(2), ackSeq: 1, ackAgoMs: 0 }, C);
+    expect(node.replicator.followReadLagMs()).toBe(0);
     node.replicator.onModuleDestroy();
   });
 });

@@ -1,4 +1,8 @@
-import { gatherProblem, reportProblem } from '../../../src/clients/presence-sync.messages';
+import {
+  deltaProblem,
+  gatherProblem,
+  reportProblem,
+} from '../../../src/clients/presence-sync.messages';
 
 describe('PresenceGather and PresenceReport decoders', () => {
   it('takes an ask that names a handed-over list by term and seq, or names none', () => {
@@ -22,5 +26,18 @@ describe('PresenceGather and PresenceReport decoders', () => {
     expect(reportProblem({ ...inStep, records: [['a', '10.0.0.1:1', 0]] })).toBe(problem);
     const copy = { chunk: 0, chunks: 1, known: true, records: [['a', '10.0.0.1:1', 0]] };
     expect(reportProblem(copy)).toBeNull();
+  });
+});
+
+describe('PresenceDelta decoder', () => {
+  it("takes the echo of the recipient's acknowledgement as two counts, or none", () => {
+    const delta = { seq: 7, online: [], offline: [] };
+    expect(deltaProblem(delta)).toBeNull();
+    expect(deltaProblem({ ...delta, ackSeq: 6, ackAgoMs: 0 })).toBeNull();
+    const problem = 'ackSeq and ackAgoMs must be counts, both or neither';
+    expect(deltaProblem({ ...delta, ackSeq: 6 })).toBe(problem);
+    expect(deltaProblem({ ...delta, ackAgoMs: 40 })).toBe(problem);
+    expect(deltaProblem({ ...delta, ackSeq: 6, ackAgoMs: -1 })).toBe(problem);
+    expect(deltaProblem({ ...delta, ackSeq: 6, ackAgoMs: 1.5 })).toBe(problem);
   });
 });

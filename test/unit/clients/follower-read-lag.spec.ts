@@ -1,0 +1,109 @@
+import type { FakeClock } from '../../support/fake-clock';
+import {
+  A,
+  B,
+  C,
+  type makeNode,
+  names,
+  type Network,
+  tick,
+  track,
+  useCluster,
+} from '../../support/presence-cluster';
+
+/**
+ * How old a follower's copy of the online list is, as follower reads report it (Rollcall-Lag-Ms):
+ * the copy holds every heartbeat the leader had taken in by then, whenever the follower read
+ * the frames that brought it.
+ */
+describe('a follower read says how old the leader list it holds is', () => {
+  const cluster = useCluster([A, B, C]);
+  let net: Network;
+  let clock: FakeClock;
+  let nodes: Record<string, ReturnType<typeof makeNode>>;
+  const settle = () => cluster.settle();
+  beforeEach(() => ({ net, clock, nodes } = cluster));
+
+  /** The leader sends its regular delta, one heartbeat interval after the last. */
+  async function nextInterval(): Promise<void> {
+    clock.advance(50);
+    tick(nodes[A].replicator);
+    await settle();
+  }
+
+  it('is a few ms while the stream flows', async () => {
+    await nextInterval();
+    await nextInterval();
+    // settle() moves the clock 1 ms a round; the copy is no older than the last round trip.
+    expect(nodes[B].replicator.followReadLagMs()).toBeLessThan(25);
+    expect(nodes[C].replicator.followReadLagMs()).toBeLessThan(25);
+  });
+
+  it('counts a frozen follower the time it was stopped, though it read its backlog just now', async () => {
+    await nextInterval();
+    const c = nodes[C];
+    net.frozen.add(C); // SIGSTOP: frames to C wait in its socket
+    await nextInterval(); // one delta waits for C
+    net.cut.add(C); // and the ones after it stall behind TCP's back-off
+    nodes[A].presence.heartbeat('late', '10.0.0.9:1');
+    const late = track(nodes[A].replicator.heldSoon());
+    await settle();
+    expect(late.settled).toBe('held'); // A and B hold it: 200
+    const lateAnsweredAt = clock.monotonicMs();
+    for (let i = 0; i < 40; i++) await nextInterval(); // two seconds
+    net.cut.delete(C);
+    net.frozen.delete(C); // SIGCONT: C reads the delta that waited, and nothing newer
+    net.deliverAll();
+    expect(names(c)).not.toContain('late');
+    // A read now must not claim a copy newer than the 200 that it lacks.
+    const lag = c.replicator.followReadLagMs();
+    expect(lag).toBeGreaterThan(clock.monotonicMs() - lateAnsweredAt);
+    // The stream resumes: C asks for the delta it missed, takes the full list, and is fresh.
+    await nextInterval();
+    await nextInterval();
+    expect(names(c)).toContain('late');
+    expect(c.replicator.followReadLagMs()).toBeLessThan(25);
+  });
+
+  it('echoes to each follower its latest acknowledgement, and how long ago the leader heard it', async () => {
+    await nextInterval();
+    const lastAckOf = (from: string) =>
+      net.sent.filter((f) => f.type === 'PresenceAck' && f.from === from).at(-1)!.body.seq;
+    const heardBy = clock.monotonicMs(); // settle() delivered every acknowledgement
+    clock.advance(50);
+    tick(nodes[A].replicator);
+    const deltas = net.queue.filter((f) => f.type === 'PresenceDelta');
+    expect(deltas.map((f) => [f.to, f.body.ackSeq])).toEqual([
+      [B, lastAckOf(B)],
+      [C, lastAckOf(C)],
+    ]);
+    for (const f of deltas) {
+      expect(f.body.ackAgoMs).toBeGreaterThanOrEqual(50);
+      expect(f.body.ackAgoMs).toBeLessThanOrEqual(clock.monotonicMs() - (heardBy - 20));
+    }
+  });
+
+  it('echoes nothing to a follower that asked for the full list, till it acknowledges that', async () => {
+    await nextInterval();
+    net.channels
+      .get(A)!
+      .receive({ from: C, to: A, type: 'PresenceSyncRequest', term: 2, body: {} });
+    tick(nodes[A].replicator);
+    const deltaTo = (to: string) =>
+      net.queue.find((f) => f.type === 'PresenceDelta' && f.to === to)!;
+    expect(deltaTo(B).body.ackSeq).toBeDefined();
+    expect(deltaTo(C).body).not.toHaveProperty('ackSeq');
+    await settle(); // C takes the full list and acknowledges it
+    await nextInterval();
+    expect(nodes[C].replicator.followReadLagMs()).toBeLessThan(25);
+  });
+
+  it('still takes follower heartbeats after the freeze: the leader answers those itself', async () => {
+    net.frozen.add(C);
+    await nextInterval();
+    net.frozen.delete(C);
+    net.deliverAll();
+    expect(nodes[C].replicator.followLagMs()).toBe(0);
+    expect(nodes[C].forwarder.inReach()).toBe(true);
+  });
+});
