@@ -4,8 +4,12 @@ import type { HeartbeatAck, Recorder } from './recorder';
 
 /** How long a heartbeat keeps a client online (30 s), less a margin: as PRESENCE_WINDOW_MS. */
 const WINDOW_MS = 29_000;
-/** Room for the leader's delta to cross the mesh, delays included, after the ack it carries. */
-const TRANSIT_MS = 1_000;
+/**
+ * A follower's Rollcall-Lag-Ms counts from no later than the leader drained the delta its copy
+ * last took (PresenceFollower.followReadLagMs), transit and waits included: only its rounding
+ * to whole ms is allowed for.
+ */
+const LAG_ROUNDING_MS = 1;
 const EXAMPLES = 25;
 
 export type FollowerReadsResult = InvariantResult & { reads: number };
@@ -13,9 +17,9 @@ export type FollowerReadsResult = InvariantResult & { reads: number };
 /**
  * With follower_reads (--followers): a follower answered /discover from its copy only while that
  * copy was at most `maxLagMs` behind the leader, and the copy was as complete as it said: every
- * client whose heartbeat was acknowledged (by any node) before the copy's last update from the
- * leader (the answer's time less its Rollcall-Lag-Ms, less transit) and recently enough to still
- * be online, is on it.
+ * client whose heartbeat was acknowledged (by any node) before the leader's list the copy holds
+ * (the read's send time less its Rollcall-Lag-Ms) and recently enough to still be online, is on
+ * it.
  */
 export function checkFollowerReads(
   recorder: Recorder,
@@ -38,7 +42,7 @@ export function checkFollowerReads(
         `node ${read.node} served /discover at ${t(read.recv)} ${read.lagMs} ms behind (bound ${String(maxLagMs)})`,
       );
     }
-    const updatedBefore = read.send - read.lagMs - TRANSIT_MS;
+    const updatedBefore = read.send - read.lagMs - LAG_ROUNDING_MS;
     for (const [username, acks] of clients) {
       if (!acks.anyAnsweredBefore(read.recv - WINDOW_MS, updatedBefore)) continue;
       result.checks++;

@@ -3,8 +3,8 @@ import { type HeartbeatAck, Recorder } from '../../../chaos/recorder';
 
 /**
  * The follower-reads invariant: a follower serves /discover only within its lag bound, and its
- * copy holds every client acknowledged before the copy's last update from the leader (the
- * answer's send time less its lag, less 1 s of transit) and recently enough to be online (29 s).
+ * copy holds every client acknowledged before the leader's list it holds (the read's send time
+ * less its lag, less 1 ms for the lag's rounding) and recently enough to be online (29 s).
  */
 describe('chaos checker: follower reads', () => {
   const t = (x: number) => `${x}`;
@@ -34,8 +34,8 @@ describe('chaos checker: follower reads', () => {
 
   it('expects a client acked before the copy was last updated, while it is online', () => {
     const rec = new Recorder();
-    // The copy was last updated at 100,000 - 100 - 1,000 = 98,900.
-    rec.heartbeatAcks.push(ack('early', 90_000), ack('twice', 60_000), ack('twice', 95_000));
+    // The copy holds the leader's list as of 100,000 - 100 - 1 = 99,899.
+    rec.heartbeatAcks.push(ack('early', 90_000), ack('twice', 60_000), ack('twice', 99_800));
     rec.followerReads.push(read(100_000, 100, ['early']));
     const r = checkFollowerReads(rec, 500, t);
     expect(r).toMatchObject({ violations: 1 });
@@ -45,10 +45,10 @@ describe('chaos checker: follower reads', () => {
   it('does not expect a client acked after the last update, nor one whose ack is too old', () => {
     const rec = new Recorder();
     rec.heartbeatAcks.push(
-      ack('late', 99_500), // acked after the copy's last update
-      ack('answered-late', 98_000, 99_000), // sent before it, answered after it
+      ack('late', 99_900), // acked after the list the copy holds
+      ack('answered-late', 98_000, 99_899), // sent before it, answered after it
       ack('gone', 70_000), // online until 99,000: before this answer
-      ack('held', 76_000), // sent at or after 100,005 - 29,000 = 71,005, answered before 98,900
+      ack('held', 76_000), // sent at or after 100,005 - 29,000 = 71,005, answered before 99,899
     );
     rec.followerReads.push(read(100_000, 100, ['held']));
     const r = checkFollowerReads(rec, 500, t);
