@@ -255,7 +255,8 @@ export class ReplicatedLog<C = unknown, R = unknown> {
     }
     const status = core.status(this.clock.monotonicMs());
     this.members.follow(status);
-    this.publisher.publish(status, () => core.leaseValid(this.clock.monotonicMs()));
+    const term = status.term;
+    this.publisher.publish(status, () => this.servesIn(term, core));
     if (appends > 0) this.publisher.appendsSent();
     if (!this.stopped) this.timer.armFor(core.nextDeadline());
     const last = ready.committed.at(-1);
@@ -285,9 +286,21 @@ export class ReplicatedLog<C = unknown, R = unknown> {
     return appends;
   }
 
+  /**
+   * Whether this node may answer as the leader of `term` now: it holds the lease, and has
+   * applied an entry of its term (its no-op). A new leader holds every committed entry, but
+   * until one of its own commits it cannot tell which of the older ones are (Raft §5.4.2,
+   * §6.4): its registry could lack a registration its predecessor answered 200, and it would
+   * answer that client's heartbeat 404 and leave it out of /users. A refusal of its no-op backs
+   * the lease as well as an acceptance, so the lease alone does not say it.
+   */
+  private servesIn(term: number, core: ElectionCore): boolean {
+    return this.appliedAt.term === term && core.leaseValid(this.clock.monotonicMs());
+  }
+
   private apply(e: Entry): void {
-    if (!this.stateMachine) return;
     this.appliedAt = { index: e.index, term: e.term };
+    if (!this.stateMachine) return;
     this.proposals.applied(e.index, e.term, this.stateMachine.apply(e.index, e.data));
   }
 }

@@ -41,7 +41,7 @@ export class LeaseNotHeldError extends RouteError {
   override readonly bodyFields = NO_LEADER_FIELDS;
   constructor() {
     super(
-      "This node is the leader but does not hold its lease yet (a majority must acknowledge it, or an earlier leader's lease must run out). Retry shortly.",
+      "This node is the leader but does not hold its lease yet (a majority must acknowledge it, or an earlier leader's lease must run out), or has not yet committed an entry of its own term. Retry shortly.",
     );
     this.name = 'LeaseNotHeldError';
   }

@@ -1,5 +1,5 @@
 import type { ClusterConfig } from '../../../src/config/cluster-config';
-import type { HardState } from '../../../src/election/consensus/core-options';
+import type { Entry, HardState } from '../../../src/election/consensus/core-options';
 import type {
   ElectionTransport,
   HardStateStore,
@@ -77,11 +77,11 @@ describe('ElectionLifecycle and ReplicatedLog (the driver around the core)', () 
   let clock: FakeClock;
   let leadership: LeadershipState;
 
-  beforeEach(async () => {
-    rec = new Recorder();
+  /** Starts node A on what its disk holds: the Recorder's vote, and these log entries. */
+  async function start(onDisk: Entry[] = []): Promise<void> {
     fatal = jest.fn();
     const file = {
-      open: () => Promise.resolve({ snapshot: null, entries: [] }),
+      open: () => Promise.resolve({ snapshot: null, entries: onDisk }),
       append: () => Promise.resolve(),
       installSnapshot: () => Promise.resolve(),
       saveSnapshot: () => Promise.resolve(),
@@ -98,6 +98,11 @@ describe('ElectionLifecycle and ReplicatedLog (the driver around the core)', () 
     const sampler = { sample: () => ({ machine: 10, background: 8 }) };
     service = new ElectionLifecycle(config, rec, sampler, log, peers, handover, scheduler);
     await service.onApplicationBootstrap();
+  }
+
+  beforeEach(async () => {
+    rec = new Recorder();
+    await start();
   });
   afterEach(() => service.onModuleDestroy());
 
@@ -121,13 +126,13 @@ describe('ElectionLifecycle and ReplicatedLog (the driver around the core)', () 
   const from = (peer: string, type: string, term: number, fields: Record<string, unknown>) =>
     rec.handlers!.message({ type, from: peer, to: A, term, cpu: 5, api: 'x', ...fields });
 
-  /** A's election timeout runs out, and both peers grant its pre-vote: the vote round starts. */
-  async function winPreVote(): Promise<void> {
+  /** A's election timeout runs out, and both peers grant its pre-vote for `term`. */
+  async function winPreVote(term = 1): Promise<void> {
     clock.advance(1000);
     (log as unknown as { tick: () => void }).tick();
     await settle();
-    from(B, 'PreVoteResponse', 1, { granted: true });
-    from(C, 'PreVoteResponse', 1, { granted: true });
+    from(B, 'PreVoteResponse', term, { granted: true });
+    from(C, 'PreVoteResponse', term, { granted: true });
     await settle();
   }
 
@@ -195,5 +200,45 @@ describe('ElectionLifecycle and ReplicatedLog (the driver around the core)', () 
     await settle();
     // Elected: the no-op goes to both followers, and the view already says leader.
     expect(told).toEqual([`leader send Heartbeat to ${C} term 1`]);
+  });
+
+  it('serves as leader only once it has applied an entry of its own term', async () => {
+    // A holds a registration of term 1 that the old leader committed and answered 200, but A
+    // never heard the commit: until its own no-op commits, A cannot tell what is committed.
+    await service.onModuleDestroy();
+    rec.saved = { term: 1, votedFor: null };
+    await start([{ index: 1, term: 1, data: { username: 'alice' } }]);
+    const applied: unknown[] = [];
+    log.attach({
+      apply: (_i, data) => applied.push(data),
+      snapshot: () => null,
+      restore: () => {},
+    });
+    await winPreVote(2);
+    from(B, 'RequestVoteResponse', 2, { granted: true, leaseWaitMs: 0 });
+    await settle();
+    expect(leadership.current.role).toBe('leader');
+    // Both followers answer its no-op at once: they lack entry 1, so they refuse it. Their
+    // answers back the lease all the same.
+    const sentAt = clock.monotonicMs();
+    for (const peer of [B, C]) {
+      from(peer, 'HeartbeatResponse', 2, {
+        sentAt,
+        lastLogIndex: 0,
+        success: false,
+        matchIndex: 0,
+      });
+    }
+    await settle();
+    expect(applied).toEqual([]);
+    expect(leadership.canServeAsLeader()).toBe(false); // its /users would lack alice
+    // B takes the entries and the no-op commits: entry 1 is applied before A serves.
+    from(B, 'HeartbeatResponse', 2, { sentAt, lastLogIndex: 2, success: true, matchIndex: 2 });
+    await settle();
+    expect(applied).toEqual([{ username: 'alice' }, null]);
+    expect(leadership.canServeAsLeader()).toBe(true);
+    const stopping = service.onModuleDestroy();
+    clock.advance(2000); // a leader that stops waits for a successor: nobody takes over here
+    await stopping;
   });
 });
