@@ -25,7 +25,7 @@ import { DiscoverStreamService } from './discover-stream.service';
 import { HeartbeatDto } from './dto/heartbeat.dto';
 import type { HeartbeatVia } from './heartbeat-admission';
 import { AdmittedVia, HeartbeatGuard } from './heartbeat.guard';
-import { FollowerReadGuard } from './follower-read.guard';
+import { DiscoverReadGuard, UsersReadGuard } from './follower-read.guard';
 import { RegisterDto } from './dto/register.dto';
 import {
   DiscoverResponseDto,
@@ -48,7 +48,8 @@ const LAG_HEADER_DOC = {
 /**
  * The client routes. Each names its guard: LeaderGuard (@LeaderOnly()) where only the leader
  * answers; HeartbeatGuard on /heartbeat, which a follower also takes with follower_heartbeats;
- * FollowerReadGuard on /discover and /users, which a follower also answers with follower_reads.
+ * DiscoverReadGuard and UsersReadGuard on /discover and /users, which a follower also answers
+ * with follower_reads.
  */
 @Controller()
 @ApiTags('clients (leader only)')
@@ -99,7 +100,7 @@ export class ClientsController {
   }
 
   @Get('users')
-  @UseGuards(FollowerReadGuard)
+  @UseGuards(UsersReadGuard)
   @ApiOperation({ summary: 'Everyone registered', description: FOLLOWER_READS })
   @ApiOkResponse({ type: UsersResponseDto, headers: LAG_HEADER_DOC })
   users() {
@@ -107,7 +108,7 @@ export class ClientsController {
   }
 
   @Get('discover')
-  @UseGuards(FollowerReadGuard)
+  @UseGuards(DiscoverReadGuard)
   @ApiOperation({ summary: 'Who is online now', description: FOLLOWER_READS })
   @ApiOkResponse({ type: DiscoverResponseDto, headers: LAG_HEADER_DOC })
   // The body comes serialized; without this, a string would go out as text/html or text/plain.

@@ -7,7 +7,7 @@ import { ClientStats } from './client-stats';
 import { ClientsController } from './clients.controller';
 import { ClientsService } from './clients.service';
 import { DiscoverStreamService } from './discover-stream.service';
-import { FollowerReadGuard } from './follower-read.guard';
+import { DiscoverReadGuard, UsersReadGuard } from './follower-read.guard';
 import { ForwardedHeartbeats } from './forwarded-heartbeats';
 import { HeartbeatForwarder } from './heartbeat-forwarder';
 import { HeartbeatAdmission } from './heartbeat-admission';
@@ -44,7 +44,8 @@ import { RegistryService } from './registry.service';
     LeaderGuard,
     HeartbeatAdmission,
     HeartbeatGuard,
-    FollowerReadGuard,
+    DiscoverReadGuard,
+    UsersReadGuard,
     HeartbeatEndpoint,
     ClientStats,
     HeartbeatRates,

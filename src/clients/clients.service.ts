@@ -155,7 +155,7 @@ export class ClientsService {
 
   private discoverNow(): string {
     const { json, count } = this.presence.listJson();
-    // A follower answers from its copy only with follower_reads (FollowerReadGuard).
+    // A follower answers from its copy only with follower_reads (DiscoverReadGuard).
     const isLeader = this.leadership.current.role === 'leader';
     return `{"online_clients":${json},"count":${count},"is_leader":${isLeader}}`;
   }

@@ -10,22 +10,24 @@ export const LAG_HEADER = 'Rollcall-Lag-Ms';
 
 /**
  * The guard of GET /discover and GET /users: the leader answers them as before (LeaderGuard);
- * with follower_reads, a follower answers from its copy while the leader's list that copy holds
- * is at most follower_read_max_lag_ms old, saying how old in Rollcall-Lag-Ms
- * (PresenceFollower.followReadLagMs: waits in the follower's socket count, a freeze included).
- * The stream (presence deltas) and the log's commit index both reach a follower every heartbeat
- * interval on the same connection, so that age bounds how far behind the leader both answers
- * are. Older, or on a follower with the option off, LeaderGuard's 403.
+ * with follower_reads, a follower answers from its copy while that copy is at most
+ * follower_read_max_lag_ms old, saying how old in Rollcall-Lag-Ms. A copy's age counts from when
+ * the leader drained the delta that dated it, waits in the follower's socket included (a freeze
+ * too). Older, or on a follower with the option off, LeaderGuard's 403. Each route's copy is its
+ * own: DiscoverReadGuard's online list, UsersReadGuard's registry.
  */
 @Injectable()
-export class FollowerReadGuard implements CanActivate {
+export abstract class FollowerReadGuard implements CanActivate {
   constructor(
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
     private readonly leadership: LeadershipState,
-    private readonly replicator: PresenceReplicator,
+    protected readonly replicator: PresenceReplicator,
     private readonly leaderGuard: LeaderGuard,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
+
+  /** How old the copy this route answers from may be, in ms; null: it must not answer. */
+  protected abstract copyLagMs(): number | null;
 
   canActivate(context: ExecutionContext): boolean {
     const lag = this.followerLagMs();
@@ -40,7 +42,27 @@ export class FollowerReadGuard implements CanActivate {
   /** The lag a follower read would have now, or null when this node must not serve one. */
   private followerLagMs(): number | null {
     if (!this.config.followerReads || this.leadership.canServeAsLeader()) return null;
-    const lag = this.replicator.followReadLagMs();
+    const lag = this.copyLagMs();
     return lag !== null && lag <= this.config.followerReadMaxLagMs ? lag : null;
+  }
+}
+
+/** GET /discover: the follower's copy of the leader's online list (followReadLagMs). */
+@Injectable()
+export class DiscoverReadGuard extends FollowerReadGuard {
+  protected copyLagMs(): number | null {
+    return this.replicator.followReadLagMs();
+  }
+}
+
+/**
+ * GET /users: the follower's registry (followRegistryLagMs). It is dated apart from the online
+ * list: the leader's commit index reaches a follower on its next AppendEntries, which may leave
+ * after a delta drained once the registration was answered.
+ */
+@Injectable()
+export class UsersReadGuard extends FollowerReadGuard {
+  protected copyLagMs(): number | null {
+    return this.replicator.followRegistryLagMs();
   }
 }

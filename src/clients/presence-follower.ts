@@ -1,5 +1,5 @@
 import type { PeerMessage } from '../election/peer-channel';
-import { AcksSent } from './presence-freshness';
+import { AcksSent, RegistryDates } from './presence-freshness';
 import type { PresenceSyncContext } from './presence-sync-context';
 import {
   inFrames,
@@ -53,6 +53,8 @@ export class PresenceFollower {
   private readonly acksSent = new AcksSent();
   /** Its copy holds the list of leader `from` in `term` as it stood at `at` or later (AcksSent). */
   private listAsOf: { term: number; from: string; at: number } | null = null;
+  /** How new its registry is, from the log positions dated deltas carry. */
+  private readonly registryDates = new RegistryDates();
   /** Told of the held batches a delta from the leader carries (HeartbeatForwarder). */
   private heldListeners: HeldListener[] = [];
   /** A new leader's ask from a term this node is not in yet: answered once it is (onGather). */
@@ -91,6 +93,18 @@ export class PresenceFollower {
     if (!this.ctx.copyComplete || view.role !== 'follower' || asOf === null) return null;
     if (asOf.term !== view.term || asOf.from !== view.leader) return null;
     return Math.max(0, this.ctx.clock.monotonicMs() - asOf.at);
+  }
+
+  /**
+   * How old the registry this node serves /users from may be, in ms: every registration a
+   * leader answered that long ago is in it. Null on a node that is not a follower, or before a
+   * dated delta came whose leader's log position it has applied.
+   */
+  followRegistryLagMs(): number | null {
+    const applied = this.ctx.appliedIndex();
+    if (this.ctx.leadership.current.role !== 'follower' || applied === null) return null;
+    const asOf = this.registryDates.asOfWith(applied);
+    return asOf === null ? null : Math.max(0, this.ctx.clock.monotonicMs() - asOf);
   }
 
   /**
@@ -252,6 +266,10 @@ export class PresenceFollower {
     const same = known !== null && known.term === e.term && known.from === e.from;
     // A later delta is never older; an echo repeated because no newer ack was in gives an older bound.
     this.listAsOf = { term: e.term, from: e.from, at: same ? Math.max(known.at, at) : at };
+    if (e.applied === undefined) return;
+    this.registryDates.note(e.applied, at);
+    const applied = this.ctx.appliedIndex();
+    if (applied !== null) this.registryDates.asOfWith(applied); // keeps the pending few
   }
 
   /**

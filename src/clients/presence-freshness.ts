@@ -81,3 +81,36 @@ export class AcksSent {
     return at + echo.ackAgoMs;
   }
 }
+
+/** Dated deltas a follower keeps until its registry has applied as far as their leader had. */
+const PENDING_DATES = 1024;
+
+/**
+ * Follower: how new its registry (the replicated log, applied) is. A dated delta says its leader
+ * had applied the log up to `applied` when it drained the delta, at `at` or later on this node's
+ * clock (AcksSent): every registration the leader had answered 200 by then lies at or below
+ * that index. Once this node has applied as far, its registry holds them all. Log indexes run
+ * across terms, and a leader serves only once its log holds everything committed before it, so
+ * the dates stay true after a change of leader.
+ */
+export class RegistryDates {
+  private readonly pending: { applied: number; at: number }[] = [];
+  private asOf: number | null = null;
+
+  /** A dated delta brought `applied`, drained no earlier than `at`. */
+  note(applied: number, at: number): void {
+    this.pending.push({ applied, at });
+    if (this.pending.length > PENDING_DATES) this.pending.shift(); // forgets a date: reads wait
+  }
+
+  /** Its registry, applied up to `localApplied`, holds every registration answered by this time. */
+  asOfWith(localApplied: number): number | null {
+    let reached = 0;
+    while (reached < this.pending.length && this.pending[reached].applied <= localApplied) {
+      this.asOf = Math.max(this.asOf ?? -Infinity, this.pending[reached].at);
+      reached++;
+    }
+    if (reached > 0) this.pending.splice(0, reached);
+    return this.asOf;
+  }
+}

@@ -1,9 +1,16 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type OnModuleDestroy,
+  type OnModuleInit,
+  Optional,
+} from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '../common/clock';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { LeadershipState, type LeadershipView } from '../election/leadership-state';
 import { PeerChannel } from '../election/peer-channel';
+import { ReplicatedLog } from '../election/replicated-log';
 import type { ForwardedBeat } from './heartbeat-forward.messages';
 import { type HeldListener, PresenceFollower } from './presence-follower';
 import { type HeldTaker, PresenceStream } from './presence-stream';
@@ -66,8 +73,12 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     private readonly presence: PresenceService,
     private readonly channel: PeerChannel,
     private readonly scheduler: SchedulerRegistry,
+    // How far the log is applied: dated deltas carry the leader's, so that follower reads of the
+    // registry can be dated too. Absent in unit tests that wire no log.
+    @Optional() log?: ReplicatedLog,
   ) {
-    this.ctx = new PresenceSyncContext(config, clock, leadership, presence, channel);
+    const applied = log ? () => log.appliedIndex : undefined;
+    this.ctx = new PresenceSyncContext(config, clock, leadership, presence, channel, applied);
     this.takeover = new PresenceTakeover(this.ctx, {
       leadingTerm: (term) => this.stream.leadingTerm(term),
       sendFull: (to) => this.stream.sendFull(to),
@@ -181,9 +192,14 @@ export class PresenceReplicator implements OnModuleInit, OnModuleDestroy {
     return this.follower.followLagMs();
   }
 
-  /** As followLagMs, but null while this follower's copy may lack clients: no read from it. */
+  /** How old the leader's list this follower's copy holds may be (see PresenceFollower). */
   followReadLagMs(): number | null {
     return this.follower.followReadLagMs();
+  }
+
+  /** How old the registry this follower serves /users from may be (see PresenceFollower). */
+  followRegistryLagMs(): number | null {
+    return this.follower.followRegistryLagMs();
   }
 
   private onLeadership(view: Readonly<LeadershipView>, before: Readonly<LeadershipView>): void {

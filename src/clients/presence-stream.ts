@@ -141,6 +141,10 @@ export class PresenceStream {
   sendDelta(final: boolean): number | null {
     if (this.takeover.waiting) return null;
     const drainedAt = this.ctx.clock.monotonicMs();
+    // Only a leader that could answer a read itself dates what it sends: without its lease a
+    // newer leader may be answering elsewhere.
+    const dated = this.ctx.leadership.canServeAsLeader();
+    const applied = dated ? this.ctx.appliedIndex() : null;
     const { online, offline } = this.ctx.presence.drainChanges();
     const onlineParts = inFrames(online);
     const offlineParts = inFrames(offline);
@@ -152,24 +156,25 @@ export class PresenceStream {
         offline: offlineParts[i] ?? [],
         ...(final && i === count - 1 ? { final: true } : {}),
         ...this.partialMark(),
+        ...(applied !== null ? { applied } : {}),
       };
       this.confirmations.deltaDrained(delta.seq, drainedAt);
       const term = this.leaderTerm;
       this.ctx.channel.sendEach(this.ctx.channel.others, PRESENCE_DELTA, term, delta, (peer) =>
-        this.forFollower(peer, term, drainedAt),
+        this.forFollower(peer, term, dated ? drainedAt : null),
       );
     }
     return this.seq;
   }
 
-  /** What a delta drained at `drainedAt` carries for `peer` alone, or null. */
+  /** What a delta carries for `peer` alone, or null; `datedAt`: when drained, if it is dated. */
   private forFollower(
     peer: string,
     term: number,
-    drainedAt: number,
+    datedAt: number | null,
   ): Partial<PresenceDelta> | null {
     const held = this.takeHeld(peer, term);
-    const echo = this.acksHeard.echo(peer, drainedAt);
+    const echo = datedAt === null ? null : this.acksHeard.echo(peer, datedAt);
     if (held === null) return echo;
     return echo === null ? { held } : { held, ...echo };
   }

@@ -34,6 +34,8 @@ export class PresenceSyncContext {
     readonly leadership: LeadershipState,
     readonly presence: PresenceService,
     readonly channel: PeerChannel,
+    /** How far this node applied the replicated log; null where no log is wired (unit tests). */
+    readonly appliedIndex: () => number | null = () => null,
   ) {
     this.refreshSlackMs = 2 * config.heartbeatIntervalMs;
   }

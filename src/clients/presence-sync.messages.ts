@@ -48,6 +48,12 @@ export interface PresenceDelta {
    */
   ackSeq?: number;
   ackAgoMs?: number;
+  /**
+   * How far the leader had applied its log when it drained this delta: a follower's registry
+   * applied as far holds every registration the leader answered by then (RegistryDates). Like
+   * the echo, only on a delta whose leader could serve as it was drained.
+   */
+  applied?: number;
 }
 
 export interface PresenceAck {
@@ -120,6 +126,7 @@ export function deltaProblem(e: PeerFields): string | null {
   if (e.partial !== undefined && typeof e.partial !== 'boolean') return 'partial must be a boolean';
   const heldProblem = e.held === undefined ? null : batchesProblem(e.held);
   if (heldProblem) return `held: ${heldProblem}`;
+  if (e.applied !== undefined && !isCount(e.applied)) return 'applied must be a count';
   const echoed = e.ackSeq !== undefined || e.ackAgoMs !== undefined;
   if (echoed && !(isCount(e.ackSeq) && isCount(e.ackAgoMs))) {
     return 'ackSeq and ackAgoMs must be counts, both or neither';

@@ -76,6 +76,11 @@ export class ReplicatedLog<C = unknown, R = unknown> {
     this.members = new MembershipTracking(config, transport, this.logger, joiner);
   }
 
+  /** The index of the last entry applied here (or restored from a snapshot). */
+  get appliedIndex(): number {
+    return this.appliedAt.index;
+  }
+
   /** The registry plugs in here before the application starts. */
   attach(stateMachine: StateMachine<R>): void {
     this.stateMachine = stateMachine;

@@ -40,6 +40,30 @@ const registration: Envelope = {
   ],
   leaderCommit: 1,
 };
+/** Bob's registration at index 2, committed with it. */
+const bobsRegistration: Envelope = {
+  ...emptyAppendEntries({ from: PEER, to: NODE, term: TERM }),
+  api: LEADER_API,
+  prevLogIndex: 1,
+  prevLogTerm: TERM,
+  entries: [
+    {
+      index: 2,
+      term: TERM,
+      data: {
+        op: 'register',
+        user: {
+          user_id: 'u-bob',
+          username: 'bob',
+          addr: '1.2.3.6:7',
+          registered_at: '2026-01-01T00:00:01.000Z',
+        },
+        token_sha256: hashClientToken('bob-token-0123456789'),
+      },
+    },
+  ],
+  leaderCommit: 2,
+};
 const keepAlive = (): Envelope => ({
   ...emptyAppendEntries({ from: PEER, to: NODE, term: TERM }),
   api: LEADER_API,
@@ -219,18 +243,24 @@ describe.each(PLATFORMS)('a follower taking heartbeats, on %s', (platform) => {
     // Not before a delta echoes the full list's acknowledgement: until then nothing says how
     // old the list is.
     await request(node.http).get('/discover').expect(403);
+    // The delta says the leader had applied its log to index 2 (bob's registration), which this
+    // node has not: its list is dated, its registry not yet.
+    const delta = { type: 'PresenceDelta', from: PEER, to: NODE, term: TERM, cpu: 0 };
     node.transport.deliver({
-      type: 'PresenceDelta',
-      from: PEER,
-      to: NODE,
-      term: TERM,
-      cpu: 0,
+      ...delta,
       api: LEADER_API,
       seq: 1,
       online: [],
       offline: [],
       ackSeq: 0,
       ackAgoMs: 0,
+      applied: 2,
+    });
+    await request(node.http).get('/users').expect(403);
+    node.transport.deliver(bobsRegistration);
+    await waitFor('the registry to catch up', async () => {
+      const res = await request(node.http).get('/users');
+      return res.status === 200;
     });
     const online = await request(node.http).get('/discover').expect(200);
     expect(online.body).toMatchObject({
@@ -241,7 +271,10 @@ describe.each(PLATFORMS)('a follower taking heartbeats, on %s', (platform) => {
     expect(Number(online.headers['rollcall-lag-ms'])).toBeLessThanOrEqual(200);
     expect(online.headers['rollcall-term']).toBe(String(TERM));
     const users = await request(node.http).get('/users').expect(200);
-    expect(users.body).toMatchObject({ count: 1, users: [{ username: 'alice' }] });
+    expect(users.body).toMatchObject({
+      count: 2,
+      users: [{ username: 'alice' }, { username: 'bob' }],
+    });
     expect(users.headers['rollcall-lag-ms']).toBeDefined();
     // No more stream: once its copy is older than the bound, the follower sends reads on.
     const stale = await waitFor('the copy to grow stale', async () => {

@@ -11,6 +11,7 @@ import { PresenceReplicator } from '../../src/clients/presence-replicator';
 import { PresenceService } from '../../src/clients/presence.service';
 import type { ClusterConfig } from '../../src/config/cluster-config';
 import { LeadershipState } from '../../src/election/leadership-state';
+import type { ReplicatedLog } from '../../src/election/replicated-log';
 import type { PeerChannel, PeerFieldCheck } from '../../src/election/peer-channel';
 import type { Envelope } from '../../src/election/transport/envelope';
 import { FakeClock } from './fake-clock';
@@ -121,6 +122,8 @@ export function makeNode(self: string, net: Network, clock: FakeClock, followerH
   const presence = new PresenceService(config, clock, scheduler);
   const leadership = new LeadershipState();
   const stats = new ClientStats();
+  /** How far the node's replicated log is applied: set by a test, read by the presence sync. */
+  const log = { appliedIndex: 0 };
   const replicator = new PresenceReplicator(
     config,
     clock,
@@ -128,6 +131,7 @@ export function makeNode(self: string, net: Network, clock: FakeClock, followerH
     presence,
     channel,
     scheduler,
+    log as ReplicatedLog,
   );
   const forwarder = new HeartbeatForwarder(
     config,
@@ -155,6 +159,7 @@ export function makeNode(self: string, net: Network, clock: FakeClock, followerH
     replicator.onModuleDestroy();
   };
   return {
+    log,
     presence,
     leadership,
     replicator,

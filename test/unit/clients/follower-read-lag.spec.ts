@@ -98,6 +98,44 @@ describe('a follower read says how old the leader list it holds is', () => {
     expect(nodes[C].replicator.followReadLagMs()).toBeLessThan(25);
   });
 
+  it('dates nothing a leader sends without its lease: a newer leader may answer elsewhere', async () => {
+    await nextInterval();
+    const b = nodes[B];
+    const before = b.replicator.followReadLagMs()!;
+    const view = { role: 'leader' as const, term: 2, leader: A, leaderApi: null };
+    nodes[A].leadership.update(view, () => false); // a majority stopped acknowledging it
+    tick(nodes[A].replicator);
+    const deltas = net.queue.filter((f) => f.type === 'PresenceDelta');
+    expect(deltas.map((f) => [f.body.ackSeq, f.body.applied])).toEqual([
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
+    await settle();
+    clock.advance(50);
+    expect(b.replicator.followReadLagMs()).toBeGreaterThan(before + 50);
+  });
+
+  it("dates a follower's registry once it has applied the log as far as the leader had", async () => {
+    const b = nodes[B];
+    await nextInterval(); // dated: both have applied nothing
+    const answeredAt = clock.monotonicMs();
+    nodes[A].log.appliedIndex = 7; // the leader answers a registration at index 7
+    await nextInterval();
+    expect(b.replicator.followReadLagMs()).toBeLessThan(25); // its online list is dated
+    // Its registry lacks index 7: it is no newer than the registration's answer.
+    expect(b.replicator.followRegistryLagMs()).toBeGreaterThanOrEqual(
+      clock.monotonicMs() - answeredAt,
+    );
+    clock.advance(300);
+    b.log.appliedIndex = 7;
+    // As new as the delta that said 7 (the one that dated the list), not as the moment it applied.
+    expect(b.replicator.followRegistryLagMs()).toBe(b.replicator.followReadLagMs());
+    expect(b.replicator.followRegistryLagMs()).toBeGreaterThanOrEqual(300);
+    await nextInterval();
+    expect(b.replicator.followRegistryLagMs()).toBeLessThan(25);
+    expect(nodes[A].replicator.followRegistryLagMs()).toBeNull(); // the leader reads its own
+  });
+
   it('still takes follower heartbeats after the freeze: the leader answers those itself', async () => {
     net.frozen.add(C);
     await nextInterval();

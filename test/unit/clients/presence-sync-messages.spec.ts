@@ -40,4 +40,11 @@ describe('PresenceDelta decoder', () => {
     expect(deltaProblem({ ...delta, ackSeq: 6, ackAgoMs: -1 })).toBe(problem);
     expect(deltaProblem({ ...delta, ackSeq: 6, ackAgoMs: 1.5 })).toBe(problem);
   });
+
+  it("takes the leader's applied log index as a count", () => {
+    const delta = { seq: 7, online: [], offline: [] };
+    expect(deltaProblem({ ...delta, applied: 0 })).toBeNull();
+    expect(deltaProblem({ ...delta, applied: -1 })).toBe('applied must be a count');
+    expect(deltaProblem({ ...delta, applied: '3' })).toBe('applied must be a count');
+  });
 });
