@@ -12,26 +12,32 @@ const WINDOW_MS = 29_000;
 const LAG_ROUNDING_MS = 1;
 const EXAMPLES = 25;
 
-export type FollowerReadsResult = InvariantResult & { reads: number };
+export type FollowerReadsResult = InvariantResult & { reads: number; usersReads: number };
 
 /**
  * With follower_reads (--followers): a follower answered /discover from its copy only while that
  * copy was at most `maxLagMs` behind the leader, and the copy was as complete as it said: every
  * client whose heartbeat was acknowledged (by any node) before the leader's list the copy holds
  * (the read's send time less its Rollcall-Lag-Ms) and recently enough to still be online, is on
- * it.
+ * it. Its /users answers are checked the same way against registrations (checkUsersReads).
  */
 export function checkFollowerReads(
   recorder: Recorder,
   maxLagMs: number | null,
   t: (x: number) => string,
 ): FollowerReadsResult {
-  const result: FollowerReadsResult = { checks: 0, violations: 0, examples: [], reads: 0 };
-  result.reads = recorder.followerReads.length;
+  const result: FollowerReadsResult = {
+    checks: 0,
+    violations: 0,
+    examples: [],
+    reads: recorder.followerReads.length,
+    usersReads: recorder.followerUsersReads.length,
+  };
   const note = (why: string) => {
     result.violations++;
     if (result.examples.length < EXAMPLES) result.examples.push(why);
   };
+  checkUsersReads(recorder, maxLagMs, t, result, note);
   const clients = [...acksByClient(recorder.heartbeatAcks)].map(
     ([username, acks]) => [username, new ClientAcks(acks)] as const,
   );
@@ -54,6 +60,40 @@ export function checkFollowerReads(
     }
   }
   return result;
+}
+
+/**
+ * A follower-served /users: within the lag bound, and listing every registration whose answer
+ * came before the registry it serves (the read's send time less its lag). Registrations never
+ * expire, so every earlier one counts.
+ */
+function checkUsersReads(
+  recorder: Recorder,
+  maxLagMs: number | null,
+  t: (x: number) => string,
+  result: FollowerReadsResult,
+  note: (why: string) => void,
+): void {
+  // Pushed as each register() resolved: in order of answer.
+  const registered = recorder.registrations;
+  for (const read of recorder.followerUsersReads) {
+    result.checks++;
+    if (maxLagMs === null || !(read.lagMs >= 0 && read.lagMs <= maxLagMs)) {
+      note(
+        `node ${read.node} served /users at ${t(read.recv)} ${read.lagMs} ms behind (bound ${String(maxLagMs)})`,
+      );
+    }
+    const updatedBefore = read.send - read.lagMs - LAG_ROUNDING_MS;
+    for (let k = 0; k < registered.length && registered[k].at < updatedBefore; k++) {
+      result.checks++;
+      const { username } = registered[k];
+      if (!read.users.has(username)) {
+        note(
+          `${username} missing from node ${read.node}'s follower /users at ${t(read.recv)} (lag ${read.lagMs} ms), registered before the registry it served`,
+        );
+      }
+    }
+  }
 }
 
 /**

@@ -31,6 +31,15 @@ export interface FollowerRead {
   online: Set<string>;
 }
 
+/** A /users a follower served from its registry (follower_reads), and how far behind it said it was. */
+export interface FollowerUsersRead {
+  node: number;
+  lagMs: number;
+  send: number;
+  recv: number;
+  users: Set<string>;
+}
+
 export interface DiscoverAnswer extends LeaderAnswer {
   online: Set<string>;
 }
@@ -66,6 +75,7 @@ export class Recorder {
   readonly heartbeatAcks: HeartbeatAck[] = [];
   readonly discovers: DiscoverAnswer[] = [];
   readonly followerReads: FollowerRead[] = [];
+  readonly followerUsersReads: FollowerUsersRead[] = [];
   readonly registrations: RegistrationAck[] = [];
   readonly claims: LeaderClaim[] = [];
   readonly faults: FaultRecord[] = [];

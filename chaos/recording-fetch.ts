@@ -84,6 +84,15 @@ function recordFollowerAnswer(
       recv: a.recv,
       online: new Set(body.online_clients.map((c) => c.username)),
     });
+  } else if (route === '/users' && follower.lagMs !== null) {
+    const body = JSON.parse(a.responseBody) as { users: { username: string }[] };
+    recorder.followerUsersReads.push({
+      node: a.node,
+      lagMs: follower.lagMs,
+      send: a.send,
+      recv: a.recv,
+      users: new Set(body.users.map((u) => u.username)),
+    });
   }
 }
 

@@ -41,7 +41,7 @@ export function summary(r: ChaosResult): string {
           line(
             'follower reads too stale or missing acknowledged clients',
             c.followerReads,
-            ` (${c.followerReads.reads} follower-served /discover)`,
+            ` (${c.followerReads.reads} follower-served /discover, ${c.followerReads.usersReads} /users)`,
           ),
         ]
       : []),

@@ -47,6 +47,7 @@ export class Workload {
     for (let d = 0; d < this.o.discoverers; d++) {
       this.loops.push(this.discoverLoop(d, this.rng.fork(`discover-${d}`)));
     }
+    if (this.o.followerMode) this.loops.push(this.usersLoop(this.rng.fork('users')));
     return this;
   }
 
@@ -104,6 +105,26 @@ export class Workload {
     if (this.active.length > this.o.activeClients) {
       const retired = this.active.shift()!;
       this.loops.push(retired.stop());
+    }
+  }
+
+  /**
+   * Follower mode: GET /users from a node drawn at random, as often as a discoverer reads. A
+   * follower answers it from its registry while that is recent enough (follower_reads), anyone
+   * else with 403 or 503, which is no failure here: the SDK's reads go to /discover.
+   */
+  private async usersLoop(rng: Prng): Promise<void> {
+    const nodeOf = (base: string) => this.o.urls.indexOf(base);
+    const recorded = recordingFetch(this.recorder, nodeOf, 'workload');
+    for (let k = 0; k < MAX_DISCOVERS && !this.stop.signal.aborted; k++) {
+      const url = this.o.urls[Math.floor(rng.next() * this.o.urls.length)];
+      try {
+        const res = await recorded(`${url}/users`, { signal: AbortSignal.timeout(2_000) });
+        await res.arrayBuffer();
+      } catch {
+        // A node down or stopped: the next read goes elsewhere.
+      }
+      await pause(rng.between(...this.o.discoverEveryMs), this.stop.signal);
     }
   }
 

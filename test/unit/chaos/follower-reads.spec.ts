@@ -62,4 +62,35 @@ describe('chaos checker: follower reads', () => {
     // At 150,000 the acks sent 121,005..148,000 qualify; at 300,000 none is recent enough.
     expect(checkFollowerReads(rec, 500, t)).toMatchObject({ violations: 1, checks: 3 });
   });
+
+  describe('on /users', () => {
+    const usersRead = (send: number, lagMs: number, users: string[]) => ({
+      node: 2,
+      lagMs,
+      send,
+      recv: send + 5,
+      users: new Set(users),
+    });
+
+    it('expects every registration answered before the registry it served, however old', () => {
+      const rec = new Recorder();
+      rec.registrations.push(
+        { username: 'old', userId: 'u1', at: 10_000 }, // long before: registrations never expire
+        { username: 'recent', userId: 'u2', at: 99_800 }, // before 100,000 - 100 - 1 = 99,899
+        { username: 'after', userId: 'u3', at: 99_899 }, // not before it
+      );
+      rec.followerUsersReads.push(usersRead(100_000, 100, ['old']));
+      const r = checkFollowerReads(rec, 500, t);
+      expect(r).toMatchObject({ usersReads: 1, violations: 1, checks: 3 });
+      expect(r.examples).toEqual([
+        "recent missing from node 2's follower /users at 100005 (lag 100 ms), registered before the registry it served",
+      ]);
+    });
+
+    it('reports a /users served further behind than the bound', () => {
+      const rec = new Recorder();
+      rec.followerUsersReads.push(usersRead(100_000, 900, []));
+      expect(checkFollowerReads(rec, 500, t)).toMatchObject({ violations: 1, checks: 1 });
+    });
+  });
 });
