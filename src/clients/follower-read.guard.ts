@@ -35,7 +35,8 @@ export abstract class FollowerReadGuard implements CanActivate {
     const res: unknown = context.switchToHttp().getResponse();
     const { httpAdapter } = this.adapterHost;
     httpAdapter.setHeader(res, TERM_HEADER, String(this.leadership.current.term));
-    httpAdapter.setHeader(res, LAG_HEADER, String(Math.round(lag)));
+    // Rounded up: the header never says the copy is newer than it is.
+    httpAdapter.setHeader(res, LAG_HEADER, String(Math.ceil(lag)));
     return true;
   }
 

@@ -1,5 +1,10 @@
 /** Acknowledgements whose send time a follower keeps: the leader echoes a recent one. */
 const REMEMBERED_ACKS = 1024;
+/**
+ * How much faster the leader's clock may run than the follower's, as a share of the time it
+ * measured (ackAgoMs): the lease allows as much (core-config.ts, leaseSafetyMargin).
+ */
+const CLOCK_RATE_MARGIN = 0.15;
 
 /**
  * The leader's echo, on a delta to one follower, of the latest acknowledgement it had from that
@@ -48,8 +53,8 @@ export class AcksHeard {
  * A delta that echoes acknowledgement `seq`, heard `ackAgoMs` before the delta was drained, was
  * drained no earlier than `sentAt(seq) + ackAgoMs` here: the acknowledgement's transit is not
  * counted, so the estimate is never late. No clock reading crosses the wire; only the rates of
- * the two clocks over `ackAgoMs` are compared. Receipt time would not do: a follower stopped
- * for seconds (SIGSTOP, a VM pause) reads the frames that waited in its socket as new.
+ * the two clocks over `ackAgoMs` are compared, with the lease's margin. Receipt time would not
+ * do: a follower stopped for seconds (SIGSTOP) reads the frames that waited in its socket as new.
  */
 export class AcksSent {
   private term = -1;
@@ -78,7 +83,7 @@ export class AcksSent {
       if (seq >= echo.ackSeq) break;
       this.sentAt.delete(seq);
     }
-    return at + echo.ackAgoMs;
+    return at + echo.ackAgoMs * (1 - CLOCK_RATE_MARGIN);
   }
 }
 

@@ -22,6 +22,11 @@ export interface TakeoverState {
   readonly waiting: boolean;
   /** Whether a copy of the leader's list may vouch for every client (see PresenceTakeover). */
   readonly listVouched: boolean;
+  /**
+   * Whether the new leader took in a majority's copies (or every follower's, or outlived the
+   * rest): only then does its list hold every heartbeat answered before it led.
+   */
+  readonly gathered: boolean;
   /** Asks `peer` again for its copy if the leader still lacks it; whether it did. */
   askAgainIfMissing(peer: string): boolean;
 }
@@ -36,6 +41,8 @@ export class PresenceStream {
   /** The term being streamed (-1 while not leading) and the last delta number sent in it. */
   private leaderTerm = -1;
   private seq = 0;
+  /** When the last delta of this term was drained: a copy up to it holds every change before. */
+  private lastDrainedAt = -Infinity;
   private readonly confirmations: PresenceConfirmations;
   /** A delta sent at once for waiting heartbeats is out, drained at this time. */
   private urgentDrainedAt: number | null = null;
@@ -74,6 +81,7 @@ export class PresenceStream {
     this.confirmations.restart(new LeaseNotHeldError());
     this.leaderTerm = term;
     this.seq = 0;
+    this.lastDrainedAt = -Infinity;
     this.urgentDrainedAt = null;
     this.acksHeard.clear();
   }
@@ -142,28 +150,34 @@ export class PresenceStream {
     if (this.takeover.waiting) return null;
     const drainedAt = this.ctx.clock.monotonicMs();
     // Only a leader that could answer a read itself dates what it sends: without its lease a
-    // newer leader may be answering elsewhere.
-    const dated = this.ctx.leadership.canServeAsLeader();
+    // newer leader may be answering elsewhere. And only once its list holds every heartbeat
+    // answered before it led: it may serve with a vouched list while copies are still out.
+    const dated = this.takeover.gathered && this.ctx.leadership.canServeAsLeader();
     const applied = dated ? this.ctx.appliedIndex() : null;
     const { online, offline } = this.ctx.presence.drainChanges();
     const onlineParts = inFrames(online);
     const offlineParts = inFrames(offline);
     const count = Math.max(onlineParts.length, offlineParts.length);
     for (let i = 0; i < count; i++) {
+      // A copy holds what was drained now only once it took the last frame: a frame before it
+      // vouches only for the previous drain, and dates nothing.
+      const last = i === count - 1;
       const delta: PresenceDelta = {
         seq: ++this.seq,
         online: onlineParts[i] ?? [],
         offline: offlineParts[i] ?? [],
-        ...(final && i === count - 1 ? { final: true } : {}),
+        ...(final && last ? { final: true } : {}),
         ...this.partialMark(),
-        ...(applied !== null ? { applied } : {}),
+        ...(last && applied !== null ? { applied } : {}),
       };
-      this.confirmations.deltaDrained(delta.seq, drainedAt);
+      this.confirmations.deltaDrained(delta.seq, last ? drainedAt : this.lastDrainedAt);
       const term = this.leaderTerm;
+      const datedAt = dated && last ? drainedAt : null;
       this.ctx.channel.sendEach(this.ctx.channel.others, PRESENCE_DELTA, term, delta, (peer) =>
-        this.forFollower(peer, term, dated ? drainedAt : null),
+        this.forFollower(peer, term, datedAt),
       );
     }
+    this.lastDrainedAt = drainedAt;
     return this.seq;
   }
 

@@ -52,6 +52,10 @@ export class PresenceTakeover implements TakeoverState {
     return this.gather?.waiting ?? false;
   }
 
+  get gathered(): boolean {
+    return this.gather === null;
+  }
+
   /**
    * Leader: whether its list is one a copy of may vouch for: no gathering left, or one past its
    * wait with a copy in that came whole from a leader (then it serves, asking for the rest).
