@@ -43,12 +43,7 @@ export function checkFollowerReads(
   );
   for (const read of recorder.followerReads) {
     result.checks++;
-    if (maxLagMs === null || !(read.lagMs >= 0 && read.lagMs <= maxLagMs)) {
-      note(
-        `node ${read.node} served /discover at ${t(read.recv)} ${read.lagMs} ms behind (bound ${String(maxLagMs)})`,
-      );
-    }
-    const updatedBefore = read.send - read.lagMs - LAG_ROUNDING_MS;
+    const updatedBefore = heldBefore(read, '/discover', maxLagMs, t, note);
     for (const [username, acks] of clients) {
       if (!acks.anyAnsweredBefore(read.recv - WINDOW_MS, updatedBefore)) continue;
       result.checks++;
@@ -60,6 +55,25 @@ export function checkFollowerReads(
     }
   }
   return result;
+}
+
+/**
+ * A follower-served answer on `route` must say a lag within the bound (a violation otherwise);
+ * returns the time before which everything answered is in the copy it served from.
+ */
+function heldBefore(
+  read: { node: number; lagMs: number; send: number; recv: number },
+  route: string,
+  maxLagMs: number | null,
+  t: (x: number) => string,
+  note: (why: string) => void,
+): number {
+  if (maxLagMs === null || !(read.lagMs >= 0 && read.lagMs <= maxLagMs)) {
+    note(
+      `node ${read.node} served ${route} at ${t(read.recv)} ${read.lagMs} ms behind (bound ${String(maxLagMs)})`,
+    );
+  }
+  return read.send - read.lagMs - LAG_ROUNDING_MS;
 }
 
 /**
@@ -78,12 +92,7 @@ function checkUsersReads(
   const registered = recorder.registrations;
   for (const read of recorder.followerUsersReads) {
     result.checks++;
-    if (maxLagMs === null || !(read.lagMs >= 0 && read.lagMs <= maxLagMs)) {
-      note(
-        `node ${read.node} served /users at ${t(read.recv)} ${read.lagMs} ms behind (bound ${String(maxLagMs)})`,
-      );
-    }
-    const updatedBefore = read.send - read.lagMs - LAG_ROUNDING_MS;
+    const updatedBefore = heldBefore(read, '/users', maxLagMs, t, note);
     for (let k = 0; k < registered.length && registered[k].at < updatedBefore; k++) {
       result.checks++;
       const { username } = registered[k];
