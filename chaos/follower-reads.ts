@@ -4,12 +4,6 @@ import type { HeartbeatAck, Recorder } from './recorder';
 
 /** How long a heartbeat keeps a client online (30 s), less a margin: as PRESENCE_WINDOW_MS. */
 const WINDOW_MS = 29_000;
-/**
- * A follower's Rollcall-Lag-Ms counts from no later than the leader drained the delta its copy
- * last took (PresenceFollower.followReadLagMs), transit and waits included: only its rounding
- * to whole ms is allowed for.
- */
-const LAG_ROUNDING_MS = 1;
 const EXAMPLES = 25;
 
 export type FollowerReadsResult = InvariantResult & { reads: number; usersReads: number };
@@ -73,7 +67,9 @@ function heldBefore(
       `node ${read.node} served ${route} at ${t(read.recv)} ${read.lagMs} ms behind (bound ${String(maxLagMs)})`,
     );
   }
-  return read.send - read.lagMs - LAG_ROUNDING_MS;
+  // Rollcall-Lag-Ms counts from no later than the leader drained the delta the copy last took
+  // (PresenceFollower), transit and waits included, and is rounded up: no allowance is due.
+  return read.send - read.lagMs;
 }
 
 /**

@@ -4,7 +4,7 @@ import { type HeartbeatAck, Recorder } from '../../../chaos/recorder';
 /**
  * The follower-reads invariant: a follower serves /discover only within its lag bound, and its
  * copy holds every client acknowledged before the leader's list it holds (the read's send time
- * less its lag, less 1 ms for the lag's rounding) and recently enough to be online (29 s).
+ * less its lag) and recently enough to be online (29 s).
  */
 describe('chaos checker: follower reads', () => {
   const t = (x: number) => `${x}`;
@@ -34,7 +34,7 @@ describe('chaos checker: follower reads', () => {
 
   it('expects a client acked before the copy was last updated, while it is online', () => {
     const rec = new Recorder();
-    // The copy holds the leader's list as of 100,000 - 100 - 1 = 99,899.
+    // The copy holds the leader's list as of 100,000 - 100 = 99,900.
     rec.heartbeatAcks.push(ack('early', 90_000), ack('twice', 60_000), ack('twice', 99_800));
     rec.followerReads.push(read(100_000, 100, ['early']));
     const r = checkFollowerReads(rec, 500, t);
@@ -46,9 +46,9 @@ describe('chaos checker: follower reads', () => {
     const rec = new Recorder();
     rec.heartbeatAcks.push(
       ack('late', 99_900), // acked after the list the copy holds
-      ack('answered-late', 98_000, 99_899), // sent before it, answered after it
+      ack('answered-late', 98_000, 99_900), // sent before it, answered after it
       ack('gone', 70_000), // online until 99,000: before this answer
-      ack('held', 76_000), // sent at or after 100,005 - 29,000 = 71,005, answered before 99,899
+      ack('held', 76_000), // sent at or after 100,005 - 29,000 = 71,005, answered before 99,900
     );
     rec.followerReads.push(read(100_000, 100, ['held']));
     const r = checkFollowerReads(rec, 500, t);
@@ -76,8 +76,8 @@ describe('chaos checker: follower reads', () => {
       const rec = new Recorder();
       rec.registrations.push(
         { username: 'old', userId: 'u1', at: 10_000 }, // long before: registrations never expire
-        { username: 'recent', userId: 'u2', at: 99_800 }, // before 100,000 - 100 - 1 = 99,899
-        { username: 'after', userId: 'u3', at: 99_899 }, // not before it
+        { username: 'recent', userId: 'u2', at: 99_899 }, // before 100,000 - 100 = 99,900
+        { username: 'after', userId: 'u3', at: 99_900 }, // not before it
       );
       rec.followerUsersReads.push(usersRead(100_000, 100, ['old']));
       const r = checkFollowerReads(rec, 500, t);
