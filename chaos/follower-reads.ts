@@ -1,6 +1,6 @@
 import type { InvariantResult } from './checker';
 import { acksByClient, firstAtOrAfter } from './client-acks';
-import type { HeartbeatAck, Recorder } from './recorder';
+import type { FollowerServed, HeartbeatAck, Recorder } from './recorder';
 
 /** How long a heartbeat keeps a client online (30 s), less a margin: as PRESENCE_WINDOW_MS. */
 const WINDOW_MS = 29_000;
@@ -56,7 +56,7 @@ export function checkFollowerReads(
  * returns the time before which everything answered is in the copy it served from.
  */
 function heldBefore(
-  read: { node: number; lagMs: number; send: number; recv: number },
+  read: FollowerServed,
   route: string,
   maxLagMs: number | null,
   t: (x: number) => string,

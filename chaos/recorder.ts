@@ -22,21 +22,21 @@ export interface HeartbeatAck extends LeaderAnswer {
   viaFollower?: boolean;
 }
 
-/** A /discover a follower served from its copy (follower_reads), and how far behind it said it was. */
-export interface FollowerRead {
+/** A read a follower served from its copy (follower_reads), and how far behind it said it was. */
+export interface FollowerServed {
   node: number;
   lagMs: number;
   send: number;
   recv: number;
+}
+
+/** A /discover a follower served. */
+export interface FollowerRead extends FollowerServed {
   online: Set<string>;
 }
 
-/** A /users a follower served from its registry (follower_reads), and how far behind it said it was. */
-export interface FollowerUsersRead {
-  node: number;
-  lagMs: number;
-  send: number;
-  recv: number;
+/** A /users a follower served from its registry. */
+export interface FollowerUsersRead extends FollowerServed {
   users: Set<string>;
 }
 

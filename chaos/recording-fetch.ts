@@ -1,5 +1,5 @@
 import { now } from './clock';
-import { LEADER_ROUTES, type Recorder, type Source } from './recorder';
+import { type FollowerServed, LEADER_ROUTES, type Recorder, type Source } from './recorder';
 
 /**
  * A fetch that records every leader-served 200 it sees: the node (by its base URL), the term
@@ -75,22 +75,23 @@ function recordFollowerAnswer(
       source: 'workload' as const,
     };
     recorder.heartbeatAcks.push({ ...ack, username, viaFollower: true });
-  } else if (route === '/discover' && follower.lagMs !== null) {
+    return;
+  }
+  if (follower.lagMs === null) return;
+  const served: FollowerServed = {
+    node: a.node,
+    lagMs: follower.lagMs,
+    send: a.send,
+    recv: a.recv,
+  };
+  if (route === '/discover') {
     const body = JSON.parse(a.responseBody) as { online_clients: { username: string }[] };
-    recorder.followerReads.push({
-      node: a.node,
-      lagMs: follower.lagMs,
-      send: a.send,
-      recv: a.recv,
-      online: new Set(body.online_clients.map((c) => c.username)),
-    });
-  } else if (route === '/users' && follower.lagMs !== null) {
+    const online = new Set(body.online_clients.map((c) => c.username));
+    recorder.followerReads.push({ ...served, online });
+  } else if (route === '/users') {
     const body = JSON.parse(a.responseBody) as { users: { username: string }[] };
     recorder.followerUsersReads.push({
-      node: a.node,
-      lagMs: follower.lagMs,
-      send: a.send,
-      recv: a.recv,
+      ...served,
       users: new Set(body.users.map((u) => u.username)),
     });
   }

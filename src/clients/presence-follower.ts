@@ -69,16 +69,11 @@ export class PresenceFollower {
 
   /**
    * Ms since its copy last took the current leader's stream (a delta or the full list, sent
-   * every heartbeat interval), or null while it follows no leader's stream of the current term.
-   * How far behind the leader follower reads may be, and whether the leader is in reach for
-   * follower heartbeats.
+   * every heartbeat interval), or null while it follows no leader's stream of the current term:
+   * whether the leader is in reach for follower heartbeats.
    */
   followLagMs(): number | null {
-    const view = this.ctx.leadership.current;
-    const synced = this.syncedFromLeader;
-    if (view.role !== 'follower' || synced === null) return null;
-    if (synced.term !== view.term || synced.from !== view.leader) return null;
-    return Math.max(0, this.ctx.clock.monotonicMs() - synced.at);
+    return this.msSince(this.syncedFromLeader);
   }
 
   /**
@@ -88,11 +83,15 @@ export class PresenceFollower {
    * Unlike followLagMs, it counts the time frames waited before this node read them.
    */
   followReadLagMs(): number | null {
+    return this.ctx.copyComplete ? this.msSince(this.listAsOf) : null;
+  }
+
+  /** Ms since `mark`, if this node follows the leader and term it names; else null. */
+  private msSince(mark: { term: number; from: string; at: number } | null): number | null {
     const view = this.ctx.leadership.current;
-    const asOf = this.listAsOf;
-    if (!this.ctx.copyComplete || view.role !== 'follower' || asOf === null) return null;
-    if (asOf.term !== view.term || asOf.from !== view.leader) return null;
-    return Math.max(0, this.ctx.clock.monotonicMs() - asOf.at);
+    if (view.role !== 'follower' || mark === null) return null;
+    if (mark.term !== view.term || mark.from !== view.leader) return null;
+    return Math.max(0, this.ctx.clock.monotonicMs() - mark.at);
   }
 
   /**
@@ -161,7 +160,7 @@ export class PresenceFollower {
     this.ctx.copyComplete = e.partial !== true;
     this.followSeq = e.seq;
     this.synced(e);
-    this.dateList(e);
+    this.dateCopies(e);
     if (e.final === true) this.markHanded(e.term, e.seq, e.from);
     this.acknowledge(e, e.seq, false);
   }
@@ -256,8 +255,8 @@ export class PresenceFollower {
     this.syncedFromLeader = { term: e.term, from: e.from, at: this.ctx.lastSyncAt };
   }
 
-  /** The delta just applied says, by its echo, how new the list is now. */
-  private dateList(e: PeerMessage<PresenceDelta>): void {
+  /** The delta just applied says, by its echo, how new the list is, and the registry too. */
+  private dateCopies(e: PeerMessage<PresenceDelta>): void {
     const { ackSeq, ackAgoMs } = e;
     if (ackSeq === undefined || ackAgoMs === undefined) return;
     const at = this.acksSent.drainedNoEarlierThan(e.term, { ackSeq, ackAgoMs });
