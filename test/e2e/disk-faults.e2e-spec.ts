@@ -1,9 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  rmSync,
+  statfsSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describeNeeding } from '../support/ci';
 import { freePorts } from '../support/free-port';
-import { NodeProcess, writeClusterConfig } from '../support/node-process';
+import { NodeProcess, PACKAGE_ROOT, writeClusterConfig } from '../support/node-process';
 import { waitFor } from '../support/poll';
 import { makeTempDir } from '../support/temp-dir';
 
@@ -31,6 +39,24 @@ async function call(url: string, method: string, path: string, body?: unknown): 
 const NOBODY = 65534;
 
 /**
+ * Lets other users enter (o+x, not list) every directory from `path` up that they cannot, until
+ * the returned function puts the modes back. The node runs as nobody from this checkout's
+ * dist/: a checkout in a private directory (`mktemp -d` makes one 0700) would hide it.
+ */
+function letOthersEnter(path: string): () => void {
+  const changed: [string, number][] = [];
+  for (let dir = path; ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, mode | 0o001);
+      changed.push([dir, mode]);
+    }
+    if (dirname(dir) === dir) break;
+  }
+  return () => changed.forEach(([dir, mode]) => chmodSync(dir, mode));
+}
+
+/**
  * A node whose data directory is a 4 MiB tmpfs the test fills and empties, and makes
  * unwritable and writable again.
  */
@@ -38,8 +64,10 @@ describeIfRoot('data directory full or read-only', () => {
   const tmp = makeTempDir('rollcall-disk-');
   const mountPoint = join(tmp.dir, 'data');
   let node: NodeProcess | null = null;
+  let closeCheckout = () => {};
 
   beforeAll(() => {
+    closeCheckout = letOthersEnter(PACKAGE_ROOT);
     mkdirSync(mountPoint);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mountPoint]);
     chownSync(mountPoint, NOBODY, NOBODY);
@@ -51,6 +79,7 @@ describeIfRoot('data directory full or read-only', () => {
     await node?.kill();
     execFileSync('umount', ['-l', mountPoint]);
     tmp.cleanup();
+    closeCheckout();
   });
 
   it('refuses registrations with a clear 503, serves the rest, and recovers by itself', async () => {
