@@ -7,7 +7,9 @@
  * wrk threads, a warm-up, then `--seconds` measured. `--rounds` rounds alternate which goes
  * first; the report gives the median round of each, the ratio, p50/p99 and every non-2xx, and
  * the serving process's CPU seconds per 100,000 answers (the leader's, the reference's), which
- * moves less with the machine's other load than the rates do. It also gives rollcall / reference
+ * moves less with the machine's other load than the rates do, and the whole machine's CPU per
+ * 100,000 answers with the share of its cores busy: with the cores saturated, the rates' ratio
+ * follows the inverse of the machines' CPU per answer. It also gives rollcall / reference
  * taken within each round (median, least and greatest; bench/heartbeat/paired.ts) and how far the
  * reference's own rate moved between rounds: on this VM class the machine's speed drifts between
  * rounds by more than any margin on the ratio (docs/BENCHMARKS.md, "How fast the machine itself
@@ -66,7 +68,7 @@ import { HEARTBEAT_TIMINGS } from './heartbeat/timings';
 import { Child, installCleanup, trackTempDir } from './lib/children';
 import { forEachUser } from './lib/fill-users';
 import { parseNumberArgs } from './lib/args';
-import { processCpuMs } from './lib/proc-cpu';
+import { machineBusyBetween, machineCpu, processCpuMs } from './lib/proc-cpu';
 import { startReferenceServer } from './lib/reference-server';
 import { runBench } from './lib/run-bench';
 import { durationLine, loadAverage, reportHeader, startBench, writeResults } from './lib/results';
@@ -122,6 +124,12 @@ interface Round {
   serverCpuSecondsPer100k: number;
   /** In the floor's rounds: the same for its two followers together. */
   floorFollowersCpuSecondsPer100k?: number;
+  /**
+   * CPU seconds the whole machine used per 100,000 answers (every process: the serving ones, wrk,
+   * the idle clusters of the other targets), and the share of its cores that were busy.
+   */
+  machineCpuSecondsPer100k: number;
+  machineBusy: number;
 }
 
 function startReference(users: number): Promise<{ child: Child; port: number }> {
@@ -154,7 +162,7 @@ function median(rounds: Round[], target: Target): Round | null {
 }
 
 const describe = (r: Round) =>
-  `round ${r.round} ${r.target}: ${Math.round(r.wrk.perSecond)}/s, p50 ${r.wrk.latencyMs.p50.toFixed(2)} ms, p99 ${r.wrk.latencyMs.p99.toFixed(2)} ms, non-2xx ${r.wrk.non2xx}, server CPU ${r.serverCpuSecondsPer100k.toFixed(2)} s/100k${r.floorFollowersCpuSecondsPer100k === undefined ? '' : ` (its followers ${r.floorFollowersCpuSecondsPer100k.toFixed(2)} s/100k)`}, socket errors ${JSON.stringify(r.wrk.socketErrors)}${r.wrk.statuses ? `, by status ${JSON.stringify(r.wrk.statuses)}` : ''} (load average ${r.loadAverage.join(' ')})`;
+  `round ${r.round} ${r.target}: ${Math.round(r.wrk.perSecond)}/s, p50 ${r.wrk.latencyMs.p50.toFixed(2)} ms, p99 ${r.wrk.latencyMs.p99.toFixed(2)} ms, non-2xx ${r.wrk.non2xx}, server CPU ${r.serverCpuSecondsPer100k.toFixed(2)} s/100k${r.floorFollowersCpuSecondsPer100k === undefined ? '' : ` (its followers ${r.floorFollowersCpuSecondsPer100k.toFixed(2)} s/100k)`}, machine CPU ${r.machineCpuSecondsPer100k.toFixed(2)} s/100k (${Math.round(r.machineBusy * 100)}% busy), socket errors ${JSON.stringify(r.wrk.socketErrors)}${r.wrk.statuses ? `, by status ${JSON.stringify(r.wrk.statuses)}` : ''} (load average ${r.loadAverage.join(' ')})`;
 
 const per100k = (cpuMs: number, answers: number) => (cpuMs / 1000 / Math.max(1, answers)) * 100_000;
 
@@ -173,14 +181,19 @@ async function measureRound(
   const load = loadAverage();
   const cpuBefore = processCpuMs(cpu.serverPid) ?? NaN;
   const followersBefore = cpu.floorFollowersCpuMs?.() ?? NaN;
+  const machineBefore = machineCpu();
   const wrk = await runWrk(plan(seconds.measured));
+  const machineAfter = machineCpu();
   const cpuMs = (processCpuMs(cpu.serverPid) ?? NaN) - cpuBefore;
+  const machine = machineBusyBetween(machineBefore, machineAfter);
   const r: Round = {
     round,
     target,
     loadAverage: load,
     wrk,
     serverCpuSecondsPer100k: per100k(cpuMs, wrk.requests),
+    machineCpuSecondsPer100k: per100k(machine?.busyMs ?? NaN, wrk.requests),
+    machineBusy: machine?.busy ?? NaN,
   };
   if (cpu.floorFollowersCpuMs) {
     const followersMs = cpu.floorFollowersCpuMs() - followersBefore;
@@ -424,6 +437,17 @@ async function main(): Promise<number> {
         ? `, the floor's leader ${floorCpu.leaderCpuSecondsPer100k.toFixed(2)} s (its two followers ${floorCpu.followersCpuSecondsPer100k.toFixed(2)} s)`
         : ''),
   );
+  const machine = {
+    cpuSecondsPer100k: medianCpu(rounds, (x) => x.machineCpuSecondsPer100k),
+    busy: medianCpu(rounds, (x) => x.machineBusy),
+  };
+  const pct = (share: number | undefined) =>
+    share === undefined ? '-' : `${Math.round(share * 100)}%`;
+  log(
+    `the machine's CPU per 100,000 heartbeats (medians; every process, wrk included): rollcall ${machine.cpuSecondsPer100k.rollcall?.toFixed(2) ?? '-'} s (${pct(machine.busy.rollcall)} busy), ` +
+      `reference ${machine.cpuSecondsPer100k.reference?.toFixed(2) ?? '-'} s (${pct(machine.busy.reference)} busy); ` +
+      `reference / rollcall ${ratio(machine.cpuSecondsPer100k.reference ?? null, machine.cpuSecondsPer100k.rollcall ?? null)?.toFixed(2) ?? '-'}x`,
+  );
   log(`target ratio >= ${TARGET_RATIO} with no non-2xx: ${target.met ? 'met' : 'NOT met'}`);
   const followerSeries = followerSummary(followerRounds, idleCpuPerSecond, 'followers series');
   if (followerSeries) log(followerSeries.line);
@@ -474,6 +498,7 @@ async function main(): Promise<number> {
       floor: median(rounds, 'floor'),
     },
     serverCpuSecondsPer100k: cpu,
+    machine,
     costOfTls,
     ratio: r,
     withinRounds,
@@ -500,11 +525,17 @@ function rateIf(target: Target): (r: Round) => number | null {
   return (r) => (r.target === target ? r.wrk.perSecond : null);
 }
 
-/** Each target's median CPU per 100,000 answers, over its rounds (not the median round's). */
-function medianCpu(rounds: Round[]): Partial<Record<Target, number>> {
+/**
+ * Each target's median of `pick` over its rounds (not the median round's): by default the serving
+ * process's CPU per 100,000 answers.
+ */
+function medianCpu(
+  rounds: Round[],
+  pick: (r: Round) => number = (r) => r.serverCpuSecondsPer100k,
+): Partial<Record<Target, number>> {
   const out: Partial<Record<Target, number>> = {};
   for (const target of new Set(rounds.map((r) => r.target))) {
-    const values = rounds.filter((r) => r.target === target).map((r) => r.serverCpuSecondsPer100k);
+    const values = rounds.filter((r) => r.target === target).map(pick);
     out[target] = quantile(
       values.sort((a, b) => a - b),
       0.5,

@@ -42,12 +42,19 @@ export function machineCpu(): MachineCpu | null {
   }
 }
 
-/** Share of the machine (0-1, all cores) busy and in iowait between two readings. */
+/**
+ * Share of the machine (0-1, all cores) busy and in iowait between two readings, and the busy
+ * CPU time itself in milliseconds (summed over the cores).
+ */
 export function machineBusyBetween(
   a: MachineCpu | null,
   b: MachineCpu | null,
-): { busy: number; iowait: number } | null {
+): { busy: number; iowait: number; busyMs: number } | null {
   if (!a || !b || b.total <= a.total) return null;
   const total = b.total - a.total;
-  return { busy: (b.busy - a.busy) / total, iowait: (b.iowait - a.iowait) / total };
+  return {
+    busy: (b.busy - a.busy) / total,
+    iowait: (b.iowait - a.iowait) / total,
+    busyMs: ((b.busy - a.busy) * 1000) / USER_HZ,
+  };
 }
