@@ -445,7 +445,11 @@ async function main(): Promise<number> {
     share === undefined ? '-' : `${Math.round(share * 100)}%`;
   log(
     `the machine's CPU per 100,000 heartbeats (medians; every process, wrk included): rollcall ${machine.cpuSecondsPer100k.rollcall?.toFixed(2) ?? '-'} s (${pct(machine.busy.rollcall)} busy), ` +
-      `reference ${machine.cpuSecondsPer100k.reference?.toFixed(2) ?? '-'} s (${pct(machine.busy.reference)} busy); ` +
+      `reference ${machine.cpuSecondsPer100k.reference?.toFixed(2) ?? '-'} s (${pct(machine.busy.reference)} busy)` +
+      (floorCpu
+        ? `, the floor ${machine.cpuSecondsPer100k.floor?.toFixed(2) ?? '-'} s (${pct(machine.busy.floor)} busy)`
+        : '') +
+      '; ' +
       `reference / rollcall ${ratio(machine.cpuSecondsPer100k.reference ?? null, machine.cpuSecondsPer100k.rollcall ?? null)?.toFixed(2) ?? '-'}x`,
   );
   log(`target ratio >= ${TARGET_RATIO} with no non-2xx: ${target.met ? 'met' : 'NOT met'}`);
