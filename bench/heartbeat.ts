@@ -130,6 +130,8 @@ interface Round {
    */
   machineCpuSecondsPer100k: number;
   machineBusy: number;
+  /** The share of the machine's cores the hypervisor gave to others while they had work. */
+  machineStolen: number;
 }
 
 function startReference(users: number): Promise<{ child: Child; port: number }> {
@@ -162,7 +164,7 @@ function median(rounds: Round[], target: Target): Round | null {
 }
 
 const describe = (r: Round) =>
-  `round ${r.round} ${r.target}: ${Math.round(r.wrk.perSecond)}/s, p50 ${r.wrk.latencyMs.p50.toFixed(2)} ms, p99 ${r.wrk.latencyMs.p99.toFixed(2)} ms, non-2xx ${r.wrk.non2xx}, server CPU ${r.serverCpuSecondsPer100k.toFixed(2)} s/100k${r.floorFollowersCpuSecondsPer100k === undefined ? '' : ` (its followers ${r.floorFollowersCpuSecondsPer100k.toFixed(2)} s/100k)`}, machine CPU ${r.machineCpuSecondsPer100k.toFixed(2)} s/100k (${Math.round(r.machineBusy * 100)}% busy), socket errors ${JSON.stringify(r.wrk.socketErrors)}${r.wrk.statuses ? `, by status ${JSON.stringify(r.wrk.statuses)}` : ''} (load average ${r.loadAverage.join(' ')})`;
+  `round ${r.round} ${r.target}: ${Math.round(r.wrk.perSecond)}/s, p50 ${r.wrk.latencyMs.p50.toFixed(2)} ms, p99 ${r.wrk.latencyMs.p99.toFixed(2)} ms, non-2xx ${r.wrk.non2xx}, server CPU ${r.serverCpuSecondsPer100k.toFixed(2)} s/100k${r.floorFollowersCpuSecondsPer100k === undefined ? '' : ` (its followers ${r.floorFollowersCpuSecondsPer100k.toFixed(2)} s/100k)`}, machine CPU ${r.machineCpuSecondsPer100k.toFixed(2)} s/100k (${Math.round(r.machineBusy * 100)}% busy, ${Math.round(r.machineStolen * 100)}% stolen), socket errors ${JSON.stringify(r.wrk.socketErrors)}${r.wrk.statuses ? `, by status ${JSON.stringify(r.wrk.statuses)}` : ''} (load average ${r.loadAverage.join(' ')})`;
 
 const per100k = (cpuMs: number, answers: number) => (cpuMs / 1000 / Math.max(1, answers)) * 100_000;
 
@@ -194,6 +196,7 @@ async function measureRound(
     serverCpuSecondsPer100k: per100k(cpuMs, wrk.requests),
     machineCpuSecondsPer100k: per100k(machine?.busyMs ?? NaN, wrk.requests),
     machineBusy: machine?.busy ?? NaN,
+    machineStolen: machine?.steal ?? NaN,
   };
   if (cpu.floorFollowersCpuMs) {
     const followersMs = cpu.floorFollowersCpuMs() - followersBefore;

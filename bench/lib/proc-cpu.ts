@@ -21,10 +21,15 @@ export function processCpuMs(pid: number): number | null {
   }
 }
 
-/** Whole-machine CPU counters from /proc/stat, in ticks: busy (not idle or iowait) and total. */
+/**
+ * Whole-machine CPU counters from /proc/stat, in ticks: busy (running anything here: not idle,
+ * iowait or stolen), iowait, steal (time the hypervisor ran something else while this VM's
+ * cores had work) and total.
+ */
 export interface MachineCpu {
   busy: number;
   iowait: number;
+  steal: number;
   total: number;
 }
 
@@ -36,25 +41,27 @@ export function machineCpu(): MachineCpu | null {
     const total = v.reduce((a, b) => a + b, 0);
     const idle = v[3] ?? 0;
     const iowait = v[4] ?? 0;
-    return { busy: total - idle - iowait, iowait, total };
+    const steal = v[7] ?? 0;
+    return { busy: total - idle - iowait - steal, iowait, steal, total };
   } catch {
     return null;
   }
 }
 
 /**
- * Share of the machine (0-1, all cores) busy and in iowait between two readings, and the busy
- * CPU time itself in milliseconds (summed over the cores).
+ * Shares of the machine (0-1, all cores) busy, in iowait and stolen between two readings, and
+ * the busy CPU time itself in milliseconds (summed over the cores).
  */
 export function machineBusyBetween(
   a: MachineCpu | null,
   b: MachineCpu | null,
-): { busy: number; iowait: number; busyMs: number } | null {
+): { busy: number; iowait: number; steal: number; busyMs: number } | null {
   if (!a || !b || b.total <= a.total) return null;
   const total = b.total - a.total;
   return {
     busy: (b.busy - a.busy) / total,
     iowait: (b.iowait - a.iowait) / total,
+    steal: (b.steal - a.steal) / total,
     busyMs: ((b.busy - a.busy) * 1000) / USER_HZ,
   };
 }
