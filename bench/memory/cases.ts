@@ -39,7 +39,7 @@ export const MEMORY_CASES: Record<string, { what: string; build: Build }> = {
     },
   },
   'presence-after-discover': {
-    what: 'the same, then one listJson() (the /discover cache each entry then keeps)',
+    what: 'the same, then one listJson(): what a /discover answer leaves behind (nothing is cached per entry)',
     build: (count) => {
       const p = newPresence(new ManualClock());
       for (let i = 0; i < count; i++) p.heartbeat(nameOf(i), addrOf(i));

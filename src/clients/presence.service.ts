@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '../common/clock';
+import { IsoTimes } from '../common/iso-times';
 import { startNamedInterval, stopNamedInterval } from '../common/named-interval';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 
@@ -153,35 +154,32 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     this.expireDue();
     const now = this.clock.monotonicMs();
     const wall = this.clock.wallMs();
-    const out: OnlineClientView[] = [];
-    for (const c of this.online.values()) {
-      const age = Math.max(0, Math.round(now - c.lastSeen));
-      out.push({
-        username: c.username,
-        addr: c.addr,
-        last_seen: new Date(wall - age).toISOString(),
-        last_seen_ms_ago: age,
-      });
-    }
-    return out;
+    const times = new IsoTimes();
+    return [...this.online.values()].map((c) => viewOf(c, now, wall, times));
   }
 
   /**
-   * `list()` as JSON, for /discover, written straight into one string. Nothing is cached per
-   * client: a cached string or date per entry costs more memory than the entry itself
-   * (bench/memory.ts), and /discover stays well inside its latency target without it.
+   * `list()` as JSON, for /discover. Nothing is cached per client: a cached string or date per
+   * entry costs more memory than the entry itself (bench/memory.ts). The views live only while
+   * a part of VIEWS_PER_PART is written, and JSON.stringify of them is about twice as fast as
+   * building the text by hand (docs/BENCHMARKS.md).
    */
   listJson(): { json: string; count: number } {
     this.expireDue();
     const now = this.clock.monotonicMs();
     const wall = this.clock.wallMs();
-    let out = '[';
-    let count = 0;
+    const times = new IsoTimes();
+    const parts: string[] = [];
+    let views: OnlineClientView[] = [];
     for (const c of this.online.values()) {
-      const age = Math.max(0, Math.round(now - c.lastSeen));
-      out += `${count++ > 0 ? ',' : ''}{"username":${JSON.stringify(c.username)},"addr":${JSON.stringify(c.addr)},"last_seen":"${new Date(wall - age).toISOString()}","last_seen_ms_ago":${age}}`;
+      views.push(viewOf(c, now, wall, times));
+      if (views.length === VIEWS_PER_PART) {
+        parts.push(elementsJson(views));
+        views = [];
+      }
     }
-    return { json: `${out}]`, count };
+    if (views.length > 0) parts.push(elementsJson(views));
+    return { json: `[${parts.join(',')}]`, count: this.online.size };
   }
 
   // ---- presence sync: the leader's side ------------------------------------------------------
@@ -350,6 +348,31 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     this.changed.set(entry.username, entry);
     if (this.gone.size > 0) this.gone.delete(entry.username);
   }
+}
+
+/**
+ * How many views /discover's JSON is written from at a time (see listJson). Enough that each
+ * part (85 bytes a client at the least) is over V8's 128 KiB limit for ordinary heap objects:
+ * a larger string gets pages of its own, given back to the system when it dies. Smaller parts
+ * were copied into the old generation while the list was written, and a process that had
+ * written one of a million clients kept about 70 MB more (bench:memory, presence-after-discover).
+ */
+export const VIEWS_PER_PART = 4000;
+
+function viewOf(c: OnlineClient, now: number, wall: number, times: IsoTimes): OnlineClientView {
+  const age = Math.max(0, Math.round(now - c.lastSeen));
+  return {
+    username: c.username,
+    addr: c.addr,
+    last_seen: times.format(wall - age),
+    last_seen_ms_ago: age,
+  };
+}
+
+/** The JSON of `views` without the array's brackets: one part of a longer array. */
+function elementsJson(views: OnlineClientView[]): string {
+  const json = JSON.stringify(views);
+  return json.slice(1, -1);
 }
 
 function record(c: OnlineClient, now: number): PresenceRecord {

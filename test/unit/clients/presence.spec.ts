@@ -1,5 +1,9 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { type PresenceRecord, PresenceService } from '../../../src/clients/presence.service';
+import {
+  type PresenceRecord,
+  PresenceService,
+  VIEWS_PER_PART,
+} from '../../../src/clients/presence.service';
 import type { ClusterConfig } from '../../../src/config/cluster-config';
 import { FakeClock } from '../../support/fake-clock';
 
@@ -304,5 +308,25 @@ describe('PresenceService.listJson, the body of /discover', () => {
     same();
     clock.advance(TIMEOUT);
     expect(p.listJson()).toEqual({ json: '[]', count: 0 });
+  });
+
+  it('writes, byte for byte, the JSON of list() on either side of the parts it is written in', () => {
+    const part = VIEWS_PER_PART;
+    for (const size of [1, part - 1, part, part + 1, 2 * part, 2 * part + part / 2]) {
+      const clock = new FakeClock();
+      const p = new PresenceService(
+        { clientTimeoutMs: TIMEOUT } as ClusterConfig,
+        clock,
+        new SchedulerRegistry(),
+      );
+      for (let i = 0; i < size; i++) {
+        // Names JSON must escape, and heartbeats spread over several seconds of last_seen.
+        p.heartbeat(`c-${i}-"é\\`, `10.0.${i % 256}.1:${1_000 + i}`);
+        clock.advance(2);
+      }
+      const { json, count } = p.listJson();
+      expect(json).toBe(JSON.stringify(p.list()));
+      expect(count).toBe(size);
+    }
   });
 });
