@@ -161,7 +161,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   /**
    * `list()` as JSON, for /discover. Nothing is cached per client: a cached string or date per
    * entry costs more memory than the entry itself (bench/memory.ts). The views live only while
-   * a part of VIEWS_PER_PART is written, and JSON.stringify of them is about twice as fast as
+   * a part of VIEWS_PER_PART is written, and JSON.stringify of them is 1.5-2x as fast as
    * building the text by hand (docs/BENCHMARKS.md).
    */
   listJson(): { json: string; count: number } {
@@ -171,15 +171,17 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     const times = new IsoTimes();
     const parts: string[] = [];
     let views: OnlineClientView[] = [];
+    let count = 0;
     for (const c of this.online.values()) {
       views.push(viewOf(c, now, wall, times));
+      count++;
       if (views.length === VIEWS_PER_PART) {
         parts.push(elementsJson(views));
         views = [];
       }
     }
     if (views.length > 0) parts.push(elementsJson(views));
-    return { json: `[${parts.join(',')}]`, count: this.online.size };
+    return { json: `[${parts.join(',')}]`, count };
   }
 
   // ---- presence sync: the leader's side ------------------------------------------------------

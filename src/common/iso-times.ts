@@ -1,8 +1,8 @@
 /**
  * `new Date(ms).toISOString()` for many instants close together, as /discover writes one per
  * online client: the part to the second is formatted once per second and reused, and only the
- * milliseconds are written per instant. Formatting a Date is the larger part of a client's
- * share of a /discover answer (docs/BENCHMARKS.md, "/discover at 10k online").
+ * milliseconds are written per instant. A Date formatted per client was a large part of a
+ * /discover answer's time (docs/BENCHMARKS.md, "`/discover` from short-lived views").
  */
 export class IsoTimes {
   private second = NaN;
