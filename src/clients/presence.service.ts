@@ -151,11 +151,9 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   list(): OnlineClientView[] {
-    this.expireDue();
-    const now = this.clock.monotonicMs();
-    const wall = this.clock.wallMs();
-    const times = new IsoTimes();
-    return [...this.online.values()].map((c) => viewOf(c, now, wall, times));
+    // Made first: it expires who is due before the list is read.
+    const viewOf = this.viewMaker();
+    return [...this.online.values()].map(viewOf);
   }
 
   /**
@@ -165,15 +163,12 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
    * building the text by hand (docs/BENCHMARKS.md).
    */
   listJson(): { json: string; count: number } {
-    this.expireDue();
-    const now = this.clock.monotonicMs();
-    const wall = this.clock.wallMs();
-    const times = new IsoTimes();
+    const viewOf = this.viewMaker();
     const parts: string[] = [];
     let views: OnlineClientView[] = [];
     let count = 0;
     for (const c of this.online.values()) {
-      views.push(viewOf(c, now, wall, times));
+      views.push(viewOf(c));
       count++;
       if (views.length === VIEWS_PER_PART) {
         parts.push(elementsJson(views));
@@ -309,6 +304,26 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
+   * Expires who is due, then gives the view of a client as of now: one reading of the clocks
+   * and one IsoTimes for a whole list.
+   */
+  private viewMaker(): (c: OnlineClient) => OnlineClientView {
+    this.expireDue();
+    const now = this.clock.monotonicMs();
+    const wall = this.clock.wallMs();
+    const times = new IsoTimes();
+    return (c) => {
+      const age = Math.max(0, Math.round(now - c.lastSeen));
+      return {
+        username: c.username,
+        addr: c.addr,
+        last_seen: times.format(wall - age),
+        last_seen_ms_ago: age,
+      };
+    };
+  }
+
+  /**
    * Puts the map back in last-heartbeat order after entries went to its end out of order, so
    * that expiry can stop at the first live entry and the newest are last.
    */
@@ -360,16 +375,6 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
  * written one of a million clients kept about 70 MB more (bench:memory, presence-after-discover).
  */
 export const VIEWS_PER_PART = 4000;
-
-function viewOf(c: OnlineClient, now: number, wall: number, times: IsoTimes): OnlineClientView {
-  const age = Math.max(0, Math.round(now - c.lastSeen));
-  return {
-    username: c.username,
-    addr: c.addr,
-    last_seen: times.format(wall - age),
-    last_seen_ms_ago: age,
-  };
-}
 
 /** The JSON of `views` without the array's brackets: one part of a longer array. */
 function elementsJson(views: OnlineClientView[]): string {
