@@ -428,7 +428,7 @@ async function main(): Promise<number> {
     `rollcall / reference within each round: ${pairedLine(withinRounds.rollcallOverReference)}; ` +
       `the reference's own rate, greatest / least round: ${withinRounds.referenceSpread?.toFixed(2) ?? '-'}x`,
   );
-  const cpu = medianCpu(rounds);
+  const cpu = medianByTarget(rounds);
   const floorReport = floorSummary(rounds, cpu);
   if (floorReport) log(floorReport.line);
   const floorCpu = floorReport?.summary;
@@ -441,8 +441,8 @@ async function main(): Promise<number> {
         : ''),
   );
   const machine = {
-    cpuSecondsPer100k: medianCpu(rounds, (x) => x.machineCpuSecondsPer100k),
-    busy: medianCpu(rounds, (x) => x.machineBusy),
+    cpuSecondsPer100k: medianByTarget(rounds, (x) => x.machineCpuSecondsPer100k),
+    busy: medianByTarget(rounds, (x) => x.machineBusy),
   };
   const pct = (share: number | undefined) =>
     share === undefined ? '-' : `${Math.round(share * 100)}%`;
@@ -536,7 +536,7 @@ function rateIf(target: Target): (r: Round) => number | null {
  * Each target's median of `pick` over its rounds (not the median round's): by default the serving
  * process's CPU per 100,000 answers.
  */
-function medianCpu(
+function medianByTarget(
   rounds: Round[],
   pick: (r: Round) => number = (r) => r.serverCpuSecondsPer100k,
 ): Partial<Record<Target, number>> {
