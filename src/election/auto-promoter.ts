@@ -8,6 +8,7 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CLOCK, type Clock } from '../common/clock';
 import { startNamedInterval, stopNamedInterval } from '../common/named-interval';
+import { LeaseNotHeldError } from '../common/http/leadership-errors';
 import { CLUSTER_CONFIG, type ClusterConfig } from '../config/cluster-config';
 import { learnerDueForPromotion } from './auto-promotion';
 import { ReplicatedLog } from './replicated-log';
@@ -56,17 +57,26 @@ export class AutoPromoter implements OnApplicationBootstrap, OnModuleDestroy {
     );
     if (node === null) return;
     this.promoting = true;
+    // Said before the outcome is known: a leader that loses the lead before the change commits
+    // never learns whether its successor committed it, and this line is then all it has to say.
+    this.logger.log(`auto_promote: promoting ${node} (caught up and reachable for 3 s)`);
     this.log
       .changeMembership({ kind: 'promote', node })
-      .then(() =>
-        this.logger.log(`auto_promote: promoted ${node} (caught up and reachable for 3 s)`),
-      )
-      .catch((err: Error) =>
-        this.logger.debug(`auto_promote: ${node} not promoted yet: ${err.message}`),
-      )
+      .then(() => this.logger.log(`auto_promote: promoted ${node}`))
+      .catch((err: Error) => this.reportNotPromoted(node, err))
       .finally(() => {
         this.promoting = false;
         this.stableSince.delete(node);
       });
+  }
+
+  private reportNotPromoted(node: string, err: Error): void {
+    if (err instanceof LeaseNotHeldError) {
+      this.logger.warn(
+        `auto_promote: lost the lead before promoting ${node} was known to commit; the next leader commits it or promotes it afresh (see rollcall members list)`,
+      );
+      return;
+    }
+    this.logger.debug(`auto_promote: ${node} not promoted yet: ${err.message}`);
   }
 }

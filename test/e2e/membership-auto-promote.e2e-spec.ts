@@ -31,15 +31,32 @@ describe('auto_promote on a real cluster', () => {
     expect([code, err]).toEqual([0, '']);
     cluster.startNode(3);
     await cluster.node(3).waitUntilServing();
-    const role = async () =>
-      ((await cluster.health(3)) as { membership?: { role: string } } | null)?.membership?.role;
-    await waitFor('the learner to become a voter unasked', async () => (await role()) === 'voter');
-    // Whoever led says so once the change is committed, which may come after the new voter
-    // appended it (and said so above).
-    await waitFor('the leader to log the promotion', () =>
+    const membership = async (i: number) =>
+      ((await cluster.health(i)) as { membership?: { role: string; config_index: number } } | null)
+        ?.membership;
+    await waitFor(
+      'the learner to become a voter unasked',
+      async () => (await membership(3))?.role === 'voter',
+    );
+    await waitFor('a leader to log that it is promoting the learner', () =>
       [0, 1, 2].some((i) =>
-        cluster.node(i).lines.some((l) => l.includes(`auto_promote: promoted ${added}`)),
+        cluster.node(i).lines.some((l) => l.includes(`auto_promote: promoting ${added}`)),
       ),
     );
+    // The new voter says so once it appended the change; the change must also commit. Whoever
+    // proposed it logs "promoted" then, unless it lost the lead first (a successor commits it
+    // then): the unit test of AutoPromoter covers both lines, this one the commit.
+    const promotedAt = (await membership(3))!.config_index;
+    await waitFor('a leader to commit the promotion', async () => {
+      // Any of the four may lead by then: the new voter too, if it has the most spare CPU.
+      for (const i of [0, 1, 2, 3]) {
+        const h = (await cluster.health(i)) as {
+          is_leader?: boolean;
+          log?: { commit_index: number };
+        } | null;
+        if (h?.is_leader && (h.log?.commit_index ?? 0) >= promotedAt) return true;
+      }
+      return false;
+    });
   });
 });
