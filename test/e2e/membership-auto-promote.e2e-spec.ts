@@ -46,15 +46,16 @@ describe('auto_promote on a real cluster', () => {
     // The new voter says so once it appended the change; the change must also commit. Whoever
     // proposed it logs "promoted" then, unless it lost the lead first (a successor commits it
     // then): the unit test of AutoPromoter covers both lines, this one the commit.
-    const promotedAt = (await membership(3))!.config_index;
     await waitFor('a leader to commit the promotion', async () => {
+      const own = await membership(3);
+      if (own?.role !== 'voter') return false;
       // Any of the four may lead by then: the new voter too, if it has the most spare CPU.
       for (const i of [0, 1, 2, 3]) {
         const h = (await cluster.health(i)) as {
           is_leader?: boolean;
           log?: { commit_index: number };
         } | null;
-        if (h?.is_leader && (h.log?.commit_index ?? 0) >= promotedAt) return true;
+        if (h?.is_leader && (h.log?.commit_index ?? 0) >= own.config_index) return true;
       }
       return false;
     });
