@@ -31,9 +31,7 @@ describe('auto_promote on a real cluster', () => {
     expect([code, err]).toEqual([0, '']);
     cluster.startNode(3);
     await cluster.node(3).waitUntilServing();
-    const membership = async (i: number) =>
-      ((await cluster.health(i)) as { membership?: { role: string; config_index: number } } | null)
-        ?.membership;
+    const membership = async (i: number) => (await cluster.health(i))?.membership;
     await waitFor(
       'the learner to become a voter unasked',
       async () => (await membership(3))?.role === 'voter',
@@ -51,11 +49,8 @@ describe('auto_promote on a real cluster', () => {
       if (own?.role !== 'voter') return false;
       // Any of the four may lead by then: the new voter too, if it has the most spare CPU.
       for (const i of [0, 1, 2, 3]) {
-        const h = (await cluster.health(i)) as {
-          is_leader?: boolean;
-          log?: { commit_index: number };
-        } | null;
-        if (h?.is_leader && (h.log?.commit_index ?? 0) >= own.config_index) return true;
+        const h = await cluster.health(i);
+        if (h?.is_leader && h.log.commit_index >= own.config_index) return true;
       }
       return false;
     });

@@ -1,5 +1,5 @@
 import { ClientLoad } from '../support/client-load';
-import { TestCluster } from '../support/cluster';
+import { type Health, TestCluster } from '../support/cluster';
 import { DocProcedure, exampleMachines, flagOf, type Substitute } from '../support/doc-procedure';
 import { waitFor } from '../support/poll';
 import { memberRows, rollcall } from '../support/rollcall-cli';
@@ -7,10 +7,6 @@ import { memberRows, rollcall } from '../support/rollcall-cli';
 const TOKEN = 'e2e-admin-token-0123456789';
 /** The cluster's client_timeout_ms: a client is online this long after its heartbeat. */
 const ONLINE_WINDOW_MS = 30_000;
-
-interface OwnView {
-  membership?: { role: string; config_index: number };
-}
 
 interface Discovered {
   online_clients: { username: string }[];
@@ -48,10 +44,6 @@ describe('grow 3 -> 5, then retire the leader and one more, under client load', 
       results.push(result);
     }
     return results;
-  }
-
-  async function ownView(i: number): Promise<OwnView | null> {
-    return (await cluster.health(i)) as OwnView | null;
   }
 
   beforeAll(async () => {
@@ -130,7 +122,7 @@ describe('grow 3 -> 5, then retire the leader and one more, under client load', 
     expect(url).toBe(`${cluster.url(retired)}/`);
     await waitFor(`${cluster.ids[retired]} to know it was removed`, async () => {
       const res = await fetch(url);
-      return ((await res.json()) as OwnView).membership?.role === 'removed';
+      return ((await res.json()) as Health).membership.role === 'removed';
     });
     cluster.node(retired).signal('SIGTERM');
     await cluster.node(retired).exited;
@@ -160,10 +152,10 @@ describe('grow 3 -> 5, then retire the leader and one more, under client load', 
     const leader = await cluster.waitForLeader(members);
     // A follower may apply the last removal a moment after the leader: poll until all agree.
     await waitFor("every member to hold the leader's membership", async () => {
-      const views = await Promise.all(members.map((i) => ownView(i)));
-      const leaderIndex = views[members.indexOf(leader)]?.membership?.config_index;
+      const views = await Promise.all(members.map((i) => cluster.health(i)));
+      const leaderIndex = views[members.indexOf(leader)]?.membership.config_index;
       const agreed = views.every(
-        (v) => v?.membership?.role === 'voter' && v.membership.config_index === leaderIndex,
+        (v) => v?.membership.role === 'voter' && v.membership.config_index === leaderIndex,
       );
       if (leaderIndex === undefined || !agreed) {
         throw new Error(`views ${JSON.stringify(views.map((v) => v?.membership))}`);

@@ -76,8 +76,7 @@ describe('membership changes on a real cluster', () => {
   }
 
   async function ownRole(i: number): Promise<string | undefined> {
-    const h = (await cluster.health(i)) as { membership?: { role: string } } | null;
-    return h?.membership?.role;
+    return (await cluster.health(i))?.membership.role;
   }
 
   beforeAll(async () => {
@@ -164,7 +163,7 @@ describe('membership changes on a real cluster', () => {
     // The new member holds every user.
     await waitFor('carol on the new member', async () => {
       const res = await fetch(`${cluster.url(3)}/cluster/online`).catch(() => null);
-      const h = (await cluster.health(3)) as { registered_count?: number } | null;
+      const h = await cluster.health(3);
       return res !== null && h?.registered_count === 3;
     });
   });
@@ -181,7 +180,7 @@ describe('membership changes on a real cluster', () => {
     expect(cluster.node(4).lines.some((l) => l.includes('this node is a learner'))).toBe(true);
     expect(await ownRole(4)).toBe('learner');
     await waitFor('the joined learner to hold every user', async () => {
-      const h = (await cluster.health(4)) as { registered_count?: number } | null;
+      const h = await cluster.health(4);
       return h?.registered_count === 3;
     });
     const removed = await rollcall('members', 'remove', joining);

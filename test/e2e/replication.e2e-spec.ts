@@ -121,16 +121,12 @@ describe('registrations in the replicated log', () => {
     await cluster.node(old).waitUntilServing();
     const follower = survivors.find((i) => i !== leader)!;
     await waitFor('every node holds every user', async () => {
-      type Caught = { registered_count: number; log: { commit_lag: number } };
-      const hs = (await Promise.all(
-        [old, follower].map((i) => cluster.health(i)),
-      )) as unknown as (Caught | null)[];
+      const hs = await Promise.all([old, follower].map((i) => cluster.health(i)));
       return hs.every((h) => h?.registered_count === onLeader.count && h.log.commit_lag === 0);
     });
 
     // Each node's own log: every name committed once, with the same id on every node.
-    type Logged = { log: { commit_index: number } };
-    const commitIndex = ((await cluster.health(leader)) as unknown as Logged).log.commit_index;
+    const commitIndex = (await cluster.health(leader))!.log.commit_index;
     const dirs = [0, 1, 2].map((i) => cluster.node(i).opts.dataDir);
     await Promise.all([0, 1, 2].map((i) => cluster.node(i).kill()));
     for (const dir of dirs) {
@@ -251,11 +247,10 @@ describe('a follower wiped while the cluster went on', () => {
 
     const again = cluster.startNode(wiped);
     await again.waitUntilServing();
-    type Caught = { registered_count: number; log: { commit_lag: number } };
     await waitFor(
       'the wiped follower holds all 3,000 users',
       async () => {
-        const h = (await cluster.health(wiped)) as unknown as Caught | null;
+        const h = await cluster.health(wiped);
         return h?.registered_count === 3000 && h.log.commit_lag === 0;
       },
       30_000,
@@ -280,8 +275,7 @@ describe('a follower wiped while the cluster went on', () => {
     ).toBe(true);
     await waitFor(
       'the restarted follower holds all 3,000 users',
-      async () =>
-        ((await cluster.health(wiped)) as unknown as Caught | null)?.registered_count === 3000,
+      async () => (await cluster.health(wiped))?.registered_count === 3000,
       30_000,
     );
   });

@@ -39,6 +39,9 @@ export interface Health {
   leader_api: string | null;
   term: number;
   node: string;
+  registered_count: number;
+  log: { last_index: number; commit_index: number; applied_index: number; commit_lag: number };
+  membership: { role: 'voter' | 'learner' | 'removed'; config_index: number };
 }
 
 /** A real cluster of node processes on loopback, with its config, data and proxies. */

@@ -15,7 +15,7 @@ const TICK_MS = 50;
 
 /** A leader holding its lease, with LEARNER caught up and heard from at every tick. */
 function leaderWithLearner(clock: FakeClock): Status {
-  const voter = (id: string) => ({
+  const peer = (id: string) => ({
     id,
     cpu: null,
     background: null,
@@ -27,7 +27,7 @@ function leaderWithLearner(clock: FakeClock): Status {
     role: 'leader',
     leaseValid: true,
     lastIndex: 5,
-    peers: [voter('127.0.0.1:2'), voter('127.0.0.1:3'), voter(LEARNER)],
+    peers: [peer('127.0.0.1:2'), peer('127.0.0.1:3'), peer(LEARNER)],
     membership: {
       index: 2,
       voters: [LEADER, '127.0.0.1:2', '127.0.0.1:3'],
