@@ -201,8 +201,13 @@ describe('node process', () => {
 
     node = start(s);
     await node.waitUntilServing();
-    const res = await fetch(`${node.url}/users`);
-    const body = (await res.json()) as { users: { username: string }[]; count: number };
+    // Serving is not leading: /users answers 200 only once the node has elected itself and
+    // committed its term's first entry, which on a loaded machine comes after the first poll.
+    const body = await waitFor('the restarted node to lead and answer /users', async () => {
+      const res = await fetch(`${node.url}/users`);
+      if (res.status !== 200) return undefined;
+      return (await res.json()) as { users: { username: string }[]; count: number };
+    });
     const stored = new Set(body.users.map((u) => u.username));
     const lost = acknowledged.filter((u) => !stored.has(u));
     expect(lost).toEqual([]);
