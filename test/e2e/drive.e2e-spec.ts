@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DriveStatusDto } from '../../src/drive/drive-status.dto';
 import { userFileContent } from '../../src/drive/drive-user-file';
 import type { RegisteredUser } from '../../src/storage/registered-user';
 import { TestCluster } from '../support/cluster';
@@ -11,18 +12,6 @@ import { makeTempDir } from '../support/temp-dir';
 
 const DRIVE = 'team-drive';
 const FOLDER = 'registered-users-folder';
-
-interface DriveStatus {
-  enabled: boolean;
-  pending_writes: number;
-  last_error: string | null;
-  last_success_at: string | null;
-}
-interface HealthWithDrive {
-  is_leader: boolean;
-  registered_count: number;
-  drive: DriveStatus;
-}
 
 const seeded = (i: number): RegisteredUser => ({
   user_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
@@ -89,8 +78,8 @@ describe('Google Drive persistence', () => {
     return cluster;
   }
 
-  async function driveStatus(c: TestCluster, i: number): Promise<DriveStatus | undefined> {
-    return ((await c.health(i)) as unknown as HealthWithDrive | null)?.drive;
+  async function driveStatus(c: TestCluster, i: number): Promise<DriveStatusDto | undefined> {
+    return (await c.health(i))?.drive;
   }
 
   const register = (c: TestCluster, i: number, username: string) =>
@@ -127,7 +116,7 @@ describe('Google Drive persistence', () => {
     const leader = await c.waitForLeader();
     await waitFor('the import on every node', async () => {
       const counts = await Promise.all([0, 1, 2].map((i) => c.health(i)));
-      return counts.every((h) => (h as unknown as HealthWithDrive)?.registered_count === 250);
+      return counts.every((h) => h?.registered_count === 250);
     });
     const res = await fetch(`${c.url(leader)}/users`);
     const { users } = (await res.json()) as { users: RegisteredUser[] };
@@ -159,7 +148,7 @@ describe('Google Drive persistence', () => {
       await waitFor('registrations open', async () => (await register(c, leader, fresh)) === 200);
       await waitFor('the import on every node', async () => {
         const hs = await Promise.all([0, 1, 2].map((i) => c.health(i)));
-        return hs.every((h) => (h as unknown as HealthWithDrive)?.registered_count === count);
+        return hs.every((h) => h?.registered_count === count);
       });
       expect(await register(c, leader, 'peer-7')).toBe(409);
       await waitFor(`${fresh}.json written`, () => filesIn().has(`${fresh}.json`));

@@ -1,5 +1,6 @@
 import { ClientLoad } from '../support/client-load';
-import { type Health, TestCluster } from '../support/cluster';
+import type { HealthDto } from '../../src/health/health.dto';
+import { TestCluster } from '../support/cluster';
 import { DocProcedure, exampleMachines, flagOf, type Substitute } from '../support/doc-procedure';
 import { waitFor } from '../support/poll';
 import { memberRows, rollcall } from '../support/rollcall-cli';
@@ -122,7 +123,7 @@ describe('grow 3 -> 5, then retire the leader and one more, under client load', 
     expect(url).toBe(`${cluster.url(retired)}/`);
     await waitFor(`${cluster.ids[retired]} to know it was removed`, async () => {
       const res = await fetch(url);
-      return ((await res.json()) as Health).membership.role === 'removed';
+      return ((await res.json()) as HealthDto).membership.role === 'removed';
     });
     cluster.node(retired).signal('SIGTERM');
     await cluster.node(retired).exited;

@@ -158,9 +158,8 @@ describe('registrations in the replicated log', () => {
     // takes from now on stays "being saved" until it stops.
     for (const f of followers) cluster.node(f).signal('SIGSTOP');
     const frozenAt = performance.now();
-    type Logged = { log: { last_index: number; commit_index: number } };
     await waitFor('registrations appended that cannot commit', async () => {
-      const h = (await cluster.node(leader).health()) as unknown as Logged;
+      const h = await cluster.node(leader).health();
       return h.log.last_index > h.log.commit_index;
     });
     const signalledAt = performance.now();

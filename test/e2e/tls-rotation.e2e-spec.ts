@@ -5,7 +5,8 @@ import { waitFor } from '../support/poll';
 import { roleChanges } from '../support/role-changes';
 import { makeTempDir } from '../support/temp-dir';
 import { bundleCas, makeCa, makeLeaf } from '../support/test-certs';
-import { type TlsHealth, TlsCluster } from '../support/tls-cluster';
+import type { HealthDto } from '../../src/health/health.dto';
+import { TlsCluster } from '../support/tls-cluster';
 
 const OLD_SECRET = 'the secret before the rotation';
 const NEW_SECRET = 'the secret after the rotation';
@@ -70,7 +71,7 @@ describe('rotating certificates and CLUSTER_SECRET without a restart', () => {
     await client.register();
     client.start();
     // Watches every node's view of the leadership throughout.
-    const views: (TlsHealth | null)[] = [];
+    const views: (HealthDto | null)[] = [];
     let watching = true;
     const watcher = (async () => {
       while (watching) {

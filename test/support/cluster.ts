@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { HealthDto } from '../../src/health/health.dto';
 import { ProxyMesh } from './fault-proxy';
 import { freePorts } from './free-port';
 import { NodeProcess, writeClusterConfig } from './node-process';
@@ -30,18 +31,6 @@ export interface ClusterOptions {
   spares?: number;
   /** How long start() waits for every node to serve (default 15 s, waitUntilServing's). */
   startTimeoutMs?: number;
-}
-
-export interface Health {
-  status: string;
-  is_leader: boolean;
-  current_leader: string | null;
-  leader_api: string | null;
-  term: number;
-  node: string;
-  registered_count: number;
-  log: { last_index: number; commit_index: number; applied_index: number; commit_lag: number };
-  membership: { role: 'voter' | 'learner' | 'removed'; config_index: number };
 }
 
 /** A real cluster of node processes on loopback, with its config, data and proxies. */
@@ -142,10 +131,10 @@ export class TestCluster {
     return join(this.tmp.dir, `cpu-${i}`);
   }
 
-  async health(i: number): Promise<Health | null> {
+  async health(i: number): Promise<HealthDto | null> {
     try {
       const res = await fetch(`${this.url(i)}/`, { signal: AbortSignal.timeout(1000) });
-      return (await res.json()) as Health;
+      return (await res.json()) as HealthDto;
     } catch {
       return null;
     }

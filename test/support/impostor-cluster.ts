@@ -1,18 +1,11 @@
 import { join } from 'node:path';
+import type { HealthDto } from '../../src/health/health.dto';
 import { TcpTransport, type TransportOptions } from '../../src/election/transport/tcp-transport';
 import { emptyAppendEntries } from './empty-append-entries';
 import { freePorts } from './free-port';
 import { NodeProcess, writeClusterConfig } from './node-process';
 import { waitFor } from './poll';
 import { makeTempDir } from './temp-dir';
-
-/** What the attack tests read from each node's GET /. */
-export interface Health {
-  is_leader: boolean;
-  current_leader: string | null;
-  term: number;
-  registered_count: number;
-}
 
 /** How the impostor's transport proves itself (or fails to): a secret, a certificate, nothing. */
 export type ImpostorCredentials = Pick<TransportOptions, 'secret' | 'tls'>;
@@ -55,8 +48,8 @@ export class ImpostorCluster {
     await Promise.all(this.nodes.map((n) => n.waitUntilServing()));
   }
 
-  all(): Promise<Health[]> {
-    return Promise.all(this.nodes.map(async (n) => (await n.health()) as unknown as Health));
+  all(): Promise<HealthDto[]> {
+    return Promise.all(this.nodes.map((n) => n.health()));
   }
 
   /** One leader among the three real nodes, named by all of them, serving leader-only routes. */
@@ -128,10 +121,10 @@ export class ImpostorCluster {
   async attackUntilRefused(
     credentials: ImpostorCredentials,
     refusal: RegExp,
-  ): Promise<{ leader: NodeProcess; before: Health[]; seen: Health[] }> {
+  ): Promise<{ leader: NodeProcess; before: HealthDto[]; seen: HealthDto[] }> {
     const leader = await this.waitForLeader();
     const before = await this.all();
-    const seen: Health[] = [];
+    const seen: HealthDto[] = [];
     const counts = () => this.nodes.map((n) => n.lines.filter((l) => refusal.test(l)).length);
     const start = counts();
     const stop = await this.attack(credentials);

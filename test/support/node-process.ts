@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
+import type { HealthDto } from '../../src/health/health.dto';
 import { tlsFetch } from '../../src/sdk/tls-fetch';
 import { httpAdapterEnv } from './http-adapter';
 import { waitFor } from './poll';
@@ -137,9 +138,10 @@ export class NodeProcess {
     if (this.running) this.child.kill(sig);
   }
 
-  async health(): Promise<Record<string, unknown>> {
+  /** GET /: the node's own view (HealthDto, what every node answers). */
+  async health(): Promise<HealthDto> {
     const res = await this.fetch(`${this.url}/`, { signal: AbortSignal.timeout(2000) });
-    return (await res.json()) as Record<string, unknown>;
+    return (await res.json()) as HealthDto;
   }
 
   async waitUntilServing(timeoutMs = 15_000): Promise<void> {

@@ -1,18 +1,12 @@
 import { copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { HealthDto } from '../../src/health/health.dto';
 import { freePorts } from './free-port';
 import { NodeProcess, writeClusterConfig } from './node-process';
 import { PINNED_LOAD } from './pinned-load';
 import { waitFor } from './poll';
 import { makeTempDir } from './temp-dir';
 import { makeCa, type TestCa } from './test-certs';
-
-export interface TlsHealth {
-  is_leader: boolean;
-  current_leader: string | null;
-  leader_api: string | null;
-  term: number;
-}
 
 /** Where one node reads its certificates from: files a test may rewrite, as an operator would. */
 export interface NodeTlsFiles {
@@ -124,11 +118,11 @@ export class TlsCluster {
     renameSync(`${file}.new`, file);
   }
 
-  async health(i: number): Promise<TlsHealth | null> {
+  async health(i: number): Promise<HealthDto | null> {
     const node = this.nodes[i];
     if (!node?.running) return null;
     try {
-      return (await node.health()) as unknown as TlsHealth;
+      return await node.health();
     } catch {
       return null;
     }
