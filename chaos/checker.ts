@@ -1,4 +1,4 @@
-import { acksByClient, firstAtOrAfter } from './client-acks';
+import { acksByClient, firstAtOrAfter, notShown, oneAddrOf } from './client-acks';
 import type { HeartbeatAck, LeaderAnswer, Recorder } from './recorder';
 import { checkFollowerReads, type FollowerReadsResult } from './follower-reads';
 import type { Verification } from './verify-registrations';
@@ -240,9 +240,13 @@ export function checkDiscover(
     }
     return ok;
   };
-  const clients = [...ackLists].map(([username, acks]) => ({ username, acks }));
+  const clients = [...ackLists].map(([username, acks]) => ({
+    username,
+    acks,
+    addr: oneAddrOf(acks),
+  }));
   for (const d of recorder.discovers) {
-    for (const { username, acks } of clients) {
+    for (const { username, acks, addr } of clients) {
       const from = d.recv - PRESENCE_WINDOW_MS;
       if (acks[acks.length - 1].send < from || acks[0].send > d.send) continue;
       let why: 'same' | 'later' | null = null;
@@ -264,7 +268,8 @@ export function checkDiscover(
       result.checks++;
       if (why === 'same') result.sameLeader++;
       else result.laterLeader++;
-      if (d.online.has(username)) continue;
+      const problem = notShown(d.online, username, addr);
+      if (problem === null) continue;
       result.violations++;
       const restarted = incarnations.some(
         (i) => i.node === d.node && i.startedAt > because.recv && i.startedAt < d.send,
@@ -290,7 +295,7 @@ export function checkDiscover(
       e.restarted ||= restarted;
       if (result.examples.length < EXAMPLES) {
         result.examples.push(
-          `${username} missing from /discover of node ${d.node} term ${d.term} (${d.source}, sent ` +
+          `${username} ${problem} /discover of node ${d.node} term ${d.term} (${d.source}, sent ` +
             `${t(d.send)}, answered ${t(d.recv)}); expected by ${why === 'same' ? 'an ack from the same leader' : 'an ack from an earlier leader'}: ` +
             `heartbeat acked by node ${because.node} term ${because.term} (sent ${t(because.send)}, answered ${t(because.recv)})` +
             (restarted ? `; node ${d.node} was restarted after that ack` : ''),

@@ -1,5 +1,5 @@
 import type { InvariantResult } from './checker';
-import { acksByClient, firstAtOrAfter } from './client-acks';
+import { acksByClient, firstAtOrAfter, notShown, oneAddrOf } from './client-acks';
 import type { FollowerServed, HeartbeatAck, Recorder } from './recorder';
 
 /** How long a heartbeat keeps a client online (30 s), less a margin: as PRESENCE_WINDOW_MS. */
@@ -33,17 +33,18 @@ export function checkFollowerReads(
   };
   checkUsersReads(recorder, maxLagMs, t, result, note);
   const clients = [...acksByClient(recorder.heartbeatAcks)].map(
-    ([username, acks]) => [username, new ClientAcks(acks)] as const,
+    ([username, acks]) => [username, new ClientAcks(acks), oneAddrOf(acks)] as const,
   );
   for (const read of recorder.followerReads) {
     result.checks++;
     const updatedBefore = heldBefore(read, '/discover', maxLagMs, t, note);
-    for (const [username, acks] of clients) {
+    for (const [username, acks, addr] of clients) {
       if (!acks.anyAnsweredBefore(read.recv - WINDOW_MS, updatedBefore)) continue;
       result.checks++;
-      if (!read.online.has(username)) {
+      const problem = notShown(read.online, username, addr);
+      if (problem !== null) {
         note(
-          `${username} missing from node ${read.node}'s follower read at ${t(read.recv)} (lag ${read.lagMs} ms), acked before its copy's last update`,
+          `${username} ${problem} node ${read.node}'s follower read at ${t(read.recv)} (lag ${read.lagMs} ms), acked before its copy's last update`,
         );
       }
     }

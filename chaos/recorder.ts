@@ -18,6 +18,8 @@ export interface LeaderAnswer {
 
 export interface HeartbeatAck extends LeaderAnswer {
   username: string;
+  /** The address the heartbeat named; absent, the client's registered one. */
+  addr?: string;
   /** Taken by a follower (Rollcall-Via): held by a majority before its 200, whatever `node` does. */
   viaFollower?: boolean;
 }
@@ -30,9 +32,12 @@ export interface FollowerServed {
   recv: number;
 }
 
+/** Who a /discover answer listed online: each username with the address it gave. */
+export type OnlineList = Map<string, string>;
+
 /** A /discover a follower served. */
 export interface FollowerRead extends FollowerServed {
-  online: Set<string>;
+  online: OnlineList;
 }
 
 /** A /users a follower served from its registry. */
@@ -41,7 +46,7 @@ export interface FollowerUsersRead extends FollowerServed {
 }
 
 export interface DiscoverAnswer extends LeaderAnswer {
-  online: Set<string>;
+  online: OnlineList;
 }
 
 export interface RegistrationAck {

@@ -1,5 +1,11 @@
 import { now } from './clock';
-import { type FollowerServed, LEADER_ROUTES, type Recorder, type Source } from './recorder';
+import {
+  type FollowerServed,
+  LEADER_ROUTES,
+  type OnlineList,
+  type Recorder,
+  type Source,
+} from './recorder';
 
 /**
  * A fetch that records every leader-served 200 it sees: the node (by its base URL), the term
@@ -64,8 +70,8 @@ function recordFollowerAnswer(
   const { route } = a;
   const term = Number(a.header);
   if (route === '/heartbeat' && a.requestBody !== null) {
-    const username = (JSON.parse(a.requestBody) as { username?: unknown }).username;
-    if (typeof username !== 'string') return;
+    const beat = heartbeatOf(a.requestBody);
+    if (beat === null) return;
     const ack = {
       node: a.node,
       term,
@@ -74,7 +80,7 @@ function recordFollowerAnswer(
       recv: a.recv,
       source: 'workload' as const,
     };
-    recorder.heartbeatAcks.push({ ...ack, username, viaFollower: true });
+    recorder.heartbeatAcks.push({ ...ack, ...beat, viaFollower: true });
     return;
   }
   if (follower.lagMs === null) return;
@@ -85,9 +91,7 @@ function recordFollowerAnswer(
     recv: a.recv,
   };
   if (route === '/discover') {
-    const body = JSON.parse(a.responseBody) as { online_clients: { username: string }[] };
-    const online = new Set(body.online_clients.map((c) => c.username));
-    recorder.followerReads.push({ ...served, online });
+    recorder.followerReads.push({ ...served, online: onlineListOf(a.responseBody) });
   } else if (route === '/users') {
     const body = JSON.parse(a.responseBody) as { users: { username: string }[] };
     recorder.followerUsersReads.push({
@@ -128,13 +132,22 @@ export function recordLeaderAnswer(recorder: Recorder, a: RawAnswer): void {
   recorder.leaderAnswers.push(answer);
   recorder.claims.push({ term, node: a.node, how: 'answer', at: a.recv });
   if (a.route === '/heartbeat' && a.requestBody !== null) {
-    const username = (JSON.parse(a.requestBody) as { username?: unknown }).username;
-    if (typeof username === 'string') recorder.heartbeatAcks.push({ ...answer, username });
+    const beat = heartbeatOf(a.requestBody);
+    if (beat !== null) recorder.heartbeatAcks.push({ ...answer, ...beat });
   } else if (a.route === '/discover') {
-    const body = JSON.parse(a.responseBody) as { online_clients: { username: string }[] };
-    recorder.discovers.push({
-      ...answer,
-      online: new Set(body.online_clients.map((c) => c.username)),
-    });
+    recorder.discovers.push({ ...answer, online: onlineListOf(a.responseBody) });
   }
+}
+
+/** The client a heartbeat's request named, and the address it gave if any (null: no name). */
+function heartbeatOf(requestBody: string): { username: string; addr?: string } | null {
+  const { username, addr } = JSON.parse(requestBody) as { username?: unknown; addr?: unknown };
+  if (typeof username !== 'string') return null;
+  return typeof addr === 'string' ? { username, addr } : { username };
+}
+
+/** The clients a /discover answer listed, each with the address it gave. */
+function onlineListOf(responseBody: string): OnlineList {
+  const body = JSON.parse(responseBody) as { online_clients: { username: string; addr: string }[] };
+  return new Map(body.online_clients.map((c) => [c.username, c.addr]));
 }

@@ -4,7 +4,7 @@ import {
   checkOverlap,
   checkRegistrations,
 } from '../../../chaos/checker';
-import { type LeaderAnswer, Recorder } from '../../../chaos/recorder';
+import { type LeaderAnswer, type OnlineList, Recorder } from '../../../chaos/recorder';
 
 /** The chaos checker must report real violations, and none where the history is legal. */
 describe('chaos invariant checker', () => {
@@ -78,14 +78,18 @@ describe('chaos invariant checker', () => {
   });
 
   describe('clients missing from /discover', () => {
-    const discover = (node: number, term: number, at: number, online: string[]) => ({
+    const ADDR = '10.0.0.1:9000';
+    /** A /discover answer listing `online`: names at ADDR, or a list of names and addresses. */
+    const discover = (node: number, term: number, at: number, online: string[] | OnlineList) => ({
       ...answer(node, term, at, at + 5),
-      online: new Set(online),
+      online: Array.isArray(online) ? new Map(online.map((u) => [u, ADDR])) : online,
     });
-    const ack = (node: number, term: number, at: number) => ({
+    /** A heartbeat of client c acked; `addr` null: it named no address (its registered one). */
+    const ack = (node: number, term: number, at: number, addr: string | null = ADDR) => ({
       ...answer(node, term, at, at + 5),
       route: '/heartbeat',
       username: 'c',
+      ...(addr === null ? {} : { addr }),
       source: 'workload' as const,
     });
 
@@ -132,6 +136,29 @@ describe('chaos invariant checker', () => {
       rec.processFault(1); // from now (the recorder's clock) on, with no end
       rec.processFaults[0].start = 500;
       expect(checkDiscover(rec, [], t)).toMatchObject({ checks: 0 });
+    });
+
+    it('expects the client at the address its heartbeats named', () => {
+      const rec = new Recorder();
+      rec.heartbeatAcks.push(ack(0, 1, 1000), ack(0, 1, 1500));
+      rec.discovers.push(discover(0, 1, 2000, new Map([['c', '10.0.0.9:9000']])));
+      const r = checkDiscover(rec, [], t);
+      expect(r).toMatchObject({ checks: 1, violations: 1 });
+      expect(r.examples[0]).toMatch(
+        /^c listed at 10\.0\.0\.9:9000 \(its heartbeats named 10\.0\.0\.1:9000\) in \/discover of node 0/,
+      );
+    });
+
+    it('checks only the name of a client that moved, or whose heartbeats named no address', () => {
+      const elsewhere = discover(0, 1, 2000, new Map([['c', '10.0.0.9:9000']]));
+      const moved = new Recorder();
+      moved.heartbeatAcks.push(ack(0, 1, 1000), ack(0, 1, 1500, '10.0.0.9:9000'));
+      moved.discovers.push(elsewhere);
+      expect(checkDiscover(moved, [], t)).toMatchObject({ checks: 1, violations: 0 });
+      const registered = new Recorder();
+      registered.heartbeatAcks.push(ack(0, 1, 1000, null));
+      registered.discovers.push(elsewhere);
+      expect(checkDiscover(registered, [], t)).toMatchObject({ checks: 1, violations: 0 });
     });
 
     it('does not expect a client whose last ack is more than 29 s old', () => {

@@ -1,5 +1,5 @@
 import { checkFollowerReads } from '../../../chaos/follower-reads';
-import { type HeartbeatAck, Recorder } from '../../../chaos/recorder';
+import { type HeartbeatAck, type OnlineList, Recorder } from '../../../chaos/recorder';
 
 /**
  * The follower-reads invariant: a follower serves /discover only within its lag bound, and its
@@ -8,6 +8,7 @@ import { type HeartbeatAck, Recorder } from '../../../chaos/recorder';
  */
 describe('chaos checker: follower reads', () => {
   const t = (x: number) => `${x}`;
+  const ADDR = '10.0.0.1:9000';
   const ack = (username: string, send: number, recv = send + 5): HeartbeatAck => ({
     node: 0,
     term: 1,
@@ -16,13 +17,15 @@ describe('chaos checker: follower reads', () => {
     recv,
     source: 'workload',
     username,
+    addr: ADDR,
   });
-  const read = (send: number, lagMs: number, online: string[]) => ({
+  /** A follower's /discover listing `online`: names at ADDR, or names with addresses. */
+  const read = (send: number, lagMs: number, online: string[] | OnlineList) => ({
     node: 1,
     lagMs,
     send,
     recv: send + 5,
-    online: new Set(online),
+    online: Array.isArray(online) ? new Map(online.map((u) => [u, ADDR])) : online,
   });
 
   it('reports a read served further behind than the bound, or with no bound at all', () => {
@@ -40,6 +43,17 @@ describe('chaos checker: follower reads', () => {
     const r = checkFollowerReads(rec, 500, t);
     expect(r).toMatchObject({ violations: 1 });
     expect(r.examples[0]).toMatch(/^twice missing from node 1's follower read/);
+  });
+
+  it('expects the client at the address its heartbeats named', () => {
+    const rec = new Recorder();
+    rec.heartbeatAcks.push(ack('c', 90_000));
+    rec.followerReads.push(read(100_000, 100, new Map([['c', '10.0.0.9:9000']])));
+    const r = checkFollowerReads(rec, 500, t);
+    expect(r).toMatchObject({ violations: 1 });
+    expect(r.examples[0]).toMatch(
+      /^c listed at 10\.0\.0\.9:9000 \(its heartbeats named 10\.0\.0\.1:9000\) in node 1's follower read/,
+    );
   });
 
   it('does not expect a client acked after the last update, nor one whose ack is too old', () => {

@@ -23,6 +23,27 @@ describe('chaos recorder: where a 200 from a client route is filed', () => {
     expect(rec.leaderAnswers).toEqual([]);
   });
 
+  it('files a heartbeat with the address it named, and a /discover with the addresses it gave', () => {
+    const rec = new Recorder();
+    const beat = {
+      ...answer('/heartbeat', '{}'),
+      requestBody: '{"username":"a","addr":"10.0.0.1:9"}',
+    };
+    recordAnswer(rec, new Headers(), beat);
+    recordAnswer(rec, new Headers({ 'rollcall-via': 'follower', 'rollcall-lag-ms': '3' }), {
+      ...beat,
+      requestBody: '{"username":"b"}',
+    });
+    const online = { online_clients: [{ username: 'a', addr: '10.0.0.1:9' }] };
+    recordAnswer(rec, new Headers(), answer('/discover', JSON.stringify(online)));
+    expect(rec.heartbeatAcks).toMatchObject([
+      { username: 'a', addr: '10.0.0.1:9', term: 4 },
+      { username: 'b', viaFollower: true },
+    ]);
+    expect(rec.heartbeatAcks[1]).not.toHaveProperty('addr');
+    expect(rec.discovers).toMatchObject([{ online: new Map([['a', '10.0.0.1:9']]) }]);
+  });
+
   it("files a leader's /users as a leader answer, for the overlap check", () => {
     const rec = new Recorder();
     recordAnswer(rec, new Headers(), answer('/users', users));
