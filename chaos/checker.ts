@@ -52,6 +52,8 @@ export interface CheckResult {
     discovers: number;
     sameLeader: number;
     laterLeader: number;
+    /** Expectations that also held the client to the one address its heartbeats named. */
+    atAddress: number;
     /** Violations in answers from a node that had been restarted since the ack expecting them. */
     onRestartedNode: number;
     /** The violating answers grouped by the leader (node, term) that served them. */
@@ -211,6 +213,7 @@ export function checkDiscover(
     discovers: recorder.discovers.length,
     sameLeader: 0,
     laterLeader: 0,
+    atAddress: 0,
     onRestartedNode: 0,
     episodes: [] as VanishEpisode[],
   };
@@ -268,6 +271,7 @@ export function checkDiscover(
       result.checks++;
       if (why === 'same') result.sameLeader++;
       else result.laterLeader++;
+      if (addr !== null) result.atAddress++;
       const problem = notShown(d.online, username, addr);
       if (problem === null) continue;
       result.violations++;

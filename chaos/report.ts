@@ -33,7 +33,7 @@ export function summary(r: ChaosResult): string {
     line(
       'acknowledged heartbeats missing from /discover',
       c.vanishedClients,
-      ` (${c.vanishedClients.discovers} discovers; expectations by same leader ${c.vanishedClients.sameLeader}, by an earlier leader ${c.vanishedClients.laterLeader})`,
+      ` (${c.vanishedClients.discovers} discovers; expectations by same leader ${c.vanishedClients.sameLeader}, by an earlier leader ${c.vanishedClients.laterLeader}; ${c.vanishedClients.atAddress} at the address heartbeats named)`,
     ),
     ...membershipLines(r, line),
     ...(r.options.followers

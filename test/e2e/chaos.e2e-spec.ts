@@ -80,6 +80,8 @@ describe('chaos: faults against a real cluster, checked by the invariant checker
     expect(d.sameLeader).toBeGreaterThan(0);
     expect(d.laterLeader).toBeGreaterThan(0);
     expect(d.checks).toBe(d.sameLeader + d.laterLeader);
+    // The workload's clients never move and always name their address: every check held it.
+    expect(d.atAddress).toBe(d.checks);
     expect(d.checks).toBeGreaterThan(1000);
     expect(d.examples).toEqual([]);
     expect(d.violations).toBe(0);
