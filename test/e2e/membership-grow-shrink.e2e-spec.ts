@@ -1,5 +1,5 @@
-import { ClientLoad } from '../support/client-load';
 import type { HealthDto } from '../../src/health/health.dto';
+import { ClientLoad } from '../support/client-load';
 import { TestCluster } from '../support/cluster';
 import { DocProcedure, exampleMachines, flagOf, type Substitute } from '../support/doc-procedure';
 import { waitFor } from '../support/poll';

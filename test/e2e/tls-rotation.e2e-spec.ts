@@ -1,11 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { HealthDto } from '../../src/health/health.dto';
 import { RollcallClient, tlsFetch } from '../../src/sdk';
 import { waitFor } from '../support/poll';
 import { roleChanges } from '../support/role-changes';
 import { makeTempDir } from '../support/temp-dir';
 import { bundleCas, makeCa, makeLeaf } from '../support/test-certs';
-import type { HealthDto } from '../../src/health/health.dto';
 import { TlsCluster } from '../support/tls-cluster';
 
 const OLD_SECRET = 'the secret before the rotation';

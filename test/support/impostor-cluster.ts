@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { HealthDto } from '../../src/health/health.dto';
 import { TcpTransport, type TransportOptions } from '../../src/election/transport/tcp-transport';
+import type { HealthDto } from '../../src/health/health.dto';
 import { emptyAppendEntries } from './empty-append-entries';
 import { freePorts } from './free-port';
 import { NodeProcess, writeClusterConfig } from './node-process';
